@@ -1,0 +1,30 @@
+//! Agora's site generator: reads `agora.yaml` and `content/`, renders with
+//! a tera theme, and writes a static site.
+//!
+//! The stages, in order: [`config`] and [`content`] read the sources into
+//! the [`model`]; [`site`] renders the Markdown ([`markdown`]) and checks
+//! URLs and links; [`render`] applies the theme ([`templates`], [`views`]);
+//! [`feeds`] writes the machine-readable files; [`output`] swaps the new
+//! site into place. [`build`] runs them.
+
+pub mod build;
+pub mod config;
+pub mod content;
+pub mod dates;
+pub mod diagnostics;
+pub mod feeds;
+pub mod frontmatter;
+pub mod markdown;
+pub mod model;
+pub mod output;
+pub mod render;
+pub mod scaffold;
+pub mod shortcodes;
+pub mod site;
+pub mod slugs;
+pub mod templates;
+pub mod views;
+mod yaml;
+
+pub use build::{build, BuildOptions, BuildReport};
+pub use diagnostics::{Diagnostic, Diagnostics};

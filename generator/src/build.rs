@@ -1,0 +1,159 @@
+//! The build: a straight list of named, timed stages. Only the first
+//! (reading) and the last (writing) touch the file system.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use crate::config::{Config, CONFIG_FILE};
+use crate::content::{self, LoadOptions, CONTENT_DIR};
+use crate::dates;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::feeds;
+use crate::output;
+use crate::render::{self, Renderer};
+use crate::site::Site;
+use crate::templates::{self, Theme};
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// Where to write the site; `None` checks without writing.
+    pub out: Option<PathBuf>,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+    /// Build as of this local time (`2020-03-01 12:00`) instead of now.
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    /// HTML pages rendered.
+    pub pages: usize,
+    /// Every file of the output, pages included.
+    pub files: usize,
+    pub stages: Vec<(&'static str, Duration)>,
+    pub elapsed: Duration,
+}
+
+struct Stages {
+    started: Instant,
+    last: Instant,
+    done: Vec<(&'static str, Duration)>,
+}
+
+impl Stages {
+    fn new() -> Self {
+        let now = Instant::now();
+        Self {
+            started: now,
+            last: now,
+            done: Vec::new(),
+        }
+    }
+
+    fn finish(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.done.push((name, now - self.last));
+        self.last = now;
+    }
+}
+
+/// Builds the site (or, without `out`, runs every check of a build).
+pub fn build(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
+    run(options).map_err(Diagnostics::sorted)
+}
+
+fn run(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
+    let mut stages = Stages::new();
+    let root = &options.root;
+    let mut config = Config::load(root)?;
+    if let Some(base_url) = &options.base_url {
+        config = config.with_base_url(base_url)?;
+    }
+    let now = build_time(options.now.as_deref(), config.timezone)?;
+    if let Some(out) = &options.out {
+        output::check_target(root, out).map_err(|d| vec![d])?;
+    }
+    stages.finish("config");
+
+    let load = LoadOptions {
+        drafts: options.drafts,
+        now,
+    };
+    let (theme, content) = rayon::join(
+        || Theme::load(root, &config.theme),
+        || content::load(root, &config, load),
+    );
+    let (mut theme, content) = match (theme, content) {
+        (Ok(theme), Ok(content)) => (theme, content),
+        (theme, content) => {
+            let mut problems = theme.err().unwrap_or_default();
+            problems.extend(content.err().unwrap_or_default());
+            return Err(problems);
+        }
+    };
+    stages.finish("read");
+
+    let copies = static_copies(root, &theme, &content.assets);
+    let static_paths: HashSet<String> = copies.iter().map(|(_, to)| format!("/{to}")).collect();
+    let site = Site::assemble(&config, &content, now, static_paths)?;
+    stages.finish("markdown and links");
+
+    let template_problems = render::check_templates(&site, &theme);
+    if !template_problems.is_empty() {
+        return Err(template_problems);
+    }
+    let theme_assets: HashSet<String> = theme.static_files.iter().cloned().collect();
+    templates::register(
+        &mut theme.tera,
+        &config.base_path,
+        Arc::new(content.data.clone()),
+        Arc::new(theme_assets),
+    );
+    let mut files = Renderer::new(&site, &theme).render_all()?;
+    let pages = files.len();
+    stages.finish("render");
+
+    files.extend(feeds::all(&site).map_err(|message| vec![Diagnostic::new(CONTENT_DIR, message)])?);
+    stages.finish("feeds");
+
+    if let Some(out) = &options.out {
+        output::write(out, &files, &copies).map_err(|d| vec![d])?;
+        stages.finish("write");
+    }
+    Ok(BuildReport {
+        pages,
+        files: files.len() + copies.len(),
+        elapsed: stages.started.elapsed(),
+        stages: stages.done,
+    })
+}
+
+fn build_time(now: Option<&str>, tz: Tz) -> Result<DateTime<Tz>, Vec<Diagnostic>> {
+    match now {
+        None => Ok(Utc::now().with_timezone(&tz)),
+        Some(text) => dates::parse_local(text, tz).map_err(|message| {
+            vec![Diagnostic::new("--now", message).hint(format!(
+                "the time is read in the site's time zone ({tz}, {CONFIG_FILE})"
+            ))]
+        }),
+    }
+}
+
+/// Files copied as they are: the theme's `static/`, then `content/`'s
+/// other files (which win over the theme's on the same path).
+fn static_copies(root: &Path, theme: &Theme, assets: &[String]) -> Vec<output::Copy> {
+    let mut by_target: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for name in &theme.static_files {
+        by_target.insert(name.clone(), theme.dir.join("static").join(name));
+    }
+    for asset in assets {
+        by_target.insert(asset.clone(), root.join(CONTENT_DIR).join(asset));
+    }
+    by_target.into_iter().map(|(to, from)| (from, to)).collect()
+}

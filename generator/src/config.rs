@@ -1,0 +1,215 @@
+//! The site configuration, `agora.yaml` at the site root.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostics::{line_of_key, Diagnostic};
+use crate::yaml;
+
+pub const CONFIG_FILE: &str = "agora.yaml";
+
+/// Where page slugs come from when a page has no explicit `slug`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SlugSource {
+    #[default]
+    File,
+    Title,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MenuItem {
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: String,
+    description: String,
+    base_url: String,
+    #[serde(default = "default_language")]
+    language: String,
+    #[serde(default = "default_theme")]
+    theme: String,
+    #[serde(default = "default_timezone")]
+    timezone: String,
+    #[serde(default = "default_news_per_page")]
+    news_per_page: usize,
+    #[serde(default)]
+    slugs_from: SlugSource,
+    #[serde(default)]
+    menu: Vec<MenuItem>,
+    #[serde(default)]
+    contact: Contact,
+    #[serde(default)]
+    extra: BTreeMap<String, serde_json::Value>,
+}
+
+fn default_language() -> String {
+    "pl".to_owned()
+}
+fn default_theme() -> String {
+    "default".to_owned()
+}
+fn default_timezone() -> String {
+    "Europe/Warsaw".to_owned()
+}
+fn default_news_per_page() -> usize {
+    10
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub title: String,
+    pub description: String,
+    /// Without a trailing slash: `https://example.org` or `https://example.org/sub`.
+    pub base_url: String,
+    /// The path part of `base_url` with a trailing slash (`/` or `/sub/`):
+    /// every root-relative URL of the site starts with it.
+    pub base_path: String,
+    pub language: String,
+    pub theme: String,
+    pub timezone: Tz,
+    pub news_per_page: usize,
+    pub slugs_from: SlugSource,
+    pub menu: Vec<MenuItem>,
+    /// The 1-based line of each menu entry's `url` in `agora.yaml`, for link errors.
+    pub menu_lines: Vec<Option<usize>>,
+    pub contact: Contact,
+    pub extra: BTreeMap<String, serde_json::Value>,
+}
+
+impl Config {
+    pub fn load(root: &Path) -> Result<Self, Vec<Diagnostic>> {
+        let path = root.join(CONFIG_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|error| {
+            vec![Diagnostic::io(&path, "read the site configuration", &error)
+                .hint(format!("run agora in the site's folder or pass --root; the folder must hold {CONFIG_FILE}"))]
+        })?;
+        Self::parse(&text, Path::new(CONFIG_FILE))
+    }
+
+    pub fn parse(text: &str, file: &Path) -> Result<Self, Vec<Diagnostic>> {
+        let raw: RawConfig = yaml::from_str(text, file, 0).map_err(|d| vec![d])?;
+        let mut problems = Vec::new();
+        let at = |key: &str, message: String| {
+            Diagnostic::new(file, message).at_line(line_of_key(text, key))
+        };
+
+        let timezone = raw.timezone.parse::<Tz>().unwrap_or_else(|_| {
+            problems.push(
+                at("timezone", format!("unknown time zone `{}`", raw.timezone))
+                    .hint("use an IANA time zone name such as Europe/Warsaw"),
+            );
+            Tz::Europe__Warsaw
+        });
+        let (base_url, base_path) = Self::parse_base(&raw.base_url).unwrap_or_else(|| {
+            problems.push(
+                at(
+                    "base_url",
+                    format!("`{}` is not an absolute http(s) URL", raw.base_url),
+                )
+                .hint("write the address the site will be published at, e.g. https://example.org"),
+            );
+            (String::new(), "/".to_owned())
+        });
+        if raw.news_per_page == 0 {
+            problems.push(at(
+                "news_per_page",
+                "news_per_page must be at least 1".to_owned(),
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let menu_lines = menu_url_lines(text, raw.menu.len());
+        Ok(Self {
+            title: raw.title,
+            description: raw.description,
+            base_url,
+            base_path,
+            language: raw.language,
+            theme: raw.theme,
+            timezone,
+            news_per_page: raw.news_per_page,
+            slugs_from: raw.slugs_from,
+            menu: raw.menu,
+            menu_lines,
+            contact: raw.contact,
+            extra: raw.extra,
+        })
+    }
+
+    /// Replaces the base URL, as `--base-url` does.
+    pub fn with_base_url(self, base_url: &str) -> Result<Self, Vec<Diagnostic>> {
+        let mut config = self;
+        let (base, path) = Self::parse_base(base_url).ok_or_else(|| {
+            vec![Diagnostic::new(
+                "--base-url",
+                format!("`{base_url}` is not an absolute http(s) URL"),
+            )]
+        })?;
+        config.base_url = base;
+        config.base_path = path;
+        Ok(config)
+    }
+
+    fn parse_base(base_url: &str) -> Option<(String, String)> {
+        let base = base_url.trim_end_matches('/').to_owned();
+        let (scheme, rest) = base.split_once("://")?;
+        if !matches!(scheme, "http" | "https") || rest.is_empty() {
+            return None;
+        }
+        let path = rest.find('/').map_or("", |i| &rest[i..]);
+        let path = format!("{path}/");
+        Some((base, path))
+    }
+
+    /// The absolute URL of a site path (`/kontakt/`).
+    pub fn permalink(&self, path: &str) -> String {
+        let origin_len = self.base_url.len() + 1 - self.base_path.len();
+        format!(
+            "{}{}",
+            &self.base_url[..origin_len.min(self.base_url.len())],
+            self.url(path)
+        )
+    }
+
+    /// The root-relative URL of a site path, with the base path in front.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_path.trim_end_matches('/'), path)
+    }
+}
+
+/// Lines of the `url:` keys under `menu:`, in order.
+fn menu_url_lines(text: &str, count: usize) -> Vec<Option<usize>> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .skip_while(|(_, line)| !line.starts_with("menu:"))
+        .filter(|(_, line)| {
+            let trimmed = line.trim_start().trim_start_matches("- ");
+            trimmed.starts_with("url:")
+        })
+        .map(|(index, _)| Some(index + 1))
+        .take(count)
+        .collect::<Vec<_>>();
+    lines.resize(count, None);
+    lines
+}

@@ -1,0 +1,411 @@
+//! Renders every HTML page of the site with the theme, in parallel. Each
+//! render job borrows the site and builds its own small view.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use rayon::prelude::*;
+use tera::Context;
+
+use crate::diagnostics::Diagnostic;
+use crate::frontmatter::SectionKind;
+use crate::markdown::Rendered;
+use crate::model::PageKind;
+use crate::shortcodes::ShortcodeCall;
+use crate::site::{self, Site, NOT_FOUND_PATH, SEARCH_PATH, TAGS_PATH};
+use crate::templates::{error_chain, Theme};
+use crate::views::{PageView, PaginatorView, SectionView, SiteView, TagView};
+
+/// How many items the home page lists.
+const HOME_NEWS: usize = 5;
+const HOME_EVENTS: usize = 5;
+
+/// Templates every theme must have.
+pub const REQUIRED_TEMPLATES: &[&str] = &[
+    "index.html",
+    "page.html",
+    "post.html",
+    "event.html",
+    "section.html",
+    "news.html",
+    "events.html",
+    "tags.html",
+    "tag.html",
+    "search.html",
+    "404.html",
+    "redirect.html",
+    "shortcodes/events.html",
+];
+
+/// One file of the output, by its path relative to the output folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+impl OutputFile {
+    /// The file that serves a site path: `/kontakt/` is `kontakt/index.html`.
+    pub fn at(site_path: &str, bytes: Vec<u8>) -> Self {
+        let relative = site_path.trim_start_matches('/');
+        let path = if relative.is_empty() || relative.ends_with('/') {
+            format!("{relative}index.html")
+        } else {
+            relative.to_owned()
+        };
+        Self { path, bytes }
+    }
+}
+
+enum Job<'a> {
+    Home,
+    Page(usize),
+    Section {
+        index: usize,
+        pager: usize,
+    },
+    Tags,
+    Tag {
+        index: usize,
+        pager: usize,
+    },
+    Search,
+    NotFound,
+    Alias {
+        file: &'a Path,
+        alias: &'a str,
+        target: &'a str,
+    },
+}
+
+/// Every template a page names must exist, as must the theme's required ones.
+pub fn check_templates(site: &Site<'_>, theme: &Theme) -> Vec<Diagnostic> {
+    let mut problems: Vec<Diagnostic> = REQUIRED_TEMPLATES
+        .iter()
+        .filter(|name| !theme.has_template(name))
+        .map(|name| {
+            Diagnostic::new(
+                theme.dir.join("templates").join(name),
+                "the theme has no such template",
+            )
+            .hint("every theme needs the templates listed in README.md (\"Theme guide\")")
+        })
+        .collect();
+    for doc in site.documents() {
+        if let Some(template) = &doc.template {
+            if !theme.has_template(template) {
+                problems.push(
+                    Diagnostic::new(&doc.file, format!("the template `{template}` does not exist in the theme"))
+                        .hint("name a file of themes/<theme>/templates/, e.g. page.html, or remove `template:`"),
+                );
+            }
+        }
+    }
+    problems
+}
+
+pub struct Renderer<'s> {
+    site: &'s Site<'s>,
+    theme: &'s Theme,
+    base: Context,
+}
+
+impl<'s> Renderer<'s> {
+    pub fn new(site: &'s Site<'s>, theme: &'s Theme) -> Self {
+        let mut base = Context::new();
+        base.insert("site", &SiteView::new(site));
+        Self { site, theme, base }
+    }
+
+    pub fn render_all(&self) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+        let jobs = self.jobs();
+        let results: Vec<Result<OutputFile, Diagnostic>> =
+            jobs.par_iter().map(|job| self.render(job)).collect();
+        let mut files = Vec::with_capacity(results.len());
+        let mut problems = Vec::new();
+        for result in results {
+            match result {
+                Ok(file) => files.push(file),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        if problems.is_empty() {
+            Ok(files)
+        } else {
+            Err(problems)
+        }
+    }
+
+    fn jobs(&self) -> Vec<Job<'s>> {
+        let site = self.site;
+        let mut jobs = vec![Job::Home, Job::Tags, Job::Search, Job::NotFound];
+        jobs.extend((0..site.content.pages.len()).map(Job::Page));
+        for index in 1..site.content.sections.len() {
+            for pager in 1..=site.pager_count(index).max(1) {
+                jobs.push(Job::Section { index, pager });
+            }
+        }
+        for (index, tag) in site.tags.iter().enumerate() {
+            for pager in 1..=site.tag_pager_count(tag) {
+                jobs.push(Job::Tag { index, pager });
+            }
+        }
+        for doc in site.documents() {
+            for alias in &doc.aliases {
+                jobs.push(Job::Alias {
+                    file: &doc.file,
+                    alias,
+                    target: &doc.path,
+                });
+            }
+        }
+        jobs
+    }
+
+    fn render(&self, job: &Job<'s>) -> Result<OutputFile, Diagnostic> {
+        let site = self.site;
+        let content = site.content;
+        let mut context = self.base.clone();
+        let (path, template, file): (String, &str, &Path) = match job {
+            Job::Home => {
+                let root = &content.sections[0];
+                let body = self.fill_shortcodes(&site.section_html[0], &root.doc.file, "/")?;
+                context.insert("page", &PageView::home(site, body));
+                let news: Vec<PageView<'_>> = site
+                    .posts
+                    .iter()
+                    .take(HOME_NEWS)
+                    .map(|&i| PageView::summary(site, i))
+                    .collect();
+                context.insert("latest_news", &news);
+                let upcoming: Vec<PageView<'_>> = self
+                    .upcoming_events()
+                    .take(HOME_EVENTS)
+                    .map(|i| PageView::summary(site, i))
+                    .collect();
+                context.insert("upcoming_events", &upcoming);
+                (
+                    "/".to_owned(),
+                    root.doc.template.as_deref().unwrap_or("index.html"),
+                    &root.doc.file,
+                )
+            }
+            Job::Page(index) => {
+                let page = &content.pages[*index];
+                let body =
+                    self.fill_shortcodes(&site.page_html[*index], &page.doc.file, &page.doc.path)?;
+                context.insert("page", &PageView::full(site, *index, body));
+                let default = match page.kind {
+                    PageKind::Page => "page.html",
+                    PageKind::Post => "post.html",
+                    PageKind::Event => "event.html",
+                };
+                (
+                    page.doc.path.clone(),
+                    page.doc.template.as_deref().unwrap_or(default),
+                    &page.doc.file,
+                )
+            }
+            Job::Section { index, pager } => self.section(&mut context, *index, *pager)?,
+            Job::Tags => {
+                let tags: Vec<TagView<'_>> =
+                    site.tags.iter().map(|t| TagView::new(site, t)).collect();
+                context.insert("tags", &tags);
+                (TAGS_PATH.to_owned(), "tags.html", Path::new("(tag index)"))
+            }
+            Job::Tag { index, pager } => {
+                let tag = &site.tags[*index];
+                context.insert("tag", &TagView::new(site, tag));
+                let paginator = PaginatorView::new(
+                    site,
+                    &tag.path(),
+                    &tag.pages,
+                    site.config.news_per_page,
+                    *pager,
+                );
+                context.insert("paginator", &paginator);
+                (
+                    site::pager_path(&tag.path(), *pager),
+                    "tag.html",
+                    Path::new("(tag pages)"),
+                )
+            }
+            Job::Search => (
+                SEARCH_PATH.to_owned(),
+                "search.html",
+                Path::new("(search page)"),
+            ),
+            Job::NotFound => (
+                NOT_FOUND_PATH.to_owned(),
+                "404.html",
+                Path::new("(404 page)"),
+            ),
+            Job::Alias {
+                file,
+                alias,
+                target,
+            } => {
+                context.insert("target", &site.config.permalink(target));
+                let alias = if alias.ends_with('/') || alias.ends_with(".html") {
+                    (*alias).to_owned()
+                } else {
+                    format!("{alias}/")
+                };
+                (alias, "redirect.html", *file)
+            }
+        };
+        context.insert("current_path", &site.config.url(&path));
+        let html = self
+            .theme
+            .tera
+            .render(template, &context)
+            .map_err(|error| {
+                Diagnostic::new(
+                    file,
+                    format!(
+                        "rendering {path} with template {template} failed: {}",
+                        error_chain(&error)
+                    ),
+                )
+                .hint("fix the template, or the value it could not use")
+            })?;
+        Ok(OutputFile::at(&path, html.into_bytes()))
+    }
+
+    fn section<'p>(
+        &self,
+        context: &mut Context,
+        index: usize,
+        pager: usize,
+    ) -> Result<(String, &'p str, &'s Path), Diagnostic>
+    where
+        's: 'p,
+    {
+        let site = self.site;
+        let section = &site.content.sections[index];
+        let body = self.fill_shortcodes(
+            &site.section_html[index],
+            &section.doc.file,
+            &section.doc.path,
+        )?;
+        let pages = &site.section_pages[index];
+        let default = match section.kind {
+            SectionKind::News => {
+                let paginator =
+                    PaginatorView::new(site, &section.doc.path, pages, site.per_page(index), pager);
+                context.insert("paginator", &paginator);
+                context.insert("section", &SectionView::new(site, index, body, Vec::new()));
+                "news.html"
+            }
+            SectionKind::Events => {
+                let (upcoming, past): (Vec<usize>, Vec<usize>) = pages.iter().partition(|&&i| {
+                    site.content.pages[i]
+                        .event
+                        .as_ref()
+                        .is_some_and(|e| e.end > site.now)
+                });
+                let views = |list: &[usize]| {
+                    list.iter()
+                        .map(|&i| PageView::summary(site, i))
+                        .collect::<Vec<_>>()
+                };
+                context.insert("upcoming", &views(&upcoming));
+                // The most recent past event first.
+                let past: Vec<usize> = past.into_iter().rev().collect();
+                context.insert("past", &views(&past));
+                context.insert(
+                    "section",
+                    &SectionView::new(site, index, body, views(pages)),
+                );
+                "events.html"
+            }
+            SectionKind::Pages => {
+                let views = pages.iter().map(|&i| PageView::summary(site, i)).collect();
+                context.insert("section", &SectionView::new(site, index, body, views));
+                "section.html"
+            }
+        };
+        let template = section.doc.template.as_deref().unwrap_or(default);
+        Ok((
+            site::pager_path(&section.doc.path, pager),
+            template,
+            &section.doc.file,
+        ))
+    }
+
+    fn upcoming_events(&self) -> impl Iterator<Item = usize> + '_ {
+        let site = self.site;
+        site.events.iter().copied().filter(|&i| {
+            site.content.pages[i]
+                .event
+                .as_ref()
+                .is_some_and(|e| e.end > site.now)
+        })
+    }
+
+    /// The page's HTML with each shortcode placeholder replaced by the
+    /// theme's rendering of it.
+    fn fill_shortcodes(
+        &self,
+        rendered: &'s Rendered,
+        file: &Path,
+        path: &str,
+    ) -> Result<Cow<'s, str>, Diagnostic> {
+        if rendered.shortcodes.is_empty() {
+            return Ok(Cow::Borrowed(&rendered.html));
+        }
+        let mut html = rendered.html.clone();
+        for (index, call) in rendered.shortcodes.iter().enumerate() {
+            let output = self.shortcode(call, path).map_err(|message| {
+                Diagnostic::new(file, message)
+                    .at_line(call.line)
+                    .hint("fix the shortcode's arguments or the theme's shortcode template")
+            })?;
+            html = html.replacen(&ShortcodeCall::placeholder(index), &output, 1);
+        }
+        Ok(Cow::Owned(html))
+    }
+
+    fn shortcode(&self, call: &ShortcodeCall, path: &str) -> Result<String, String> {
+        let site = self.site;
+        let mut context = self.base.clone();
+        context.insert("current_path", &site.config.url(path));
+        // `events` is the only shortcode today (see shortcodes::KNOWN).
+        let when = call.args.get("when").map_or("upcoming", String::as_str);
+        let tag = call.args.get("tag").map(|t| crate::slugs::slugify(t));
+        let events: Vec<PageView<'_>> = site
+            .events
+            .iter()
+            .copied()
+            .filter(|&i| {
+                let page = &site.content.pages[i];
+                let upcoming = page.event.as_ref().is_some_and(|e| e.end > site.now);
+                let when_ok = match when {
+                    "upcoming" => upcoming,
+                    "past" => !upcoming,
+                    _ => true,
+                };
+                let tag_ok = tag.as_ref().is_none_or(|wanted| {
+                    page.tags
+                        .iter()
+                        .any(|t| crate::slugs::slugify(t) == *wanted)
+                });
+                when_ok && tag_ok
+            })
+            .map(|i| PageView::summary(site, i))
+            .collect();
+        context.insert("events", &events);
+        context.insert("when", when);
+        let template = format!("shortcodes/{}.html", call.name);
+        self.theme
+            .tera
+            .render(&template, &context)
+            .map_err(|error| {
+                format!(
+                    "the shortcode `{}` failed: {}",
+                    call.name,
+                    error_chain(&error)
+                )
+            })
+    }
+}

@@ -1,0 +1,606 @@
+//! The whole site, once every page's Markdown is rendered: the order of
+//! pages in sections, the tags, every URL the build will write, and the
+//! check that every internal link and anchor resolves.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use chrono::DateTime;
+use chrono_tz::Tz;
+use rayon::prelude::*;
+
+use crate::config::{Config, CONFIG_FILE};
+use crate::diagnostics::Diagnostic;
+use crate::frontmatter::SectionKind;
+use crate::markdown::{self, LinkRewriter, Rendered};
+use crate::model::{Content, Document, PageKind};
+use crate::slugs;
+
+pub const TAGS_PATH: &str = "/tagi/";
+pub const SEARCH_PATH: &str = "/szukaj/";
+pub const FEED_PATH: &str = "/atom.xml";
+pub const CALENDAR_PATH: &str = "/kalendarz.ics";
+pub const SEARCH_INDEX_PATH: &str = "/search-index.json";
+pub const SITEMAP_PATH: &str = "/sitemap.xml";
+pub const ROBOTS_PATH: &str = "/robots.txt";
+pub const NOT_FOUND_PATH: &str = "/404.html";
+/// List pages after the first: `/aktualnosci/strona/2/`.
+const PAGER_SEGMENT: &str = "strona";
+
+#[derive(Debug, Clone)]
+pub struct Tag {
+    pub name: String,
+    pub slug: String,
+    /// Pages with the tag, newest first.
+    pub pages: Vec<usize>,
+}
+
+impl Tag {
+    pub fn path(&self) -> String {
+        format!("{TAGS_PATH}{}/", self.slug)
+    }
+}
+
+pub struct Site<'c> {
+    pub config: &'c Config,
+    pub content: &'c Content,
+    pub now: DateTime<Tz>,
+    /// Parallel to `content.pages` and `content.sections`.
+    pub page_html: Vec<Rendered>,
+    pub section_html: Vec<Rendered>,
+    /// Per section: its pages in display order (news newest first, events
+    /// by start, pages by weight then title).
+    pub section_pages: Vec<Vec<usize>>,
+    pub subsections: Vec<Vec<usize>>,
+    /// Every news post, newest first.
+    pub posts: Vec<usize>,
+    /// Every event, by start.
+    pub events: Vec<usize>,
+    /// By slug.
+    pub tags: Vec<Tag>,
+    /// Files the theme and `content/` ship as they are, by site path.
+    pub static_paths: HashSet<String>,
+    /// Content file (`kontakt.md`) -> site path, for `@/` links.
+    pub content_urls: HashMap<String, String>,
+}
+
+/// A site path the build writes, for finding two things claiming one URL.
+fn claim<'a>(
+    claims: &mut HashMap<String, &'a Path>,
+    problems: &mut Vec<Diagnostic>,
+    path: String,
+    owner: &'a Path,
+) {
+    if let Some(previous) = claims.get(&path) {
+        if *previous != owner {
+            problems.push(
+                Diagnostic::new(
+                    owner,
+                    format!("the URL {path} is already taken by {}", previous.display()),
+                )
+                .hint("give one of them another `slug` (or remove the duplicate alias)"),
+            );
+        }
+        return;
+    }
+    claims.insert(path, owner);
+}
+
+/// The site path of list page `n` (from 1) of a list at `path`.
+pub fn pager_path(path: &str, n: usize) -> String {
+    if n <= 1 {
+        path.to_owned()
+    } else {
+        format!("{path}{PAGER_SEGMENT}/{n}/")
+    }
+}
+
+/// The `.ics` file of an event page: `/wydarzenia/warsztat.ics`.
+pub fn ics_path(page_path: &str) -> String {
+    format!("{}.ics", page_path.trim_end_matches('/'))
+}
+
+impl<'c> Site<'c> {
+    pub fn assemble(
+        config: &'c Config,
+        content: &'c Content,
+        now: DateTime<Tz>,
+        static_paths: HashSet<String>,
+    ) -> Result<Self, Vec<Diagnostic>> {
+        let content_urls: HashMap<String, String> = content
+            .pages
+            .iter()
+            .map(|p| &p.doc)
+            .chain(content.sections.iter().map(|s| &s.doc))
+            .map(|doc| (doc.content_path.clone(), doc.path.clone()))
+            .collect();
+        let rewriter = LinkRewriter {
+            base_path: &config.base_path,
+            content_urls: &content_urls,
+        };
+        let render = |doc: &Document| {
+            markdown::render(&doc.body, doc.body_line, &rewriter).map_err(|errors| {
+                errors
+                    .into_iter()
+                    .map(|(line, message)| Diagnostic::new(&doc.file, message).at_line(line))
+                    .collect::<Vec<_>>()
+            })
+        };
+        let page_results: Vec<_> = content.pages.par_iter().map(|p| render(&p.doc)).collect();
+        let section_results: Vec<_> = content
+            .sections
+            .par_iter()
+            .map(|s| render(&s.doc))
+            .collect();
+        let mut problems = Vec::new();
+        let mut collect = |results: Vec<Result<Rendered, Vec<Diagnostic>>>| {
+            results
+                .into_iter()
+                .map(|r| {
+                    r.unwrap_or_else(|mut found| {
+                        problems.append(&mut found);
+                        Rendered::default()
+                    })
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut page_html = collect(page_results);
+        let section_html = collect(section_results);
+        for (page, rendered) in content.pages.iter().zip(page_html.iter_mut()) {
+            if let Some(summary) = &page.summary {
+                (rendered.summary, rendered.summary_text) = markdown::render_summary(summary);
+            }
+        }
+
+        let (section_pages, subsections) = order_sections(content);
+        let mut posts: Vec<usize> = (0..content.pages.len())
+            .filter(|&i| content.pages[i].kind == PageKind::Post)
+            .collect();
+        posts.sort_by(|&a, &b| newest_first(content, a, b));
+        let mut events: Vec<usize> = (0..content.pages.len())
+            .filter(|&i| content.pages[i].kind == PageKind::Event)
+            .collect();
+        events.sort_by(|&a, &b| oldest_first(content, a, b));
+        let tags = collect_tags(content);
+
+        let site = Self {
+            config,
+            content,
+            now,
+            page_html,
+            section_html,
+            section_pages,
+            subsections,
+            posts,
+            events,
+            tags,
+            static_paths,
+            content_urls,
+        };
+        site.check_urls(&mut problems);
+        if problems.is_empty() {
+            site.check_links(&mut problems);
+        }
+        if problems.is_empty() {
+            Ok(site)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// How many list pages a section of news has (0 for other sections).
+    pub fn pager_count(&self, section: usize) -> usize {
+        let s = &self.content.sections[section];
+        if s.kind != SectionKind::News {
+            return 0;
+        }
+        self.section_pages[section]
+            .len()
+            .div_ceil(self.per_page(section))
+            .max(1)
+    }
+
+    pub fn per_page(&self, section: usize) -> usize {
+        match self.content.sections[section].paginate_by {
+            0 => self.config.news_per_page,
+            n => n,
+        }
+    }
+
+    pub fn tag_pager_count(&self, tag: &Tag) -> usize {
+        tag.pages.len().div_ceil(self.config.news_per_page).max(1)
+    }
+
+    /// Every site path the build writes that a link may point to, with the
+    /// anchors of its page where it has any.
+    fn known_paths(&self) -> HashMap<String, Option<&HashSet<String>>> {
+        let mut known: HashMap<String, Option<&HashSet<String>>> = HashMap::new();
+        for (page, rendered) in self.content.pages.iter().zip(&self.page_html) {
+            known.insert(page.doc.path.clone(), Some(&rendered.anchors));
+            if page.kind == PageKind::Event {
+                known.insert(ics_path(&page.doc.path), None);
+            }
+        }
+        for (index, (section, rendered)) in self
+            .content
+            .sections
+            .iter()
+            .zip(&self.section_html)
+            .enumerate()
+        {
+            known.insert(section.doc.path.clone(), Some(&rendered.anchors));
+            for n in 2..=self.pager_count(index) {
+                known.insert(pager_path(&section.doc.path, n), None);
+            }
+        }
+        for tag in &self.tags {
+            for n in 1..=self.tag_pager_count(tag) {
+                known.insert(pager_path(&tag.path(), n), None);
+            }
+        }
+        for fixed in [
+            TAGS_PATH,
+            SEARCH_PATH,
+            FEED_PATH,
+            CALENDAR_PATH,
+            SEARCH_INDEX_PATH,
+            SITEMAP_PATH,
+            ROBOTS_PATH,
+            NOT_FOUND_PATH,
+        ] {
+            known.insert(fixed.to_owned(), None);
+        }
+        for path in &self.static_paths {
+            known.insert(path.clone(), None);
+        }
+        known
+    }
+
+    fn check_urls(&self, problems: &mut Vec<Diagnostic>) {
+        let generated = Path::new("(generated by agora)");
+        let mut claims: HashMap<String, &Path> = HashMap::new();
+        for fixed in [
+            TAGS_PATH,
+            SEARCH_PATH,
+            FEED_PATH,
+            CALENDAR_PATH,
+            SEARCH_INDEX_PATH,
+            SITEMAP_PATH,
+            ROBOTS_PATH,
+            NOT_FOUND_PATH,
+        ] {
+            claims.insert(fixed.to_owned(), generated);
+        }
+        for section in &self.content.sections {
+            claim(
+                &mut claims,
+                problems,
+                section.doc.path.clone(),
+                &section.doc.file,
+            );
+        }
+        for page in &self.content.pages {
+            claim(&mut claims, problems, page.doc.path.clone(), &page.doc.file);
+        }
+        for doc in self.documents() {
+            for alias in &doc.aliases {
+                let line = doc
+                    .link_lines
+                    .iter()
+                    .find(|(k, _)| k == "aliases")
+                    .map(|(_, l)| *l);
+                if !alias.starts_with('/') || alias.contains("://") {
+                    problems.push(
+                        Diagnostic::new(
+                            &doc.file,
+                            format!("the alias `{alias}` is not a site path"),
+                        )
+                        .at_line(line)
+                        .hint("write aliases as paths from the site root, e.g. /stara-strona/"),
+                    );
+                    continue;
+                }
+                claim(&mut claims, problems, normalise_alias(alias), &doc.file);
+            }
+        }
+    }
+
+    pub fn documents(&self) -> impl Iterator<Item = &Document> {
+        self.content
+            .sections
+            .iter()
+            .map(|s| &s.doc)
+            .chain(self.content.pages.iter().map(|p| &p.doc))
+    }
+
+    fn check_links(&self, problems: &mut Vec<Diagnostic>) {
+        let known = self.known_paths();
+        let checker = LinkChecker {
+            known: &known,
+            content_urls: &self.content_urls,
+        };
+        let docs = self
+            .content
+            .sections
+            .iter()
+            .map(|s| &s.doc)
+            .zip(&self.section_html)
+            .chain(
+                self.content
+                    .pages
+                    .iter()
+                    .map(|p| &p.doc)
+                    .zip(&self.page_html),
+            );
+        for (doc, rendered) in docs {
+            for link in &rendered.links {
+                if let Err((message, hint)) = checker.check(&link.dest, &doc.path) {
+                    problems.push(
+                        Diagnostic::new(&doc.file, message)
+                            .at_line(link.line)
+                            .hint(hint),
+                    );
+                }
+            }
+        }
+        for page in &self.content.pages {
+            let Some(event) = &page.event else { continue };
+            let line_of = |key: &str| {
+                page.doc
+                    .link_lines
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, l)| *l)
+            };
+            if let Some(registration) = &event.registration {
+                if let Err((message, hint)) = checker.check(registration, &page.doc.path) {
+                    problems.push(
+                        Diagnostic::new(&page.doc.file, message)
+                            .at_line(line_of("registration"))
+                            .hint(hint),
+                    );
+                }
+            }
+            if let Some(online) = &event.online {
+                if !(online.starts_with("https://") || online.starts_with("http://")) {
+                    problems.push(
+                        Diagnostic::new(
+                            &page.doc.file,
+                            format!("`online: {online}` is not a web address"),
+                        )
+                        .at_line(line_of("online"))
+                        .hint("write the full link to the online meeting, starting with https://"),
+                    );
+                }
+            }
+        }
+        for (item, line) in self.config.menu.iter().zip(&self.config.menu_lines) {
+            if let Err((message, hint)) = checker.check(&item.url, "/") {
+                problems.push(
+                    Diagnostic::new(PathBuf::from(CONFIG_FILE), message)
+                        .at_line(*line)
+                        .hint(hint),
+                );
+            }
+        }
+    }
+}
+
+fn normalise_alias(alias: &str) -> String {
+    if alias.ends_with('/') || alias.ends_with(".html") {
+        alias.to_owned()
+    } else {
+        format!("{alias}/")
+    }
+}
+
+struct LinkChecker<'a> {
+    known: &'a HashMap<String, Option<&'a HashSet<String>>>,
+    content_urls: &'a HashMap<String, String>,
+}
+
+impl LinkChecker<'_> {
+    /// Checks one link written on the page at `from`; the error is (what
+    /// is wrong, what to do).
+    fn check(&self, dest: &str, from: &str) -> Result<(), (String, String)> {
+        let dest = dest.trim();
+        if dest.is_empty() || dest == "#" {
+            return Err((
+                format!("the link `{dest}` points nowhere"),
+                "link to the page or heading it is meant for, or remove the link".to_owned(),
+            ));
+        }
+        if let Some(reference) = dest.strip_prefix("@/") {
+            let (file, anchor) = reference.split_once('#').unwrap_or((reference, ""));
+            let Some(path) = self.content_urls.get(file) else {
+                return Err((
+                    format!("the link `{dest}` names no content file: content/{file} does not exist (or is a draft)"),
+                    "write the file's path relative to content/, e.g. @/wspolne-projekty/miejskie.md".to_owned(),
+                ));
+            };
+            return self.check_target(dest, path, anchor);
+        }
+        if is_external(dest) {
+            return Ok(());
+        }
+        let (without_query, _) = dest.split_once('?').unwrap_or((dest, ""));
+        let (path, anchor) = without_query.split_once('#').unwrap_or((without_query, ""));
+        let path = if path.is_empty() {
+            from.to_owned()
+        } else {
+            resolve(from, path)
+        };
+        self.check_target(dest, &path, anchor)
+    }
+
+    fn check_target(&self, dest: &str, path: &str, anchor: &str) -> Result<(), (String, String)> {
+        let Some(anchors) = self.known.get(path) else {
+            let with_slash = format!("{path}/");
+            let hint = if self.known.contains_key(&with_slash) {
+                format!("write `{with_slash}` (with the trailing slash)")
+            } else {
+                "check the address; pages are linked as /section/slug/ or @/file.md".to_owned()
+            };
+            return Err((
+                format!("the link `{dest}` points to {path}, which is not a page of this site"),
+                hint,
+            ));
+        };
+        if anchor.is_empty() {
+            return Ok(());
+        }
+        match anchors {
+            Some(anchors) if anchors.contains(anchor) => Ok(()),
+            Some(anchors) => {
+                let mut known: Vec<&str> = anchors.iter().map(String::as_str).collect();
+                known.sort_unstable();
+                Err((
+                    format!("the link `{dest}` points to the heading #{anchor}, which {path} does not have"),
+                    if known.is_empty() {
+                        "that page has no headings to link to".to_owned()
+                    } else {
+                        format!("its headings are: {}", known.join(", "))
+                    },
+                ))
+            }
+            None => Err((
+                format!("the link `{dest}` points to #{anchor} on {path}, which has no headings"),
+                "link to the page without the #anchor".to_owned(),
+            )),
+        }
+    }
+}
+
+fn is_external(dest: &str) -> bool {
+    dest.starts_with("//")
+        || dest.split_once(':').is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        })
+}
+
+/// Resolves a relative link against the page at `from` (a directory path).
+fn resolve(from: &str, link: &str) -> String {
+    if link.starts_with('/') {
+        return link.to_owned();
+    }
+    let mut parts: Vec<&str> = from.split('/').filter(|p| !p.is_empty()).collect();
+    let ends_with_slash = link.ends_with('/');
+    for part in link.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    let mut path = format!("/{}", parts.join("/"));
+    if ends_with_slash && path != "/" {
+        path.push('/');
+    }
+    path
+}
+
+fn newest_first(content: &Content, a: usize, b: usize) -> std::cmp::Ordering {
+    let (pa, pb) = (&content.pages[a], &content.pages[b]);
+    pb.date
+        .cmp(&pa.date)
+        .then_with(|| pa.doc.path.cmp(&pb.doc.path))
+}
+
+fn oldest_first(content: &Content, a: usize, b: usize) -> std::cmp::Ordering {
+    let (pa, pb) = (&content.pages[a], &content.pages[b]);
+    pa.date
+        .cmp(&pb.date)
+        .then_with(|| pa.doc.path.cmp(&pb.doc.path))
+}
+
+fn order_sections(content: &Content) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
+    let mut pages = vec![Vec::new(); content.sections.len()];
+    for (index, page) in content.pages.iter().enumerate() {
+        pages[page.section].push(index);
+    }
+    for (section, list) in content.sections.iter().zip(pages.iter_mut()) {
+        match section.kind {
+            SectionKind::News => list.sort_by(|&a, &b| newest_first(content, a, b)),
+            SectionKind::Events => list.sort_by(|&a, &b| oldest_first(content, a, b)),
+            SectionKind::Pages => list.sort_by(|&a, &b| {
+                let (pa, pb) = (&content.pages[a].doc, &content.pages[b].doc);
+                (pa.weight.unwrap_or(i64::MAX), &pa.title, &pa.path).cmp(&(
+                    pb.weight.unwrap_or(i64::MAX),
+                    &pb.title,
+                    &pb.path,
+                ))
+            }),
+        }
+    }
+    let mut subsections = vec![Vec::new(); content.sections.len()];
+    for (index, section) in content.sections.iter().enumerate() {
+        if let Some(parent) = section.parent {
+            subsections[parent].push(index);
+        }
+    }
+    for list in &mut subsections {
+        list.sort_by(|&a, &b| {
+            let (sa, sb) = (&content.sections[a].doc, &content.sections[b].doc);
+            (sa.weight.unwrap_or(i64::MAX), &sa.title)
+                .cmp(&(sb.weight.unwrap_or(i64::MAX), &sb.title))
+        });
+    }
+    (pages, subsections)
+}
+
+fn collect_tags(content: &Content) -> Vec<Tag> {
+    let mut by_slug: BTreeMap<String, Tag> = BTreeMap::new();
+    for (index, page) in content.pages.iter().enumerate() {
+        for name in &page.tags {
+            let slug = slugs::slugify(name);
+            let tag = by_slug.entry(slug.clone()).or_insert_with(|| Tag {
+                name: name.clone(),
+                slug,
+                pages: Vec::new(),
+            });
+            // Two spellings of one tag ("NGO", "ngo") share a page; the
+            // first in sort order names it, so the name is stable.
+            if name < &tag.name {
+                tag.name = name.clone();
+            }
+            if tag.pages.last() != Some(&index) {
+                tag.pages.push(index);
+            }
+        }
+    }
+    let mut tags: Vec<Tag> = by_slug
+        .into_values()
+        .filter(|t| !t.slug.is_empty())
+        .collect();
+    for tag in &mut tags {
+        tag.pages.sort_by(|&a, &b| newest_first(content, a, b));
+    }
+    tags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_links_resolve_against_the_page() {
+        assert_eq!(resolve("/a/b/", "../c/"), "/a/c/");
+        assert_eq!(resolve("/a/b/", "c/"), "/a/b/c/");
+        assert_eq!(resolve("/a/", "../../x.png"), "/x.png");
+        assert_eq!(resolve("/a/", "/k/"), "/k/");
+    }
+
+    #[test]
+    fn schemes_mark_external_links() {
+        assert!(is_external("https://www.budzet.krakow.pl"));
+        assert!(is_external("mailto:bo@um.krakow.pl"));
+        assert!(is_external("tel:+48126167828"));
+        assert!(!is_external("/kontakt/"));
+        assert!(!is_external("kontakt/"));
+    }
+}
