@@ -100,6 +100,14 @@ impl<'a> TagView<'a> {
     }
 }
 
+/// A tag as a page lists it.
+#[derive(Debug, Serialize)]
+pub struct TagRef<'a> {
+    pub name: &'a str,
+    pub slug: String,
+    pub url: String,
+}
+
 #[derive(Debug, Serialize)]
 pub struct EventView<'a> {
     pub start: String,
@@ -130,7 +138,7 @@ pub struct PageView<'a> {
     pub kind: &'static str,
     pub date: Option<String>,
     pub updated: Option<String>,
-    pub tags: Vec<LinkView<'a>>,
+    pub tags: Vec<TagRef<'a>>,
     pub breadcrumbs: Vec<LinkView<'a>>,
     pub event: Option<EventView<'a>>,
 }
@@ -154,13 +162,13 @@ impl<'a> PageView<'a> {
             tags: page
                 .tags
                 .iter()
-                .map(|name| LinkView {
-                    title: name,
-                    url: site.config.url(&format!(
-                        "{}{}/",
-                        site::TAGS_PATH,
-                        crate::slugs::slugify(name)
-                    )),
+                .map(|name| {
+                    let slug = crate::slugs::slugify(name);
+                    TagRef {
+                        name,
+                        url: site.config.url(&format!("{}{slug}/", site::TAGS_PATH)),
+                        slug,
+                    }
                 })
                 .collect(),
             breadcrumbs: Vec::new(),
