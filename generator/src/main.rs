@@ -30,6 +30,9 @@ struct SiteArgs {
     /// Build as of another moment, in the site's time zone: "2020-03-01 12:00".
     #[arg(long, value_name = "DATE-TIME")]
     now: Option<String>,
+    /// Print how long each stage of the build took.
+    #[arg(long)]
+    timings: bool,
 }
 
 #[derive(Subcommand)]
@@ -117,6 +120,7 @@ fn main() -> ExitCode {
 
 fn run_build(site: SiteArgs, out: Option<PathBuf>, base_url: Option<String>) -> ExitCode {
     let writing = out.clone();
+    let timings = site.timings;
     let options = BuildOptions {
         root: site.root,
         out,
@@ -126,6 +130,11 @@ fn run_build(site: SiteArgs, out: Option<PathBuf>, base_url: Option<String>) -> 
     };
     match build(&options) {
         Ok(report) => {
+            if timings {
+                for (stage, took) in &report.stages {
+                    eprintln!("{stage:>20}: {} ms", took.as_millis());
+                }
+            }
             let millis = report.elapsed.as_millis();
             match writing {
                 Some(out) => println!(
