@@ -58,7 +58,14 @@ pub fn load(
     let mut markdown = Vec::new();
     let mut data_files = Vec::new();
     let mut assets = Vec::new();
-    for entry in WalkDir::new(&content_dir).sort_by_file_name() {
+    let not_hidden = |entry: &walkdir::DirEntry| {
+        entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.')
+    };
+    for entry in WalkDir::new(&content_dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(not_hidden)
+    {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
@@ -75,9 +82,6 @@ pub fn load(
             .unwrap_or(entry.path());
         let content_path = relative.to_string_lossy().replace('\\', "/");
         let name = entry.file_name().to_string_lossy();
-        if name.starts_with('.') {
-            continue;
-        }
         if entry.file_type().is_dir() {
             continue;
         } else if content_path.starts_with(&format!("{FORMS_DIR}/")) {

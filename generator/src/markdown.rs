@@ -208,6 +208,11 @@ pub fn render(
                 headings.push((events.len(), heading_level(level)));
                 event
             }
+            Event::Html(ref raw) | Event::InlineHtml(ref raw) => {
+                let line = line_at(range.start);
+                found_links.extend(html_links(raw).map(|dest| LinkRef { dest, line }));
+                event
+            }
             Event::Text(ref t) | Event::Code(ref t) => {
                 if plain.len() < SEARCH_TEXT_LIMIT {
                     if !plain.is_empty() {
@@ -270,6 +275,21 @@ fn plain_text(events: &[Event<'_>]) -> String {
         }
     }
     text.trim().to_owned()
+}
+
+/// The `href` and `src` values of raw HTML an editor wrote, so that its
+/// links are checked like Markdown links.
+fn html_links(raw: &str) -> impl Iterator<Item = String> + '_ {
+    ["href=", "src="].into_iter().flat_map(move |attribute| {
+        raw.match_indices(attribute).filter_map(move |(at, _)| {
+            let preceded_by_space = raw[..at].ends_with(|c: char| c.is_ascii_whitespace());
+            let rest = &raw[at + attribute.len()..];
+            let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+            let value = &rest[1..];
+            let end = value.find(quote)?;
+            preceded_by_space.then(|| value[..end].to_owned())
+        })
+    })
 }
 
 fn heading_level(level: HeadingLevel) -> u8 {
@@ -433,6 +453,13 @@ mod tests {
             "{}",
             rendered.html
         );
+    }
+
+    #[test]
+    fn links_in_raw_html_are_collected() {
+        let rendered = render_ok("<p><a href=\"#\">pusty</a> <img src='/img/a.png' alt=''></p>\n\nTekst <a class=\"x\" href=\"/kontakt/\">k</a>.\n");
+        let dests: Vec<&str> = rendered.links.iter().map(|l| l.dest.as_str()).collect();
+        assert_eq!(dests, ["#", "/img/a.png", "/kontakt/"]);
     }
 
     #[test]
