@@ -109,11 +109,13 @@ fn run(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
         return Err(template_problems);
     }
     let theme_assets: HashSet<String> = theme.static_files.iter().cloned().collect();
+    let pages: HashSet<String> = site.known_paths().into_keys().collect();
     templates::register(
         &mut theme.tera,
         &config.base_path,
         Arc::new(content.data.clone()),
         Arc::new(theme_assets),
+        Arc::new(pages),
     );
     let mut files = Renderer::new(&site, &theme).render_all()?;
     let pages = files.len();

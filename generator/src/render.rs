@@ -255,6 +255,7 @@ impl<'s> Renderer<'s> {
             }
         };
         context.insert("current_path", &site.config.url(&path));
+        context.insert("current_url", &site.config.permalink(&path));
         let html = self
             .theme
             .tera

@@ -213,7 +213,7 @@ impl<'c> Site<'c> {
 
     /// Every site path the build writes that a link may point to, with the
     /// anchors of its page where it has any.
-    fn known_paths(&self) -> HashMap<String, Option<&HashSet<String>>> {
+    pub fn known_paths(&self) -> HashMap<String, Option<&HashSet<String>>> {
         let mut known: HashMap<String, Option<&HashSet<String>>> = HashMap::new();
         for (page, rendered) in self.content.pages.iter().zip(&self.page_html) {
             known.insert(page.doc.path.clone(), Some(&rendered.anchors));

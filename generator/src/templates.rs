@@ -143,6 +143,7 @@ pub fn register(
     base_path: &str,
     data: Arc<BTreeMap<String, serde_json::Value>>,
     assets: Arc<HashSet<String>>,
+    pages: Arc<HashSet<String>>,
 ) {
     tera.register_filter("date_pl", date_pl_filter);
     tera.register_filter("event_when_pl", event_when_pl_filter);
@@ -156,6 +157,16 @@ pub fn register(
         })
     });
     let base = base_path.trim_end_matches('/').to_owned();
+    let page_base = base.clone();
+    tera.register_function("url", move |args: &HashMap<String, Value>| {
+        let path = string_arg(args, "path", "url")?;
+        if !pages.contains(&path) {
+            return Err(tera::Error::msg(format!(
+                "url(path=\"{path}\"): the site has no page {path}; add it to content/ or change the theme"
+            )));
+        }
+        Ok(Value::String(format!("{page_base}{path}")))
+    });
     tera.register_function("asset", move |args: &HashMap<String, Value>| {
         let path = string_arg(args, "path", "asset")?;
         let path = path.trim_start_matches('/');
