@@ -23,12 +23,44 @@ pub(crate) fn from_str<T: DeserializeOwned>(
             .unwrap_or(&message)
             .to_owned();
         let hint = if message.starts_with("unknown field") {
-            "check the spelling of the key; README.md (\"Front matter\") lists every key"
+            match closest_key(&message) {
+                Some(key) => format!("did you mean `{key}`? README.md (\"Front matter\") lists every key"),
+                None => "check the spelling of the key; README.md (\"Front matter\") lists every key".to_owned(),
+            }
         } else if message.starts_with("missing field") {
-            "add the key; README.md (\"Front matter\") says what it holds"
+            "add the key; README.md (\"Front matter\") says what it holds".to_owned()
         } else {
             "check the YAML syntax: `key: value`, lists as `[a, b]` or `- a` lines, quote text that holds a colon"
+                .to_owned()
         };
         Diagnostic::new(file, message).at_line(line).hint(hint)
     })
+}
+
+/// The expected key nearest to the unknown one in serde's message
+/// "unknown field `titel`, expected one of `title`, `date`", if it is
+/// near enough to be a typo.
+fn closest_key(message: &str) -> Option<&str> {
+    let mut quoted = message.split('`').skip(1).step_by(2);
+    let unknown = quoted.next()?;
+    quoted
+        .map(|key| (strsim::damerau_levenshtein(unknown, key), key))
+        .filter(|(distance, _)| *distance <= 2)
+        .min()
+        .map(|(_, key)| key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typo_gets_the_key_it_was_meant_to_be() {
+        let message = "unknown field `titel`, expected one of `title`, `tags`, `date`";
+        assert_eq!(closest_key(message), Some("title"));
+        assert_eq!(
+            closest_key("unknown field `colour`, expected one of `title`, `tags`"),
+            None
+        );
+    }
 }
