@@ -106,7 +106,8 @@ impl Config {
     }
 
     pub fn parse(text: &str, file: &Path) -> Result<Self, Vec<Diagnostic>> {
-        let raw: RawConfig = yaml::from_str(text, file, 0).map_err(|d| vec![d])?;
+        let raw: RawConfig =
+            yaml::from_str(text, file, 0, "Site configuration").map_err(|d| vec![d])?;
         let mut problems = Vec::new();
         let at = |key: &str, message: String| {
             Diagnostic::new(file, message).at_line(line_of_key(text, key))

@@ -143,7 +143,7 @@ fn load_data(
             continue;
         };
         match std::fs::read_to_string(path) {
-            Ok(text) => match yaml::from_str::<serde_json::Value>(&text, &file, 0) {
+            Ok(text) => match yaml::from_str::<serde_json::Value>(&text, &file, 0, "Data files") {
                 Ok(value) => {
                     data.insert(name.to_owned(), value);
                 }
@@ -204,6 +204,10 @@ fn build_model(
         .map(|parsed| {
             let (folder, _) = folder_of(&parsed.source.content_path);
             let Some(&section) = folder_index.get(folder) else {
+                if sections.is_empty() {
+                    // The missing home page is the one problem to report.
+                    return Ok(None);
+                }
                 let in_draft = dropped
                     .iter()
                     .any(|d| folder == d || folder.starts_with(&format!("{d}/")));
@@ -399,9 +403,9 @@ fn parse_updated(parsed: &Parsed<'_>, problems: &mut Vec<Diagnostic>) -> Option<
 }
 
 fn document(parsed: Parsed<'_>, path: String, updated: Option<NaiveDate>) -> Document {
-    let link_lines = ["aliases", "registration", "online"]
+    let key_lines = ["aliases", "registration", "online", "slug", "template"]
         .into_iter()
-        .filter_map(|key| key_line(parsed.yaml, key).map(|line| (key.to_owned(), line)))
+        .filter_map(|key| key_line(parsed.yaml, key).map(|line| (key, line)))
         .collect();
     let front = parsed.front;
     Document {
@@ -416,7 +420,7 @@ fn document(parsed: Parsed<'_>, path: String, updated: Option<NaiveDate>) -> Doc
         updated,
         body: parsed.body.to_owned(),
         body_line: parsed.body_line,
-        link_lines,
+        key_lines,
     }
 }
 

@@ -103,7 +103,7 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
                     .at_line(1)
                     .hint("every page needs at least `title: ...` between the `---` lines"));
             } else {
-                yaml::from_str(yaml, file, 1)?
+                yaml::from_str(yaml, file, 1, "Front matter")?
             };
             return Ok(Split {
                 front_matter,

@@ -45,11 +45,15 @@ pub struct Rendered {
 }
 
 /// How links are written into the HTML: `@/file.md` references become
-/// site URLs and site paths get the base path in front.
+/// site URLs, relative links become site paths (a summary shown on a list
+/// page must point where it pointed on its own page), and site paths get
+/// the base path in front.
 pub struct LinkRewriter<'a> {
     pub base_path: &'a str,
     /// Content file (`kontakt.md`, relative to `content/`) -> site path.
     pub content_urls: &'a HashMap<String, String>,
+    /// The site path of the page being rendered.
+    pub page_path: &'a str,
 }
 
 impl LinkRewriter<'_> {
@@ -65,17 +69,56 @@ impl LinkRewriter<'_> {
         if dest.starts_with('/') && !dest.starts_with("//") {
             return Ok(Some(dest.to_owned()));
         }
-        Ok(None)
+        if dest.is_empty() || dest.starts_with('#') || dest.starts_with('?') || is_external(dest) {
+            return Ok(None);
+        }
+        let (path, suffix) = dest
+            .find(['#', '?'])
+            .map_or((dest, ""), |i| dest.split_at(i));
+        Ok(Some(format!("{}{suffix}", resolve(self.page_path, path))))
     }
 
     fn href<'e>(&self, dest: CowStr<'e>) -> CowStr<'e> {
         match self.site_path(&dest) {
-            Ok(Some(path)) if self.base_path != "/" || dest.starts_with('@') => {
+            Ok(Some(path)) if self.base_path != "/" || !dest.starts_with('/') => {
                 CowStr::from(format!("{}{path}", self.base_path.trim_end_matches('/')))
             }
             _ => dest,
         }
     }
+}
+
+pub(crate) fn is_external(dest: &str) -> bool {
+    dest.starts_with("//")
+        || dest.split_once(':').is_some_and(|(scheme, _)| {
+            !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        })
+}
+
+/// Resolves a relative link against the page at `from` (a directory path).
+pub(crate) fn resolve(from: &str, link: &str) -> String {
+    if link.starts_with('/') {
+        return link.to_owned();
+    }
+    let mut parts: Vec<&str> = from.split('/').filter(|p| !p.is_empty()).collect();
+    let ends_with_slash = link.ends_with('/');
+    for part in link.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    let mut path = format!("/{}", parts.join("/"));
+    if ends_with_slash && path != "/" {
+        path.push('/');
+    }
+    path
 }
 
 fn split_anchor(dest: &str) -> (&str, &str) {
@@ -147,6 +190,7 @@ pub fn render(
     let mut more_at = None;
     let mut depth = 0usize;
     let mut skip_block_end = false;
+    let mut footnotes: Vec<String> = Vec::new();
     let mut plain = String::new();
 
     for (event, range) in Parser::new_ext(&text, options()).into_offset_iter() {
@@ -208,6 +252,10 @@ pub fn render(
                 headings.push((events.len(), heading_level(level)));
                 event
             }
+            Event::Start(Tag::FootnoteDefinition(ref label)) => {
+                footnotes.push(label.to_string());
+                event
+            }
             Event::Html(ref raw) | Event::InlineHtml(ref raw) => {
                 let line = line_at(range.start);
                 found_links.extend(html_links(raw).map(|dest| LinkRef { dest, line }));
@@ -232,7 +280,7 @@ pub fn render(
         events.push(event);
     }
 
-    let (toc_flat, anchors) = assign_heading_ids(&mut events, &headings);
+    let (toc_flat, anchors) = assign_heading_ids(&mut events, &headings, footnotes);
     let summary_events: &[Event<'_>] = match more_at {
         Some(end) => &events[..end],
         None => first_paragraph(&events),
@@ -318,12 +366,14 @@ fn first_paragraph<'e>(events: &'e [Event<'e>]) -> &'e [Event<'e>] {
 }
 
 /// Gives every heading an id (explicit `{#id}` kept, else the slug of its
-/// text, made unique within the page) and returns the flat TOC.
+/// text, made unique within the page and apart from the footnotes' ids)
+/// and returns the flat TOC and every id of the page.
 fn assign_heading_ids(
     events: &mut [Event<'_>],
     headings: &[(usize, u8)],
+    footnotes: Vec<String>,
 ) -> (Vec<TocEntry>, HashSet<String>) {
-    let mut used: HashSet<String> = HashSet::new();
+    let mut used: HashSet<String> = footnotes.into_iter().collect();
     let mut toc = Vec::with_capacity(headings.len());
     for &(index, level) in headings {
         let title = heading_text(&events[index + 1..]);
@@ -406,8 +456,26 @@ mod tests {
         let links = LinkRewriter {
             base_path: "/",
             content_urls: &urls,
+            page_path: "/program/etapy/",
         };
         render(body, 5, &links).expect("renders")
+    }
+
+    #[test]
+    fn relative_links_resolve_against_the_page() {
+        assert_eq!(resolve("/a/b/", "../c/"), "/a/c/");
+        assert_eq!(resolve("/a/b/", "c/"), "/a/b/c/");
+        assert_eq!(resolve("/a/", "../../x.png"), "/x.png");
+        assert_eq!(resolve("/a/", "/k/"), "/k/");
+    }
+
+    #[test]
+    fn schemes_mark_external_links() {
+        assert!(is_external("https://www.budzet.krakow.pl"));
+        assert!(is_external("mailto:bo@um.krakow.pl"));
+        assert!(is_external("tel:+48126167828"));
+        assert!(!is_external("/kontakt/"));
+        assert!(!is_external("kontakt/"));
     }
 
     #[test]
@@ -463,6 +531,39 @@ mod tests {
     }
 
     #[test]
+    fn relative_links_become_site_paths() {
+        let rendered = render_ok("[wyżej](../) i [obok](etap-2/#cel) i [tu](#cel)\n");
+        assert!(
+            rendered.html.contains(r#"href="/program/""#),
+            "{}",
+            rendered.html
+        );
+        assert!(
+            rendered
+                .html
+                .contains(r#"href="/program/etapy/etap-2/#cel""#),
+            "{}",
+            rendered.html
+        );
+        assert!(
+            rendered.html.contains(r##"href="#cel""##),
+            "{}",
+            rendered.html
+        );
+    }
+
+    #[test]
+    fn heading_ids_keep_clear_of_footnote_ids() {
+        let rendered = render_ok("Tekst[^plan].\n\n## Plan\n\n[^plan]: Przypis.\n");
+        assert!(
+            rendered.html.contains(r#"<h2 id="plan-1">"#),
+            "{}",
+            rendered.html
+        );
+        assert!(rendered.anchors.contains("plan"));
+    }
+
+    #[test]
     fn extensions_are_on_and_raw_html_passes() {
         let rendered = render_ok("|a|b|\n|-|-|\n|1|2|\n\n~~stare~~\n\n- [x] zrobione\n\nPrzypis[^1].\n\n[^1]: Treść.\n\n<div class=\"ramka\">HTML</div>\n");
         for needle in [
@@ -495,6 +596,7 @@ mod tests {
         let links = LinkRewriter {
             base_path: "/",
             content_urls: &urls,
+            page_path: "/",
         };
         let errors = render("a\n{{ evnts }}\n", 10, &links).expect_err("unknown shortcode");
         assert_eq!(errors[0].0, 11);

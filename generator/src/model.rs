@@ -48,8 +48,19 @@ pub struct Document {
     pub body: String,
     /// The line of the file where the body starts.
     pub body_line: usize,
-    /// The YAML lines of keys that hold links, for link errors.
-    pub link_lines: Vec<(String, usize)>,
+    /// The file lines of front matter keys checked after loading (links,
+    /// slug, template), for errors found then.
+    pub key_lines: Vec<(&'static str, usize)>,
+}
+
+impl Document {
+    /// The line of the file holding front matter `key`, if present.
+    pub fn line_of(&self, key: &str) -> Option<usize> {
+        self.key_lines
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, line)| *line)
+    }
 }
 
 #[derive(Debug, Clone)]

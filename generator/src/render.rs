@@ -96,6 +96,7 @@ pub fn check_templates(site: &Site<'_>, theme: &Theme) -> Vec<Diagnostic> {
             if !theme.has_template(template) {
                 problems.push(
                     Diagnostic::new(&doc.file, format!("the template `{template}` does not exist in the theme"))
+                        .at_line(doc.line_of("template"))
                         .hint("name a file of themes/<theme>/templates/, e.g. page.html, or remove `template:`"),
                 );
             }

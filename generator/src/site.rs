@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::config::{Config, CONFIG_FILE};
 use crate::diagnostics::Diagnostic;
 use crate::frontmatter::SectionKind;
-use crate::markdown::{self, LinkRewriter, Rendered};
+use crate::markdown::{self, is_external, resolve, LinkRewriter, Rendered};
 use crate::model::{Content, Document, PageKind};
 use crate::slugs;
 
@@ -70,6 +70,7 @@ fn claim<'a>(
     problems: &mut Vec<Diagnostic>,
     path: String,
     owner: &'a Path,
+    line: Option<usize>,
 ) {
     if let Some(previous) = claims.get(&path) {
         if *previous != owner {
@@ -78,6 +79,7 @@ fn claim<'a>(
                     owner,
                     format!("the URL {path} is already taken by {}", previous.display()),
                 )
+                .at_line(line)
                 .hint("give one of them another `slug` (or remove the duplicate alias)"),
             );
         }
@@ -114,11 +116,12 @@ impl<'c> Site<'c> {
             .chain(content.sections.iter().map(|s| &s.doc))
             .map(|doc| (doc.content_path.clone(), doc.path.clone()))
             .collect();
-        let rewriter = LinkRewriter {
-            base_path: &config.base_path,
-            content_urls: &content_urls,
-        };
         let render = |doc: &Document| {
+            let rewriter = LinkRewriter {
+                base_path: &config.base_path,
+                content_urls: &content_urls,
+                page_path: &doc.path,
+            };
             markdown::render(&doc.body, doc.body_line, &rewriter).map_err(|errors| {
                 errors
                     .into_iter()
@@ -277,18 +280,21 @@ impl<'c> Site<'c> {
                 problems,
                 section.doc.path.clone(),
                 &section.doc.file,
+                section.doc.line_of("slug"),
             );
         }
         for page in &self.content.pages {
-            claim(&mut claims, problems, page.doc.path.clone(), &page.doc.file);
+            claim(
+                &mut claims,
+                problems,
+                page.doc.path.clone(),
+                &page.doc.file,
+                page.doc.line_of("slug"),
+            );
         }
         for doc in self.documents() {
             for alias in &doc.aliases {
-                let line = doc
-                    .link_lines
-                    .iter()
-                    .find(|(k, _)| k == "aliases")
-                    .map(|(_, l)| *l);
+                let line = doc.line_of("aliases");
                 if !alias.starts_with('/') || alias.contains("://") {
                     problems.push(
                         Diagnostic::new(
@@ -300,7 +306,13 @@ impl<'c> Site<'c> {
                     );
                     continue;
                 }
-                claim(&mut claims, problems, normalise_alias(alias), &doc.file);
+                claim(
+                    &mut claims,
+                    problems,
+                    normalise_alias(alias),
+                    &doc.file,
+                    line,
+                );
             }
         }
     }
@@ -345,13 +357,7 @@ impl<'c> Site<'c> {
         }
         for page in &self.content.pages {
             let Some(event) = &page.event else { continue };
-            let line_of = |key: &str| {
-                page.doc
-                    .link_lines
-                    .iter()
-                    .find(|(k, _)| k == key)
-                    .map(|(_, l)| *l)
-            };
+            let line_of = |key: &str| page.doc.line_of(key);
             if let Some(registration) = &event.registration {
                 if let Err((message, hint)) = checker.check(registration, &page.doc.path) {
                     problems.push(
@@ -471,39 +477,6 @@ impl LinkChecker<'_> {
     }
 }
 
-fn is_external(dest: &str) -> bool {
-    dest.starts_with("//")
-        || dest.split_once(':').is_some_and(|(scheme, _)| {
-            !scheme.is_empty()
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-        })
-}
-
-/// Resolves a relative link against the page at `from` (a directory path).
-fn resolve(from: &str, link: &str) -> String {
-    if link.starts_with('/') {
-        return link.to_owned();
-    }
-    let mut parts: Vec<&str> = from.split('/').filter(|p| !p.is_empty()).collect();
-    let ends_with_slash = link.ends_with('/');
-    for part in link.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    let mut path = format!("/{}", parts.join("/"));
-    if ends_with_slash && path != "/" {
-        path.push('/');
-    }
-    path
-}
-
 fn newest_first(content: &Content, a: usize, b: usize) -> std::cmp::Ordering {
     let (pa, pb) = (&content.pages[a], &content.pages[b]);
     pb.date
@@ -581,26 +554,4 @@ fn collect_tags(content: &Content) -> Vec<Tag> {
         tag.pages.sort_by(|&a, &b| newest_first(content, a, b));
     }
     tags
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn relative_links_resolve_against_the_page() {
-        assert_eq!(resolve("/a/b/", "../c/"), "/a/c/");
-        assert_eq!(resolve("/a/b/", "c/"), "/a/b/c/");
-        assert_eq!(resolve("/a/", "../../x.png"), "/x.png");
-        assert_eq!(resolve("/a/", "/k/"), "/k/");
-    }
-
-    #[test]
-    fn schemes_mark_external_links() {
-        assert!(is_external("https://www.budzet.krakow.pl"));
-        assert!(is_external("mailto:bo@um.krakow.pl"));
-        assert!(is_external("tel:+48126167828"));
-        assert!(!is_external("/kontakt/"));
-        assert!(!is_external("kontakt/"));
-    }
 }

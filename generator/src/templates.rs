@@ -57,8 +57,10 @@ impl Theme {
         // its own file; then all together to link `extends` and `import`.
         for (name, text) in &sources {
             if let Err(error) = tera::Template::new(name, None, text) {
+                let (line, message) = syntax_error(&error_chain(&error));
                 problems.push(
-                    Diagnostic::new(relative.join("templates").join(name), error_chain(&error))
+                    Diagnostic::new(relative.join("templates").join(name), message)
+                        .at_line(line)
                         .hint("fix the template syntax (tera, like Jinja2)"),
                 );
             }
@@ -135,6 +137,22 @@ pub fn error_chain(error: &tera::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+/// Reads tera's parser report (`  --> 9:1`, the source line, `= what was
+/// expected`) into a line number and a one-line message.
+fn syntax_error(report: &str) -> (Option<usize>, String) {
+    let line = report
+        .split_once("--> ")
+        .and_then(|(_, rest)| rest.split(':').next())
+        .and_then(|n| n.trim().parse().ok());
+    let expected = report
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("= "))
+        .map(str::to_owned);
+    let message =
+        expected.unwrap_or_else(|| report.lines().next().unwrap_or(report).trim().to_owned());
+    (line, format!("syntax error: {message}"))
 }
 
 /// Registers the filters and functions every template may use.

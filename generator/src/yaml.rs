@@ -6,11 +6,13 @@ use serde::de::DeserializeOwned;
 
 use crate::diagnostics::Diagnostic;
 
-/// Parses `text`, which starts on line `first_line + 1` of `file`.
+/// Parses `text`, which starts on line `first_line + 1` of `file`;
+/// `reference` names the README section that documents its keys.
 pub(crate) fn from_str<T: DeserializeOwned>(
     text: &str,
     file: &Path,
     first_line: usize,
+    reference: &str,
 ) -> Result<T, Diagnostic> {
     serde_yaml::from_str(text).map_err(|error| {
         let line = error.location().map(|location| location.line() + first_line);
@@ -24,11 +26,11 @@ pub(crate) fn from_str<T: DeserializeOwned>(
             .to_owned();
         let hint = if message.starts_with("unknown field") {
             match closest_key(&message) {
-                Some(key) => format!("did you mean `{key}`? README.md (\"Front matter\") lists every key"),
-                None => "check the spelling of the key; README.md (\"Front matter\") lists every key".to_owned(),
+                Some(key) => format!("did you mean `{key}`? README.md (\"{reference}\") lists every key"),
+                None => format!("check the spelling of the key; README.md (\"{reference}\") lists every key"),
             }
         } else if message.starts_with("missing field") {
-            "add the key; README.md (\"Front matter\") says what it holds".to_owned()
+            format!("add the key; README.md (\"{reference}\") says what it holds")
         } else {
             "check the YAML syntax: `key: value`, lists as `[a, b]` or `- a` lines, quote text that holds a colon"
                 .to_owned()
