@@ -1012,6 +1012,58 @@ fn every_link_and_anchor_of_the_real_site_resolves() {
     assert!(duplicates.is_empty(), "{duplicates:#?}");
 }
 
+/// The files a page loads: its stylesheets and scripts, as site paths.
+fn loaded_assets(html: &str) -> Vec<String> {
+    let mut assets = Vec::new();
+    for (tag, attribute) in [
+        ("<link rel=\"stylesheet\"", "href=\""),
+        ("<script", "src=\""),
+    ] {
+        for (at, _) in html.match_indices(tag) {
+            let element = &html[at..at + html[at..].find('>').expect("a closed tag")];
+            if let Some(start) = element.find(attribute) {
+                let value = &element[start + attribute.len()..];
+                assets.push(value[..value.find('"').expect("a closed attribute")].to_owned());
+            }
+        }
+    }
+    assets
+}
+
+#[test]
+fn a_news_post_weighs_at_most_30_kb_with_its_css_and_js() {
+    let site = TempSite::real();
+    site.build_ok("public");
+    let out = site.out("public");
+    let posts = fs::read_dir(out.join("aktualnosci")).expect("the news section");
+    let mut checked = 0;
+    for entry in posts {
+        let page = entry.expect("a directory entry").path().join("index.html");
+        let Ok(html) = fs::read_to_string(&page) else {
+            continue;
+        };
+        let assets = loaded_assets(&html);
+        assert!(!assets.is_empty(), "{} loads no stylesheet", page.display());
+        let weight = html.len()
+            + assets
+                .iter()
+                .map(|asset| {
+                    let file = out.join(asset.trim_start_matches('/'));
+                    fs::metadata(&file)
+                        .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+                        .len() as usize
+                })
+                .sum::<usize>();
+        assert!(
+            weight <= 30_000,
+            "{} weighs {weight} bytes with {assets:?}",
+            page.display()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 2, "the real site's news posts were checked");
+}
+
 #[test]
 fn footnote_ids_do_not_collide_with_heading_ids() {
     let site = TempSite::fixture("valid");
