@@ -89,11 +89,13 @@ fn run(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
         || Theme::load(root, &config.theme),
         || content::load(root, &config, load),
     );
-    let (mut theme, content) = match (theme, content) {
-        (Ok(theme), Ok(content)) => (theme, content),
+    let (mut theme, content, mut problems) = match (theme, content) {
+        (Ok(theme), Ok((content, problems))) => (theme, content, problems),
         (theme, content) => {
             let mut problems = theme.err().unwrap_or_default();
-            problems.extend(content.err().unwrap_or_default());
+            match content {
+                Ok((_, mut found)) | Err(mut found) => problems.append(&mut found),
+            }
             return Err(problems);
         }
     };
@@ -101,7 +103,17 @@ fn run(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
 
     let copies = static_copies(root, &theme, &content.assets);
     let static_paths: HashSet<String> = copies.iter().map(|(_, to)| format!("/{to}")).collect();
-    let site = Site::assemble(&config, &content, now, static_paths)?;
+    // With files that failed to load, links to them cannot be judged:
+    // the site is still assembled, for every other problem to be reported.
+    let complete = problems.is_empty();
+    let site = match Site::assemble(&config, &content, now, static_paths, complete) {
+        Ok(site) if complete => site,
+        Ok(_) => return Err(problems),
+        Err(mut found) => {
+            problems.append(&mut found);
+            return Err(problems);
+        }
+    };
     stages.finish("markdown and links");
 
     let template_problems = render::check_templates(&site, &theme);

@@ -39,11 +39,14 @@ struct Source {
     text: String,
 }
 
+/// Reads `content/`. `Err` when nothing can be built (no content folder,
+/// no home page); otherwise the content that loaded and the problems of
+/// the files that did not, so that later checks still run on the rest.
 pub fn load(
     root: &Path,
     config: &Config,
     options: LoadOptions,
-) -> Result<Content, Vec<Diagnostic>> {
+) -> Result<(Content, Vec<Diagnostic>), Vec<Diagnostic>> {
     let content_dir = root.join(CONTENT_DIR);
     if !content_dir.is_dir() {
         return Err(vec![Diagnostic::new(
@@ -113,15 +116,16 @@ pub fn load(
 
     let data = load_data(&data_files, &mut problems);
     let (sections, pages) = build_model(&sources, config, options, &mut problems);
-    if !problems.is_empty() {
+    if sections.is_empty() {
         return Err(problems);
     }
-    Ok(Content {
+    let content = Content {
         sections,
         pages,
         data,
         assets,
-    })
+    };
+    Ok((content, problems))
 }
 
 fn load_data(

@@ -108,6 +108,7 @@ impl<'c> Site<'c> {
         content: &'c Content,
         now: DateTime<Tz>,
         static_paths: HashSet<String>,
+        complete: bool,
     ) -> Result<Self, Vec<Diagnostic>> {
         let content_urls: HashMap<String, String> = content
             .pages
@@ -182,7 +183,7 @@ impl<'c> Site<'c> {
         };
         site.check_urls(&mut problems);
         if problems.is_empty() {
-            site.check_links(&mut problems);
+            site.check_links(complete, &mut problems);
         }
         if problems.is_empty() {
             Ok(site)
@@ -325,11 +326,14 @@ impl<'c> Site<'c> {
             .chain(self.content.pages.iter().map(|p| &p.doc))
     }
 
-    fn check_links(&self, problems: &mut Vec<Diagnostic>) {
+    /// `complete`: every content file loaded, so a link to an unknown page
+    /// is dead (not a link to a file that failed to load).
+    fn check_links(&self, complete: bool, problems: &mut Vec<Diagnostic>) {
         let known = self.known_paths();
         let checker = LinkChecker {
             known: &known,
             content_urls: &self.content_urls,
+            complete,
         };
         let docs = self
             .content
@@ -403,6 +407,7 @@ fn normalise_alias(alias: &str) -> String {
 struct LinkChecker<'a> {
     known: &'a HashMap<String, Option<&'a HashSet<String>>>,
     content_urls: &'a HashMap<String, String>,
+    complete: bool,
 }
 
 impl LinkChecker<'_> {
@@ -419,6 +424,9 @@ impl LinkChecker<'_> {
         if let Some(reference) = dest.strip_prefix("@/") {
             let (file, anchor) = reference.split_once('#').unwrap_or((reference, ""));
             let Some(path) = self.content_urls.get(file) else {
+                if !self.complete {
+                    return Ok(());
+                }
                 return Err((
                     format!("the link `{dest}` names no content file: content/{file} does not exist (or is a draft)"),
                     "write the file's path relative to content/, e.g. @/wspolne-projekty/miejskie.md".to_owned(),
@@ -441,6 +449,9 @@ impl LinkChecker<'_> {
 
     fn check_target(&self, dest: &str, path: &str, anchor: &str) -> Result<(), (String, String)> {
         let Some(anchors) = self.known.get(path) else {
+            if !self.complete {
+                return Ok(());
+            }
             let with_slash = format!("{path}/");
             let hint = if self.known.contains_key(&with_slash) {
                 format!("write `{with_slash}` (with the trailing slash)")
