@@ -1,2 +1,5 @@
-//! The form backend of Agora. Empty until the form-functions issue lands:
-//! the crate exists now so the workspace has its final shape.
+//! The form backend of Agora: form definitions and the validation of
+//! submissions ([`forms`]), Polish grammar ([`polish`]).
+
+pub mod forms;
+pub mod polish;

@@ -103,6 +103,7 @@ fn run(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
 
     let copies = static_copies(root, &theme, &content.assets);
     let static_paths: HashSet<String> = copies.iter().map(|(_, to)| format!("/{to}")).collect();
+    problems.extend(check_forms(root, &content));
     // With files that failed to load, links to them cannot be judged:
     // the site is still assembled, for every other problem to be reported.
     let complete = problems.is_empty();
@@ -146,6 +147,25 @@ fn run(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
         elapsed: stages.started.elapsed(),
         stages: stages.done,
     })
+}
+
+/// Form definitions (`content/forms/*.yaml`) are checked by every build,
+/// though the form functions are what use them.
+fn check_forms(root: &Path, content: &crate::model::Content) -> Vec<Diagnostic> {
+    let data = |name: &str| content.data.get(name).cloned();
+    match agora_functions::forms::load_all(&root.join(CONTENT_DIR), Path::new(CONTENT_DIR), &data) {
+        Ok(_) => Vec::new(),
+        Err(problems) => problems
+            .into_iter()
+            .map(|p| {
+                let diagnostic = Diagnostic::new(p.file, p.message).at_line(p.line);
+                match p.hint {
+                    Some(hint) => diagnostic.hint(hint),
+                    None => diagnostic,
+                }
+            })
+            .collect(),
+    }
 }
 
 fn build_time(now: Option<&str>, tz: Tz) -> Result<DateTime<Tz>, Vec<Diagnostic>> {

@@ -79,18 +79,7 @@ pub fn event_when_pl(start: DateTime<Tz>, end: DateTime<Tz>) -> String {
     }
 }
 
-/// The Polish plural form for `n`: "1 miejsce", "2 miejsca", "5 miejsc",
-/// "22 miejsca", "12 miejsc".
-pub fn plural_pl<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
-    let n = n.unsigned_abs();
-    if n == 1 {
-        one
-    } else if (2..=4).contains(&(n % 10)) && !(12..=14).contains(&(n % 100)) {
-        few
-    } else {
-        many
-    }
-}
+pub use agora_functions::polish::plural_pl;
 
 #[cfg(test)]
 mod tests {
@@ -146,18 +135,5 @@ mod tests {
         assert!(error.contains("2020-02-19"), "{error}");
         assert!(parse_local("2020-02-30", Tz::Europe__Warsaw).is_err());
         assert!(parse_local("2020-03-29 02:30", Tz::Europe__Warsaw).is_err());
-    }
-
-    #[test]
-    fn polish_plurals() {
-        let form = |n| plural_pl(n, "miejsce", "miejsca", "miejsc");
-        assert_eq!(form(1), "miejsce");
-        assert_eq!(form(2), "miejsca");
-        assert_eq!(form(4), "miejsca");
-        assert_eq!(form(5), "miejsc");
-        assert_eq!(form(12), "miejsc");
-        assert_eq!(form(22), "miejsca");
-        assert_eq!(form(0), "miejsc");
-        assert_eq!(form(112), "miejsc");
     }
 }

@@ -1,0 +1,312 @@
+//! Validates what a resident submitted against the form's definition.
+//! Messages are Polish, written for the resident; every value the person
+//! typed is kept by the caller to show the form again.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::checks::{self, NipError};
+use super::definition::{Field, FieldType, FormDefinition};
+use crate::polish::count_pl;
+
+/// What the person sent: each name with its values (a checkbox group can
+/// send several), as strings, before any check.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Submission {
+    pub values: BTreeMap<String, Vec<String>>,
+}
+
+impl Submission {
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (k, v) in pairs {
+            values.entry(k.into()).or_default().push(v.into());
+        }
+        Self { values }
+    }
+
+    /// The first value sent under `name`, trimmed; empty if none.
+    pub fn first(&self, name: &str) -> &str {
+        self.values
+            .get(name)
+            .and_then(|v| v.first())
+            .map_or("", |v| v.trim())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// A consent the person gave, with the version of the text they saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct GivenConsent {
+    pub name: String,
+    pub version: String,
+}
+
+/// A submission that passed every check: only the form's own fields, in
+/// their normal form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepted {
+    pub values: BTreeMap<String, String>,
+    pub consents: Vec<GivenConsent>,
+    /// The value that makes a person unique in the form, normalised
+    /// (an e-mail in lower case).
+    pub unique_key: String,
+}
+
+pub fn validate(
+    form: &FormDefinition,
+    submission: &Submission,
+) -> Result<Accepted, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut values = BTreeMap::new();
+    for field in &form.fields {
+        match check_field(form, field, submission) {
+            Ok(Some(value)) => {
+                values.insert(field.name.clone(), value);
+            }
+            Ok(None) => {}
+            Err(message) => errors.push(FieldError {
+                field: field.name.clone(),
+                message,
+            }),
+        }
+    }
+    let mut consents = Vec::new();
+    for consent in &form.consents {
+        if is_ticked(submission.first(&consent.name)) {
+            consents.push(GivenConsent {
+                name: consent.name.clone(),
+                version: consent.version.clone(),
+            });
+        } else if consent.required {
+            errors.push(FieldError {
+                field: consent.name.clone(),
+                message: "Zaznacz tę zgodę – bez niej nie możemy przyjąć zgłoszenia.".to_owned(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let unique_key = values
+        .get(&form.unique_field)
+        .map(|v| v.to_lowercase())
+        .unwrap_or_default();
+    Ok(Accepted {
+        values,
+        consents,
+        unique_key,
+    })
+}
+
+fn is_ticked(value: &str) -> bool {
+    matches!(value, "on" | "true" | "1" | "tak" | "yes")
+}
+
+/// The field's value in normal form, `None` when an optional field is
+/// empty, or the message to show.
+fn check_field(
+    form: &FormDefinition,
+    field: &Field,
+    submission: &Submission,
+) -> Result<Option<String>, String> {
+    let label = &field.label;
+    let custom = |message: &Option<String>, default: String| message.clone().unwrap_or(default);
+    if field.kind == FieldType::Checkbox && field.options.is_empty() {
+        let ticked = is_ticked(submission.first(&field.name));
+        return match (ticked, field.required) {
+            (true, _) => Ok(Some("tak".to_owned())),
+            (false, true) => Err(custom(
+                &field.messages.required,
+                format!("Zaznacz pole „{label}”."),
+            )),
+            (false, false) => Ok(None),
+        };
+    }
+    if field.kind == FieldType::Checkbox {
+        let chosen: Vec<&str> = submission
+            .values
+            .get(&field.name)
+            .map(|v| {
+                v.iter()
+                    .map(|s| s.trim())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if chosen
+            .iter()
+            .any(|c| !field.options.iter().any(|o| o.value == *c))
+        {
+            return Err(custom(
+                &field.messages.invalid,
+                "Wybierz spośród podanych możliwości.".to_owned(),
+            ));
+        }
+        return match (chosen.is_empty(), field.required) {
+            (true, true) => Err(custom(
+                &field.messages.required,
+                format!("Zaznacz co najmniej jedną możliwość w polu „{label}”."),
+            )),
+            (true, false) => Ok(None),
+            (false, _) => Ok(Some(chosen.join(", "))),
+        };
+    }
+
+    let raw = submission.first(&field.name);
+    let value = if field.kind == FieldType::Textarea {
+        raw.replace("\r\n", "\n")
+    } else {
+        raw.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    if value.is_empty() {
+        return if field.required {
+            let default = match field.kind {
+                FieldType::Select | FieldType::Radio => {
+                    format!("Wybierz odpowiedź w polu „{label}”.")
+                }
+                _ => format!("Wypełnij pole „{label}”."),
+            };
+            Err(custom(&field.messages.required, default))
+        } else {
+            Ok(None)
+        };
+    }
+    let length = value.chars().count();
+    if let Some(max) = field.max_length.filter(|max| length > *max) {
+        let max = i64::try_from(max).unwrap_or(i64::MAX);
+        return Err(custom(
+            &field.messages.too_long,
+            format!(
+                "Pole „{label}” może mieć najwyżej {} (teraz ma {}).",
+                count_pl(max, "znak", "znaki", "znaków"),
+                count_pl(
+                    i64::try_from(length).unwrap_or(i64::MAX),
+                    "znak",
+                    "znaki",
+                    "znaków"
+                )
+            ),
+        ));
+    }
+    if let Some(min) = field.min_length.filter(|min| length < *min) {
+        let min = i64::try_from(min).unwrap_or(i64::MAX);
+        return Err(custom(
+            &field.messages.too_short,
+            format!(
+                "Pole „{label}” musi mieć co najmniej {}.",
+                count_pl(min, "znak", "znaki", "znaków")
+            ),
+        ));
+    }
+    let invalid = |default: &str| custom(&field.messages.invalid, default.to_owned());
+    let normal = match field.kind {
+        FieldType::Email => {
+            let lowered = value.to_lowercase();
+            if !email_address::EmailAddress::is_valid(&lowered) || !lowered.contains('.') {
+                return Err(invalid(
+                    "Wpisz adres e-mail w poprawnym formacie, np. jan.kowalski@example.pl.",
+                ));
+            }
+            lowered
+        }
+        FieldType::Tel => checks::phone(&value).ok_or_else(|| {
+            invalid("Wpisz numer telefonu, np. 12 345 67 89 albo +48 600 100 200.")
+        })?,
+        FieldType::Postcode => checks::postcode(&value)
+            .ok_or_else(|| invalid("Wpisz kod pocztowy w formacie 00-000, np. 31-004."))?,
+        FieldType::Nip => checks::nip(&value).map_err(|e| nip_message(e, &invalid))?,
+        FieldType::Krs => checks::krs(&value)
+            .ok_or_else(|| invalid("Wpisz numer KRS: 10 cyfr, np. 0000123456."))?,
+        FieldType::NipOrKrs => nip_or_krs(&value).map_err(|e| match e {
+            Some(nip_error) => nip_message(nip_error, &invalid),
+            None => invalid("Wpisz NIP (10 cyfr) albo numer KRS (10 cyfr, np. 0000123456)."),
+        })?,
+        FieldType::Date => {
+            let date = NaiveDate::parse_from_str(&value, "%Y-%m-%d")
+                .map_err(|_| invalid("Wpisz datę w formacie RRRR-MM-DD, np. 2020-03-28."))?;
+            date.to_string()
+        }
+        FieldType::Number => {
+            let number: f64 = value
+                .replace(',', ".")
+                .parse()
+                .ok()
+                .filter(|n: &f64| n.is_finite())
+                .ok_or_else(|| invalid("Wpisz liczbę, np. 12."))?;
+            if field.min.is_some_and(|min| number < min)
+                || field.max.is_some_and(|max| number > max)
+            {
+                let range = match (field.min, field.max) {
+                    (Some(min), Some(max)) => format!("od {min} do {max}"),
+                    (Some(min), None) => format!("co najmniej {min}"),
+                    (None, Some(max)) => format!("najwyżej {max}"),
+                    (None, None) => String::new(),
+                };
+                return Err(invalid(&format!("Wpisz liczbę {range}.")));
+            }
+            value.replace(',', ".")
+        }
+        FieldType::Select | FieldType::Radio => {
+            if !field.options.iter().any(|o| o.value == value) {
+                return Err(invalid("Wybierz jedną z podanych możliwości."));
+            }
+            value
+        }
+        FieldType::Text | FieldType::Textarea | FieldType::Checkbox => value,
+    };
+    if let Some(pattern) = form.patterns.get(&field.name) {
+        if !pattern.is_match(&normal) {
+            return Err(field
+                .pattern_message
+                .clone()
+                .unwrap_or_else(|| invalid("Sprawdź wpisaną wartość.")));
+        }
+    }
+    Ok(Some(normal))
+}
+
+/// A NIP or a KRS number, told apart as people write them: a leading
+/// "NIP"/"KRS", else by the first digit (KRS numbers are zero-padded,
+/// no NIP starts with 0). `Err(Some(_))` for a NIP that fails.
+fn nip_or_krs(value: &str) -> Result<String, Option<NipError>> {
+    let upper = value.to_uppercase();
+    let (kind, number) = if let Some(rest) = upper.strip_prefix("KRS") {
+        ("KRS", rest.trim_start_matches([':', ' ']))
+    } else if let Some(rest) = upper.strip_prefix("NIP") {
+        ("NIP", rest.trim_start_matches([':', ' ']))
+    } else if upper.starts_with('0') {
+        ("KRS", upper.as_str())
+    } else {
+        ("NIP", upper.as_str())
+    };
+    if kind == "KRS" {
+        checks::krs(number)
+            .map(|krs| format!("KRS {krs}"))
+            .ok_or(None)
+    } else {
+        match checks::nip(number) {
+            Ok(nip) => Ok(format!("NIP {nip}")),
+            Err(NipError::Checksum) => Err(Some(NipError::Checksum)),
+            Err(NipError::Format) => Err(None),
+        }
+    }
+}
+
+fn nip_message(error: NipError, invalid: &dyn Fn(&str) -> String) -> String {
+    match error {
+        NipError::Format => invalid("Wpisz NIP: 10 cyfr, np. 123-456-32-18."),
+        NipError::Checksum => {
+            invalid("Ten NIP jest niepoprawny – sprawdź, czy wszystkie cyfry się zgadzają.")
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! Polish grammar the site and the forms need: plural forms.
+
+/// The Polish plural form for `n`: "1 miejsce", "2 miejsca", "5 miejsc",
+/// "22 miejsca", "12 miejsc".
+pub fn plural_pl<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
+    let n = n.unsigned_abs();
+    if n == 1 {
+        one
+    } else if (2..=4).contains(&(n % 10)) && !(12..=14).contains(&(n % 100)) {
+        few
+    } else {
+        many
+    }
+}
+
+/// `n` with its plural form: "5 znaków".
+pub fn count_pl(n: i64, one: &str, few: &str, many: &str) -> String {
+    format!("{n} {}", plural_pl(n, one, few, many))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polish_plurals() {
+        let form = |n| plural_pl(n, "miejsce", "miejsca", "miejsc");
+        assert_eq!(form(1), "miejsce");
+        assert_eq!(form(2), "miejsca");
+        assert_eq!(form(4), "miejsca");
+        assert_eq!(form(5), "miejsc");
+        assert_eq!(form(12), "miejsc");
+        assert_eq!(form(22), "miejsca");
+        assert_eq!(form(0), "miejsc");
+        assert_eq!(form(112), "miejsc");
+        assert_eq!(count_pl(3, "znak", "znaki", "znaków"), "3 znaki");
+    }
+}
