@@ -2,4 +2,9 @@
 //! submissions ([`forms`]), Polish grammar ([`polish`]).
 
 pub mod forms;
+pub mod lottery;
+pub mod mail;
 pub mod polish;
+pub mod registration;
+pub mod service;
+pub mod store;

@@ -1,0 +1,461 @@
+//! The form functions' decisions, independent of HTTP: a submission is
+//! validated, checked for spam and rate, stored, then e-mailed about;
+//! confirmations and withdrawals go through their single-purpose tokens.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::forms::{validate, Allocation, FieldError, FieldType, FormDefinition, Submission};
+use crate::mail::{Email, Mailer};
+use crate::registration::{
+    new_reference, new_token, token_hash, Admission, ConsentRecord, NewRegistration, Registration,
+    Status,
+};
+use crate::store::{Counts, Inserted, Store, StoreError};
+
+/// The honeypot: a field hidden from people, which bots fill in.
+pub const HONEYPOT_FIELD: &str = "website";
+/// When the page with the form was opened (milliseconds since 1970), set
+/// by the page's script; a form sent faster than a person can is spam.
+pub const STARTED_FIELD: &str = "started_at";
+/// How long a rate-limit window lasts.
+const RATE_WINDOW_MINUTES: i64 = 10;
+/// A fresh reference is drawn again when taken; so many tries are plenty.
+const REFERENCE_ATTEMPTS: usize = 5;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the site and its functions are reached, for links in e-mails
+    /// (`https://wspolneprojekty.krakow.pl`).
+    pub public_url: String,
+    /// Submissions allowed per client address in ten minutes.
+    pub rate_limit: u32,
+    /// The least time in which a person can fill in a form.
+    pub min_fill_seconds: i64,
+    /// Mixed into hashed client addresses so they cannot be reversed.
+    pub address_salt: String,
+    /// Staff contact shown to residents.
+    pub contact_email: String,
+}
+
+/// The submitting client, as far as spam and rate checks need it.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// The client's network address; only its salted hash is kept.
+    pub address: String,
+}
+
+/// What a submission came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    /// Stored (or already stored for this person): the reference to show.
+    Accepted {
+        reference: String,
+        status: Status,
+    },
+    Invalid(Vec<FieldError>),
+    NotOpenYet {
+        opens: DateTime<chrono_tz::Tz>,
+    },
+    Closed {
+        closes: DateTime<chrono_tz::Tz>,
+    },
+    RateLimited {
+        retry_after_seconds: u64,
+    },
+}
+
+/// The public state of a form.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FormStatus {
+    pub id: String,
+    pub open: bool,
+    pub opens: String,
+    pub closes: String,
+    pub allocation: Allocation,
+    pub capacity: Option<u32>,
+    /// Places left, for first-come forms with a capacity.
+    pub places_left: Option<u64>,
+    pub counts: Counts,
+}
+
+pub struct Service<S, M> {
+    forms: Arc<BTreeMap<String, FormDefinition>>,
+    store: S,
+    mailer: M,
+    settings: Settings,
+}
+
+impl<S: Store, M: Mailer> Service<S, M> {
+    pub fn new(forms: Vec<FormDefinition>, store: S, mailer: M, settings: Settings) -> Self {
+        Self {
+            forms: Arc::new(forms.into_iter().map(|f| (f.id.clone(), f)).collect()),
+            store,
+            mailer,
+            settings,
+        }
+    }
+
+    pub fn form(&self, id: &str) -> Option<&FormDefinition> {
+        self.forms.get(id)
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub async fn submit(
+        &self,
+        form: &FormDefinition,
+        submission: &Submission,
+        client: &Client,
+        now: DateTime<Utc>,
+    ) -> Result<Submitted, StoreError> {
+        if now < form.opens {
+            return Ok(Submitted::NotOpenYet { opens: form.opens });
+        }
+        if now >= form.closes {
+            return Ok(Submitted::Closed {
+                closes: form.closes,
+            });
+        }
+        let window = now
+            .duration_trunc(Duration::minutes(RATE_WINDOW_MINUTES))
+            .unwrap_or(now);
+        if !self
+            .store
+            .allow_request(&self.client_key(client), window, self.settings.rate_limit)
+            .await?
+        {
+            let retry = window + Duration::minutes(RATE_WINDOW_MINUTES) - now;
+            return Ok(Submitted::RateLimited {
+                retry_after_seconds: u64::try_from(retry.num_seconds().max(1)).unwrap_or(60),
+            });
+        }
+        let spam = self.spam_reason(submission, now);
+        let accepted = match validate(form, submission) {
+            Ok(accepted) => accepted,
+            // A bot's invalid submission is answered like anyone's.
+            Err(errors) => return Ok(Submitted::Invalid(errors)),
+        };
+        let confirm_token = new_token().map_err(randomness)?;
+        let withdraw_token = new_token().map_err(randomness)?;
+        let needs_confirmation = form.double_opt_in && spam.is_none();
+        let admission = admission(form);
+        let mut attempts = 0;
+        let inserted = loop {
+            let new = NewRegistration {
+                form_id: form.id.clone(),
+                reference: new_reference().map_err(randomness)?,
+                unique_key: accepted.unique_key.clone(),
+                values: accepted.values.clone(),
+                consents: accepted
+                    .consents
+                    .iter()
+                    .map(|c| ConsentRecord {
+                        name: c.name.clone(),
+                        version: c.version.clone(),
+                        given_at: now,
+                    })
+                    .collect(),
+                confirm_token_hash: needs_confirmation.then(|| token_hash(&confirm_token)),
+                withdraw_token_hash: token_hash(&withdraw_token),
+                spam: spam.clone(),
+                created_at: now,
+                expires_at: now + Duration::days(i64::from(form.retention_days)),
+            };
+            match self
+                .store
+                .insert(new, (!needs_confirmation).then_some(admission))
+                .await
+            {
+                Err(StoreError::ReferenceTaken) if attempts < REFERENCE_ATTEMPTS => attempts += 1,
+                other => break other?,
+            }
+        };
+        let (registration, is_new) = match inserted {
+            Inserted::New(r) => (r, true),
+            Inserted::Existing(r) => (r, false),
+        };
+        if registration.status != Status::Spam {
+            let links = Links {
+                confirm: is_new
+                    .then(|| self.link(form, "potwierdz", &confirm_token))
+                    .filter(|_| needs_confirmation),
+                withdraw: is_new.then(|| self.link(form, "wycofaj", &withdraw_token)),
+            };
+            self.mail_resident(form, &registration, &accepted.values, is_new, &links)
+                .await;
+            if is_new && !needs_confirmation {
+                self.mail_staff(form, &registration).await;
+            }
+        }
+        // The same person again gets the answer a new submission would
+        // get, revealing nothing of the stored registration.
+        let status = if form.double_opt_in {
+            Status::Pending
+        } else {
+            registration.status
+        };
+        let status = if registration.status == Status::Spam {
+            Status::Pending
+        } else {
+            status
+        };
+        Ok(Submitted::Accepted {
+            reference: registration.reference,
+            status,
+        })
+    }
+
+    pub async fn confirm(
+        &self,
+        form: &FormDefinition,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Registration>, StoreError> {
+        // Whole seconds survive any store's round trip, so `confirmed_at`
+        // equal to `now` tells that this call is the one that confirmed.
+        let now = now.duration_trunc(Duration::seconds(1)).unwrap_or(now);
+        let Some(registration) = self
+            .store
+            .confirm(&form.id, &token_hash(token), admission(form), now)
+            .await?
+        else {
+            return Ok(None);
+        };
+        if registration.confirmed_at == Some(now) {
+            self.mail_decision(form, &registration).await;
+            self.mail_staff(form, &registration).await;
+        }
+        Ok(Some(registration))
+    }
+
+    /// Withdraws a registration; the person promoted is told by e-mail.
+    pub async fn withdraw(
+        &self,
+        form: &FormDefinition,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let Some(withdrawn) = self
+            .store
+            .withdraw(&form.id, &token_hash(token), now)
+            .await?
+        else {
+            return Ok(false);
+        };
+        if let Some(promoted) = &withdrawn.promoted {
+            self.mail_decision(form, promoted).await;
+        }
+        Ok(true)
+    }
+
+    pub async fn status(
+        &self,
+        form: &FormDefinition,
+        now: DateTime<Utc>,
+    ) -> Result<FormStatus, StoreError> {
+        let counts = self.store.counts(&form.id).await?;
+        let places_left = match (form.allocation, form.capacity) {
+            (Allocation::FirstCome, Some(capacity)) => {
+                Some(u64::from(capacity).saturating_sub(counts.taken))
+            }
+            _ => None,
+        };
+        Ok(FormStatus {
+            id: form.id.clone(),
+            open: form.opens <= now && now < form.closes,
+            opens: form.opens.to_rfc3339(),
+            closes: form.closes.to_rfc3339(),
+            allocation: form.allocation,
+            capacity: form.capacity,
+            places_left,
+            counts,
+        })
+    }
+
+    fn client_key(&self, client: &Client) -> String {
+        let digest = Sha256::digest(
+            format!("{}\0{}", self.settings.address_salt, client.address).as_bytes(),
+        );
+        hex::encode(&digest[..16])
+    }
+
+    fn spam_reason(&self, submission: &Submission, now: DateTime<Utc>) -> Option<String> {
+        if !submission.first(HONEYPOT_FIELD).is_empty() {
+            return Some("the hidden field was filled in".to_owned());
+        }
+        let started = submission.first(STARTED_FIELD).parse::<i64>().ok()?;
+        let elapsed = now.timestamp_millis() - started;
+        (elapsed < self.settings.min_fill_seconds * 1000)
+            .then(|| format!("sent {elapsed} ms after the page opened"))
+    }
+
+    fn link(&self, form: &FormDefinition, action: &str, token: &str) -> String {
+        format!(
+            "{}/api/forms/{}/{action}?token={token}",
+            self.settings.public_url.trim_end_matches('/'),
+            form.id
+        )
+    }
+
+    async fn mail_resident(
+        &self,
+        form: &FormDefinition,
+        registration: &Registration,
+        values: &BTreeMap<String, String>,
+        is_new: bool,
+        links: &Links,
+    ) {
+        let Some(to) = resident_address(form, values) else {
+            return;
+        };
+        let mut body = if is_new {
+            format!(
+                "Dziękujemy za zgłoszenie: {}.\n\nNumer zgłoszenia: {}\n",
+                form.title, registration.reference
+            )
+        } else {
+            format!(
+                "Ktoś – być może Ty – ponownie wysłał zgłoszenie z tym adresem e-mail: {}.\nTwoje wcześniejsze zgłoszenie jest zapisane pod numerem {}; nie trzeba wysyłać go drugi raz.\n",
+                form.title, registration.reference
+            )
+        };
+        if let Some(confirm) = &links.confirm {
+            body.push_str(&format!(
+                "\nPotwierdź zgłoszenie, otwierając ten link:\n{confirm}\n\nBez potwierdzenia zgłoszenie nie będzie brane pod uwagę.\n"
+            ));
+        }
+        if let Some(next) = &form.next_steps {
+            body.push_str(&format!("\nCo dalej? {next}\n"));
+        }
+        if let Some(withdraw) = &links.withdraw {
+            body.push_str(&format!(
+                "\nJeśli zmienisz zdanie, wycofaj zgłoszenie tym linkiem (usuniemy wtedy Twoje dane):\n{withdraw}\n"
+            ));
+        }
+        body.push_str(&self.signature());
+        let subject = if links.confirm.is_some() {
+            format!("Potwierdź zgłoszenie – {}", form.title)
+        } else {
+            format!(
+                "Twoje zgłoszenie {} – {}",
+                registration.reference, form.title
+            )
+        };
+        self.send(Email {
+            to,
+            subject,
+            body,
+            tag: format!(
+                "{}-{}",
+                registration.reference,
+                if is_new {
+                    "zgloszenie"
+                } else {
+                    "ponowne-zgloszenie"
+                }
+            ),
+        })
+        .await;
+    }
+
+    /// Tells the person what their registration came to.
+    async fn mail_decision(&self, form: &FormDefinition, registration: &Registration) {
+        let Some(to) = resident_address(form, &registration.values) else {
+            return;
+        };
+        let decision = match (registration.status, registration.position) {
+            (Status::Registered, _) => "Masz zapewnione miejsce.".to_owned(),
+            (Status::Selected, _) => "Masz miejsce przyznane w losowaniu.".to_owned(),
+            (Status::Waiting, Some(position)) => format!("Wszystkie miejsca są zajęte; jesteś na liście oczekujących, na pozycji {position}. Jeśli ktoś zrezygnuje, napiszemy do Ciebie."),
+            (Status::Applied, _) => "Twoje zgłoszenie weźmie udział w losowaniu miejsc po zamknięciu naboru. O wyniku napiszemy do Ciebie.".to_owned(),
+            _ => return,
+        };
+        let body = format!(
+            "Zgłoszenie {} ({}) jest potwierdzone.\n\n{decision}\n{}",
+            registration.reference,
+            form.title,
+            self.signature()
+        );
+        self.send(Email {
+            to,
+            subject: format!("Zgłoszenie {} – {}", registration.reference, form.title),
+            body,
+            tag: format!(
+                "{}-{}",
+                registration.reference,
+                registration.status.as_str()
+            ),
+        })
+        .await;
+    }
+
+    /// Staff learn of each registration that counts; personal data stays
+    /// in the store (staff export it), never in e-mails.
+    async fn mail_staff(&self, form: &FormDefinition, registration: &Registration) {
+        let Some(to) = form.notify.clone() else {
+            return;
+        };
+        self.send(Email {
+            to,
+            subject: format!("Nowe zgłoszenie {} – {}", registration.reference, form.title),
+            body: format!(
+                "Formularz: {} ({})\nNumer zgłoszenia: {}\nStan: {}\n\nDane zgłoszeń: agora forms export {}\n",
+                form.title,
+                form.id,
+                registration.reference,
+                registration.status.as_str(),
+                form.id
+            ),
+            tag: format!("{}-powiadomienie", registration.reference),
+        })
+        .await;
+    }
+
+    fn signature(&self) -> String {
+        format!(
+            "\n--\nPytania? Napisz do nas: {}\n",
+            self.settings.contact_email
+        )
+    }
+
+    async fn send(&self, email: Email) {
+        // Never log the message: it holds personal data. The registration
+        // is stored already; a failed e-mail loses nothing.
+        if let Err(error) = self.mailer.send(email).await {
+            eprintln!("agora: an e-mail could not be sent: {error}");
+        }
+    }
+}
+
+struct Links {
+    confirm: Option<String>,
+    withdraw: Option<String>,
+}
+
+fn admission(form: &FormDefinition) -> Admission {
+    match form.allocation {
+        Allocation::Lottery => Admission::Lottery,
+        Allocation::FirstCome => Admission::FirstCome {
+            capacity: form.capacity,
+        },
+    }
+}
+
+/// The resident's e-mail: the form's first e-mail field.
+fn resident_address(form: &FormDefinition, values: &BTreeMap<String, String>) -> Option<String> {
+    form.fields
+        .iter()
+        .find(|f| f.kind == FieldType::Email)
+        .and_then(|f| values.get(&f.name))
+        .cloned()
+}
+
+fn randomness(error: getrandom::Error) -> StoreError {
+    StoreError::Unavailable(format!("no randomness: {error}"))
+}

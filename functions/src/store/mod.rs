@@ -1,0 +1,128 @@
+//! Where registrations live. The trait speaks the domain (insert a
+//! registration, confirm it, withdraw it); each backend keeps uniqueness
+//! and capacity exact under any concurrency: SQLite in one transaction,
+//! DynamoDB with conditional writes in transactions.
+
+pub mod sqlite;
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use crate::registration::{Admission, NewRegistration, Registration};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store cannot be reached or answered with an error: worth a retry.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    /// The reference is taken by another registration: draw a new one.
+    #[error("the reference is already used")]
+    ReferenceTaken,
+    /// Stored data that cannot be read back (a bug or a manual edit).
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// The outcome of an insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inserted {
+    /// Stored (and, when admitted at once, decided).
+    New(Registration),
+    /// The same person (unique key) already registered: nothing changed.
+    Existing(Registration),
+}
+
+/// The outcome of a withdrawal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withdrawn {
+    pub reference: String,
+    /// The first person on the waiting list, given the freed place.
+    pub promoted: Option<Registration>,
+}
+
+/// The public state of a form: no personal data.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub pending: u64,
+    /// Holding a place (first-come) or selected by the draw.
+    pub taken: u64,
+    pub waiting: u64,
+    /// Confirmed lottery applications before the draw.
+    pub applied: u64,
+}
+
+pub trait Store: Send + Sync {
+    /// Stores `new` unless the form already has a registration with its
+    /// unique key (then returns that one, unchanged). With `admit`, the
+    /// registration counts at once and is decided in the same atomic step
+    /// (a place, the waiting list or an application); without, it waits
+    /// as `Pending` for confirmation. Spam is stored as `Spam`, undecided.
+    fn insert(
+        &self,
+        new: NewRegistration,
+        admit: Option<Admission>,
+    ) -> impl Future<Output = Result<Inserted, StoreError>> + Send;
+
+    /// Confirms the pending registration of `form_id` whose confirmation
+    /// token hashes to `token_hash`, and decides it as `admit` says.
+    /// Confirming again returns the registration as it is; an unknown
+    /// token gives `None`.
+    fn confirm(
+        &self,
+        form_id: &str,
+        token_hash: &str,
+        admit: Admission,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Registration>, StoreError>> + Send;
+
+    /// Withdraws the registration whose withdrawal token hashes to
+    /// `token_hash`: erases its personal data, frees its place and gives
+    /// it to the first person waiting, in one atomic step. An unknown or
+    /// already used token gives `None`.
+    fn withdraw(
+        &self,
+        form_id: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Withdrawn>, StoreError>> + Send;
+
+    fn find(
+        &self,
+        form_id: &str,
+        reference: &str,
+    ) -> impl Future<Output = Result<Option<Registration>, StoreError>> + Send;
+
+    fn counts(&self, form_id: &str) -> impl Future<Output = Result<Counts, StoreError>> + Send;
+
+    /// Every registration of the form that has not expired, oldest first.
+    fn list(
+        &self,
+        form_id: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Registration>, StoreError>> + Send;
+
+    /// Records a draw: `selected` get places, `reserve` the reserve list
+    /// in its order. Only `Applied` registrations are changed.
+    fn record_draw(
+        &self,
+        form_id: &str,
+        selected: &[String],
+        reserve: &[String],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Erases registrations whose retention period ended; returns how many.
+    fn purge_expired(
+        &self,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Counts one request of `key` (a hashed client address) in the
+    /// window starting at `window_start`; false when over `limit`.
+    fn allow_request(
+        &self,
+        key: &str,
+        window_start: DateTime<Utc>,
+        limit: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}

@@ -1,0 +1,505 @@
+//! The embedded store: one SQLite file, for `agora serve` on one machine.
+//! Every change is one `IMMEDIATE` transaction, so SQLite's single writer
+//! keeps uniqueness and capacity exact.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
+
+use super::{Counts, Inserted, Store, StoreError, Withdrawn};
+use crate::registration::{Admission, NewRegistration, Registration, Status};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS registrations (
+    form_id TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    unique_key TEXT NOT NULL,
+    status TEXT NOT NULL,
+    position INTEGER,
+    field_values TEXT NOT NULL,
+    consents TEXT NOT NULL,
+    spam TEXT,
+    confirm_token_hash TEXT,
+    withdraw_token_hash TEXT,
+    created_at TEXT NOT NULL,
+    confirmed_at TEXT,
+    expires_at TEXT NOT NULL,
+    PRIMARY KEY (form_id, reference)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS registrations_unique_key ON registrations (form_id, unique_key);
+CREATE INDEX IF NOT EXISTS registrations_confirm ON registrations (form_id, confirm_token_hash);
+CREATE INDEX IF NOT EXISTS registrations_withdraw ON registrations (form_id, withdraw_token_hash);
+CREATE INDEX IF NOT EXISTS registrations_expiry ON registrations (expires_at);
+CREATE TABLE IF NOT EXISTS request_counts (
+    key TEXT NOT NULL,
+    window_start TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (key, window_start)
+);
+";
+
+const COLUMNS: &str =
+    "form_id, reference, status, position, field_values, consents, spam, created_at, confirmed_at, expires_at";
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteStore")
+    }
+}
+
+fn unavailable(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(error.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(unavailable)?;
+        }
+        let connection = Connection::open(path).map_err(unavailable)?;
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(unavailable)?;
+        Self::with(connection)
+    }
+
+    /// A store that lives in memory, for tests.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::with(Connection::open_in_memory().map_err(unavailable)?)
+    }
+
+    fn with(connection: Connection) -> Result<Self, StoreError> {
+        connection
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(unavailable)?;
+        connection.execute_batch(SCHEMA).map_err(unavailable)?;
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    /// Runs `work` in one immediate transaction on a blocking thread.
+    async fn transaction<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            let mut connection = connection
+                .lock()
+                .map_err(|_| StoreError::Unavailable("the store's lock is poisoned".to_owned()))?;
+            let transaction = connection
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            let value = work(&transaction)?;
+            transaction.commit().map_err(unavailable)?;
+            Ok(value)
+        })
+        .await
+        .map_err(unavailable)?
+    }
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("time `{text}`: {e}")))
+}
+
+fn read_row(row: &Row<'_>) -> rusqlite::Result<Result<Registration, StoreError>> {
+    let status: String = row.get(2)?;
+    let values: String = row.get(4)?;
+    let consents: String = row.get(5)?;
+    let created_at: String = row.get(7)?;
+    let confirmed_at: Option<String> = row.get(8)?;
+    let expires_at: String = row.get(9)?;
+    let position: Option<i64> = row.get(3)?;
+    let form_id: String = row.get(0)?;
+    let reference: String = row.get(1)?;
+    let spam: Option<String> = row.get(6)?;
+    Ok((|| {
+        Ok(Registration {
+            form_id,
+            reference,
+            status: Status::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("status `{status}`")))?,
+            position: position.and_then(|p| u64::try_from(p).ok()),
+            values: serde_json::from_str(&values)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            consents: serde_json::from_str(&consents)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            spam,
+            created_at: parse_time(&created_at)?,
+            confirmed_at: confirmed_at.as_deref().map(parse_time).transpose()?,
+            expires_at: parse_time(&expires_at)?,
+        })
+    })())
+}
+
+fn select_one(
+    tx: &Transaction<'_>,
+    condition: &str,
+    params: &[&dyn rusqlite::ToSql],
+) -> Result<Option<Registration>, StoreError> {
+    tx.query_row(
+        &format!("SELECT {COLUMNS} FROM registrations WHERE {condition}"),
+        params,
+        read_row,
+    )
+    .optional()
+    .map_err(unavailable)?
+    .transpose()
+}
+
+/// Decides a registration that now counts: a place, the waiting list or an
+/// application. Runs inside the caller's transaction.
+fn admit(
+    tx: &Transaction<'_>,
+    form_id: &str,
+    reference: &str,
+    admission: Admission,
+) -> Result<(), StoreError> {
+    let (status, position) = match admission {
+        Admission::Lottery => (Status::Applied, None),
+        Admission::FirstCome { capacity: None } => (Status::Registered, None),
+        Admission::FirstCome {
+            capacity: Some(capacity),
+        } => {
+            let taken: i64 = tx
+                .query_row(
+                    "SELECT COUNT(*) FROM registrations WHERE form_id = ?1 AND status IN ('registered', 'selected')",
+                    params![form_id],
+                    |row| row.get(0),
+                )
+                .map_err(unavailable)?;
+            if taken < i64::from(capacity) {
+                (Status::Registered, None)
+            } else {
+                let last: Option<i64> = tx
+                    .query_row(
+                        "SELECT MAX(position) FROM registrations WHERE form_id = ?1 AND status = 'waiting'",
+                        params![form_id],
+                        |row| row.get(0),
+                    )
+                    .map_err(unavailable)?;
+                (Status::Waiting, Some(last.unwrap_or(0) + 1))
+            }
+        }
+    };
+    tx.execute(
+        "UPDATE registrations SET status = ?1, position = ?2 WHERE form_id = ?3 AND reference = ?4",
+        params![status.as_str(), position, form_id, reference],
+    )
+    .map_err(unavailable)?;
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    async fn insert(
+        &self,
+        new: NewRegistration,
+        admission: Option<Admission>,
+    ) -> Result<Inserted, StoreError> {
+        self.transaction(move |tx| {
+            if new.spam.is_none() {
+                if let Some(existing) = select_one(tx, "form_id = ?1 AND unique_key = ?2", &[&new.form_id, &new.unique_key])? {
+                    return Ok(Inserted::Existing(existing));
+                }
+            }
+            let taken: bool = tx
+                .query_row(
+                    "SELECT COUNT(*) > 0 FROM registrations WHERE form_id = ?1 AND reference = ?2",
+                    params![new.form_id, new.reference],
+                    |row| row.get(0),
+                )
+                .map_err(unavailable)?;
+            if taken {
+                return Err(StoreError::ReferenceTaken);
+            }
+            // Spam must not block the real person's later registration.
+            let unique_key = match &new.spam {
+                Some(_) => format!("spam:{}", new.reference),
+                None => new.unique_key.clone(),
+            };
+            let status = if new.spam.is_some() { Status::Spam } else { Status::Pending };
+            let values = serde_json::to_string(&new.values).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let consents = serde_json::to_string(&new.consents).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO registrations (form_id, reference, unique_key, status, position, field_values, consents, spam,
+                     confirm_token_hash, withdraw_token_hash, created_at, confirmed_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11)",
+                params![
+                    new.form_id,
+                    new.reference,
+                    unique_key,
+                    status.as_str(),
+                    values,
+                    consents,
+                    new.spam,
+                    new.confirm_token_hash,
+                    new.withdraw_token_hash,
+                    time(new.created_at),
+                    time(new.expires_at),
+                ],
+            )
+            .map_err(unavailable)?;
+            if let (Some(admission), None) = (admission, &new.spam) {
+                admit(tx, &new.form_id, &new.reference, admission)?;
+                tx.execute(
+                    "UPDATE registrations SET confirmed_at = ?1 WHERE form_id = ?2 AND reference = ?3",
+                    params![time(new.created_at), new.form_id, new.reference],
+                )
+                .map_err(unavailable)?;
+            }
+            let stored = select_one(tx, "form_id = ?1 AND reference = ?2", &[&new.form_id, &new.reference])?
+                .ok_or_else(|| StoreError::Corrupt("the new registration vanished".to_owned()))?;
+            Ok(Inserted::New(stored))
+        })
+        .await
+    }
+
+    async fn confirm(
+        &self,
+        form_id: &str,
+        token_hash: &str,
+        admission: Admission,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Registration>, StoreError> {
+        let (form_id, token_hash) = (form_id.to_owned(), token_hash.to_owned());
+        self.transaction(move |tx| {
+            let Some(found) = select_one(
+                tx,
+                "form_id = ?1 AND confirm_token_hash = ?2 AND status != 'spam'",
+                &[&form_id, &token_hash],
+            )?
+            else {
+                return Ok(None);
+            };
+            if found.status != Status::Pending {
+                return Ok(Some(found));
+            }
+            admit(tx, &form_id, &found.reference, admission)?;
+            tx.execute(
+                "UPDATE registrations SET confirmed_at = ?1 WHERE form_id = ?2 AND reference = ?3",
+                params![time(now), form_id, found.reference],
+            )
+            .map_err(unavailable)?;
+            select_one(
+                tx,
+                "form_id = ?1 AND reference = ?2",
+                &[&form_id, &found.reference],
+            )
+        })
+        .await
+    }
+
+    async fn withdraw(
+        &self,
+        form_id: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Withdrawn>, StoreError> {
+        let (form_id, token_hash) = (form_id.to_owned(), token_hash.to_owned());
+        self.transaction(move |tx| {
+            let Some(found) = select_one(
+                tx,
+                "form_id = ?1 AND withdraw_token_hash = ?2 AND status NOT IN ('withdrawn', 'spam')",
+                &[&form_id, &token_hash],
+            )?
+            else {
+                return Ok(None);
+            };
+            tx.execute(
+                "UPDATE registrations SET status = 'withdrawn', position = NULL, field_values = '{}', consents = '[]',
+                     unique_key = 'withdrawn:' || reference, confirm_token_hash = NULL, withdraw_token_hash = NULL,
+                     confirmed_at = COALESCE(confirmed_at, ?1)
+                 WHERE form_id = ?2 AND reference = ?3",
+                params![time(now), form_id, found.reference],
+            )
+            .map_err(unavailable)?;
+            let next_in_line = match found.status {
+                Status::Registered => Some(("waiting", Status::Registered)),
+                Status::Selected => Some(("reserve", Status::Selected)),
+                _ => None,
+            };
+            let mut promoted = None;
+            if let Some((list, given)) = next_in_line {
+                let first: Option<String> = tx
+                    .query_row(
+                        "SELECT reference FROM registrations WHERE form_id = ?1 AND status = ?2 ORDER BY position LIMIT 1",
+                        params![form_id, list],
+                        |row| row.get(0),
+                    )
+                    .optional()
+                    .map_err(unavailable)?;
+                if let Some(reference) = first {
+                    tx.execute(
+                        "UPDATE registrations SET status = ?1, position = NULL WHERE form_id = ?2 AND reference = ?3",
+                        params![given.as_str(), form_id, reference],
+                    )
+                    .map_err(unavailable)?;
+                    promoted = select_one(tx, "form_id = ?1 AND reference = ?2", &[&form_id, &reference])?;
+                }
+            }
+            Ok(Some(Withdrawn {
+                reference: found.reference,
+                promoted,
+            }))
+        })
+        .await
+    }
+
+    async fn find(
+        &self,
+        form_id: &str,
+        reference: &str,
+    ) -> Result<Option<Registration>, StoreError> {
+        let (form_id, reference) = (form_id.to_owned(), reference.to_owned());
+        self.transaction(move |tx| {
+            select_one(
+                tx,
+                "form_id = ?1 AND reference = ?2",
+                &[&form_id, &reference],
+            )
+        })
+        .await
+    }
+
+    async fn counts(&self, form_id: &str) -> Result<Counts, StoreError> {
+        let form_id = form_id.to_owned();
+        self.transaction(move |tx| {
+            let mut statement = tx
+                .prepare(
+                    "SELECT status, COUNT(*) FROM registrations WHERE form_id = ?1 GROUP BY status",
+                )
+                .map_err(unavailable)?;
+            let rows = statement
+                .query_map(params![form_id], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+                })
+                .map_err(unavailable)?;
+            let mut counts = Counts::default();
+            for row in rows {
+                let (status, n) = row.map_err(unavailable)?;
+                let n = u64::try_from(n).unwrap_or(0);
+                match Status::parse(&status) {
+                    Some(Status::Pending) => counts.pending += n,
+                    Some(Status::Registered | Status::Selected) => counts.taken += n,
+                    Some(Status::Waiting | Status::Reserve) => counts.waiting += n,
+                    Some(Status::Applied) => counts.applied += n,
+                    _ => {}
+                }
+            }
+            Ok(counts)
+        })
+        .await
+    }
+
+    async fn list(
+        &self,
+        form_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Registration>, StoreError> {
+        let form_id = form_id.to_owned();
+        self.transaction(move |tx| {
+            let mut statement = tx
+                .prepare(&format!(
+                    "SELECT {COLUMNS} FROM registrations WHERE form_id = ?1 AND expires_at > ?2 ORDER BY created_at, reference"
+                ))
+                .map_err(unavailable)?;
+            let rows = statement
+                .query_map(params![form_id, time(now)], read_row)
+                .map_err(unavailable)?;
+            rows.map(|row| row.map_err(unavailable)?).collect()
+        })
+        .await
+    }
+
+    async fn record_draw(
+        &self,
+        form_id: &str,
+        selected: &[String],
+        reserve: &[String],
+    ) -> Result<(), StoreError> {
+        let form_id = form_id.to_owned();
+        let (selected, reserve) = (selected.to_vec(), reserve.to_vec());
+        self.transaction(move |tx| {
+            for reference in &selected {
+                tx.execute(
+                    "UPDATE registrations SET status = 'selected', position = NULL
+                     WHERE form_id = ?1 AND reference = ?2 AND status = 'applied'",
+                    params![form_id, reference],
+                )
+                .map_err(unavailable)?;
+            }
+            for (index, reference) in reserve.iter().enumerate() {
+                let position = i64::try_from(index + 1).unwrap_or(i64::MAX);
+                tx.execute(
+                    "UPDATE registrations SET status = 'reserve', position = ?1
+                     WHERE form_id = ?2 AND reference = ?3 AND status = 'applied'",
+                    params![position, form_id, reference],
+                )
+                .map_err(unavailable)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.transaction(move |tx| {
+            let removed = tx
+                .execute(
+                    "DELETE FROM registrations WHERE expires_at <= ?1",
+                    params![time(now)],
+                )
+                .map_err(unavailable)?;
+            let day_ago = now - chrono::Duration::days(1);
+            tx.execute(
+                "DELETE FROM request_counts WHERE window_start < ?1",
+                params![time(day_ago)],
+            )
+            .map_err(unavailable)?;
+            Ok(u64::try_from(removed).unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn allow_request(
+        &self,
+        key: &str,
+        window_start: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        let key = key.to_owned();
+        self.transaction(move |tx| {
+            tx.execute(
+                "INSERT INTO request_counts (key, window_start, count) VALUES (?1, ?2, 1)
+                 ON CONFLICT (key, window_start) DO UPDATE SET count = count + 1",
+                params![key, time(window_start)],
+            )
+            .map_err(unavailable)?;
+            let count: i64 = tx
+                .query_row(
+                    "SELECT count FROM request_counts WHERE key = ?1 AND window_start = ?2",
+                    params![key, time(window_start)],
+                    |row| row.get(0),
+                )
+                .map_err(unavailable)?;
+            Ok(count <= i64::from(limit))
+        })
+        .await
+    }
+}

@@ -1,0 +1,418 @@
+//! The same stories against every store: registering, a duplicate,
+//! confirming, withdrawing with promotion, capacity under a concurrent
+//! burst, a draw, expiry. Each store is a real one (SQLite in memory;
+//! DynamoDB Local), never a fake.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use agora_functions::registration::{
+    new_reference, new_token, token_hash, Admission, ConsentRecord, NewRegistration, Status,
+};
+use agora_functions::store::{Inserted, Store};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2020, 3, 5, 12, 0, 0)
+        .single()
+        .expect("a valid time")
+}
+
+/// A registration of `email` to `form`, with its two tokens.
+fn person(form: &str, email: &str, confirm: bool) -> (NewRegistration, String, String) {
+    let confirm_token = new_token().expect("randomness");
+    let withdraw_token = new_token().expect("randomness");
+    let new = NewRegistration {
+        form_id: form.to_owned(),
+        reference: new_reference().expect("randomness"),
+        unique_key: email.to_owned(),
+        values: BTreeMap::from([
+            ("email".to_owned(), email.to_owned()),
+            ("full_name".to_owned(), "Anna Nowak".to_owned()),
+        ]),
+        consents: vec![ConsentRecord {
+            name: "processing".to_owned(),
+            version: "2020-02-19".to_owned(),
+            given_at: now(),
+        }],
+        confirm_token_hash: confirm.then(|| token_hash(&confirm_token)),
+        withdraw_token_hash: token_hash(&withdraw_token),
+        spam: None,
+        created_at: now(),
+        expires_at: now() + Duration::days(365),
+    };
+    (new, confirm_token, withdraw_token)
+}
+
+fn inserted(result: Inserted) -> agora_functions::registration::Registration {
+    match result {
+        Inserted::New(registration) => registration,
+        Inserted::Existing(registration) => {
+            panic!("expected a new registration, got {registration:?}")
+        }
+    }
+}
+
+const FIRST_COME_3: Admission = Admission::FirstCome { capacity: Some(3) };
+
+pub async fn a_registration_is_stored_and_found<S: Store>(store: S) {
+    let (new, _, _) = person("ambasadorzy", "anna@example.pl", false);
+    let registration = inserted(
+        store
+            .insert(new.clone(), Some(FIRST_COME_3))
+            .await
+            .expect("stored"),
+    );
+    assert_eq!(registration.status, Status::Registered);
+    assert_eq!(registration.values["email"], "anna@example.pl");
+    assert_eq!(registration.consents[0].version, "2020-02-19");
+    let found = store
+        .find("ambasadorzy", &new.reference)
+        .await
+        .expect("read")
+        .expect("found");
+    assert_eq!(found, registration);
+    assert_eq!(store.counts("ambasadorzy").await.expect("counts").taken, 1);
+}
+
+pub async fn the_same_person_twice_creates_no_duplicate<S: Store>(store: S) {
+    let (first, _, _) = person("ambasadorzy", "anna@example.pl", false);
+    let (second, _, _) = person("ambasadorzy", "anna@example.pl", false);
+    let stored = inserted(
+        store
+            .insert(first, Some(FIRST_COME_3))
+            .await
+            .expect("stored"),
+    );
+    match store
+        .insert(second, Some(FIRST_COME_3))
+        .await
+        .expect("answered")
+    {
+        Inserted::Existing(existing) => assert_eq!(existing.reference, stored.reference),
+        Inserted::New(new) => panic!("duplicate stored: {new:?}"),
+    }
+    assert_eq!(store.counts("ambasadorzy").await.expect("counts").taken, 1);
+    // Another form is another matter.
+    let (other, _, _) = person("dolacz-do-procesu", "anna@example.pl", false);
+    inserted(
+        store
+            .insert(other, Some(FIRST_COME_3))
+            .await
+            .expect("stored"),
+    );
+}
+
+pub async fn a_pending_registration_counts_once_confirmed<S: Store>(store: S) {
+    let (new, confirm, _) = person("ambasadorzy", "anna@example.pl", true);
+    let pending = inserted(store.insert(new, None).await.expect("stored"));
+    assert_eq!(pending.status, Status::Pending);
+    assert_eq!(
+        store.counts("ambasadorzy").await.expect("counts").pending,
+        1
+    );
+    assert!(store
+        .confirm(
+            "ambasadorzy",
+            &token_hash("not-a-token"),
+            FIRST_COME_3,
+            now()
+        )
+        .await
+        .expect("answered")
+        .is_none());
+    assert!(
+        store
+            .confirm("inny-formularz", &token_hash(&confirm), FIRST_COME_3, now())
+            .await
+            .expect("answered")
+            .is_none(),
+        "a token works only for its own form"
+    );
+    let confirmed = store
+        .confirm("ambasadorzy", &token_hash(&confirm), FIRST_COME_3, now())
+        .await
+        .expect("answered")
+        .expect("confirmed");
+    assert_eq!(confirmed.status, Status::Registered);
+    assert!(confirmed.confirmed_at.is_some());
+    let again = store
+        .confirm("ambasadorzy", &token_hash(&confirm), FIRST_COME_3, now())
+        .await
+        .expect("answered")
+        .expect("still known");
+    assert_eq!(again, confirmed, "confirming twice changes nothing");
+    let counts = store.counts("ambasadorzy").await.expect("counts");
+    assert_eq!((counts.pending, counts.taken), (0, 1));
+}
+
+pub async fn a_full_form_keeps_a_waiting_list_and_promotes_on_withdrawal<S: Store>(store: S) {
+    let mut people = Vec::new();
+    for i in 0..5 {
+        let (new, _, withdraw) = person("warsztat", &format!("osoba{i}@example.pl"), false);
+        let registration = inserted(store.insert(new, Some(FIRST_COME_3)).await.expect("stored"));
+        people.push((registration, withdraw));
+    }
+    let statuses: Vec<(Status, Option<u64>)> =
+        people.iter().map(|(r, _)| (r.status, r.position)).collect();
+    assert_eq!(
+        statuses,
+        [
+            (Status::Registered, None),
+            (Status::Registered, None),
+            (Status::Registered, None),
+            (Status::Waiting, Some(1)),
+            (Status::Waiting, Some(2)),
+        ]
+    );
+    let withdrawn = store
+        .withdraw("warsztat", &token_hash(&people[1].1), now())
+        .await
+        .expect("answered")
+        .expect("withdrawn");
+    let promoted = withdrawn
+        .promoted
+        .expect("the first waiting person moves up");
+    assert_eq!(promoted.reference, people[3].0.reference);
+    assert_eq!(promoted.status, Status::Registered);
+    let gone = store
+        .find("warsztat", &people[1].0.reference)
+        .await
+        .expect("read")
+        .expect("kept as a tombstone");
+    assert_eq!(gone.status, Status::Withdrawn);
+    assert!(
+        gone.values.is_empty() && gone.consents.is_empty(),
+        "personal data is erased: {gone:?}"
+    );
+    assert!(store
+        .withdraw("warsztat", &token_hash(&people[1].1), now())
+        .await
+        .expect("answered")
+        .is_none());
+    let counts = store.counts("warsztat").await.expect("counts");
+    assert_eq!((counts.taken, counts.waiting), (3, 1));
+    // The withdrawn person may register again, as a new registration.
+    let (again, _, _) = person("warsztat", "osoba1@example.pl", false);
+    let again = inserted(
+        store
+            .insert(again, Some(FIRST_COME_3))
+            .await
+            .expect("stored"),
+    );
+    assert_eq!((again.status, again.position), (Status::Waiting, Some(3)));
+}
+
+pub async fn a_burst_never_oversells<S: Store + 'static>(store: S) {
+    let store = Arc::new(store);
+    let capacity = Admission::FirstCome { capacity: Some(60) };
+    let tasks: Vec<_> = (0..200)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                let (new, _, _) = person("burst", &format!("p{}@example.pl", i % 150), false);
+                store.insert(new, Some(capacity)).await
+            })
+        })
+        .collect();
+    let mut references = HashSet::new();
+    for task in tasks {
+        let registration = match task.await.expect("the task ran").expect("stored") {
+            Inserted::New(r) | Inserted::Existing(r) => r,
+        };
+        references.insert(registration.reference);
+    }
+    assert_eq!(references.len(), 150, "one registration per person");
+    let all = store.list("burst", now()).await.expect("listed");
+    assert_eq!(all.len(), 150);
+    let registered = all
+        .iter()
+        .filter(|r| r.status == Status::Registered)
+        .count();
+    assert_eq!(registered, 60, "exactly the capacity");
+    let mut positions: Vec<u64> = all.iter().filter_map(|r| r.position).collect();
+    positions.sort_unstable();
+    assert_eq!(
+        positions,
+        (1..=90).collect::<Vec<u64>>(),
+        "an unbroken waiting list"
+    );
+}
+
+pub async fn a_lottery_records_its_draw_and_promotes_from_the_reserve<S: Store>(store: S) {
+    let mut people = Vec::new();
+    for i in 0..4 {
+        let (new, _, withdraw) = person("losowanie", &format!("l{i}@example.pl"), false);
+        let registration = inserted(
+            store
+                .insert(new, Some(Admission::Lottery))
+                .await
+                .expect("stored"),
+        );
+        assert_eq!(registration.status, Status::Applied);
+        people.push((registration.reference, withdraw));
+    }
+    assert_eq!(store.counts("losowanie").await.expect("counts").applied, 4);
+    let selected = vec![people[2].0.clone(), people[0].0.clone()];
+    let reserve = vec![people[3].0.clone(), people[1].0.clone()];
+    store
+        .record_draw("losowanie", &selected, &reserve)
+        .await
+        .expect("recorded");
+    let status = |reference: &str| {
+        let reference = reference.to_owned();
+        let store = &store;
+        async move {
+            store
+                .find("losowanie", &reference)
+                .await
+                .expect("read")
+                .expect("found")
+        }
+    };
+    assert_eq!(status(&people[2].0).await.status, Status::Selected);
+    assert_eq!(
+        (
+            status(&people[3].0).await.status,
+            status(&people[3].0).await.position
+        ),
+        (Status::Reserve, Some(1))
+    );
+    let withdrawn = store
+        .withdraw("losowanie", &token_hash(&people[0].1), now())
+        .await
+        .expect("answered")
+        .expect("withdrawn");
+    assert_eq!(
+        withdrawn.promoted.map(|p| p.reference),
+        Some(people[3].0.clone()),
+        "the first reserve moves up"
+    );
+}
+
+pub async fn expired_data_is_not_listed_and_is_purged<S: Store>(store: S) {
+    let (mut old, _, _) = person("stary", "old@example.pl", false);
+    old.expires_at = now() - Duration::days(1);
+    let (fresh, _, _) = person("stary", "fresh@example.pl", false);
+    store
+        .insert(old.clone(), Some(FIRST_COME_3))
+        .await
+        .expect("stored");
+    store
+        .insert(fresh, Some(FIRST_COME_3))
+        .await
+        .expect("stored");
+    let listed = store.list("stary", now()).await.expect("listed");
+    assert_eq!(
+        listed.len(),
+        1,
+        "an expired record is not shown even before purging"
+    );
+    assert_eq!(store.purge_expired(now()).await.expect("purged"), 1);
+    assert!(store
+        .find("stary", &old.reference)
+        .await
+        .expect("read")
+        .is_none());
+}
+
+pub async fn spam_is_kept_for_review_but_never_counted<S: Store>(store: S) {
+    let (mut spam, _, _) = person("ambasadorzy", "anna@example.pl", false);
+    spam.spam = Some("honeypot".to_owned());
+    let stored = inserted(
+        store
+            .insert(spam, Some(FIRST_COME_3))
+            .await
+            .expect("stored"),
+    );
+    assert_eq!(stored.status, Status::Spam);
+    assert_eq!(store.counts("ambasadorzy").await.expect("counts").taken, 0);
+    let (real, _, _) = person("ambasadorzy", "anna@example.pl", false);
+    let real = inserted(
+        store
+            .insert(real, Some(FIRST_COME_3))
+            .await
+            .expect("the real person is not blocked"),
+    );
+    assert_eq!(real.status, Status::Registered);
+}
+
+pub async fn requests_over_the_limit_are_refused<S: Store>(store: S) {
+    let window = now();
+    for _ in 0..3 {
+        assert!(store
+            .allow_request("client-a", window, 3)
+            .await
+            .expect("counted"));
+    }
+    assert!(!store
+        .allow_request("client-a", window, 3)
+        .await
+        .expect("counted"));
+    assert!(
+        store
+            .allow_request("client-b", window, 3)
+            .await
+            .expect("counted"),
+        "limits are per client"
+    );
+    assert!(
+        store
+            .allow_request("client-a", window + Duration::minutes(1), 3)
+            .await
+            .expect("counted"),
+        "a new window"
+    );
+}
+
+/// Runs every story against the stores `$make` builds (an async block
+/// giving a fresh, empty store).
+macro_rules! stories {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_registration_is_stored_and_found() {
+                super::a_registration_is_stored_and_found($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn the_same_person_twice_creates_no_duplicate() {
+                super::the_same_person_twice_creates_no_duplicate($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_pending_registration_counts_once_confirmed() {
+                super::a_pending_registration_counts_once_confirmed($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_full_form_keeps_a_waiting_list_and_promotes_on_withdrawal() {
+                super::a_full_form_keeps_a_waiting_list_and_promotes_on_withdrawal($make.await)
+                    .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_burst_never_oversells() {
+                super::a_burst_never_oversells($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_lottery_records_its_draw_and_promotes_from_the_reserve() {
+                super::a_lottery_records_its_draw_and_promotes_from_the_reserve($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn expired_data_is_not_listed_and_is_purged() {
+                super::expired_data_is_not_listed_and_is_purged($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn spam_is_kept_for_review_but_never_counted() {
+                super::spam_is_kept_for_review_but_never_counted($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn requests_over_the_limit_are_refused() {
+                super::requests_over_the_limit_are_refused($make.await).await;
+            }
+        }
+    };
+}
+
+stories!(sqlite, async {
+    agora_functions::store::sqlite::SqliteStore::in_memory().expect("an in-memory store")
+});
