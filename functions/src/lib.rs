@@ -2,8 +2,10 @@
 //! submissions ([`forms`]), Polish grammar ([`polish`]).
 
 pub mod forms;
+pub mod http;
 pub mod lottery;
 pub mod mail;
+pub mod mail_ses;
 pub mod polish;
 pub mod registration;
 pub mod service;

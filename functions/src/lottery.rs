@@ -299,14 +299,16 @@ impl Draw {
         }
 
         let places = field(4, "places")?;
-        let places = parse_count(places)
-            .filter(|&n| n >= 1)
-            .ok_or_else(|| error(5, format!("{places:?} is not a number of places (1 or more, written without leading zeros)")))?;
+        let places = parse_count(places).filter(|&n| n >= 1).ok_or_else(|| {
+            let problem = "is not a number of places: 1 or more, without leading zeros";
+            error(5, format!("{places:?} {problem}"))
+        })?;
 
         let applicants = field(5, "applicants")?;
-        let applicants = parse_count(applicants)
-            .filter(|&n| n >= 1)
-            .ok_or_else(|| error(6, format!("{applicants:?} is not a number of applicants (1 or more, written without leading zeros)")))?;
+        let applicants = parse_count(applicants).filter(|&n| n >= 1).ok_or_else(|| {
+            let problem = "is not a number of applicants: 1 or more, without leading zeros";
+            error(6, format!("{applicants:?} {problem}"))
+        })?;
 
         let entries = &lines[RESULT_HEADER_LINES.min(lines.len())..];
         if entries.len() != applicants {
@@ -443,9 +445,12 @@ pub fn verify(
 ) -> Result<Draw, LotteryError> {
     let list = PublishedList::parse(list_text)?;
     if let Some(expected) = expected_list_sha256 {
-        let expected = expected.trim().to_ascii_lowercase();
+        let given = expected;
+        let expected = given.trim().to_ascii_lowercase();
         if !is_sha256_hex(&expected) {
-            return Err(LotteryError::InvalidHash { hash: expected });
+            return Err(LotteryError::InvalidHash {
+                hash: given.to_owned(),
+            });
         }
         let actual = list.sha256_hex();
         if expected != actual {

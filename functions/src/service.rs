@@ -107,6 +107,10 @@ impl<S: Store, M: Mailer> Service<S, M> {
         &self.store
     }
 
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     pub async fn submit(
         &self,
         form: &FormDefinition,

@@ -3,6 +3,8 @@
 //! burst, a draw, expiry. Each store is a real one (SQLite in memory;
 //! DynamoDB Local), never a fake.
 
+mod dynamodb_local;
+
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
@@ -370,8 +372,6 @@ pub async fn requests_over_the_limit_are_refused<S: Store>(store: S) {
 macro_rules! stories {
     ($backend:ident, $make:expr) => {
         mod $backend {
-            use super::*;
-
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn a_registration_is_stored_and_found() {
                 super::a_registration_is_stored_and_found($make.await).await;
@@ -416,3 +416,4 @@ macro_rules! stories {
 stories!(sqlite, async {
     agora_functions::store::sqlite::SqliteStore::in_memory().expect("an in-memory store")
 });
+stories!(dynamodb, crate::dynamodb_local::fresh_store());

@@ -22,6 +22,7 @@ pub mod scaffold;
 pub mod shortcodes;
 pub mod site;
 pub mod slugs;
+pub mod staff;
 pub mod templates;
 pub mod views;
 mod yaml;

@@ -5,7 +5,13 @@ use std::process::ExitCode;
 
 use agora::config::Config;
 use agora::scaffold::{self, NewKind};
+use agora::staff::{self, ExportFormat, StaffError};
 use agora::{build, BuildOptions, Diagnostics};
+use agora_functions::forms::FormDefinition;
+use agora_functions::lottery::{self, PublishedList};
+use agora_functions::store::any::AnyStore;
+use agora_functions::store::dynamodb::DynamoStore;
+use agora_functions::store::sqlite::SqliteStore;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
@@ -65,6 +71,114 @@ enum Command {
         #[arg(long)]
         section: Option<String>,
     },
+    /// Staff: forms and their registrations.
+    #[command(subcommand)]
+    Forms(FormsCommand),
+    /// Staff: the verifiable draw of a lottery form.
+    #[command(subcommand)]
+    Lottery(LotteryCommand),
+    /// Staff: the public list of ambassadors.
+    #[command(subcommand)]
+    Ambassadors(AmbassadorsCommand),
+}
+
+/// Where registrations are: the embedded store, or a DynamoDB table
+/// (region and credentials from the usual AWS environment).
+#[derive(clap::Args)]
+struct StoreArgs {
+    /// The site's folder (for content/forms/ and the default store).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// The SQLite store (default: .agora/agora.sqlite3 under --root).
+    #[arg(long, value_name = "PATH", conflicts_with = "dynamodb_table")]
+    store: Option<PathBuf>,
+    /// Use this DynamoDB table instead of the embedded store.
+    #[arg(long, value_name = "NAME")]
+    dynamodb_table: Option<String>,
+    /// A DynamoDB endpoint other than AWS's (e.g. DynamoDB Local).
+    #[arg(long, value_name = "URL", requires = "dynamodb_table")]
+    dynamodb_endpoint: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum FormsCommand {
+    /// Every form with its window and counts.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// A form's registrations, for staff: CSV (Excel) or JSON.
+    Export {
+        form: String,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: Format,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Csv,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum LotteryCommand {
+    /// Write the pseudonymised list of confirmed applications and print
+    /// its SHA-256: publish both before the draw.
+    PublishList {
+        form: String,
+        #[arg(long, default_value = "lista.txt")]
+        out: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Draw the places with the seed announced in advance and record them.
+    Draw {
+        form: String,
+        #[arg(long)]
+        seed: String,
+        /// The list published before the draw.
+        #[arg(long, default_value = "lista.txt")]
+        list: PathBuf,
+        #[arg(long, default_value = "wynik.txt")]
+        out: PathBuf,
+        /// Draw as of another moment (after the form closed).
+        #[arg(long, value_name = "DATE-TIME")]
+        now: Option<String>,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Re-run a draw from its published list and seed; it must agree.
+    Verify {
+        #[arg(long)]
+        list: PathBuf,
+        #[arg(long)]
+        seed: String,
+        #[arg(long)]
+        places: usize,
+        #[arg(long)]
+        result: PathBuf,
+        /// The SHA-256 published with the list.
+        #[arg(long)]
+        list_sha256: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AmbassadorsCommand {
+    /// Write the confirmed ambassadors who consented to publication to
+    /// content/data/ambasadorzy.yaml (only their published fields).
+    Publish {
+        #[arg(long, default_value = "ambasadorzy")]
+        form: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -114,6 +228,215 @@ fn main() -> ExitCode {
                 }
                 Err(problems) => fail(&problems),
             }
+        }
+        Command::Forms(command) => run_staff(Staff::Forms(command)),
+        Command::Lottery(command) => run_staff(Staff::Lottery(command)),
+        Command::Ambassadors(command) => run_staff(Staff::Ambassadors(command)),
+    }
+}
+
+fn run_staff(command: Staff) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(staff_command(command)) {
+        Ok(message) => {
+            if !message.is_empty() {
+                print!("{message}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open_store(args: &StoreArgs) -> Result<AnyStore, String> {
+    if let Some(table) = &args.dynamodb_table {
+        return DynamoStore::from_env(table.clone(), args.dynamodb_endpoint.clone())
+            .await
+            .map(AnyStore::Dynamo)
+            .map_err(|e| format!("DynamoDB table {table}: {e}"));
+    }
+    let path = args
+        .store
+        .clone()
+        .unwrap_or_else(|| args.root.join(".agora").join("agora.sqlite3"));
+    SqliteStore::open(&path)
+        .map(AnyStore::Sqlite)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn load_forms(root: &std::path::Path) -> Result<Vec<FormDefinition>, String> {
+    agora_functions::forms::load_site(&root.join("content"), std::path::Path::new("content"))
+        .map_err(|problems| {
+            problems
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{}:{}: {}",
+                        p.file.display(),
+                        p.line.map_or(String::new(), |l| l.to_string()),
+                        p.message
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+}
+
+fn find_form(forms: Vec<FormDefinition>, id: &str) -> Result<FormDefinition, String> {
+    let known: Vec<String> = forms.iter().map(|f| f.id.clone()).collect();
+    forms.into_iter().find(|f| f.id == id).ok_or_else(|| {
+        format!(
+            "there is no form `{id}`; the forms are: {}",
+            known.join(", ")
+        )
+    })
+}
+
+fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn read_file(path: &std::path::Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn staff_error(error: StaffError) -> String {
+    error.to_string()
+}
+
+/// The staff's commands, apart from the site's.
+enum Staff {
+    Forms(FormsCommand),
+    Lottery(LotteryCommand),
+    Ambassadors(AmbassadorsCommand),
+}
+
+async fn staff_command(command: Staff) -> Result<String, String> {
+    let now = chrono::Utc::now();
+    match command {
+        Staff::Forms(FormsCommand::List { store }) => {
+            let forms = load_forms(&store.root)?;
+            let opened = open_store(&store).await?;
+            staff::list_forms(&forms, &opened)
+                .await
+                .map_err(staff_error)
+        }
+        Staff::Forms(FormsCommand::Export {
+            form,
+            format,
+            out,
+            store,
+        }) => {
+            let form = find_form(load_forms(&store.root)?, &form)?;
+            let opened = open_store(&store).await?;
+            let format = match format {
+                Format::Csv => ExportFormat::Csv,
+                Format::Json => ExportFormat::Json,
+            };
+            let bytes = staff::export(&form, &opened, format, now)
+                .await
+                .map_err(staff_error)?;
+            match out {
+                Some(path) => {
+                    write_file(&path, &bytes)?;
+                    Ok(format!("wrote {}\n", path.display()))
+                }
+                None => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+            }
+        }
+        Staff::Lottery(LotteryCommand::PublishList { form, out, store }) => {
+            let form = find_form(load_forms(&store.root)?, &form)?;
+            let opened = open_store(&store).await?;
+            let list = staff::lottery_list(&form, &opened, now)
+                .await
+                .map_err(staff_error)?;
+            write_file(&out, list.to_text().as_bytes())?;
+            Ok(format!(
+                "wrote {} ({} applications)\nSHA-256: {}\npublish both before the draw\n",
+                out.display(),
+                list.references().len(),
+                list.sha256_hex()
+            ))
+        }
+        Staff::Lottery(LotteryCommand::Draw {
+            form,
+            seed,
+            list,
+            out,
+            now: at,
+            store,
+        }) => {
+            let forms = load_forms(&store.root)?;
+            let form = find_form(forms, &form)?;
+            let now = match at {
+                Some(text) => agora::dates::parse_local(&text, form.opens.timezone())?
+                    .with_timezone(&chrono::Utc),
+                None => now,
+            };
+            let published = PublishedList::parse(&read_file(&list)?)
+                .map_err(|e| format!("{}: {e}", list.display()))?;
+            let opened = open_store(&store).await?;
+            let result = staff::draw(&form, &opened, &published, &seed, now)
+                .await
+                .map_err(staff_error)?;
+            write_file(&out, result.to_text().as_bytes())?;
+            Ok(format!(
+                "wrote {}: {} places given, {} on the reserve list\n",
+                out.display(),
+                result.winners.len(),
+                result.reserve.len()
+            ))
+        }
+        Staff::Lottery(LotteryCommand::Verify {
+            list,
+            seed,
+            places,
+            result,
+            list_sha256,
+        }) => {
+            let draw = lottery::verify(
+                &read_file(&list)?,
+                list_sha256.as_deref(),
+                &seed,
+                places,
+                &read_file(&result)?,
+            )
+            .map_err(|e| format!("the draw does not verify: {e}"))?;
+            Ok(format!(
+                "the draw verifies: {} places, {} on the reserve list\n",
+                draw.winners.len(),
+                draw.reserve.len()
+            ))
+        }
+        Staff::Ambassadors(AmbassadorsCommand::Publish { form, store }) => {
+            let form = find_form(load_forms(&store.root)?, &form)?;
+            let opened = open_store(&store).await?;
+            let (yaml, count) = staff::ambassadors_yaml(&form, &opened, now)
+                .await
+                .map_err(staff_error)?;
+            let path = store
+                .root
+                .join("content")
+                .join("data")
+                .join("ambasadorzy.yaml");
+            write_file(&path, yaml.as_bytes())?;
+            Ok(format!(
+                "wrote {} ambassadors to {}\n",
+                count,
+                path.display()
+            ))
         }
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod checks;
 pub mod definition;
+pub mod html;
 pub mod validate;
 
 use std::path::{Path, PathBuf};
@@ -77,4 +78,19 @@ pub fn load_all(
     } else {
         Err(problems)
     }
+}
+
+/// Reads every form of a site, taking `options_from` data from
+/// `<content>/data/<name>.yaml` (for the functions and staff commands,
+/// which have no generator to read the data files for them).
+pub fn load_site(
+    content_dir: &Path,
+    display_root: &Path,
+) -> Result<Vec<FormDefinition>, Vec<DefinitionError>> {
+    let data_dir = content_dir.join("data");
+    let data = |name: &str| -> Option<serde_json::Value> {
+        let text = std::fs::read_to_string(data_dir.join(format!("{name}.yaml"))).ok()?;
+        serde_yaml::from_str(&text).ok()
+    };
+    load_all(content_dir, display_root, &data)
 }

@@ -3,6 +3,8 @@
 //! and capacity exact under any concurrency: SQLite in one transaction,
 //! DynamoDB with conditional writes in transactions.
 
+pub mod any;
+pub mod dynamodb;
 pub mod sqlite;
 
 use std::future::Future;

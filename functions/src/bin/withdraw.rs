@@ -1,0 +1,18 @@
+//! The Lambda function for GET and POST /api/forms/{id}/wycofaj: withdrawing a registration through its e-mailed link.
+//! It runs the same router as every other function and as `agora serve`
+//! (`agora_functions::http`); API Gateway sends it only its routes.
+//! Settings come from the environment (`agora_functions::http::lambda`).
+
+use agora_functions::http::lambda::{run, Environment};
+use agora_functions::store::dynamodb::DynamoStore;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    let environment = Environment::from_env()?;
+    let store = DynamoStore::from_env(
+        environment.table.clone(),
+        environment.dynamodb_endpoint.clone(),
+    )
+    .await?;
+    run(environment, store).await
+}

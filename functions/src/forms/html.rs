@@ -1,0 +1,509 @@
+//! A form's HTML, rendered from its definition: the same markup on the
+//! site's pages (by the generator) and on the functions' answer to an
+//! invalid submission, where it shows every value the person typed again,
+//! with a message next to each field that needs a change.
+//!
+//! Rendering is a pure function of the definition, the values and the
+//! errors; every text and value is escaped. Ids: `field-<name>` on the
+//! input (the first input of a group), `field-<name>-hint` and
+//! `field-<name>-error` on its hint and message, so that an error summary
+//! can link to `#field-<name>`.
+
+use std::fmt::Write as _;
+
+use super::definition::{Consent, Field, FieldType, FormDefinition};
+use super::validate::{FieldError, Submission};
+use crate::service::{HONEYPOT_FIELD, STARTED_FIELD};
+
+/// Where the site explains how personal data is processed (RODO).
+pub const PRIVACY_POLICY_PATH: &str = "/polityka-prywatnosci/";
+
+/// Escapes text for HTML text and double- or single-quoted attributes.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    match pulldown_cmark_escape::escape_html(&mut out, text) {
+        Ok(()) => out,
+        // Writing to a String cannot fail; never emit unescaped text.
+        Err(_) => String::new(),
+    }
+}
+
+/// The id of a field's input (or of the first input of a group).
+pub fn field_id(name: &str) -> String {
+    format!("field-{name}")
+}
+
+/// Renders `<form method="post" action=… novalidate>` with every field of
+/// `form`, its consents, the spam checks (a honeypot and the hidden
+/// `started_at`) and the submit button. `values` are shown in the fields
+/// as they were typed; `errors` are shown next to their fields.
+pub fn render_form(
+    form: &FormDefinition,
+    action: &str,
+    values: &Submission,
+    errors: &[FieldError],
+) -> String {
+    let mut html = String::new();
+    let _ = writeln!(
+        html,
+        "<form class=\"agora-form\" method=\"post\" action=\"{}\" novalidate>",
+        escape(action)
+    );
+    for field in &form.fields {
+        let error = errors
+            .iter()
+            .find(|e| e.field == field.name)
+            .map(|e| e.message.as_str());
+        render_field(&mut html, field, values, error);
+    }
+    if !form.consents.is_empty() {
+        html.push_str("<fieldset class=\"fieldset\">\n<legend class=\"legend\">Zgody</legend>\n");
+        let _ = writeln!(
+            html,
+            "<p class=\"hint\">Jak przetwarzamy dane osobowe (informacja RODO), opisujemy w <a href=\"{PRIVACY_POLICY_PATH}\">polityce prywatności</a>.</p>"
+        );
+        for consent in &form.consents {
+            let error = errors
+                .iter()
+                .find(|e| e.field == consent.name)
+                .map(|e| e.message.as_str());
+            render_consent(&mut html, consent, values, error);
+        }
+        html.push_str("</fieldset>\n");
+    }
+    // The honeypot: hidden from people and from assistive technology;
+    // a bot that fills it in is kept for review as spam.
+    let _ = writeln!(
+        html,
+        "<div class=\"agora-hp\" aria-hidden=\"true\" style=\"position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden\">\n\
+         <label for=\"{id}\">Nie wypełniaj tego pola</label>\n\
+         <input type=\"text\" id=\"{id}\" name=\"{HONEYPOT_FIELD}\" value=\"\" tabindex=\"-1\" autocomplete=\"off\">\n\
+         </div>",
+        id = field_id(HONEYPOT_FIELD)
+    );
+    // When the page was opened: the site's script fills it in; an answer
+    // to an invalid submission keeps the time of the first opening.
+    let _ = writeln!(
+        html,
+        "<input type=\"hidden\" name=\"{STARTED_FIELD}\" value=\"{}\">",
+        escape(raw_first(values, STARTED_FIELD))
+    );
+    html.push_str("<button type=\"submit\" class=\"button\">Wyślij zgłoszenie</button>\n</form>\n");
+    html
+}
+
+/// The error summary above a form, as GOV.UK shows it: a focusable alert
+/// titled „Wystąpił problem” listing each message as a link to its field.
+/// Empty when there are no errors.
+pub fn render_error_summary(errors: &[FieldError]) -> String {
+    if errors.is_empty() {
+        return String::new();
+    }
+    let mut html = String::from(
+        "<div class=\"error-summary\" aria-labelledby=\"error-summary-title\" role=\"alert\" tabindex=\"-1\" autofocus>\n\
+         <h2 class=\"error-summary__title\" id=\"error-summary-title\">Wystąpił problem</h2>\n\
+         <ul class=\"error-summary__list\">\n",
+    );
+    for error in errors {
+        let _ = writeln!(
+            html,
+            "<li><a href=\"#{}\">{}</a></li>",
+            escape(&field_id(&error.field)),
+            escape(&error.message)
+        );
+    }
+    html.push_str("</ul>\n</div>\n");
+    html
+}
+
+fn render_field(html: &mut String, field: &Field, values: &Submission, error: Option<&str>) {
+    let id = field_id(&field.name);
+    let optional = if field.required { "" } else { " (opcjonalnie)" };
+    let described = described_by(&id, field.hint.is_some(), error.is_some());
+    let _ = writeln!(
+        html,
+        "<div class=\"field{}\">",
+        if error.is_some() { " field--error" } else { "" }
+    );
+    match field.kind {
+        FieldType::Radio | FieldType::Checkbox if !field.options.is_empty() => {
+            let _ = writeln!(
+                html,
+                "<fieldset class=\"fieldset\"{}>\n<legend class=\"legend\">{}{optional}</legend>",
+                attribute("aria-describedby", described.as_deref()),
+                escape(&field.label)
+            );
+            hint_and_error(html, &id, field.hint.as_deref(), error);
+            let kind = if field.kind == FieldType::Radio {
+                "radio"
+            } else {
+                "checkbox"
+            };
+            let chosen = all_values(values, &field.name);
+            html.push_str("<div class=\"choices\">\n");
+            for (index, choice) in field.options.iter().enumerate() {
+                let choice_id = if index == 0 {
+                    id.clone()
+                } else {
+                    format!("{id}-{}", index + 1)
+                };
+                let checked = chosen.iter().any(|v| v.trim() == choice.value);
+                let _ = writeln!(
+                    html,
+                    "<div class=\"choice\"><input type=\"{kind}\" id=\"{choice_id}\" name=\"{}\" value=\"{}\"{}><label for=\"{choice_id}\">{}</label></div>",
+                    escape(&field.name),
+                    escape(&choice.value),
+                    if checked { " checked" } else { "" },
+                    escape(&choice.label)
+                );
+            }
+            html.push_str("</div>\n</fieldset>\n");
+        }
+        FieldType::Checkbox => {
+            // A single box to tick: a declaration.
+            hint_and_error(html, &id, field.hint.as_deref(), error);
+            let _ = writeln!(
+                html,
+                "<div class=\"choice\"><input type=\"checkbox\" id=\"{id}\" name=\"{}\" value=\"tak\"{}{}{}><label for=\"{id}\">{}{optional}</label></div>",
+                escape(&field.name),
+                if is_ticked(raw_first(values, &field.name)) { " checked" } else { "" },
+                attribute("aria-describedby", described.as_deref()),
+                if error.is_some() { " aria-invalid=\"true\"" } else { "" },
+                escape(&field.label)
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                html,
+                "<label class=\"label\" for=\"{id}\">{}{optional}</label>",
+                escape(&field.label)
+            );
+            hint_and_error(html, &id, field.hint.as_deref(), error);
+            let common = format!(
+                "id=\"{id}\" name=\"{}\"{}{}{}",
+                escape(&field.name),
+                attribute("autocomplete", autocomplete(field)),
+                attribute("aria-describedby", described.as_deref()),
+                if error.is_some() {
+                    " aria-invalid=\"true\""
+                } else {
+                    ""
+                },
+            );
+            let value = raw_first(values, &field.name);
+            let maxlength = field
+                .max_length
+                .map(|max| format!(" maxlength=\"{max}\""))
+                .unwrap_or_default();
+            match field.kind {
+                FieldType::Textarea => {
+                    // The newline after the tag keeps a value's own leading newline.
+                    let _ = writeln!(
+                        html,
+                        "<textarea class=\"textarea\" {common} rows=\"5\"{maxlength}>\n{}</textarea>",
+                        escape(value)
+                    );
+                }
+                FieldType::Select => {
+                    let _ = writeln!(html, "<select class=\"select\" {common}>");
+                    html.push_str("<option value=\"\">Wybierz…</option>\n");
+                    let chosen = value.trim();
+                    for choice in &field.options {
+                        let _ = writeln!(
+                            html,
+                            "<option value=\"{}\"{}>{}</option>",
+                            escape(&choice.value),
+                            if choice.value == chosen {
+                                " selected"
+                            } else {
+                                ""
+                            },
+                            escape(&choice.label)
+                        );
+                    }
+                    html.push_str("</select>\n");
+                }
+                _ => {
+                    let (kind, extra) = input_type(field.kind);
+                    let _ = writeln!(
+                        html,
+                        "<input class=\"input\" type=\"{kind}\" {common} value=\"{}\"{maxlength}{extra}>",
+                        escape(value)
+                    );
+                }
+            }
+        }
+    }
+    html.push_str("</div>\n");
+}
+
+fn render_consent(html: &mut String, consent: &Consent, values: &Submission, error: Option<&str>) {
+    let id = field_id(&consent.name);
+    let optional = if consent.required {
+        ""
+    } else {
+        " (opcjonalnie)"
+    };
+    let described = described_by(&id, false, error.is_some());
+    let _ = writeln!(
+        html,
+        "<div class=\"field{}\">",
+        if error.is_some() { " field--error" } else { "" }
+    );
+    hint_and_error(html, &id, None, error);
+    let _ = writeln!(
+        html,
+        "<div class=\"choice\"><input type=\"checkbox\" id=\"{id}\" name=\"{}\" value=\"tak\"{}{}{}><label for=\"{id}\">{}{optional}</label></div>\n</div>",
+        escape(&consent.name),
+        if is_ticked(raw_first(values, &consent.name)) { " checked" } else { "" },
+        attribute("aria-describedby", described.as_deref()),
+        if error.is_some() { " aria-invalid=\"true\"" } else { "" },
+        escape(consent.text.trim())
+    );
+}
+
+fn hint_and_error(html: &mut String, id: &str, hint: Option<&str>, error: Option<&str>) {
+    if let Some(hint) = hint {
+        let _ = writeln!(
+            html,
+            "<p class=\"hint\" id=\"{id}-hint\">{}</p>",
+            escape(hint)
+        );
+    }
+    if let Some(error) = error {
+        let _ = writeln!(
+            html,
+            "<p class=\"error-message\" id=\"{id}-error\"><span class=\"visually-hidden\">Błąd: </span>{}</p>",
+            escape(error)
+        );
+    }
+}
+
+fn described_by(id: &str, hint: bool, error: bool) -> Option<String> {
+    let ids: Vec<String> = [
+        hint.then(|| format!("{id}-hint")),
+        error.then(|| format!("{id}-error")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!ids.is_empty()).then(|| ids.join(" "))
+}
+
+/// ` name="value"`, escaped, or nothing.
+fn attribute(name: &str, value: Option<&str>) -> String {
+    value
+        .map(|v| format!(" {name}=\"{}\"", escape(v)))
+        .unwrap_or_default()
+}
+
+/// The `autocomplete` token: the field's own, else one for its type.
+fn autocomplete(field: &Field) -> Option<&str> {
+    field.autocomplete.as_deref().or(match field.kind {
+        FieldType::Email => Some("email"),
+        FieldType::Tel => Some("tel"),
+        FieldType::Postcode => Some("postal-code"),
+        _ => None,
+    })
+}
+
+/// The input's type and further attributes. Numbers are text with a
+/// numeric keyboard (as GOV.UK advises: `type="number"` rounds, scrolls
+/// and rejects a decimal comma).
+fn input_type(kind: FieldType) -> (&'static str, &'static str) {
+    match kind {
+        FieldType::Email => ("email", " spellcheck=\"false\""),
+        FieldType::Tel => ("tel", ""),
+        FieldType::Date => ("date", ""),
+        FieldType::Number => ("text", " inputmode=\"decimal\""),
+        FieldType::Krs => ("text", " inputmode=\"numeric\" spellcheck=\"false\""),
+        FieldType::Nip | FieldType::NipOrKrs | FieldType::Postcode => {
+            ("text", " spellcheck=\"false\"")
+        }
+        _ => ("text", ""),
+    }
+}
+
+/// The first value sent under `name`, exactly as typed.
+fn raw_first<'a>(values: &'a Submission, name: &str) -> &'a str {
+    values
+        .values
+        .get(name)
+        .and_then(|v| v.first())
+        .map_or("", String::as_str)
+}
+
+fn all_values<'a>(values: &'a Submission, name: &str) -> &'a [String] {
+    values.values.get(name).map_or(&[], Vec::as_slice)
+}
+
+/// A ticked box, as the validation reads it.
+fn is_ticked(value: &str) -> bool {
+    matches!(value.trim(), "on" | "true" | "1" | "tak" | "yes")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    const FORM: &str = r#"
+title: Test
+opens: 2020-03-01 09:00
+closes: 2020-03-31 23:59
+unique_field: email
+retention_days: 30
+fields:
+  - name: full_name
+    type: text
+    label: Imię i nazwisko
+    max_length: 120
+    autocomplete: name
+  - name: email
+    type: email
+    label: Adres e-mail
+    hint: Na ten adres wyślemy potwierdzenie.
+  - name: phone
+    type: tel
+    label: Telefon
+    required: false
+  - name: age
+    type: number
+    label: Wiek
+    required: false
+  - name: district
+    type: select
+    label: Dzielnica
+    options: [{ value: "1", label: Stare Miasto }, { value: "2", label: Grzegórzki }]
+  - name: mode
+    type: radio
+    label: Forma udziału
+    options: [{ value: online, label: Online }, { value: onsite, label: "Na miejscu" }]
+  - name: topics
+    type: checkbox
+    label: Tematy
+    required: false
+    options: [{ value: green, label: Zieleń }, { value: traffic, label: Ruch }]
+  - name: about
+    type: textarea
+    label: O sobie
+    required: false
+  - name: attends
+    type: checkbox
+    label: Deklaruję udział
+consents:
+  - name: processing
+    required: true
+    version: "1"
+    text: Zgadzam się na przetwarzanie danych.
+  - name: publication
+    version: "1"
+    text: Zgadzam się na publikację.
+"#;
+
+    fn form() -> FormDefinition {
+        FormDefinition::parse("test", FORM, Path::new("test.yaml"), &|_| None)
+            .expect("a valid form")
+    }
+
+    #[test]
+    fn renders_every_kind_of_field_accessibly() {
+        let html = render_form(&form(), "/api/forms/test", &Submission::default(), &[]);
+        assert!(html.starts_with(
+            "<form class=\"agora-form\" method=\"post\" action=\"/api/forms/test\" novalidate>"
+        ));
+        assert!(
+            html.contains("<label class=\"label\" for=\"field-full_name\">Imię i nazwisko</label>")
+        );
+        assert!(html.contains("autocomplete=\"name\""));
+        assert!(html.contains("maxlength=\"120\""));
+        assert!(html.contains("type=\"email\" id=\"field-email\" name=\"email\" autocomplete=\"email\" aria-describedby=\"field-email-hint\""));
+        assert!(html.contains(
+            "<p class=\"hint\" id=\"field-email-hint\">Na ten adres wyślemy potwierdzenie.</p>"
+        ));
+        assert!(html.contains("for=\"field-phone\">Telefon (opcjonalnie)</label>"));
+        assert!(
+            html.contains("type=\"tel\" id=\"field-phone\" name=\"phone\" autocomplete=\"tel\"")
+        );
+        assert!(html.contains("inputmode=\"decimal\""));
+        assert!(html.contains("<option value=\"\">Wybierz…</option>"));
+        assert!(html.contains("<legend class=\"legend\">Forma udziału</legend>"));
+        assert!(html
+            .contains("<input type=\"radio\" id=\"field-mode\" name=\"mode\" value=\"online\">"));
+        assert!(html
+            .contains("<input type=\"radio\" id=\"field-mode-2\" name=\"mode\" value=\"onsite\">"));
+        assert!(html.contains("<legend class=\"legend\">Tematy (opcjonalnie)</legend>"));
+        assert!(html.contains("<textarea class=\"textarea\" id=\"field-about\""));
+        assert!(html.contains("<input type=\"checkbox\" id=\"field-processing\" name=\"processing\" value=\"tak\"><label for=\"field-processing\">Zgadzam się na przetwarzanie danych.</label>"));
+        assert!(html.contains("Zgadzam się na publikację. (opcjonalnie)"));
+        assert!(html.contains("href=\"/polityka-prywatnosci/\""));
+        assert!(html.contains("aria-hidden=\"true\""));
+        assert!(html.contains("name=\"website\" value=\"\" tabindex=\"-1\" autocomplete=\"off\""));
+        assert!(html.contains("Nie wypełniaj tego pola"));
+        assert!(html.contains("<input type=\"hidden\" name=\"started_at\" value=\"\">"));
+        assert!(
+            html.contains("<button type=\"submit\" class=\"button\">Wyślij zgłoszenie</button>")
+        );
+        assert!(!html.contains('*'), "no asterisks for required fields");
+        assert!(
+            !html.contains(" checked"),
+            "consents and boxes start unticked"
+        );
+    }
+
+    #[test]
+    fn keeps_values_and_shows_errors_next_to_fields() {
+        let values = Submission::from_pairs([
+            ("full_name", "Anna \"Ania\" <Nowak> & co"),
+            ("email", "zly-adres"),
+            ("district", "2"),
+            ("mode", "onsite"),
+            ("topics", "green"),
+            ("topics", "traffic"),
+            ("about", "\nPierwsza linia</textarea>"),
+            ("publication", "tak"),
+            ("started_at", "1583409600000"),
+            ("website", "spam"),
+        ]);
+        let errors = vec![
+            FieldError {
+                field: "email".to_owned(),
+                message: "Wpisz adres e-mail w poprawnym formacie.".to_owned(),
+            },
+            FieldError {
+                field: "processing".to_owned(),
+                message: "Zaznacz tę zgodę.".to_owned(),
+            },
+        ];
+        let html = render_form(&form(), "/api/forms/test", &values, &errors);
+        assert!(html.contains("value=\"Anna &quot;Ania&quot; &lt;Nowak&gt; &amp; co\""));
+        assert!(html.contains("aria-describedby=\"field-email-hint field-email-error\" aria-invalid=\"true\" value=\"zly-adres\""));
+        assert!(html.contains("<p class=\"error-message\" id=\"field-email-error\"><span class=\"visually-hidden\">Błąd: </span>Wpisz adres e-mail w poprawnym formacie.</p>"));
+        assert!(html.contains("<option value=\"2\" selected>Grzegórzki</option>"));
+        assert!(html.contains("value=\"onsite\" checked>"));
+        assert!(
+            html.contains("value=\"green\" checked>")
+                && html.contains("value=\"traffic\" checked>")
+        );
+        assert!(html.contains(">\n\nPierwsza linia&lt;/textarea&gt;</textarea>"));
+        assert!(
+            html.contains("id=\"field-publication\" name=\"publication\" value=\"tak\" checked>")
+        );
+        assert!(html.contains("id=\"field-processing\" name=\"processing\" value=\"tak\" aria-describedby=\"field-processing-error\" aria-invalid=\"true\">"));
+        assert!(html.contains("name=\"started_at\" value=\"1583409600000\""));
+        assert!(
+            !html.contains("value=\"spam\""),
+            "the honeypot is never filled in again"
+        );
+
+        let summary = render_error_summary(&errors);
+        assert!(summary.contains("role=\"alert\" tabindex=\"-1\""));
+        assert!(summary.contains("Wystąpił problem"));
+        assert!(summary.contains(
+            "<li><a href=\"#field-email\">Wpisz adres e-mail w poprawnym formacie.</a></li>"
+        ));
+        assert!(summary.contains("<li><a href=\"#field-processing\">"));
+        assert_eq!(render_error_summary(&[]), "");
+    }
+}

@@ -1,0 +1,320 @@
+//! Every answer the router gives, JSON or an HTML page, with its status
+//! and headers. No answer carries internals (error texts of the store,
+//! panics); nothing here logs personal data or bodies.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::DateTime;
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::body::BodyError;
+use super::pages::{self, Pages};
+use super::{Action, UNAVAILABLE_RETRY_SECONDS};
+use crate::forms::{FormDefinition, Submission};
+use crate::registration::Registration;
+use crate::store::StoreError;
+
+const JSON: &str = "application/json; charset=utf-8";
+const HTML: &str = "text/html; charset=utf-8";
+/// Pages are self-contained: an inline stylesheet, no scripts, forms
+/// posting to this host only.
+const PAGE_POLICY: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// How the client wants its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Json,
+    Html,
+}
+
+impl Format {
+    /// A browser's form (urlencoded) or a browser (`Accept: text/html`)
+    /// gets pages; JSON bodies and everything else get JSON.
+    pub(crate) fn for_request(headers: &HeaderMap) -> Self {
+        match super::body::ContentKind::of(headers) {
+            Some(kind) => kind.format(),
+            None => {
+                let accept = headers
+                    .get(header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                if accept.contains("text/html") {
+                    Self::Html
+                } else {
+                    Self::Json
+                }
+            }
+        }
+    }
+}
+
+fn with_headers(status: StatusCode, content_type: &'static str, body: Body) -> Response {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+pub(crate) fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => with_headers(status, JSON, Body::from(bytes)),
+        Err(_) => with_headers(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            JSON,
+            Body::from(r#"{"error":"Wystąpił błąd."}"#),
+        ),
+    }
+}
+
+pub(crate) fn json_error(status: StatusCode, message: &str) -> Response {
+    json(status, &serde_json::json!({ "error": message }))
+}
+
+pub(crate) fn html(status: StatusCode, page: String) -> Response {
+    let mut response = with_headers(status, HTML, Body::from(page));
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_POLICY),
+    );
+    response
+}
+
+pub(crate) fn see_other(location: &str) -> Response {
+    let mut response = with_headers(StatusCode::SEE_OTHER, HTML, Body::empty());
+    match HeaderValue::from_str(location) {
+        Ok(value) => {
+            response.headers_mut().insert(header::LOCATION, value);
+            response
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn retry_after(mut response: Response, seconds: u64) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+pub(crate) fn unknown_form(format: Format, pages: &Pages<'_>) -> Response {
+    match format {
+        Format::Json => json_error(StatusCode::NOT_FOUND, "Nie ma takiego formularza."),
+        Format::Html => html(StatusCode::NOT_FOUND, pages.unknown_form()),
+    }
+}
+
+pub(crate) fn unsupported_type(format: Format, pages: &Pages<'_>) -> Response {
+    let message = "Wyślij zgłoszenie jako application/x-www-form-urlencoded (formularz) albo application/json.";
+    match format {
+        Format::Json => json_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, message),
+        Format::Html => html(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            pages.message("Nieobsługiwany format zgłoszenia", message),
+        ),
+    }
+}
+
+pub(crate) fn too_large(format: Format, pages: &Pages<'_>) -> Response {
+    let message = "Zgłoszenie jest zbyt duże (najwyżej 64 KiB). Skróć najdłuższe odpowiedzi i wyślij je ponownie.";
+    match format {
+        Format::Json => json_error(StatusCode::PAYLOAD_TOO_LARGE, message),
+        Format::Html => html(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            pages.message("Zgłoszenie jest zbyt duże", message),
+        ),
+    }
+}
+
+pub(crate) fn malformed(format: Format, pages: &Pages<'_>, error: &BodyError) -> Response {
+    let message = match error {
+        BodyError::BadJson => "Treść zgłoszenia nie jest poprawnym JSON-em.",
+        BodyError::WrongJsonShape => {
+            "Zgłoszenie w JSON-ie musi być obiektem, którego wartości są tekstami, wartościami logicznymi, liczbami albo listami tekstów."
+        }
+        BodyError::BadUrlEncoding => "Treść zgłoszenia nie jest poprawnie zakodowana.",
+        BodyError::TooLarge | BodyError::Unreadable => "Nie udało się odczytać zgłoszenia.",
+    };
+    match format {
+        Format::Json => json_error(StatusCode::BAD_REQUEST, message),
+        Format::Html => html(
+            StatusCode::BAD_REQUEST,
+            pages.message("Nie udało się odczytać zgłoszenia", message),
+        ),
+    }
+}
+
+/// `403`: the form is not open yet; not `422`, nothing in the
+/// submission is wrong.
+pub(crate) fn not_open_yet(
+    format: Format,
+    pages: &Pages<'_>,
+    form: &FormDefinition,
+    opens: DateTime<Tz>,
+) -> Response {
+    match format {
+        Format::Json => json(
+            StatusCode::FORBIDDEN,
+            &serde_json::json!({
+                "error": format!("Nabór jeszcze się nie rozpoczął: zgłoszenia przyjmujemy od {}.", pages::date_pl(opens)),
+                "opens": opens.to_rfc3339(),
+            }),
+        ),
+        Format::Html => html(StatusCode::FORBIDDEN, pages.not_open_yet(form, opens)),
+    }
+}
+
+pub(crate) fn closed(
+    format: Format,
+    pages: &Pages<'_>,
+    form: &FormDefinition,
+    closes: DateTime<Tz>,
+) -> Response {
+    match format {
+        Format::Json => json(
+            StatusCode::FORBIDDEN,
+            &serde_json::json!({
+                "error": format!("Nabór jest zamknięty: zgłoszenia przyjmowaliśmy do {}.", pages::date_pl(closes)),
+                "closes": closes.to_rfc3339(),
+            }),
+        ),
+        Format::Html => html(StatusCode::FORBIDDEN, pages.closed(form, closes)),
+    }
+}
+
+pub(crate) fn rate_limited(
+    format: Format,
+    pages: &Pages<'_>,
+    form: &FormDefinition,
+    submission: &Submission,
+    seconds: u64,
+) -> Response {
+    let response = match format {
+        Format::Json => json(
+            StatusCode::TOO_MANY_REQUESTS,
+            &serde_json::json!({
+                "error": format!("Zbyt wiele zgłoszeń z tego adresu. Nic nie zostało zapisane; spróbuj ponownie za {}.", pages::minutes_pl(seconds)),
+                "retry_after": seconds,
+            }),
+        ),
+        Format::Html => html(
+            StatusCode::TOO_MANY_REQUESTS,
+            pages.rate_limited(form, submission, seconds),
+        ),
+    };
+    retry_after(response, seconds)
+}
+
+/// The store failed. Unavailable: `503`, nothing was saved, try again.
+/// Anything else is a bug or damaged data: a generic `500`. Only the kind
+/// of failure is logged: a store's message could quote stored values.
+pub(crate) fn store_failed(
+    format: Format,
+    pages: &Pages<'_>,
+    form: Option<(&FormDefinition, &Submission)>,
+    error: &StoreError,
+) -> Response {
+    match error {
+        StoreError::Unavailable(_) => {
+            eprintln!("agora: the store is unavailable; answered 503");
+            let response = match format {
+                Format::Json => json_error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Chwilowo nie możemy niczego zapisać. Nic nie zostało zapisane – spróbuj ponownie za około pół minuty.",
+                ),
+                Format::Html => html(StatusCode::SERVICE_UNAVAILABLE, pages.unavailable(form)),
+            };
+            retry_after(response, UNAVAILABLE_RETRY_SECONDS)
+        }
+        StoreError::ReferenceTaken | StoreError::Corrupt(_) => {
+            eprintln!(
+                "agora: the store failed ({}); answered 500",
+                match error {
+                    StoreError::ReferenceTaken => "no free reference",
+                    _ => "corrupt data",
+                }
+            );
+            internal_error(format, pages)
+        }
+    }
+}
+
+pub(crate) fn unknown_token(
+    format: Format,
+    pages: &Pages<'_>,
+    form: &FormDefinition,
+    action: Action,
+) -> Response {
+    match format {
+        Format::Json => json_error(
+            StatusCode::NOT_FOUND,
+            "Nie znaleźliśmy zgłoszenia dla tego linku.",
+        ),
+        Format::Html => html(StatusCode::NOT_FOUND, pages.unknown_token(form, action)),
+    }
+}
+
+pub(crate) fn confirmed(
+    format: Format,
+    pages: &Pages<'_>,
+    form: &FormDefinition,
+    registration: &Registration,
+) -> Response {
+    match format {
+        Format::Json => json(
+            StatusCode::OK,
+            &serde_json::json!({
+                "reference": registration.reference,
+                "status": registration.status,
+                "position": registration.position,
+            }),
+        ),
+        Format::Html => html(StatusCode::OK, pages.confirmed(form, registration)),
+    }
+}
+
+pub(crate) fn withdrawn(format: Format, pages: &Pages<'_>, form: &FormDefinition) -> Response {
+    match format {
+        Format::Json => json(StatusCode::OK, &serde_json::json!({ "withdrawn": true })),
+        Format::Html => html(StatusCode::OK, pages.withdrawn(form)),
+    }
+}
+
+/// Marks the answer to a panic, to be worded by [`internal_error`] once
+/// the request's format is known.
+#[derive(Debug, Clone, Copy)]
+struct Panicked;
+
+pub(crate) fn panicked_marker() -> Response {
+    let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    response.extensions_mut().insert(Panicked);
+    response
+}
+
+pub(crate) fn is_panicked(response: &Response) -> bool {
+    response.extensions().get::<Panicked>().is_some()
+}
+
+/// A generic `500`: no detail of what failed.
+pub(crate) fn internal_error(format: Format, pages: &Pages<'_>) -> Response {
+    match format {
+        Format::Json => json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Wystąpił błąd po naszej stronie. Spróbuj ponownie za chwilę.",
+        ),
+        Format::Html => html(StatusCode::INTERNAL_SERVER_ERROR, pages.internal_error()),
+    }
+}

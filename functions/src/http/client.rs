@@ -1,0 +1,83 @@
+//! The client's network address, for the per-address rate limit (only
+//! its salted hash is kept).
+
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+use axum::http::request::Parts;
+use lambda_http::request::RequestContext;
+
+/// Under Lambda: the source address API Gateway saw. Under `agora serve`:
+/// the address the connection came from, or, when a trusted proxy is in
+/// front, the address that proxy appended to `X-Forwarded-For` (the last
+/// entry: the earlier ones are whatever the client wrote).
+pub(crate) fn address(parts: &Parts, trusted_proxy: bool) -> String {
+    if let Some(address) = parts
+        .extensions
+        .get::<RequestContext>()
+        .and_then(gateway_source)
+    {
+        return address;
+    }
+    if trusted_proxy {
+        if let Some(address) = forwarded_for(parts) {
+            return address;
+        }
+    }
+    if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+        return peer.ip().to_string();
+    }
+    "unknown".to_owned()
+}
+
+fn gateway_source(context: &RequestContext) -> Option<String> {
+    let source = match context {
+        RequestContext::ApiGatewayV2(context) => context.http.source_ip.as_deref(),
+        RequestContext::ApiGatewayV1(context) => context.identity.source_ip.as_deref(),
+        _ => None,
+    };
+    source
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn forwarded_for(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .rfind(|hop| !hop.is_empty())
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(forwarded: Option<&str>, peer: Option<&str>) -> Parts {
+        let mut builder = axum::http::Request::builder();
+        if let Some(forwarded) = forwarded {
+            builder = builder.header("x-forwarded-for", forwarded);
+        }
+        let (mut parts, ()) = builder.body(()).expect("a request").into_parts();
+        if let Some(peer) = peer {
+            parts
+                .extensions
+                .insert(ConnectInfo(peer.parse::<SocketAddr>().expect("an address")));
+        }
+        parts
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_behind_a_trusted_proxy() {
+        let request = parts(Some("203.0.113.9, 198.51.100.7"), Some("127.0.0.1:4000"));
+        assert_eq!(address(&request, false), "127.0.0.1");
+        assert_eq!(address(&request, true), "198.51.100.7");
+        assert_eq!(address(&parts(None, Some("[::1]:80")), true), "::1");
+        assert_eq!(address(&parts(None, None), false), "unknown");
+    }
+}

@@ -1,0 +1,442 @@
+//! The HTTP layer of the form functions: one axum [`Router`] that serves
+//! the same answers under AWS Lambda (`lambda_http::run(router)`, see
+//! [`lambda`]) and under `agora serve`. It only parses requests and words
+//! answers; [`Service`] decides.
+//!
+//! | route | what |
+//! |---|---|
+//! | `POST /api/forms/{id}` | a submission, urlencoded (a browser) or JSON |
+//! | `GET /api/forms/{id}` | the form's public status, JSON |
+//! | `GET /api/forms/{id}/zgloszenie/{reference}` | the page after a submission |
+//! | `GET`, `POST /api/forms/{id}/potwierdz` | the confirmation link's page, and confirming |
+//! | `GET`, `POST /api/forms/{id}/wycofaj` | the withdrawal link's page, and withdrawing |
+//!
+//! A GET never changes anything: mail scanners open links.
+
+mod answer;
+mod body;
+mod client;
+pub mod lambda;
+mod pages;
+
+use std::sync::Arc;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, Utc};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::forms::{FieldError, FormDefinition, Submission};
+use crate::mail::Mailer;
+use crate::registration::Status;
+use crate::service::{Client, Service, Submitted};
+use crate::store::{Store, StoreError};
+use answer::Format;
+use body::{BodyError, ContentKind};
+
+/// Bodies larger than this are refused with `413`.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How long a client should wait when the store is unavailable.
+pub const UNAVAILABLE_RETRY_SECONDS: u64 = 30;
+
+/// Where handlers take "now" from: the system clock, or a fixed moment
+/// for `agora serve --now` and tests.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(Utc::now)
+}
+
+/// A clock stopped at `now`.
+pub fn fixed_clock(now: DateTime<Utc>) -> Clock {
+    Arc::new(move || now)
+}
+
+/// How the router is deployed.
+#[derive(Debug, Clone, Default)]
+pub struct HttpSettings {
+    /// A reverse proxy the operator runs is in front of `agora serve`: the
+    /// client's address is the one the proxy appended to
+    /// `X-Forwarded-For`. Off, that header is ignored (anyone can send it).
+    pub trusted_proxy: bool,
+}
+
+struct AppState<S, M> {
+    service: Arc<Service<S, M>>,
+    clock: Clock,
+    settings: Arc<HttpSettings>,
+}
+
+impl<S, M> Clone for AppState<S, M> {
+    fn clone(&self) -> Self {
+        Self {
+            service: Arc::clone(&self.service),
+            clock: Arc::clone(&self.clock),
+            settings: Arc::clone(&self.settings),
+        }
+    }
+}
+
+impl<S: Store, M: Mailer> AppState<S, M> {
+    fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    fn pages(&self) -> pages::Pages<'_> {
+        let settings = self.service.settings();
+        pages::Pages {
+            home: &settings.public_url,
+            contact: &settings.contact_email,
+        }
+    }
+}
+
+/// The router with the default settings (no proxy in front).
+pub fn router<S, M>(service: Arc<Service<S, M>>, clock: Clock) -> Router
+where
+    S: Store + 'static,
+    M: Mailer + 'static,
+{
+    router_with(service, clock, HttpSettings::default())
+}
+
+pub fn router_with<S, M>(
+    service: Arc<Service<S, M>>,
+    clock: Clock,
+    settings: HttpSettings,
+) -> Router
+where
+    S: Store + 'static,
+    M: Mailer + 'static,
+{
+    let state = AppState {
+        service,
+        clock,
+        settings: Arc::new(settings),
+    };
+    let home = state.service.settings().public_url.clone();
+    let contact = state.service.settings().contact_email.clone();
+    Router::new()
+        .route("/api/forms/{id}", get(status::<S, M>).post(submit::<S, M>))
+        .route(
+            "/api/forms/{id}/zgloszenie/{reference}",
+            get(received::<S, M>),
+        )
+        .route(
+            "/api/forms/{id}/potwierdz",
+            get(confirm_page::<S, M>).post(confirm::<S, M>),
+        )
+        .route(
+            "/api/forms/{id}/wycofaj",
+            get(withdraw_page::<S, M>).post(withdraw::<S, M>),
+        )
+        .fallback(not_found::<S, M>)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state)
+        // A panic answers a generic 500 with no detail; the outer layer
+        // words it for the client (JSON or a Polish page).
+        .layer(CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| answer::panicked_marker(),
+        ))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            let (home, contact) = (home.clone(), contact.clone());
+            async move {
+                let format = Format::for_request(request.headers());
+                let response = next.run(request).await;
+                if answer::is_panicked(&response) {
+                    let pages = pages::Pages {
+                        home: &home,
+                        contact: &contact,
+                    };
+                    answer::internal_error(format, &pages)
+                } else {
+                    response
+                }
+            }
+        }))
+}
+
+/// `POST /api/forms/{id}`: a submission.
+async fn submit<S: Store + 'static, M: Mailer + 'static>(
+    State(state): State<AppState<S, M>>,
+    id: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Response {
+    let id = path_param(id);
+    let (parts, body) = request.into_parts();
+    let format = Format::for_request(&parts.headers);
+    let pages = state.pages();
+    let Some(form) = state.service.form(&id) else {
+        return answer::unknown_form(format, &pages);
+    };
+    let (format, submission) = match read_submission(&parts.headers, body, format, &pages).await {
+        Ok(read) => read,
+        Err(answer) => return answer,
+    };
+    let client = Client {
+        address: client::address(&parts, state.settings.trusted_proxy),
+    };
+    let outcome = state
+        .service
+        .submit(form, &submission, &client, state.now())
+        .await;
+    submitted(format, &pages, form, &submission, outcome)
+}
+
+/// The body as a submission, and the format to answer in (a browser's
+/// form gets pages); or the answer to a body that cannot be one.
+async fn read_submission(
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    format: Format,
+    pages: &pages::Pages<'_>,
+) -> Result<(Format, Submission), Response> {
+    let Some(kind) = ContentKind::of(headers) else {
+        return Err(answer::unsupported_type(format, pages));
+    };
+    let format = kind.format();
+    match body::read(body, headers, MAX_BODY_BYTES).await {
+        Ok(bytes) => body::parse(kind, &bytes)
+            .map(|submission| (format, submission))
+            .map_err(|error| answer::malformed(format, pages, &error)),
+        Err(BodyError::TooLarge) => Err(answer::too_large(format, pages)),
+        Err(error) => Err(answer::malformed(format, pages, &error)),
+    }
+}
+
+fn submitted(
+    format: Format,
+    pages: &pages::Pages<'_>,
+    form: &FormDefinition,
+    submission: &Submission,
+    outcome: Result<Submitted, StoreError>,
+) -> Response {
+    match outcome {
+        Ok(Submitted::Accepted { reference, status }) => match format {
+            Format::Json => answer::json(
+                StatusCode::CREATED,
+                &serde_json::json!({ "reference": reference, "status": status }),
+            ),
+            Format::Html => answer::see_other(&format!(
+                "{}?stan={}",
+                received_path(&form.id, &reference),
+                status.as_str()
+            )),
+        },
+        Ok(Submitted::Invalid(errors)) => invalid(format, pages, form, submission, &errors),
+        Ok(Submitted::NotOpenYet { opens }) => answer::not_open_yet(format, pages, form, opens),
+        Ok(Submitted::Closed { closes }) => answer::closed(format, pages, form, closes),
+        Ok(Submitted::RateLimited {
+            retry_after_seconds,
+        }) => answer::rate_limited(format, pages, form, submission, retry_after_seconds),
+        Err(error) => answer::store_failed(format, pages, Some((form, submission)), &error),
+    }
+}
+
+fn invalid(
+    format: Format,
+    pages: &pages::Pages<'_>,
+    form: &FormDefinition,
+    submission: &Submission,
+    errors: &[FieldError],
+) -> Response {
+    match format {
+        Format::Json => answer::json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &serde_json::json!({ "errors": errors }),
+        ),
+        Format::Html => answer::html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            pages.form_again(form, submission, errors),
+        ),
+    }
+}
+
+/// `GET /api/forms/{id}`: the form's public status.
+async fn status<S: Store + 'static, M: Mailer + 'static>(
+    State(state): State<AppState<S, M>>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let id = path_param(id);
+    let pages = state.pages();
+    let Some(form) = state.service.form(&id) else {
+        return answer::unknown_form(Format::Json, &pages);
+    };
+    match state.service.status(form, state.now()).await {
+        Ok(status) => answer::json(StatusCode::OK, &status),
+        Err(error) => answer::store_failed(Format::Json, &pages, None, &error),
+    }
+}
+
+/// `GET /api/forms/{id}/zgloszenie/{reference}`: after a submission.
+async fn received<S: Store + 'static, M: Mailer + 'static>(
+    State(state): State<AppState<S, M>>,
+    path: Result<Path<(String, String)>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let (id, reference) = path_param(path);
+    let pages = state.pages();
+    let Some(form) = state.service.form(&id) else {
+        return answer::unknown_form(Format::Html, &pages);
+    };
+    if !is_reference(&reference) {
+        return answer::html(StatusCode::NOT_FOUND, pages.not_found());
+    }
+    let status = body::query_value(query.as_deref(), "stan").and_then(|s| Status::parse(&s));
+    answer::html(StatusCode::OK, pages.received(form, &reference, status))
+}
+
+/// `GET /api/forms/{id}/potwierdz?token=…`: a page with the button.
+async fn confirm_page<S: Store + 'static, M: Mailer + 'static>(
+    State(state): State<AppState<S, M>>,
+    id: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let id = path_param(id);
+    link_page(&state, &id, query.as_deref(), Action::Confirm)
+}
+
+/// `GET /api/forms/{id}/wycofaj?token=…`: a page with the button.
+async fn withdraw_page<S: Store + 'static, M: Mailer + 'static>(
+    State(state): State<AppState<S, M>>,
+    id: Result<Path<String>, PathRejection>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let id = path_param(id);
+    link_page(&state, &id, query.as_deref(), Action::Withdraw)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Confirm,
+    Withdraw,
+}
+
+fn link_page<S: Store, M: Mailer>(
+    state: &AppState<S, M>,
+    id: &str,
+    query: Option<&str>,
+    action: Action,
+) -> Response {
+    let pages = state.pages();
+    let Some(form) = state.service.form(id) else {
+        return answer::unknown_form(Format::Html, &pages);
+    };
+    match body::query_value(query, "token").filter(|t| is_token(t)) {
+        Some(token) => answer::html(StatusCode::OK, pages.link(form, action, &token)),
+        None => answer::html(StatusCode::NOT_FOUND, pages.unknown_token(form, action)),
+    }
+}
+
+/// `POST /api/forms/{id}/potwierdz`: confirms.
+async fn confirm<S: Store + 'static, M: Mailer + 'static>(
+    State(state): State<AppState<S, M>>,
+    id: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Response {
+    let id = path_param(id);
+    token_action(state, &id, request, Action::Confirm).await
+}
+
+/// `POST /api/forms/{id}/wycofaj`: withdraws.
+async fn withdraw<S: Store + 'static, M: Mailer + 'static>(
+    State(state): State<AppState<S, M>>,
+    id: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Response {
+    let id = path_param(id);
+    token_action(state, &id, request, Action::Withdraw).await
+}
+
+async fn token_action<S: Store + 'static, M: Mailer + 'static>(
+    state: AppState<S, M>,
+    id: &str,
+    request: Request,
+    action: Action,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let format = Format::for_request(&parts.headers);
+    let pages = state.pages();
+    let Some(form) = state.service.form(id) else {
+        return answer::unknown_form(format, &pages);
+    };
+    let (format, submission) = match read_submission(&parts.headers, body, format, &pages).await {
+        Ok(read) => read,
+        Err(answer) => return answer,
+    };
+    let token = submission.first("token");
+    if !is_token(token) {
+        return answer::unknown_token(format, &pages, form, action);
+    }
+    let now = state.now();
+    match action {
+        Action::Confirm => match state.service.confirm(form, token, now).await {
+            Ok(Some(registration)) => answer::confirmed(format, &pages, form, &registration),
+            Ok(None) => answer::unknown_token(format, &pages, form, action),
+            Err(error) => answer::store_failed(format, &pages, None, &error),
+        },
+        Action::Withdraw => match state.service.withdraw(form, token, now).await {
+            Ok(true) => answer::withdrawn(format, &pages, form),
+            Ok(false) => answer::unknown_token(format, &pages, form, action),
+            Err(error) => answer::store_failed(format, &pages, None, &error),
+        },
+    }
+}
+
+async fn not_found<S: Store + 'static, M: Mailer + 'static>(
+    State(state): State<AppState<S, M>>,
+    headers: HeaderMap,
+) -> Response {
+    let pages = state.pages();
+    match Format::for_request(&headers) {
+        Format::Json => answer::json_error(StatusCode::NOT_FOUND, "Nie ma takiego adresu."),
+        Format::Html => answer::html(StatusCode::NOT_FOUND, pages.not_found()),
+    }
+}
+
+async fn method_not_allowed(headers: HeaderMap) -> Response {
+    // axum adds the `Allow` header listing the methods of the path.
+    let message = "Ten adres nie obsługuje takiego żądania.";
+    match Format::for_request(&headers) {
+        Format::Json => answer::json_error(StatusCode::METHOD_NOT_ALLOWED, message),
+        Format::Html => answer::html(
+            StatusCode::METHOD_NOT_ALLOWED,
+            pages::simple_page("Niedozwolone żądanie", &format!("<p>{message}</p>")),
+        ),
+    }
+}
+
+/// A path's parameters; ones that do not decode (`%FF`) name no form.
+fn path_param<T: Default>(path: Result<Path<T>, PathRejection>) -> T {
+    path.map(|Path(value)| value).unwrap_or_default()
+}
+
+/// Where the page after a submission is.
+pub fn received_path(form_id: &str, reference: &str) -> String {
+    format!("/api/forms/{form_id}/zgloszenie/{reference}")
+}
+
+/// A reference as [`crate::registration::new_reference`] makes them.
+fn is_reference(text: &str) -> bool {
+    let letter = |b: &u8| b"ABCDEFGHJKMNPQRSTUVWXYZ23456789".contains(b);
+    let bytes = text.as_bytes();
+    bytes.len() == 9
+        && bytes[4] == b'-'
+        && bytes[..4].iter().all(letter)
+        && bytes[5..].iter().all(letter)
+}
+
+/// A token as [`crate::registration::new_token`] makes them (URL-safe
+/// base64); anything else cannot be one and is not looked up.
+fn is_token(text: &str) -> bool {
+    (20..=100).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}

@@ -1,0 +1,449 @@
+//! The functions' own HTML pages, in Polish: one `h1` each, a small
+//! inline stylesheet (no request to another host), the contact address
+//! and a link back to the site.
+
+use chrono::{DateTime, Datelike, Timelike};
+use chrono_tz::Tz;
+
+use super::Action;
+use crate::forms::html::{escape, render_error_summary, render_form};
+use crate::forms::{Allocation, FieldError, FormDefinition, Submission};
+use crate::polish::count_pl;
+use crate::registration::{Registration, Status};
+
+/// Readable at 200% zoom and on a phone; 4.5:1 contrast; a visible focus;
+/// errors marked by a border and the word „Błąd”, not by colour alone.
+const STYLE: &str = "
+*,*::before,*::after{box-sizing:border-box}
+body{margin:0;font:1.125rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#0b0c0c;background:#fff}
+.header,.footer,main{max-width:40rem;margin:0 auto;padding:1rem}
+.header{border-bottom:4px solid #1d4f91}
+.footer{border-top:1px solid #b1b4b6;margin-top:2rem;font-size:1rem}
+a{color:#1d4f91}
+a:focus,button:focus,input:focus,select:focus,textarea:focus,.error-summary:focus{outline:3px solid #fd0;outline-offset:0;box-shadow:0 0 0 6px #0b0c0c}
+h1{font-size:2rem;line-height:1.2;margin:1rem 0}
+h2{font-size:1.375rem;margin:1.5rem 0 .5rem}
+.lead{font-size:1.25rem}
+.panel{border:4px solid #1d4f91;padding:1rem;margin:1rem 0}
+.reference{font-size:1.75rem;font-weight:700;letter-spacing:.1em;margin:.25rem 0}
+.field{margin:0 0 1.5rem}
+.field--error{border-left:5px solid #d4351c;padding-left:.75rem}
+.label,.legend{display:block;font-weight:700;margin-bottom:.25rem}
+.fieldset{border:0;margin:0 0 1.5rem;padding:0;min-width:0}
+.hint{color:#505a5f;margin:0 0 .5rem}
+.error-message{color:#d4351c;font-weight:700;margin:0 0 .5rem}
+.input,.select,.textarea{display:block;width:100%;max-width:30rem;font:inherit;padding:.4rem;border:2px solid #0b0c0c;border-radius:0}
+.input[aria-invalid=true],.select[aria-invalid=true],.textarea[aria-invalid=true]{border-color:#d4351c}
+.choice{display:flex;align-items:flex-start;gap:.5rem;margin:.5rem 0}
+.choice input{width:1.5rem;height:1.5rem;flex:none;margin:.125rem 0 0}
+.button{font:inherit;font-weight:700;color:#fff;background:#00703c;border:0;box-shadow:0 2px 0 #002d18;padding:.5rem 1rem;cursor:pointer}
+.button--warning{background:#d4351c;box-shadow:0 2px 0 #55150b}
+.error-summary{border:5px solid #d4351c;padding:1rem;margin:1rem 0}
+.error-summary__title{margin-top:0}
+.error-summary__list{margin:0;padding-left:1.25rem}
+.error-summary__list a{color:#d4351c;font-weight:700}
+.notice{border-left:10px solid #1d4f91;padding:.5rem 1rem;margin:1rem 0}
+.visually-hidden{position:absolute!important;width:1px!important;height:1px!important;margin:0!important;padding:0!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;white-space:nowrap!important;border:0!important}
+@media print{.header,.footer{display:none}}
+";
+
+/// What every page needs from the site's settings.
+pub(crate) struct Pages<'a> {
+    /// The site's address; its home page is linked from every page.
+    pub(crate) home: &'a str,
+    pub(crate) contact: &'a str,
+}
+
+impl Pages<'_> {
+    fn home_url(&self) -> String {
+        format!("{}/", self.home.trim_end_matches('/'))
+    }
+
+    fn layout(&self, title: &str, main: &str) -> String {
+        let home = escape(&self.home_url());
+        let contact = escape(self.contact);
+        document(
+            title,
+            &format!(
+                "<header class=\"header\"><a href=\"{home}\">Strona główna</a></header>\n\
+                 <main id=\"main\">\n{main}</main>\n\
+                 <footer class=\"footer\">\n\
+                 <p>Pytania? Napisz do nas: <a href=\"mailto:{contact}\">{contact}</a></p>\n\
+                 <p><a href=\"{home}\">Wróć na stronę główną</a></p>\n\
+                 </footer>\n"
+            ),
+        )
+    }
+
+    /// The form again after an invalid submission: the error summary,
+    /// then every field with what the person typed and its message.
+    pub(crate) fn form_again(
+        &self,
+        form: &FormDefinition,
+        submission: &Submission,
+        errors: &[FieldError],
+    ) -> String {
+        let mut main = render_error_summary(errors);
+        main.push_str(&format!("<h1>{}</h1>\n", escape(&form.title)));
+        if let Some(description) = &form.description {
+            main.push_str(&format!("<p class=\"lead\">{}</p>\n", escape(description)));
+        }
+        main.push_str(&render_form(form, &form_path(form), submission, errors));
+        self.layout(&format!("Błąd: {}", form.title), &main)
+    }
+
+    /// A page that explains why a submission was not stored, with the
+    /// form filled in again so that nothing typed is lost.
+    fn notice_with_form(
+        &self,
+        title: &str,
+        notice: &str,
+        form: Option<(&FormDefinition, &Submission)>,
+    ) -> String {
+        let mut main = format!(
+            "<h1>{}</h1>\n<div class=\"notice\">\n{notice}</div>\n",
+            escape(title)
+        );
+        if let Some((form, submission)) = form {
+            main.push_str(&format!("<h2>{}</h2>\n", escape(&form.title)));
+            main.push_str(&render_form(form, &form_path(form), submission, &[]));
+        }
+        self.layout(title, &main)
+    }
+
+    /// After a submission: the reference and what happens next.
+    pub(crate) fn received(
+        &self,
+        form: &FormDefinition,
+        reference: &str,
+        status: Option<Status>,
+    ) -> String {
+        let mut main = format!(
+            "<h1>Dziękujemy za zgłoszenie</h1>\n<p>{}</p>\n{}",
+            escape(&form.title),
+            reference_panel(reference)
+        );
+        if form.double_opt_in {
+            main.push_str(
+                "<h2>Potwierdź zgłoszenie</h2>\n<p>Wysłaliśmy Ci e-mail z linkiem potwierdzającym. \
+                 Sprawdź skrzynkę (także folder ze spamem) i potwierdź zgłoszenie – \
+                 bez potwierdzenia nie będzie brane pod uwagę.</p>\n",
+            );
+        } else if let Some(status) = status.filter(|s| !matches!(s, Status::Pending | Status::Spam))
+        {
+            main.push_str(&format!(
+                "<p>{}</p>\n",
+                escape(&decision(form, status, None))
+            ));
+        }
+        if let Some(next) = &form.next_steps {
+            main.push_str(&format!("<h2>Co dalej?</h2>\n<p>{}</p>\n", escape(next)));
+        }
+        main.push_str("<p>Zapisz numer zgłoszenia – przyda się, gdy będziesz do nas pisać.</p>\n");
+        self.layout("Dziękujemy za zgłoszenie", &main)
+    }
+
+    /// The page a confirmation or withdrawal link opens: a button, since a
+    /// GET never changes anything.
+    pub(crate) fn link(&self, form: &FormDefinition, action: Action, token: &str) -> String {
+        let (title, text, button, class) = match action {
+            Action::Confirm => (
+                "Potwierdź zgłoszenie",
+                "Aby Twoje zgłoszenie było brane pod uwagę, potwierdź je przyciskiem poniżej.".to_owned(),
+                "Potwierdź zgłoszenie",
+                "button",
+            ),
+            Action::Withdraw => (
+                "Wycofaj zgłoszenie",
+                format!(
+                    "Po wycofaniu usuniemy dane osobowe podane w zgłoszeniu{}. \
+                     Tego nie można cofnąć: aby znów wziąć udział, trzeba będzie wysłać nowe zgłoszenie, \
+                     dopóki nabór jest otwarty.",
+                    match form.allocation {
+                        Allocation::FirstCome => ", a Twoje miejsce zwolnimy – dostanie je pierwsza osoba z listy oczekujących",
+                        Allocation::Lottery => ", a zgłoszenie nie weźmie udziału w losowaniu (jeśli masz już miejsce, zwolnimy je dla kolejnej osoby z listy rezerwowej)",
+                    }
+                ),
+                "Wycofaj zgłoszenie",
+                "button button--warning",
+            ),
+        };
+        let main = format!(
+            "<h1>{title}</h1>\n<p>Formularz: {}</p>\n<p>{}</p>\n\
+             <form method=\"post\" action=\"{}\">\n\
+             <input type=\"hidden\" name=\"token\" value=\"{}\">\n\
+             <button type=\"submit\" class=\"{class}\">{button}</button>\n</form>\n",
+            escape(&form.title),
+            escape(&text),
+            escape(&action_path(form, action)),
+            escape(token)
+        );
+        self.layout(title, &main)
+    }
+
+    pub(crate) fn unknown_token(&self, form: &FormDefinition, action: Action) -> String {
+        let text = match action {
+            Action::Confirm => {
+                "Ten link nie pasuje do żadnego zgłoszenia czekającego na potwierdzenie. \
+                 Sprawdź, czy otwierasz cały link z e-maila (czasem program pocztowy dzieli go na dwie linie). \
+                 Jeśli zgłoszenie zostało wycofane, trzeba wysłać je ponownie."
+            }
+            Action::Withdraw => {
+                "Ten link nie pasuje do żadnego zgłoszenia albo zgłoszenie zostało już wycofane. \
+                 Sprawdź, czy otwierasz cały link z e-maila."
+            }
+        };
+        self.layout(
+            "Nie znaleźliśmy zgłoszenia",
+            &format!(
+                "<h1>Nie znaleźliśmy zgłoszenia</h1>\n<p>Formularz: {}</p>\n<p>{text}</p>\n",
+                escape(&form.title)
+            ),
+        )
+    }
+
+    pub(crate) fn confirmed(&self, form: &FormDefinition, registration: &Registration) -> String {
+        let main = format!(
+            "<h1>Zgłoszenie potwierdzone</h1>\n<p>{}</p>\n{}<p>{}</p>\n\
+             <p>Wysłaliśmy Ci też e-mail z tą informacją.</p>\n",
+            escape(&form.title),
+            reference_panel(&registration.reference),
+            escape(&decision(form, registration.status, registration.position))
+        );
+        self.layout("Zgłoszenie potwierdzone", &main)
+    }
+
+    pub(crate) fn withdrawn(&self, form: &FormDefinition) -> String {
+        let main = format!(
+            "<h1>Zgłoszenie wycofane</h1>\n<p>{}</p>\n\
+             <p>Usunęliśmy dane osobowe podane w zgłoszeniu, a miejsce przekazaliśmy dalej.</p>\n\
+             <p>Jeśli zmienisz zdanie, możesz zgłosić się ponownie, dopóki nabór jest otwarty.</p>\n",
+            escape(&form.title)
+        );
+        self.layout("Zgłoszenie wycofane", &main)
+    }
+
+    pub(crate) fn not_open_yet(&self, form: &FormDefinition, opens: DateTime<Tz>) -> String {
+        self.notice_with_form(
+            "Nabór jeszcze się nie rozpoczął",
+            &format!(
+                "<p>Zgłoszenia „{}” przyjmujemy od {}. Nie zapisaliśmy tego zgłoszenia – wyślij je ponownie po otwarciu naboru.</p>\n",
+                escape(&form.title),
+                date_pl(opens)
+            ),
+            None,
+        )
+    }
+
+    pub(crate) fn closed(&self, form: &FormDefinition, closes: DateTime<Tz>) -> String {
+        self.notice_with_form(
+            "Nabór jest zamknięty",
+            &format!(
+                "<p>Zgłoszenia „{}” przyjmowaliśmy do {}. Tego zgłoszenia nie zapisaliśmy.</p>\n",
+                escape(&form.title),
+                date_pl(closes)
+            ),
+            None,
+        )
+    }
+
+    pub(crate) fn rate_limited(
+        &self,
+        form: &FormDefinition,
+        submission: &Submission,
+        retry_after_seconds: u64,
+    ) -> String {
+        self.notice_with_form(
+            "Zbyt wiele zgłoszeń",
+            &format!(
+                "<p>Z tego adresu sieciowego wysłano w ostatnich minutach zbyt wiele zgłoszeń. \
+                 Tego zgłoszenia nie zapisaliśmy. Spróbuj ponownie za {} – formularz poniżej zachował to, co wpisano.</p>\n",
+                minutes_pl(retry_after_seconds)
+            ),
+            Some((form, submission)),
+        )
+    }
+
+    pub(crate) fn unavailable(&self, form: Option<(&FormDefinition, &Submission)>) -> String {
+        let again = if form.is_some() {
+            " Formularz poniżej zachował to, co wpisano."
+        } else {
+            ""
+        };
+        self.notice_with_form(
+            "Nie udało się zapisać",
+            &format!(
+                "<p>Chwilowo nie możemy niczego zapisać. <strong>Nic nie zostało zapisane</strong> – \
+                 spróbuj ponownie za około pół minuty.{again}</p>\n\
+                 <p>Jeśli problem się powtarza, napisz do nas: <a href=\"mailto:{contact}\">{contact}</a>.</p>\n",
+                contact = escape(self.contact)
+            ),
+            form,
+        )
+    }
+
+    pub(crate) fn internal_error(&self) -> String {
+        self.message(
+            "Wystąpił błąd",
+            &format!(
+                "Coś poszło nie tak po naszej stronie. Spróbuj ponownie za chwilę; jeśli problem się powtarza, napisz do nas: {}.",
+                self.contact
+            ),
+        )
+    }
+
+    pub(crate) fn unknown_form(&self) -> String {
+        self.message(
+            "Nie ma takiego formularza",
+            "Nie znaleźliśmy formularza pod tym adresem. Mógł zostać usunięty albo adres jest niepełny.",
+        )
+    }
+
+    pub(crate) fn not_found(&self) -> String {
+        self.message(
+            "Nie ma takiej strony",
+            "Nie znaleźliśmy strony pod tym adresem. Sprawdź, czy adres jest pełny.",
+        )
+    }
+
+    pub(crate) fn message(&self, title: &str, text: &str) -> String {
+        self.layout(
+            title,
+            &format!("<h1>{}</h1>\n<p>{}</p>\n", escape(title), escape(text)),
+        )
+    }
+}
+
+/// A page without the site's header and footer.
+pub(crate) fn simple_page(title: &str, main: &str) -> String {
+    document(
+        title,
+        &format!(
+            "<main id=\"main\">\n<h1>{}</h1>\n{main}</main>\n",
+            escape(title)
+        ),
+    )
+}
+
+fn document(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"pl\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"robots\" content=\"noindex\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        escape(title)
+    )
+}
+
+fn reference_panel(reference: &str) -> String {
+    format!(
+        "<div class=\"panel\">\n<p>Numer zgłoszenia</p>\n<p class=\"reference\">{}</p>\n</div>\n",
+        escape(reference)
+    )
+}
+
+/// Where a form is submitted.
+pub(crate) fn form_path(form: &FormDefinition) -> String {
+    format!("/api/forms/{}", form.id)
+}
+
+fn action_path(form: &FormDefinition, action: Action) -> String {
+    match action {
+        Action::Confirm => format!("/api/forms/{}/potwierdz", form.id),
+        Action::Withdraw => format!("/api/forms/{}/wycofaj", form.id),
+    }
+}
+
+/// What a registration's status means for the person, in Polish.
+pub(crate) fn decision(form: &FormDefinition, status: Status, position: Option<u64>) -> String {
+    let at = |position: Option<u64>| {
+        position
+            .map(|p| format!(", na pozycji {p}"))
+            .unwrap_or_default()
+    };
+    match status {
+        Status::Registered if form.capacity.is_some() => "Masz zapewnione miejsce.".to_owned(),
+        Status::Registered => "Twoje zgłoszenie jest przyjęte.".to_owned(),
+        Status::Waiting => format!(
+            "Wszystkie miejsca są już zajęte. Jesteś na liście oczekujących{}. Jeśli ktoś zrezygnuje, napiszemy do Ciebie.",
+            at(position)
+        ),
+        Status::Applied => format!(
+            "Twoje zgłoszenie weźmie udział w losowaniu miejsc po zamknięciu naboru ({}). O wyniku napiszemy do Ciebie.",
+            date_pl(form.closes)
+        ),
+        Status::Selected => "Masz miejsce przyznane w losowaniu.".to_owned(),
+        Status::Reserve => format!(
+            "Jesteś na liście rezerwowej{}. Jeśli zwolni się miejsce, napiszemy do Ciebie.",
+            at(position)
+        ),
+        Status::Pending | Status::Spam => "Zgłoszenie czeka na potwierdzenie.".to_owned(),
+        Status::Withdrawn => "To zgłoszenie zostało wycofane.".to_owned(),
+    }
+}
+
+/// `1 marca 2020, 09:00`, in the form's time zone.
+pub(crate) fn date_pl(time: DateTime<Tz>) -> String {
+    const MONTHS: [&str; 12] = [
+        "stycznia",
+        "lutego",
+        "marca",
+        "kwietnia",
+        "maja",
+        "czerwca",
+        "lipca",
+        "sierpnia",
+        "września",
+        "października",
+        "listopada",
+        "grudnia",
+    ];
+    let month = MONTHS.get(time.month0() as usize).copied().unwrap_or("");
+    format!(
+        "{} {month} {}, {:02}:{:02}",
+        time.day(),
+        time.year(),
+        time.hour(),
+        time.minute()
+    )
+}
+
+/// `za 5 minut`, rounded up to whole minutes.
+pub(crate) fn minutes_pl(seconds: u64) -> String {
+    let minutes = i64::try_from(seconds.div_ceil(60).max(1)).unwrap_or(i64::MAX);
+    count_pl(minutes, "minutę", "minuty", "minut")
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn polish_dates_and_minutes() {
+        let time = Tz::Europe__Warsaw
+            .with_ymd_and_hms(2020, 3, 1, 9, 5, 0)
+            .single()
+            .expect("a valid time");
+        assert_eq!(date_pl(time), "1 marca 2020, 09:05");
+        assert_eq!(minutes_pl(30), "1 minutę");
+        assert_eq!(minutes_pl(125), "3 minuty");
+        assert_eq!(minutes_pl(600), "10 minut");
+    }
+
+    #[test]
+    fn a_page_is_polish_with_one_heading_and_no_external_requests() {
+        let pages = Pages {
+            home: "https://example.org/",
+            contact: "kontakt@example.org",
+        };
+        let html = pages.message("Tytuł <b>", "Tekst & więcej");
+        assert!(html.contains("<html lang=\"pl\">"));
+        assert_eq!(html.matches("<h1>").count(), 1);
+        assert!(html.contains("<h1>Tytuł &lt;b&gt;</h1>"));
+        assert!(html.contains("href=\"https://example.org/\""));
+        assert!(html.contains("mailto:kontakt@example.org"));
+        assert!(!html.contains("<link") && !html.contains("<script") && !html.contains("src="));
+    }
+}

@@ -1,0 +1,96 @@
+//! One of the real stores, chosen at run time (by `agora` options or a
+//! Lambda's environment): every call goes to the chosen one.
+
+use chrono::{DateTime, Utc};
+
+use super::dynamodb::DynamoStore;
+use super::sqlite::SqliteStore;
+use super::{Counts, Inserted, Store, StoreError, Withdrawn};
+use crate::registration::{Admission, NewRegistration, Registration};
+
+#[derive(Debug, Clone)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Dynamo(DynamoStore),
+}
+
+/// Calls `$call` on whichever store this is.
+macro_rules! each {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            AnyStore::Sqlite($store) => $call.await,
+            AnyStore::Dynamo($store) => $call.await,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    async fn insert(
+        &self,
+        new: NewRegistration,
+        admit: Option<Admission>,
+    ) -> Result<Inserted, StoreError> {
+        each!(self, store => store.insert(new, admit))
+    }
+
+    async fn confirm(
+        &self,
+        form_id: &str,
+        token_hash: &str,
+        admit: Admission,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Registration>, StoreError> {
+        each!(self, store => store.confirm(form_id, token_hash, admit, now))
+    }
+
+    async fn withdraw(
+        &self,
+        form_id: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Withdrawn>, StoreError> {
+        each!(self, store => store.withdraw(form_id, token_hash, now))
+    }
+
+    async fn find(
+        &self,
+        form_id: &str,
+        reference: &str,
+    ) -> Result<Option<Registration>, StoreError> {
+        each!(self, store => store.find(form_id, reference))
+    }
+
+    async fn counts(&self, form_id: &str) -> Result<Counts, StoreError> {
+        each!(self, store => store.counts(form_id))
+    }
+
+    async fn list(
+        &self,
+        form_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Registration>, StoreError> {
+        each!(self, store => store.list(form_id, now))
+    }
+
+    async fn record_draw(
+        &self,
+        form_id: &str,
+        selected: &[String],
+        reserve: &[String],
+    ) -> Result<(), StoreError> {
+        each!(self, store => store.record_draw(form_id, selected, reserve))
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        each!(self, store => store.purge_expired(now))
+    }
+
+    async fn allow_request(
+        &self,
+        key: &str,
+        window_start: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        each!(self, store => store.allow_request(key, window_start, limit))
+    }
+}

@@ -1,0 +1,1542 @@
+//! The store on AWS: one DynamoDB table for every form (single-table
+//! design). DynamoDB has no multi-item locks, so every change that must be
+//! exact is one `TransactWriteItems` whose conditions fail when another
+//! writer got there first; the loser reads the new state and tries again.
+//!
+//! Items of a form share the partition `form#<id>`:
+//!
+//! | sort key | what | why |
+//! |---|---|---|
+//! | `reg#<reference>` | the registration | |
+//! | `key#<sha256 of the unique key>` | points at the registration | one per person: a conditional put, no scan; hashed so that a key holds no e-mail |
+//! | `confirm#<token hash>`, `withdraw#<token hash>` | point at the registration | strongly consistent token look-ups (a GSI is only eventually consistent) |
+//! | `counter` | `taken`, `next_position` | the capacity and the waiting list, decided in the same transaction as the registration |
+//! | `wait#<position>`, `reserve#<position>` | point at a registration on a list | the first in line is one `Query` with `Limit 1` (zero-padded, so they sort) |
+//!
+//! Request counts live in `rate#<key>` / `window#<start>`. Every item with
+//! personal data or a pointer to it carries `ttl` (epoch seconds), so
+//! DynamoDB erases it even if `purge_expired` never runs; TTL deletion is
+//! lazy (up to days late), so `list` also filters on `expires_at`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Display;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::client::Waiters as _;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, KeySchemaElement,
+    KeyType, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
+    TimeToLiveSpecification, TimeToLiveStatus, TransactWriteItem, Update,
+};
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Utc};
+
+use super::{Counts, Inserted, Store, StoreError, Withdrawn};
+use crate::registration::{
+    token_hash, Admission, ConsentRecord, NewRegistration, Registration, Status,
+};
+
+/// The region when the environment names none: Kraków's nearest.
+const DEFAULT_REGION: &str = "eu-central-1";
+/// The TTL attribute, in epoch seconds.
+const TTL: &str = "ttl";
+const COUNTER: &str = "counter";
+/// Transactions cancelled by conflicts or throttling are tried this many
+/// times, with growing jittered waits, before the store reports itself
+/// unavailable.
+const CONFLICT_ATTEMPTS: u32 = 10;
+/// Attempts lost because another writer changed the state first. Each
+/// loss means another write succeeded, so a burst always makes progress;
+/// the bound only stops a runaway loop, and is above the losses of the
+/// last of 90 people joining a waiting list at once (about 40).
+const RACE_ATTEMPTS: u32 = 200;
+/// How long a request-count window is kept (as the SQLite store does).
+const RATE_WINDOW_KEPT: chrono::Duration = chrono::Duration::days(1);
+
+type Item = HashMap<String, AttributeValue>;
+
+/// Registrations in one DynamoDB table. The client is created once (per
+/// Lambda instance) and lent to the store.
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl std::fmt::Debug for DynamoStore {
+    // The client's configuration holds credentials: only the table is shown.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DynamoStore")
+            .field("table", &self.table)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: String) -> Self {
+        Self { client, table }
+    }
+
+    /// A store with the SDK's usual configuration from the environment
+    /// (credentials, `AWS_REGION`, else eu-central-1); `endpoint` points it
+    /// elsewhere, e.g. at DynamoDB Local. Fails on an empty table name, a
+    /// deployment mistake better reported at start than on each request.
+    pub async fn from_env(table: String, endpoint: Option<String>) -> Result<Self, StoreError> {
+        if table.trim().is_empty() {
+            return Err(StoreError::Unavailable(
+                "no DynamoDB table is named".to_owned(),
+            ));
+        }
+        let region = aws_config::meta::region::RegionProviderChain::default_provider()
+            .or_else(DEFAULT_REGION);
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region);
+        if let Some(endpoint) = endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        Ok(Self::new(Client::new(&loader.load().await), table))
+    }
+
+    /// Creates the table (on-demand billing, TTL on `ttl`), for tests and
+    /// local setups; the deployment creates its own. An existing table is
+    /// kept, and its TTL enabled if it was not.
+    pub async fn create_table(&self) -> Result<(), StoreError> {
+        let attribute = |name: &str| {
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(bug)
+        };
+        let key = |name: &str, kind| {
+            KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(kind)
+                .build()
+                .map_err(bug)
+        };
+        let created = self
+            .client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attribute("pk")?)
+            .attribute_definitions(attribute("sk")?)
+            .key_schema(key("pk", KeyType::Hash)?)
+            .key_schema(key("sk", KeyType::Range)?)
+            .send()
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(error) if error.code() == Some("ResourceInUseException") => {}
+            Err(error) => return Err(failure("CreateTable", error)),
+        }
+        self.client
+            .wait_until_table_exists()
+            .table_name(&self.table)
+            .wait(Duration::from_secs(60))
+            .await
+            .map_err(|e| {
+                StoreError::Unavailable(format!(
+                    "DynamoDB table {} did not become active: {e}",
+                    self.table
+                ))
+            })?;
+        let ttl = self
+            .client
+            .describe_time_to_live()
+            .table_name(&self.table)
+            .send()
+            .await
+            .map_err(|e| failure("DescribeTimeToLive", e))?;
+        let status = ttl
+            .time_to_live_description()
+            .and_then(|d| d.time_to_live_status());
+        if !matches!(
+            status,
+            Some(TimeToLiveStatus::Enabled | TimeToLiveStatus::Enabling)
+        ) {
+            let specification = TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name(TTL)
+                .build()
+                .map_err(bug)?;
+            self.client
+                .update_time_to_live()
+                .table_name(&self.table)
+                .time_to_live_specification(specification)
+                .send()
+                .await
+                .map_err(|e| failure("UpdateTimeToLive", e))?;
+        }
+        Ok(())
+    }
+
+    /// Runs one transaction and says how it ended.
+    async fn transact(&self, writes: Vec<Write>) -> Result<Outcome, StoreError> {
+        let roles: Vec<Role> = writes.iter().map(|w| w.role).collect();
+        let items = writes
+            .into_iter()
+            .map(|w| w.build(&self.table))
+            .collect::<Result<Vec<_>, _>>()?;
+        let sent = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        let error = match sent {
+            Ok(_) => return Ok(Outcome::Committed),
+            Err(error) => error,
+        };
+        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+            error.as_service_error()
+        {
+            let mut failed = Vec::new();
+            let mut counter = None;
+            for (role, reason) in roles.iter().zip(cancelled.cancellation_reasons()) {
+                match reason.code() {
+                    None | Some("None") => {}
+                    Some("ConditionalCheckFailed") => {
+                        failed.push(*role);
+                        if let (Role::Counter, Some(item)) = (role, reason.item()) {
+                            counter = Some(read_counter(item)?);
+                        }
+                    }
+                    Some(code) if is_contention(code) => {}
+                    Some(code) => {
+                        return Err(StoreError::Unavailable(format!(
+                            "DynamoDB TransactWriteItems was cancelled: {code} on the {role:?} item"
+                        )))
+                    }
+                }
+            }
+            // A failed condition says what changed; conflicts alone only
+            // say that the same items were busy.
+            return Ok(if failed.is_empty() {
+                Outcome::Contended
+            } else {
+                Outcome::Failed(failed, counter)
+            });
+        }
+        if error.code().is_some_and(is_contention) {
+            return Ok(Outcome::Contended);
+        }
+        Err(failure("TransactWriteItems", error))
+    }
+
+    async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            // Decisions are taken on what was just written.
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| failure("GetItem", e))?;
+        Ok(output.item)
+    }
+
+    /// The reference a lookup item (unique key, token, list place) points at.
+    async fn pointer(&self, pk: &str, sk: &str) -> Result<Option<String>, StoreError> {
+        self.get(pk, sk)
+            .await?
+            .map(|item| text(&item, "reference").map(str::to_owned))
+            .transpose()
+    }
+
+    async fn stored(&self, pk: &str, reference: &str) -> Result<Option<Stored>, StoreError> {
+        self.get(pk, &registration_sk(reference))
+            .await?
+            .map(|item| read_stored(&item))
+            .transpose()
+    }
+
+    async fn counter(&self, pk: &str) -> Result<Counter, StoreError> {
+        match self.get(pk, COUNTER).await? {
+            Some(item) => read_counter(&item),
+            None => Ok(Counter::default()),
+        }
+    }
+
+    /// Items of the partition whose sort key starts with `prefix`, in sort
+    /// key order: all of them, or the first `limit`.
+    async fn query(
+        &self,
+        pk: &str,
+        prefix: &str,
+        projection: Option<&str>,
+        limit: Option<i32>,
+    ) -> Result<Vec<Item>, StoreError> {
+        const CONDITION: &str = "#pk = :pk AND begins_with(#sk, :prefix)";
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(CONDITION)
+            .set_projection_expression(projection.map(str::to_owned))
+            .set_expression_attribute_names(names(&[CONDITION, projection.unwrap_or_default()]))
+            .set_expression_attribute_values(values(vec![
+                (":pk".to_owned(), s(pk)),
+                (":prefix".to_owned(), s(prefix)),
+            ]))
+            .consistent_read(true)
+            .set_limit(limit)
+            .into_paginator()
+            .items()
+            .send();
+        let wanted = limit.and_then(|l| usize::try_from(l).ok());
+        let mut items = Vec::new();
+        while let Some(item) = pages.next().await {
+            items.push(item.map_err(|e| failure("Query", e))?);
+            if Some(items.len()) == wanted {
+                break;
+            }
+        }
+        Ok(items)
+    }
+
+    /// Decides a registration that now counts, and the writes that make
+    /// the decision hold: the counter's conditions fail if another writer
+    /// changed it since it was read. `known` is the counter as a failed
+    /// attempt returned it, which saves reading it again.
+    async fn decide(
+        &self,
+        pk: &str,
+        reference: &str,
+        admission: Admission,
+        ttl: i64,
+        known: Option<Counter>,
+    ) -> Result<Decision, StoreError> {
+        let capacity = match admission {
+            Admission::Lottery => {
+                return Ok(Decision {
+                    status: Status::Applied,
+                    position: None,
+                    writes: Vec::new(),
+                })
+            }
+            Admission::FirstCome { capacity } => capacity,
+        };
+        let counter = match (capacity, known) {
+            (None, _) => Counter::default(),
+            (Some(_), Some(known)) => known,
+            (Some(_), None) => self.counter(pk).await?,
+        };
+        let counter_key = key(pk, COUNTER);
+        let Some(capacity) = capacity else {
+            // Unlimited forms count their places too, so that a capacity
+            // added later starts from the truth.
+            let write = Write::update(Role::Counter, counter_key, "ADD #taken :one")
+                .value(":one", number_value(1));
+            return Ok(Decision {
+                status: Status::Registered,
+                position: None,
+                writes: vec![write],
+            });
+        };
+        if counter.taken < u64::from(capacity) {
+            let write = Write::update(Role::Counter, counter_key, "ADD #taken :one")
+                .when("(attribute_not_exists(#taken) OR #taken < :cap)")
+                .value(":one", number_value(1))
+                .value(":cap", number_value(capacity))
+                .returning_old();
+            return Ok(Decision {
+                status: Status::Registered,
+                position: None,
+                writes: vec![write],
+            });
+        }
+        // Full: the next place on the waiting list, if the form is still
+        // full and nobody took that place meanwhile.
+        let position = counter.next_position.unwrap_or(1);
+        let mut write = Write::update(Role::Counter, counter_key, "SET #next_position = :next")
+            .value(":next", number_value(position + 1))
+            .returning_old();
+        write = match counter.next_position {
+            Some(_) => write
+                .when("#next_position = :position")
+                .value(":position", number_value(position)),
+            None => write.when("attribute_not_exists(#next_position)"),
+        };
+        // A capacity of 0 is always full (and `taken` may not exist).
+        if capacity > 0 {
+            write = write
+                .when("#taken >= :cap")
+                .value(":cap", number_value(capacity));
+        }
+        let place = pointer_item(pk, &List::Waiting.sort_key(position), reference, ttl);
+        Ok(Decision {
+            status: Status::Waiting,
+            position: Some(position),
+            writes: vec![
+                write,
+                Write::put(Role::Line, place).when("attribute_not_exists(#pk)"),
+            ],
+        })
+    }
+
+    /// The registration the unique key item points at, if it is a live one.
+    /// A key item left behind (its registration erased by TTL first) is
+    /// removed, so the person can register; `None` then asks for a retry.
+    async fn existing(&self, pk: &str, key_sk: &str) -> Result<Option<Registration>, StoreError> {
+        let Some(reference) = self.pointer(pk, key_sk).await? else {
+            return Ok(None);
+        };
+        match self.stored(pk, &reference).await? {
+            Some(stored) if stored.registration.status != Status::Withdrawn => {
+                Ok(Some(stored.registration))
+            }
+            _ => {
+                self.drop_stale(pk, key_sk, &reference).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Deletes a lookup item whose registration is gone or withdrawn. The
+    /// conditions make it a no-op if that changed meanwhile.
+    async fn drop_stale(&self, pk: &str, sk: &str, reference: &str) -> Result<(), StoreError> {
+        let writes = vec![
+            Write::check(Role::Other, key(pk, &registration_sk(reference)))
+                .when("(attribute_not_exists(#pk) OR #status = :withdrawn)")
+                .value(":withdrawn", s(Status::Withdrawn.as_str())),
+            Write::delete(Role::Other, key(pk, sk))
+                .when("#reference = :reference")
+                .value(":reference", s(reference)),
+        ];
+        // Whatever the outcome, the caller reads the state again.
+        self.transact(writes).await.map(|_| ())
+    }
+
+    /// Erases one expired registration with its lookup items; false when it
+    /// was gone already.
+    async fn purge_one(&self, pk: &str, sk: &str, now: &str) -> Result<bool, StoreError> {
+        let mut backoff = Backoff::default();
+        let mut decrement = true;
+        loop {
+            let Some(item) = self.get(pk, sk).await? else {
+                return Ok(false);
+            };
+            // Only what the erasure needs is read, so that a damaged
+            // registration is erased all the same.
+            let status = text(&item, "status")?.to_owned();
+            if optional_text(&item, "expires_at")?.is_some_and(|expires| expires > now) {
+                return Ok(false);
+            }
+            let mut writes = vec![Write::delete(Role::Registration, key(pk, sk))
+                .when("#status = :status")
+                .value(":status", s(&status))];
+            for lookup in ["unique_sk", "confirm_sk", "withdraw_sk"] {
+                if let Some(lookup) = optional_text(&item, lookup)? {
+                    writes.push(Write::delete(Role::Other, key(pk, lookup)));
+                }
+            }
+            let parsed = Status::parse(&status);
+            if let (Some(list), Some(position)) =
+                (parsed.and_then(List::of), number(&item, "position")?)
+            {
+                writes.push(Write::delete(Role::Line, key(pk, &list.sort_key(position))));
+            }
+            if parsed == Some(Status::Registered) && decrement {
+                writes.push(
+                    Write::update(Role::Counter, key(pk, COUNTER), "ADD #taken :minus_one")
+                        .when("#taken > :zero")
+                        .value(":minus_one", number_value(-1))
+                        .value(":zero", number_value(0)),
+                );
+            }
+            match self.transact(writes).await? {
+                Outcome::Committed => return Ok(true),
+                Outcome::Contended => backoff.conflict("purge").await?,
+                Outcome::Failed(failed, _) => {
+                    // A counter already at 0 was wrong before: erase anyway.
+                    if failed.contains(&Role::Counter) {
+                        decrement = false;
+                    }
+                    backoff.race("purge").await?;
+                }
+            }
+        }
+    }
+
+    /// Moves one `Applied` registration to `status` (with a place on the
+    /// reserve list at `position`); anything else is left as it is.
+    async fn draw_one(
+        &self,
+        pk: &str,
+        reference: &str,
+        status: Status,
+        position: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let mut backoff = Backoff::default();
+        loop {
+            let Some(stored) = self.stored(pk, reference).await? else {
+                return Ok(());
+            };
+            if stored.registration.status != Status::Applied {
+                return Ok(());
+            }
+            let registration_key = key(pk, &registration_sk(reference));
+            let writes = match position.zip(List::of(status)) {
+                Some((position, list)) => {
+                    let ttl = stored.registration.expires_at.timestamp();
+                    let place = pointer_item(pk, &list.sort_key(position), reference, ttl);
+                    vec![
+                        Write::update(
+                            Role::Registration,
+                            registration_key,
+                            "SET #status = :status, #position = :position",
+                        )
+                        .value(":position", number_value(position)),
+                        Write::put(Role::Line, place),
+                    ]
+                }
+                None => vec![Write::update(
+                    Role::Registration,
+                    registration_key,
+                    "SET #status = :status REMOVE #position",
+                )],
+            };
+            let writes = writes
+                .into_iter()
+                .map(|write| match write.role {
+                    Role::Registration => write
+                        .when("#status = :applied")
+                        .value(":status", s(status.as_str()))
+                        .value(":applied", s(Status::Applied.as_str())),
+                    _ => write,
+                })
+                .collect();
+            match self.transact(writes).await? {
+                Outcome::Committed => return Ok(()),
+                Outcome::Contended => backoff.conflict("record_draw").await?,
+                // Changed meanwhile: read again; no longer applied, it is left.
+                Outcome::Failed(..) => backoff.race("record_draw").await?,
+            }
+        }
+    }
+
+    /// The writes that give the place a withdrawal frees to the first
+    /// person in `list`, or free it when nobody waits; with that person.
+    /// `None`: the list's first place was stale and is gone; look again.
+    async fn hand_on(
+        &self,
+        pk: &str,
+        list: List,
+        given: Status,
+    ) -> Result<Option<(Vec<Write>, Option<Registration>)>, StoreError> {
+        // Read before the list: whoever joins the waiting list after the
+        // query moves `next_position`, and the condition below fails.
+        let counter = match list {
+            List::Waiting => Some(self.counter(pk).await?),
+            List::Reserve => None,
+        };
+        let first = self.query(pk, list.prefix(), None, Some(1)).await?;
+        let Some(first) = first.first() else {
+            let Some(counter) = counter else {
+                // An empty reserve list: the place stays empty.
+                return Ok(Some((Vec::new(), None)));
+            };
+            // Nobody waits: the place is free again.
+            let mut write = match counter.taken {
+                0 => Write::check(Role::Counter, key(pk, COUNTER)),
+                _ => Write::update(Role::Counter, key(pk, COUNTER), "ADD #taken :minus_one")
+                    .when("#taken > :zero")
+                    .value(":minus_one", number_value(-1))
+                    .value(":zero", number_value(0)),
+            };
+            write = match counter.next_position {
+                Some(next) => write
+                    .when("#next_position = :next")
+                    .value(":next", number_value(next)),
+                None => write.when("attribute_not_exists(#next_position)"),
+            };
+            return Ok(Some((vec![write], None)));
+        };
+        let place = text(first, "sk")?;
+        let reference = text(first, "reference")?;
+        let next = match self.stored(pk, reference).await? {
+            Some(Stored { registration, .. })
+                if List::of(registration.status) == Some(list)
+                    && registration.position.map(|p| list.sort_key(p)).as_deref()
+                        == Some(place) =>
+            {
+                registration
+            }
+            _ => {
+                // The place outlived its registration (TTL erased it first).
+                self.drop_stale(pk, place, reference).await?;
+                return Ok(None);
+            }
+        };
+        let writes = vec![
+            Write::update(
+                Role::Other,
+                key(pk, &registration_sk(reference)),
+                "SET #status = :given REMOVE #position",
+            )
+            .when("#status = :listed AND #position = :position")
+            .value(":given", s(given.as_str()))
+            .value(":listed", s(next.status.as_str()))
+            .value(":position", number_value(next.position.unwrap_or_default())),
+            Write::delete(Role::Line, key(pk, place)).when("attribute_exists(#pk)"),
+        ];
+        let promoted = Registration {
+            status: given,
+            position: None,
+            ..next
+        };
+        Ok(Some((writes, Some(promoted))))
+    }
+}
+
+impl Store for DynamoStore {
+    async fn insert(
+        &self,
+        new: NewRegistration,
+        admission: Option<Admission>,
+    ) -> Result<Inserted, StoreError> {
+        let pk = form_pk(&new.form_id);
+        let ttl = new.expires_at.timestamp();
+        let registration = |status, position, confirmed_at| Registration {
+            form_id: new.form_id.clone(),
+            reference: new.reference.clone(),
+            status,
+            position,
+            values: new.values.clone(),
+            consents: new.consents.clone(),
+            spam: new.spam.clone(),
+            created_at: new.created_at,
+            confirmed_at,
+            expires_at: new.expires_at,
+        };
+        let mut backoff = Backoff::default();
+        if new.spam.is_some() {
+            // Spam gets no unique key item (it must not block the real
+            // person) and no token items (its links must do nothing).
+            let item =
+                registration_item(&registration(Status::Spam, None, None), &Lookups::default());
+            // Returned as it reads back (times to the microsecond).
+            let stored = read_stored(&item)?.registration;
+            loop {
+                let write =
+                    Write::put(Role::Registration, item.clone()).when("attribute_not_exists(#pk)");
+                match self.transact(vec![write]).await? {
+                    Outcome::Committed => return Ok(Inserted::New(stored)),
+                    Outcome::Contended => backoff.conflict("insert").await?,
+                    Outcome::Failed(..) => return Err(StoreError::ReferenceTaken),
+                }
+            }
+        }
+        let unique_sk = format!("key#{}", token_hash(&new.unique_key));
+        let lookups = Lookups {
+            unique: Some(unique_sk.clone()),
+            confirm: new.confirm_token_hash.as_deref().map(confirm_sk),
+            withdraw: Some(withdraw_sk(&new.withdraw_token_hash)),
+        };
+        let mut counter = None;
+        loop {
+            let decision = match admission {
+                Some(admission) => Some(
+                    self.decide(&pk, &new.reference, admission, ttl, counter.take())
+                        .await?,
+                ),
+                None => None,
+            };
+            let (status, position) = decision
+                .as_ref()
+                .map_or((Status::Pending, None), |d| (d.status, d.position));
+            let confirmed_at = admission.map(|_| new.created_at);
+            let item = registration_item(&registration(status, position, confirmed_at), &lookups);
+            let stored = read_stored(&item)?.registration;
+            let mut writes = vec![
+                Write::put(Role::Registration, item).when("attribute_not_exists(#pk)"),
+                Write::put(
+                    Role::UniqueKey,
+                    pointer_item(&pk, &unique_sk, &new.reference, ttl),
+                )
+                .when("attribute_not_exists(#pk)"),
+            ];
+            // Token hashes are 256-bit: a collision is not a case to handle.
+            for token in [&lookups.confirm, &lookups.withdraw].into_iter().flatten() {
+                let pointer = pointer_item(&pk, token, &new.reference, ttl);
+                writes.push(Write::put(Role::Other, pointer));
+            }
+            writes.extend(decision.map(|d| d.writes).unwrap_or_default());
+            match self.transact(writes).await? {
+                Outcome::Committed => return Ok(Inserted::New(stored)),
+                Outcome::Contended => backoff.conflict("insert").await?,
+                Outcome::Failed(failed, _) if failed.contains(&Role::UniqueKey) => {
+                    match self.existing(&pk, &unique_sk).await? {
+                        Some(existing) => return Ok(Inserted::Existing(existing)),
+                        None => backoff.race("insert").await?,
+                    }
+                }
+                Outcome::Failed(failed, _) if failed.contains(&Role::Registration) => {
+                    return Err(StoreError::ReferenceTaken)
+                }
+                // The counter moved: decide again on its new state.
+                Outcome::Failed(_, now) => {
+                    counter = now;
+                    backoff.race("insert").await?;
+                }
+            }
+        }
+    }
+
+    async fn confirm(
+        &self,
+        form_id: &str,
+        token_hash: &str,
+        admission: Admission,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Registration>, StoreError> {
+        let pk = form_pk(form_id);
+        // The time as it reads back, so the answer equals a later `find`.
+        let now = parse_time(&time(now))?;
+        let mut backoff = Backoff::default();
+        let mut counter = None;
+        loop {
+            let Some(reference) = self.pointer(&pk, &confirm_sk(token_hash)).await? else {
+                return Ok(None);
+            };
+            let Some(Stored { registration, .. }) = self.stored(&pk, &reference).await? else {
+                return Ok(None);
+            };
+            match registration.status {
+                Status::Pending => {}
+                // Withdrawn meanwhile (a withdrawal deletes the token too).
+                Status::Withdrawn | Status::Spam => return Ok(None),
+                _ => return Ok(Some(registration)),
+            }
+            let ttl = registration.expires_at.timestamp();
+            let decision = self
+                .decide(&pk, &reference, admission, ttl, counter.take())
+                .await?;
+            let expression = match decision.position {
+                Some(_) => "SET #status = :status, #confirmed_at = :now, #position = :position",
+                None => "SET #status = :status, #confirmed_at = :now",
+            };
+            let mut confirmed = Write::update(
+                Role::Registration,
+                key(&pk, &registration_sk(&reference)),
+                expression,
+            )
+            .when("#status = :pending")
+            .value(":status", s(decision.status.as_str()))
+            .value(":now", s(&time(now)))
+            .value(":pending", s(Status::Pending.as_str()));
+            if let Some(position) = decision.position {
+                confirmed = confirmed.value(":position", number_value(position));
+            }
+            let mut writes = vec![confirmed];
+            writes.extend(decision.writes);
+            match self.transact(writes).await? {
+                Outcome::Committed => {
+                    return Ok(Some(Registration {
+                        status: decision.status,
+                        position: decision.position,
+                        confirmed_at: Some(now),
+                        ..registration
+                    }))
+                }
+                Outcome::Contended => backoff.conflict("confirm").await?,
+                // Confirmed by a parallel request, or the counter moved.
+                Outcome::Failed(_, now) => {
+                    counter = now;
+                    backoff.race("confirm").await?;
+                }
+            }
+        }
+    }
+
+    async fn withdraw(
+        &self,
+        form_id: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Withdrawn>, StoreError> {
+        let pk = form_pk(form_id);
+        let mut backoff = Backoff::default();
+        loop {
+            let Some(reference) = self.pointer(&pk, &withdraw_sk(token_hash)).await? else {
+                return Ok(None);
+            };
+            let Some(Stored {
+                registration,
+                lookups,
+            }) = self.stored(&pk, &reference).await?
+            else {
+                return Ok(None);
+            };
+            if matches!(registration.status, Status::Withdrawn | Status::Spam) {
+                return Ok(None);
+            }
+            let mut writes = vec![Write::update(
+                Role::Registration,
+                key(&pk, &registration_sk(&reference)),
+                "SET #status = :withdrawn, #values = :no_values, #consents = :no_consents, \
+                 #confirmed_at = if_not_exists(#confirmed_at, :now) \
+                 REMOVE #position, #unique_sk, #confirm_sk, #withdraw_sk",
+            )
+            .when("#status = :seen")
+            .value(":withdrawn", s(Status::Withdrawn.as_str()))
+            .value(":no_values", AttributeValue::M(HashMap::new()))
+            .value(":no_consents", AttributeValue::L(Vec::new()))
+            .value(":now", s(&time(now)))
+            .value(":seen", s(registration.status.as_str()))];
+            for lookup in [&lookups.unique, &lookups.confirm, &lookups.withdraw]
+                .into_iter()
+                .flatten()
+            {
+                writes.push(Write::delete(Role::Other, key(&pk, lookup)));
+            }
+            if let (Some(list), Some(position)) =
+                (List::of(registration.status), registration.position)
+            {
+                writes.push(Write::delete(
+                    Role::Line,
+                    key(&pk, &list.sort_key(position)),
+                ));
+            }
+            let freed = match registration.status {
+                Status::Registered => Some((List::Waiting, Status::Registered)),
+                Status::Selected => Some((List::Reserve, Status::Selected)),
+                _ => None,
+            };
+            let mut promoted = None;
+            if let Some((list, given)) = freed {
+                let Some((more, next)) = self.hand_on(&pk, list, given).await? else {
+                    backoff.race("withdraw").await?;
+                    continue;
+                };
+                writes.extend(more);
+                promoted = next;
+            }
+            match self.transact(writes).await? {
+                Outcome::Committed => {
+                    return Ok(Some(Withdrawn {
+                        reference,
+                        promoted,
+                    }))
+                }
+                Outcome::Contended => backoff.conflict("withdraw").await?,
+                // Withdrawn by a parallel request, or the list changed.
+                Outcome::Failed(..) => backoff.race("withdraw").await?,
+            }
+        }
+    }
+
+    async fn find(
+        &self,
+        form_id: &str,
+        reference: &str,
+    ) -> Result<Option<Registration>, StoreError> {
+        Ok(self
+            .stored(&form_pk(form_id), reference)
+            .await?
+            .map(|s| s.registration))
+    }
+
+    async fn counts(&self, form_id: &str) -> Result<Counts, StoreError> {
+        let mut counts = Counts::default();
+        let items = self
+            .query(&form_pk(form_id), "reg#", Some("#status"), None)
+            .await?;
+        for item in items {
+            match Status::parse(text(&item, "status")?) {
+                Some(Status::Pending) => counts.pending += 1,
+                Some(Status::Registered | Status::Selected) => counts.taken += 1,
+                Some(Status::Waiting | Status::Reserve) => counts.waiting += 1,
+                Some(Status::Applied) => counts.applied += 1,
+                _ => {}
+            }
+        }
+        Ok(counts)
+    }
+
+    async fn list(
+        &self,
+        form_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Registration>, StoreError> {
+        let mut registrations = Vec::new();
+        for item in self.query(&form_pk(form_id), "reg#", None, None).await? {
+            let registration = read_stored(&item)?.registration;
+            // TTL erases late: expired data is never shown.
+            if registration.expires_at > now {
+                registrations.push(registration);
+            }
+        }
+        registrations
+            .sort_by(|a, b| (a.created_at, &a.reference).cmp(&(b.created_at, &b.reference)));
+        Ok(registrations)
+    }
+
+    async fn record_draw(
+        &self,
+        form_id: &str,
+        selected: &[String],
+        reserve: &[String],
+    ) -> Result<(), StoreError> {
+        // A transaction holds at most 100 items, fewer than a draw may
+        // need, so each person is one step; a repeated call finishes the
+        // work, as only `Applied` registrations change.
+        let pk = form_pk(form_id);
+        for reference in selected {
+            self.draw_one(&pk, reference, Status::Selected, None)
+                .await?;
+        }
+        for (position, reference) in (1u64..).zip(reserve) {
+            self.draw_one(&pk, reference, Status::Reserve, Some(position))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        // A scan, as registrations of every form are due: the table is
+        // small, the job runs daily, and TTL does most of the erasing.
+        const FILTER: &str = "(begins_with(#sk, :registration) AND #expires_at <= :now) \
+                              OR (begins_with(#pk, :rate) AND #ttl < :now_seconds)";
+        const PROJECTION: &str = "#pk, #sk";
+        let now_text = time(now);
+        let mut pages = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression(FILTER)
+            .projection_expression(PROJECTION)
+            .set_expression_attribute_names(names(&[FILTER, PROJECTION]))
+            .set_expression_attribute_values(values(vec![
+                (":registration".to_owned(), s("reg#")),
+                (":now".to_owned(), s(&now_text)),
+                (":rate".to_owned(), s("rate#")),
+                (":now_seconds".to_owned(), number_value(now.timestamp())),
+            ]))
+            // Registrations stored a moment ago are due too.
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
+        let mut due = Vec::new();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| failure("Scan", e))?;
+            due.push((text(&item, "pk")?.to_owned(), text(&item, "sk")?.to_owned()));
+        }
+        let mut removed = 0;
+        for (pk, sk) in due {
+            if sk.starts_with("reg#") {
+                if self.purge_one(&pk, &sk, &now_text).await? {
+                    removed += 1;
+                }
+            } else {
+                self.client
+                    .delete_item()
+                    .table_name(&self.table)
+                    .set_key(Some(key(&pk, &sk)))
+                    .send()
+                    .await
+                    .map_err(|e| failure("DeleteItem", e))?;
+            }
+        }
+        Ok(removed)
+    }
+
+    async fn allow_request(
+        &self,
+        client_key: &str,
+        window_start: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        const UPDATE: &str = "ADD #count :one SET #ttl = if_not_exists(#ttl, :ttl)";
+        let kept_until = (window_start + RATE_WINDOW_KEPT).timestamp();
+        let output = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(
+                &format!("rate#{client_key}"),
+                &format!("window#{}", time(window_start)),
+            )))
+            .update_expression(UPDATE)
+            .set_expression_attribute_names(names(&[UPDATE]))
+            .set_expression_attribute_values(values(vec![
+                (":one".to_owned(), number_value(1)),
+                (":ttl".to_owned(), number_value(kept_until)),
+            ]))
+            // The count with this request, atomically.
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| failure("UpdateItem", e))?;
+        let count = output
+            .attributes()
+            .map(|item| number(item, "count"))
+            .transpose()?
+            .flatten()
+            .ok_or_else(|| StoreError::Corrupt("the request count was not returned".to_owned()))?;
+        Ok(count <= u64::from(limit))
+    }
+}
+
+/// What each write of a transaction is, to read its cancellation reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Registration,
+    UniqueKey,
+    Counter,
+    Line,
+    Other,
+}
+
+enum Outcome {
+    Committed,
+    /// Conditions held but the items were busy (or throttled): wait, retry.
+    Contended,
+    /// These writes' conditions failed: the state changed. When the
+    /// counter's did, DynamoDB also returned the counter as it is now.
+    Failed(Vec<Role>, Option<Counter>),
+}
+
+/// Error codes that only say "not now": the same request may succeed later.
+fn is_contention(code: &str) -> bool {
+    matches!(
+        code,
+        "TransactionConflict"
+            | "TransactionConflictException"
+            | "TransactionInProgressException"
+            | "ThrottlingError"
+            | "ThrottlingException"
+            | "ProvisionedThroughputExceeded"
+            | "ProvisionedThroughputExceededException"
+            | "RequestLimitExceeded"
+            | "InternalServerError"
+    )
+}
+
+enum Kind {
+    Put,
+    Update(String),
+    Delete,
+    Check,
+}
+
+/// One write of a transaction. In its expressions `#name` stands for the
+/// attribute `name` and `:name` for a value given with [`Write::value`].
+struct Write {
+    role: Role,
+    kind: Kind,
+    /// The whole item for a put, else its key.
+    item: Item,
+    conditions: Vec<String>,
+    values: Vec<(String, AttributeValue)>,
+    returning_old: bool,
+}
+
+impl Write {
+    fn new(role: Role, kind: Kind, item: Item) -> Self {
+        Self {
+            role,
+            kind,
+            item,
+            conditions: Vec::new(),
+            values: Vec::new(),
+            returning_old: false,
+        }
+    }
+
+    fn put(role: Role, item: Item) -> Self {
+        Self::new(role, Kind::Put, item)
+    }
+
+    fn update(role: Role, key: Item, expression: &str) -> Self {
+        Self::new(role, Kind::Update(expression.to_owned()), key)
+    }
+
+    fn delete(role: Role, key: Item) -> Self {
+        Self::new(role, Kind::Delete, key)
+    }
+
+    /// A condition on an item that is not written; give it with `when`.
+    fn check(role: Role, key: Item) -> Self {
+        Self::new(role, Kind::Check, key)
+    }
+
+    /// Adds a condition; all must hold.
+    fn when(mut self, condition: &str) -> Self {
+        self.conditions.push(condition.to_owned());
+        self
+    }
+
+    fn value(mut self, name: &str, value: AttributeValue) -> Self {
+        self.values.push((name.to_owned(), value));
+        self
+    }
+
+    /// When a condition fails, DynamoDB returns the item as it is.
+    fn returning_old(mut self) -> Self {
+        self.returning_old = true;
+        self
+    }
+
+    fn build(self, table: &str) -> Result<TransactWriteItem, StoreError> {
+        let condition = (!self.conditions.is_empty()).then(|| self.conditions.join(" AND "));
+        let expression = match &self.kind {
+            Kind::Update(expression) => expression.as_str(),
+            _ => "",
+        };
+        let names = names(&[expression, condition.as_deref().unwrap_or_default()]);
+        let values = values(self.values);
+        let returning = self
+            .returning_old
+            .then_some(ReturnValuesOnConditionCheckFailure::AllOld);
+        let write = TransactWriteItem::builder();
+        let write = match self.kind {
+            Kind::Put => write.put(
+                Put::builder()
+                    .table_name(table)
+                    .set_item(Some(self.item))
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .set_return_values_on_condition_check_failure(returning)
+                    .build()
+                    .map_err(bug)?,
+            ),
+            Kind::Update(expression) => write.update(
+                Update::builder()
+                    .table_name(table)
+                    .set_key(Some(self.item))
+                    .update_expression(expression)
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .set_return_values_on_condition_check_failure(returning)
+                    .build()
+                    .map_err(bug)?,
+            ),
+            Kind::Delete => write.delete(
+                Delete::builder()
+                    .table_name(table)
+                    .set_key(Some(self.item))
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .set_return_values_on_condition_check_failure(returning)
+                    .build()
+                    .map_err(bug)?,
+            ),
+            Kind::Check => write.condition_check(
+                ConditionCheck::builder()
+                    .table_name(table)
+                    .set_key(Some(self.item))
+                    .set_condition_expression(condition)
+                    .set_expression_attribute_names(names)
+                    .set_expression_attribute_values(values)
+                    .set_return_values_on_condition_check_failure(returning)
+                    .build()
+                    .map_err(bug)?,
+            ),
+        };
+        Ok(write.build())
+    }
+}
+
+#[derive(Default)]
+struct Backoff {
+    conflicts: u32,
+    races: u32,
+}
+
+impl Backoff {
+    /// After a conflict: waits a random time up to 20 ms * 2^n (at most
+    /// 1 s), "full jitter", so that the writers of a burst spread out.
+    async fn conflict(&mut self, operation: &str) -> Result<(), StoreError> {
+        self.conflicts += 1;
+        if self.conflicts >= CONFLICT_ATTEMPTS {
+            return Err(StoreError::Unavailable(format!(
+                "DynamoDB {operation}: transactions still conflicting after {CONFLICT_ATTEMPTS} attempts"
+            )));
+        }
+        tokio::time::sleep(jitter((20u64 << self.conflicts.min(6)).min(1000))).await;
+        Ok(())
+    }
+
+    /// After losing a race: the state moved on, so try again soon; a
+    /// random wait up to 2^n ms (at most 64) keeps the losers of a burst
+    /// from colliding in step again.
+    async fn race(&mut self, operation: &str) -> Result<(), StoreError> {
+        self.races += 1;
+        if self.races >= RACE_ATTEMPTS {
+            return Err(StoreError::Unavailable(format!(
+                "DynamoDB {operation}: the state kept changing for {RACE_ATTEMPTS} attempts"
+            )));
+        }
+        tokio::time::sleep(jitter(1u64 << self.races.min(6))).await;
+        Ok(())
+    }
+}
+
+fn jitter(ceiling_ms: u64) -> Duration {
+    // Without randomness, half the ceiling still backs off.
+    let random = getrandom::u64().unwrap_or(ceiling_ms / 2);
+    Duration::from_millis(random % (ceiling_ms + 1))
+}
+
+#[derive(Debug, Default)]
+struct Counter {
+    taken: u64,
+    next_position: Option<u64>,
+}
+
+fn read_counter(item: &Item) -> Result<Counter, StoreError> {
+    Ok(Counter {
+        taken: number(item, "taken")?.unwrap_or(0),
+        next_position: number(item, "next_position")?,
+    })
+}
+
+struct Decision {
+    status: Status,
+    position: Option<u64>,
+    writes: Vec<Write>,
+}
+
+/// The two ordered lists of a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum List {
+    Waiting,
+    Reserve,
+}
+
+impl List {
+    fn of(status: Status) -> Option<Self> {
+        match status {
+            Status::Waiting => Some(Self::Waiting),
+            Status::Reserve => Some(Self::Reserve),
+            _ => None,
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Self::Waiting => "wait#",
+            Self::Reserve => "reserve#",
+        }
+    }
+
+    /// Zero-padded to u64's 20 digits, so places sort by position.
+    fn sort_key(self, position: u64) -> String {
+        format!("{}{position:020}", self.prefix())
+    }
+}
+
+/// The sort keys of the lookup items pointing at a registration, kept on it
+/// so that a withdrawal or the purge can delete them.
+#[derive(Debug, Default)]
+struct Lookups {
+    unique: Option<String>,
+    confirm: Option<String>,
+    withdraw: Option<String>,
+}
+
+struct Stored {
+    registration: Registration,
+    lookups: Lookups,
+}
+
+fn form_pk(form_id: &str) -> String {
+    format!("form#{form_id}")
+}
+
+fn registration_sk(reference: &str) -> String {
+    format!("reg#{reference}")
+}
+
+fn confirm_sk(token_hash: &str) -> String {
+    format!("confirm#{token_hash}")
+}
+
+fn withdraw_sk(token_hash: &str) -> String {
+    format!("withdraw#{token_hash}")
+}
+
+fn key(pk: &str, sk: &str) -> Item {
+    HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
+}
+
+fn s(text: &str) -> AttributeValue {
+    AttributeValue::S(text.to_owned())
+}
+
+fn number_value(n: impl Display) -> AttributeValue {
+    AttributeValue::N(n.to_string())
+}
+
+fn pointer_item(pk: &str, sk: &str, reference: &str, ttl: i64) -> Item {
+    let mut item = key(pk, sk);
+    item.insert("reference".to_owned(), s(reference));
+    item.insert(TTL.to_owned(), number_value(ttl));
+    item
+}
+
+/// Times as text that sorts as time: UTC, fixed width, microseconds (as
+/// the SQLite store keeps them).
+fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("time `{text}`: {e}")))
+}
+
+fn registration_item(registration: &Registration, lookups: &Lookups) -> Item {
+    let values = registration
+        .values
+        .iter()
+        .map(|(name, value)| (name.clone(), s(value)))
+        .collect();
+    let consents = registration
+        .consents
+        .iter()
+        .map(|c| {
+            AttributeValue::M(HashMap::from([
+                ("name".to_owned(), s(&c.name)),
+                ("version".to_owned(), s(&c.version)),
+                ("given_at".to_owned(), s(&time(c.given_at))),
+            ]))
+        })
+        .collect();
+    let attributes = [
+        ("form_id", Some(s(&registration.form_id))),
+        ("reference", Some(s(&registration.reference))),
+        ("status", Some(s(registration.status.as_str()))),
+        ("position", registration.position.map(number_value)),
+        ("values", Some(AttributeValue::M(values))),
+        ("consents", Some(AttributeValue::L(consents))),
+        ("spam", registration.spam.as_deref().map(s)),
+        ("created_at", Some(s(&time(registration.created_at)))),
+        (
+            "confirmed_at",
+            registration.confirmed_at.map(|t| s(&time(t))),
+        ),
+        ("expires_at", Some(s(&time(registration.expires_at)))),
+        (TTL, Some(number_value(registration.expires_at.timestamp()))),
+        ("unique_sk", lookups.unique.as_deref().map(s)),
+        ("confirm_sk", lookups.confirm.as_deref().map(s)),
+        ("withdraw_sk", lookups.withdraw.as_deref().map(s)),
+    ];
+    let mut item = key(
+        &form_pk(&registration.form_id),
+        &registration_sk(&registration.reference),
+    );
+    for (name, value) in attributes {
+        if let Some(value) = value {
+            item.insert(name.to_owned(), value);
+        }
+    }
+    item
+}
+
+fn read_stored(item: &Item) -> Result<Stored, StoreError> {
+    let status = text(item, "status")?;
+    let values = match item.get("values") {
+        Some(AttributeValue::M(map)) => map
+            .iter()
+            .map(|(k, v)| Ok((k.clone(), attribute_text(v, "values")?.to_owned())))
+            .collect::<Result<BTreeMap<_, _>, StoreError>>()?,
+        _ => return Err(corrupt_attribute(item, "values")),
+    };
+    let consents = match item.get("consents") {
+        Some(AttributeValue::L(list)) => list
+            .iter()
+            .map(|consent| match consent {
+                AttributeValue::M(consent) => Ok(ConsentRecord {
+                    name: text(consent, "name")?.to_owned(),
+                    version: text(consent, "version")?.to_owned(),
+                    given_at: parse_time(text(consent, "given_at")?)?,
+                }),
+                _ => Err(corrupt_attribute(item, "consents")),
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?,
+        _ => return Err(corrupt_attribute(item, "consents")),
+    };
+    let registration = Registration {
+        form_id: text(item, "form_id")?.to_owned(),
+        reference: text(item, "reference")?.to_owned(),
+        status: Status::parse(status)
+            .ok_or_else(|| StoreError::Corrupt(format!("status `{status}`")))?,
+        position: number(item, "position")?,
+        values,
+        consents,
+        spam: optional_text(item, "spam")?.map(str::to_owned),
+        created_at: parse_time(text(item, "created_at")?)?,
+        confirmed_at: optional_text(item, "confirmed_at")?
+            .map(parse_time)
+            .transpose()?,
+        expires_at: parse_time(text(item, "expires_at")?)?,
+    };
+    let lookups = Lookups {
+        unique: optional_text(item, "unique_sk")?.map(str::to_owned),
+        confirm: optional_text(item, "confirm_sk")?.map(str::to_owned),
+        withdraw: optional_text(item, "withdraw_sk")?.map(str::to_owned),
+    };
+    Ok(Stored {
+        registration,
+        lookups,
+    })
+}
+
+/// Names the item (its keys hold no personal data) and the attribute.
+fn corrupt_attribute(item: &Item, name: &str) -> StoreError {
+    let part = |k: &str| {
+        item.get(k)
+            .and_then(|v| v.as_s().ok())
+            .map_or("?", String::as_str)
+    };
+    StoreError::Corrupt(format!(
+        "item {} / {}: attribute `{name}` is missing or of the wrong type",
+        part("pk"),
+        part("sk")
+    ))
+}
+
+fn attribute_text<'a>(value: &'a AttributeValue, name: &str) -> Result<&'a str, StoreError> {
+    value.as_s().map(String::as_str).map_err(|_| {
+        StoreError::Corrupt(format!("attribute `{name}` holds something else than text"))
+    })
+}
+
+fn text<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
+    optional_text(item, name)?.ok_or_else(|| corrupt_attribute(item, name))
+}
+
+fn optional_text<'a>(item: &'a Item, name: &str) -> Result<Option<&'a str>, StoreError> {
+    item.get(name)
+        .map(|value| attribute_text(value, name))
+        .transpose()
+}
+
+fn number(item: &Item, name: &str) -> Result<Option<u64>, StoreError> {
+    item.get(name)
+        .map(|value| {
+            value
+                .as_n()
+                .ok()
+                .and_then(|n| n.parse::<u64>().ok())
+                .ok_or_else(|| corrupt_attribute(item, name))
+        })
+        .transpose()
+}
+
+/// The attribute names expressions refer to: `#status` stands for
+/// `status`. Every name is aliased, as many (`status`, `values`, `count`,
+/// `ttl`) are reserved words in DynamoDB expressions.
+fn names(expressions: &[&str]) -> Option<HashMap<String, String>> {
+    let mut names = HashMap::new();
+    for expression in expressions {
+        let mut rest = *expression;
+        while let Some(start) = rest.find('#') {
+            let name: String = rest[start + 1..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            rest = &rest[start + 1 + name.len()..];
+            names.insert(format!("#{name}"), name);
+        }
+    }
+    (!names.is_empty()).then_some(names)
+}
+
+/// DynamoDB refuses an empty value map: `None` then.
+fn values(values: Vec<(String, AttributeValue)>) -> Option<HashMap<String, AttributeValue>> {
+    (!values.is_empty()).then(|| values.into_iter().collect())
+}
+
+/// A request this module failed to build: a bug, reported as unavailable
+/// since nothing was written.
+fn bug(error: impl Display) -> StoreError {
+    StoreError::Unavailable(format!("a DynamoDB request could not be built: {error}"))
+}
+
+/// An SDK error as a store error. The message is for logs and staff: the
+/// operation and DynamoDB's error code and message (never item contents),
+/// or, when DynamoDB was not reached, the chain of causes.
+fn failure<E, R>(operation: &str, error: SdkError<E, R>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    match error.code() {
+        Some(code) => StoreError::Unavailable(format!(
+            "DynamoDB {operation} failed: {code}: {}",
+            error.message().unwrap_or("no message")
+        )),
+        None => StoreError::Unavailable(format!(
+            "DynamoDB {operation} failed: {}",
+            DisplayErrorContext(&error)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expressions_name_their_attributes() {
+        let names = names(&[
+            "#status = :pending AND attribute_not_exists(#pk)",
+            "SET #next_position = :n",
+        ])
+        .expect("names");
+        assert_eq!(names.len(), 3);
+        assert_eq!(names["#next_position"], "next_position");
+        assert_eq!(names["#status"], "status");
+        assert!(super::names(&["", ":a = :b"]).is_none());
+    }
+
+    #[test]
+    fn list_places_sort_by_position() {
+        assert!(List::Waiting.sort_key(9) < List::Waiting.sort_key(10));
+        assert_eq!(List::Reserve.sort_key(1), "reserve#00000000000000000001");
+    }
+
+    #[test]
+    fn a_registration_reads_back_as_written() {
+        let at = DateTime::parse_from_rfc3339("2020-03-05T12:00:00.123456Z")
+            .expect("a time")
+            .with_timezone(&Utc);
+        let registration = Registration {
+            form_id: "warsztat".to_owned(),
+            reference: "K7QX-M3PA".to_owned(),
+            status: Status::Waiting,
+            position: Some(4),
+            values: BTreeMap::from([("email".to_owned(), "anna@example.pl".to_owned())]),
+            consents: vec![ConsentRecord {
+                name: "processing".to_owned(),
+                version: "1".to_owned(),
+                given_at: at,
+            }],
+            spam: None,
+            created_at: at,
+            confirmed_at: Some(at),
+            expires_at: at,
+        };
+        let lookups = Lookups {
+            unique: Some("key#x".to_owned()),
+            confirm: None,
+            withdraw: Some("withdraw#y".to_owned()),
+        };
+        let stored = read_stored(&registration_item(&registration, &lookups)).expect("readable");
+        assert_eq!(stored.registration, registration);
+        assert_eq!(stored.lookups.withdraw.as_deref(), Some("withdraw#y"));
+    }
+}

@@ -1,0 +1,1470 @@
+//! The HTTP contract of the form functions, through the one router that
+//! serves Lambda and `agora serve`: every status code, the pages a person
+//! sees, the confirmation and withdrawal links, and the same answers to
+//! real API Gateway v2 events. Against the real SQLite store (in memory)
+//! and the outbox (in a temporary folder), with the Kraków forms.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use agora_functions::forms::{self, FormDefinition};
+use agora_functions::http::{fixed_clock, router, router_with, HttpSettings};
+use agora_functions::mail::Outbox;
+use agora_functions::registration::{Admission, NewRegistration, Registration, Status};
+use agora_functions::service::{Service, Settings};
+use agora_functions::store::sqlite::SqliteStore;
+use agora_functions::store::{Counts, Inserted, Store, StoreError, Withdrawn};
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use chrono::{DateTime, TimeZone, Utc};
+use tower::ServiceExt;
+
+const SITE: &str = "https://example.org";
+const CONTACT: &str = "budzetobywatelski@um.krakow.pl";
+
+fn at(year: i32, month: u32, day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(year, month, day, hour, 0, 0)
+        .single()
+        .expect("a valid time")
+}
+
+/// Inside the 2020 windows of the ambassadors' and workshops' forms.
+fn march_5() -> DateTime<Utc> {
+    at(2020, 3, 5, 12)
+}
+
+fn krakow_forms() -> Vec<FormDefinition> {
+    let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+    let data = |name: &str| {
+        let text =
+            std::fs::read_to_string(content.join("data").join(format!("{name}.yaml"))).ok()?;
+        serde_yaml::from_str(&text).ok()
+    };
+    forms::load_all(&content, Path::new("content"), &data).expect("the Kraków forms")
+}
+
+/// A first-come form with two places and no confirmation step.
+fn two_places_form() -> FormDefinition {
+    let yaml = r#"
+title: Spacer badawczy po Podgórzu
+opens: 2020-03-01 09:00
+closes: 2020-03-31 23:59
+allocation: first_come
+capacity: 2
+unique_field: email
+retention_days: 30
+next_steps: Spotykamy się 28 marca o 10:00 przy Rynku Podgórskim.
+fields:
+  - name: full_name
+    type: text
+    label: Imię i nazwisko
+    autocomplete: name
+  - name: email
+    type: email
+    label: Adres e-mail
+consents:
+  - name: processing
+    required: true
+    version: "1"
+    text: Zgadzam się na przetwarzanie moich danych w celu organizacji spaceru.
+"#;
+    FormDefinition::parse(
+        "spacer",
+        yaml,
+        Path::new("content/forms/spacer.yaml"),
+        &|_| None,
+    )
+    .expect("a valid form")
+}
+
+fn settings(rate_limit: u32) -> Settings {
+    Settings {
+        public_url: SITE.to_owned(),
+        rate_limit,
+        min_fill_seconds: 3,
+        address_salt: "test-salt".to_owned(),
+        contact_email: CONTACT.to_owned(),
+    }
+}
+
+struct App<S> {
+    router: Router,
+    service: Arc<Service<S, Outbox>>,
+    outbox: tempfile::TempDir,
+}
+
+fn app_with<S: Store + 'static>(store: S, now: DateTime<Utc>, rate_limit: u32) -> App<S> {
+    let outbox = tempfile::tempdir().expect("a temporary outbox");
+    let mailer = Outbox::new(outbox.path(), "Wspólne Projekty <noreply@example.org>");
+    let mut forms = krakow_forms();
+    forms.push(two_places_form());
+    let service = Arc::new(Service::new(forms, store, mailer, settings(rate_limit)));
+    App {
+        router: router(Arc::clone(&service), fixed_clock(now)),
+        service,
+        outbox,
+    }
+}
+
+fn app_at(now: DateTime<Utc>) -> App<SqliteStore> {
+    app_with(SqliteStore::in_memory().expect("a store"), now, 100)
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: header::HeaderName) -> &str {
+        self.headers
+            .get(&name)
+            .map(|v| v.to_str().expect("a text header"))
+            .unwrap_or("")
+    }
+
+    fn json(&self) -> serde_json::Value {
+        assert_eq!(
+            self.header(header::CONTENT_TYPE),
+            "application/json; charset=utf-8",
+            "{}",
+            self.body
+        );
+        serde_json::from_str(&self.body).expect("a JSON body")
+    }
+
+    fn page(&self) -> &str {
+        assert_eq!(
+            self.header(header::CONTENT_TYPE),
+            "text/html; charset=utf-8",
+            "{}",
+            self.body
+        );
+        assert!(self.body.contains("<html lang=\"pl\">"), "{}", self.body);
+        assert_eq!(self.body.matches("<h1").count(), 1, "one h1: {}", self.body);
+        assert!(
+            !self.body.contains("<script") && !self.body.contains("<link"),
+            "no request to another host"
+        );
+        &self.body
+    }
+}
+
+impl<S: Store + 'static> App<S> {
+    async fn send(&self, request: Request<Body>) -> Answer {
+        send(&self.router, request).await
+    }
+
+    fn form(&self, id: &str) -> FormDefinition {
+        self.service.form(id).expect("the form").clone()
+    }
+
+    /// The outbox's messages: (file name, decoded text), by name.
+    fn mails(&self) -> Vec<(String, String)> {
+        let mut mails: Vec<(String, String)> = std::fs::read_dir(self.outbox.path())
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| {
+                        let name = e.file_name().to_string_lossy().into_owned();
+                        let raw = std::fs::read_to_string(e.path()).expect("a readable message");
+                        (name, decode_quoted_printable(&raw))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        mails.sort();
+        mails
+    }
+
+    /// The link to `action` (`potwierdz`, `wycofaj`) in the message
+    /// `file`, as a path on this router.
+    fn link(&self, file: &str, action: &str) -> String {
+        let (_, text) = self
+            .mails()
+            .into_iter()
+            .find(|(name, _)| name == file)
+            .unwrap_or_else(|| panic!("no message {file} in {:?}", self.mails()));
+        let needle = format!("/{action}?token=");
+        let link = text
+            .split_whitespace()
+            .find(|word| word.starts_with(SITE) && word.contains(&needle))
+            .unwrap_or_else(|| panic!("no {action} link in {text}"));
+        link.trim_start_matches(SITE).to_owned()
+    }
+}
+
+async fn send(router: &Router, request: Request<Body>) -> Answer {
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router never fails");
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .expect("a readable body");
+    Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body: String::from_utf8(bytes.to_vec()).expect("UTF-8"),
+    }
+}
+
+/// Undoes quoted-printable soft line breaks and =XX escapes of UTF-8.
+fn decode_quoted_printable(raw: &str) -> String {
+    let joined = raw.replace("=\r\n", "").replace("=\n", "");
+    let mut bytes = Vec::new();
+    let mut rest = joined.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == b'=' && tail.len() >= 2 {
+            if let Ok(byte) =
+                u8::from_str_radix(std::str::from_utf8(&tail[..2]).unwrap_or("zz"), 16)
+            {
+                bytes.push(byte);
+                rest = &tail[2..];
+                continue;
+            }
+        }
+        bytes.push(b);
+        rest = tail;
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn urlencode(pairs: &[(&str, &str)]) -> String {
+    let encode = |text: &str| {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    char::from(b).to_string()
+                }
+                b' ' => "+".to_owned(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn post_form(path: &str, pairs: &[(&str, &str)]) -> Request<Body> {
+    post_raw(path, "application/x-www-form-urlencoded", urlencode(pairs))
+}
+
+fn post_json(path: &str, value: &serde_json::Value) -> Request<Body> {
+    post_raw(path, "application/json", value.to_string())
+}
+
+fn post_raw(path: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body.into())
+        .expect("a request")
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::ACCEPT, "text/html")
+        .body(Body::empty())
+        .expect("a request")
+}
+
+fn from(mut request: Request<Body>, address: &str) -> Request<Body> {
+    request.extensions_mut().insert(ConnectInfo(
+        address.parse::<SocketAddr>().expect("an address"),
+    ));
+    request
+}
+
+fn ambassador_json(email: &str) -> serde_json::Value {
+    serde_json::json!({
+        "full_name": "Anna Nowak",
+        "email": email,
+        "district": "XIII",
+        "area": "Osiedle Kabel",
+        "processing": true,
+        "publication": false,
+        "website": "",
+    })
+}
+
+fn ambassador_pairs(email: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("full_name", "Anna Nowak".to_owned()),
+        ("email", email.to_owned()),
+        ("phone", String::new()),
+        ("district", "XIII".to_owned()),
+        ("area", "Osiedle Kabel".to_owned()),
+        ("processing", "tak".to_owned()),
+        ("website", String::new()),
+        ("started_at", String::new()),
+    ]
+}
+
+fn pairs<'a>(owned: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    owned.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+fn is_reference(text: &str) -> bool {
+    text.len() == 9
+        && text.chars().enumerate().all(|(i, c)| {
+            if i == 4 {
+                c == '-'
+            } else {
+                "ABCDEFGHJKMNPQRSTUVWXYZ23456789".contains(c)
+            }
+        })
+}
+
+// ---- submissions ----
+
+#[tokio::test]
+async fn a_json_submission_is_created_with_its_reference() {
+    let app = app_at(march_5());
+    let answer = app
+        .send(post_json(
+            "/api/forms/ambasadorzy",
+            &ambassador_json("anna@example.pl"),
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    let body = answer.json();
+    let reference = body["reference"].as_str().expect("a reference");
+    assert!(is_reference(reference), "{reference}");
+    assert_eq!(
+        body["status"], "pending",
+        "a double opt-in form waits for confirmation"
+    );
+    assert_eq!(body.as_object().map(|o| o.len()), Some(2), "{body}");
+    assert_eq!(answer.header(header::CACHE_CONTROL), "no-store");
+}
+
+#[tokio::test]
+async fn a_browser_submission_is_redirected_to_its_confirmation_page() {
+    let app = app_at(march_5());
+    let answer = app
+        .send(post_form(
+            "/api/forms/ambasadorzy",
+            &pairs(&ambassador_pairs("anna@example.pl")),
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let location = answer.header(header::LOCATION).to_owned();
+    let reference = location
+        .strip_prefix("/api/forms/ambasadorzy/zgloszenie/")
+        .and_then(|rest| rest.strip_suffix("?stan=pending"))
+        .expect("the confirmation page")
+        .to_owned();
+    assert!(is_reference(&reference), "{location}");
+
+    let page = app.send(get(&location)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.page();
+    assert!(
+        html.contains(&format!("<p class=\"reference\">{reference}</p>")),
+        "{html}"
+    );
+    assert!(
+        html.contains("Sprawdź skrzynkę"),
+        "double opt-in: check your e-mail"
+    );
+    let form = app.form("ambasadorzy");
+    let next = form.next_steps.as_deref().expect("next steps");
+    assert!(html.contains(next), "what happens next: {html}");
+    assert!(html.contains(&format!("mailto:{CONTACT}")));
+    assert!(
+        html.contains("href=\"https://example.org/\""),
+        "a link home"
+    );
+    assert!(html.contains("<title>Dziękujemy za zgłoszenie</title>"));
+
+    // A made-up reference has no page.
+    for made_up in ["%3Cscript%3E", "K7QX-M3P1", "k7qx-m3pa"] {
+        let nothing = app
+            .send(get(&format!("/api/forms/ambasadorzy/zgloszenie/{made_up}")))
+            .await;
+        assert_eq!(nothing.status, StatusCode::NOT_FOUND, "{made_up}");
+        assert!(!nothing.page().contains("script"));
+    }
+}
+
+#[tokio::test]
+async fn an_invalid_json_submission_lists_its_field_errors() {
+    let app = app_at(march_5());
+    let answer = app
+        .send(post_json(
+            "/api/forms/ambasadorzy",
+            &serde_json::json!({ "full_name": "Anna", "email": "anna@", "district": "XIII", "area": "Kabel" }),
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = answer.json();
+    let errors = body["errors"].as_array().expect("a list of errors");
+    let fields: Vec<&str> = errors
+        .iter()
+        .map(|e| e["field"].as_str().expect("a field"))
+        .collect();
+    assert_eq!(fields, vec!["email", "processing"]);
+    assert!(errors
+        .iter()
+        .all(|e| !e["message"].as_str().unwrap_or_default().is_empty()));
+    assert!(app.mails().is_empty(), "nothing sent");
+}
+
+#[tokio::test]
+async fn an_invalid_browser_submission_shows_the_form_again_with_every_value_kept() {
+    let app = app_at(march_5());
+    let answer = app
+        .send(post_form(
+            "/api/forms/ambasadorzy",
+            &[
+                ("full_name", "Anna \"Ania\" <Nowak>"),
+                ("email", "anna@"),
+                ("phone", "12 345 67 89"),
+                ("district", "XIII"),
+                ("area", "Osiedle Kabel\r\nul. Myśliwska & okolice"),
+                ("publication", "tak"),
+                ("website", ""),
+                ("started_at", "1583409590000"),
+            ],
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = answer.page();
+    // The error summary, as GOV.UK shows it, linking each wrong field.
+    assert!(html.contains("role=\"alert\" tabindex=\"-1\""), "{html}");
+    assert!(html.contains("Wystąpił problem"));
+    assert!(html.contains("<a href=\"#field-email\">"));
+    assert!(html.contains("<a href=\"#field-processing\">"));
+    assert!(html.contains("<title>Błąd: "));
+    // Inline messages next to the fields they are about.
+    assert!(html.contains("id=\"field-email-error\""));
+    assert!(html.contains("id=\"field-processing-error\""));
+    assert!(html.contains(
+        "type=\"email\" id=\"field-email\" name=\"email\" autocomplete=\"email\" aria-describedby=\"field-email-hint field-email-error\" aria-invalid=\"true\" value=\"anna@\""
+    ), "{html}");
+    // Every value typed is there again.
+    assert!(html.contains("value=\"Anna &quot;Ania&quot; &lt;Nowak&gt;\""));
+    assert!(html.contains("value=\"12 345 67 89\""));
+    assert!(html.contains("<option value=\"XIII\" selected>"));
+    assert!(html.contains("Osiedle Kabel\r\nul. Myśliwska &amp; okolice</textarea>"));
+    assert!(html.contains("id=\"field-publication\" name=\"publication\" value=\"tak\" checked>"));
+    assert!(
+        html.contains("id=\"field-processing\" name=\"processing\" value=\"tak\" aria-describedby")
+    );
+    assert!(!html.contains("name=\"processing\" value=\"tak\" checked"));
+    assert!(html.contains("name=\"started_at\" value=\"1583409590000\""));
+    // The form posts to the same place.
+    assert!(html.contains(
+        "<form class=\"agora-form\" method=\"post\" action=\"/api/forms/ambasadorzy\" novalidate>"
+    ));
+}
+
+#[tokio::test]
+async fn the_workshop_form_says_why_the_declaration_is_needed() {
+    let app = app_at(march_5());
+    let answer = app
+        .send(post_form(
+            "/api/forms/warsztaty-wspolne-projekty-miejskie-2020",
+            &[
+                ("full_name", "Anna Nowak"),
+                ("email", "anna@example.pl"),
+                ("processing", "tak"),
+            ],
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = answer.page();
+    let form = app.form("warsztaty-wspolne-projekty-miejskie-2020");
+    let message = form
+        .field("attends_all")
+        .and_then(|f| f.messages.required.clone())
+        .expect("the form's own message");
+    assert!(message.contains("jeden cykl"));
+    assert!(
+        html.contains(&format!(
+            "<li><a href=\"#field-attends_all\">{message}</a></li>"
+        )),
+        "{html}"
+    );
+    assert!(html.contains(&format!(
+        "<p class=\"error-message\" id=\"field-attends_all-error\"><span class=\"visually-hidden\">Błąd: </span>{message}</p>"
+    )));
+    assert!(html.contains("value=\"Anna Nowak\""));
+}
+
+#[tokio::test]
+async fn an_unknown_form_is_not_found() {
+    let app = app_at(march_5());
+    let json = app
+        .send(post_json(
+            "/api/forms/nie-ma",
+            &ambassador_json("a@example.pl"),
+        ))
+        .await;
+    assert_eq!(json.status, StatusCode::NOT_FOUND);
+    assert!(json.json()["error"].is_string());
+    let html = app
+        .send(post_form("/api/forms/nie-ma", &[("email", "a@example.pl")]))
+        .await;
+    assert_eq!(html.status, StatusCode::NOT_FOUND);
+    assert!(html.page().contains("Nie ma takiego formularza"));
+    let status = app
+        .send(
+            Request::get("/api/forms/nie-ma")
+                .body(Body::empty())
+                .expect("a request"),
+        )
+        .await;
+    assert_eq!(status.status, StatusCode::NOT_FOUND);
+    status.json();
+    let undecodable = app
+        .send(post_json(
+            "/api/forms/%FF",
+            &ambassador_json("a@example.pl"),
+        ))
+        .await;
+    assert_eq!(undecodable.status, StatusCode::NOT_FOUND);
+    undecodable.json();
+    let elsewhere = app.send(get("/api/inne")).await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+    elsewhere.page();
+}
+
+#[tokio::test]
+async fn before_opening_and_after_closing_is_forbidden_not_invalid() {
+    let early = app_at(at(2020, 2, 1, 12));
+    let answer = early
+        .send(post_json("/api/forms/ambasadorzy", &serde_json::json!({})))
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    let body = answer.json();
+    assert_eq!(body["opens"], "2020-02-19T09:00:00+01:00");
+    assert!(body["error"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("19 lutego 2020, 09:00"));
+    let page = early
+        .send(post_form(
+            "/api/forms/ambasadorzy",
+            &pairs(&ambassador_pairs("anna@example.pl")),
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.page().contains("Nabór jeszcze się nie rozpoczął"));
+
+    let late = app_at(at(2020, 4, 2, 12));
+    let answer = late
+        .send(post_json(
+            "/api/forms/ambasadorzy",
+            &ambassador_json("anna@example.pl"),
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(answer.json()["closes"], "2020-03-31T23:59:00+02:00");
+    let page = late
+        .send(post_form(
+            "/api/forms/ambasadorzy",
+            &pairs(&ambassador_pairs("anna@example.pl")),
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let html = page.page();
+    assert!(html.contains("Nabór jest zamknięty"));
+    assert!(html.contains("31 marca 2020, 23:59"));
+    assert!(late.mails().is_empty());
+}
+
+#[tokio::test]
+async fn a_body_over_64_kib_is_too_large() {
+    let app = app_at(march_5());
+    let mut big = ambassador_json("anna@example.pl");
+    big["area"] = serde_json::Value::String("x".repeat(70 * 1024));
+    let answer = app.send(post_json("/api/forms/ambasadorzy", &big)).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    answer.json();
+
+    let area = "y".repeat(70 * 1024);
+    let answer = app
+        .send(post_form(
+            "/api/forms/ambasadorzy",
+            &[("area", area.as_str())],
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    answer.page();
+
+    // Refused from its declared length, before reading.
+    let declared = Request::post("/api/forms/ambasadorzy")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, "10000000")
+        .body(Body::from("{}"))
+        .expect("a request");
+    assert_eq!(
+        app.send(declared).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+}
+
+#[tokio::test]
+async fn other_content_types_are_unsupported() {
+    let app = app_at(march_5());
+    for content_type in [
+        "text/plain",
+        "multipart/form-data; boundary=x",
+        "application/xml",
+    ] {
+        let answer = app
+            .send(post_raw(
+                "/api/forms/ambasadorzy",
+                content_type,
+                "email=a@example.pl",
+            ))
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type}"
+        );
+        answer.json();
+    }
+    let none = Request::post("/api/forms/ambasadorzy")
+        .header(header::ACCEPT, "text/html")
+        .body(Body::from("email=a@example.pl"))
+        .expect("a request");
+    let answer = app.send(none).await;
+    assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    answer.page();
+}
+
+#[tokio::test]
+async fn other_methods_are_not_allowed() {
+    let app = app_at(march_5());
+    for (method, path) in [
+        ("PUT", "/api/forms/ambasadorzy"),
+        ("DELETE", "/api/forms/ambasadorzy"),
+        ("PATCH", "/api/forms/ambasadorzy/potwierdz"),
+        ("POST", "/api/forms/ambasadorzy/zgloszenie/K7QX-M3PA"),
+    ] {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::empty())
+            .expect("a request");
+        let answer = app.send(request).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert!(
+            answer.header(header::ALLOW).contains("GET"),
+            "{method} {path}"
+        );
+        answer.json();
+    }
+    let put = Request::put("/api/forms/ambasadorzy")
+        .body(Body::empty())
+        .expect("a request");
+    assert!(app.send(put).await.header(header::ALLOW).contains("POST"));
+}
+
+#[tokio::test]
+async fn a_malformed_body_is_a_bad_request() {
+    let app = app_at(march_5());
+    for body in [
+        "{",
+        "[\"a\"]",
+        "\"text\"",
+        r#"{"email": {"a": 1}}"#,
+        r#"{"topics": [1, 2]}"#,
+    ] {
+        let answer = app
+            .send(post_raw("/api/forms/ambasadorzy", "application/json", body))
+            .await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{body}");
+        answer.json();
+    }
+    for body in ["email=%zz", "email=%E", "full_name=%FF%FE"] {
+        let answer = app
+            .send(post_raw(
+                "/api/forms/ambasadorzy",
+                "application/x-www-form-urlencoded",
+                body,
+            ))
+            .await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{body}");
+        answer.page();
+    }
+    assert!(app.mails().is_empty());
+}
+
+#[tokio::test]
+async fn too_many_submissions_from_one_address_are_limited() {
+    let app = app_with(SqliteStore::in_memory().expect("a store"), march_5(), 2);
+    for n in 0..2 {
+        let answer = app
+            .send(from(
+                post_json(
+                    "/api/forms/ambasadorzy",
+                    &ambassador_json(&format!("osoba{n}@example.pl")),
+                ),
+                "203.0.113.5:50000",
+            ))
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    }
+    let limited = app
+        .send(from(
+            post_json(
+                "/api/forms/ambasadorzy",
+                &ambassador_json("osoba3@example.pl"),
+            ),
+            "203.0.113.5:50001",
+        ))
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    let seconds: u64 = limited
+        .header(header::RETRY_AFTER)
+        .parse()
+        .expect("Retry-After in seconds");
+    assert!((1..=600).contains(&seconds), "{seconds}");
+    assert!(limited.json()["error"].is_string());
+
+    // A browser's page keeps what was typed.
+    let page = app
+        .send(from(
+            post_form(
+                "/api/forms/ambasadorzy",
+                &pairs(&ambassador_pairs("osoba4@example.pl")),
+            ),
+            "203.0.113.5:50002",
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.headers.contains_key(header::RETRY_AFTER));
+    let html = page.page();
+    assert!(html.contains("value=\"osoba4@example.pl\""));
+    assert!(html.contains("Tego zgłoszenia nie zapisaliśmy"));
+
+    // Another address is not limited.
+    let other = app
+        .send(from(
+            post_json(
+                "/api/forms/ambasadorzy",
+                &ambassador_json("osoba5@example.pl"),
+            ),
+            "198.51.100.8:40000",
+        ))
+        .await;
+    assert_eq!(other.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_limited() {
+    let app = app_with(SqliteStore::in_memory().expect("a store"), march_5(), 1);
+    let proxied = router_with(
+        Arc::clone(&app.service),
+        fixed_clock(march_5()),
+        HttpSettings {
+            trusted_proxy: true,
+        },
+    );
+    let request = |email: &str, forwarded: &str| {
+        let mut request = from(
+            post_json("/api/forms/ambasadorzy", &ambassador_json(email)),
+            "127.0.0.1:9000",
+        );
+        request.headers_mut().insert(
+            "x-forwarded-for",
+            forwarded.parse().expect("a header value"),
+        );
+        request
+    };
+    assert_eq!(
+        send(&proxied, request("a@example.pl", "203.0.113.1"))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        send(&proxied, request("b@example.pl", "203.0.113.2"))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        send(
+            &proxied,
+            request("c@example.pl", "198.51.100.1, 203.0.113.2")
+        )
+        .await
+        .status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+/// A store that can be switched off (every call `Unavailable`) or made
+/// to panic; otherwise the real SQLite store.
+#[derive(Clone)]
+struct Switchable {
+    inner: SqliteStore,
+    down: Arc<AtomicBool>,
+    panics: bool,
+}
+
+impl Switchable {
+    fn new(panics: bool) -> Self {
+        Self {
+            inner: SqliteStore::in_memory().expect("a store"),
+            down: Arc::new(AtomicBool::new(false)),
+            panics,
+        }
+    }
+
+    fn check(&self) -> Result<(), StoreError> {
+        assert!(!self.panics, "the secret detail of a bug");
+        if self.down.load(Ordering::SeqCst) {
+            Err(StoreError::Unavailable(
+                "connection refused by 10.0.0.7 for anna@example.pl".to_owned(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Store for Switchable {
+    async fn insert(
+        &self,
+        new: NewRegistration,
+        admit: Option<Admission>,
+    ) -> Result<Inserted, StoreError> {
+        self.check()?;
+        self.inner.insert(new, admit).await
+    }
+
+    async fn confirm(
+        &self,
+        form_id: &str,
+        token_hash: &str,
+        admit: Admission,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Registration>, StoreError> {
+        self.check()?;
+        self.inner.confirm(form_id, token_hash, admit, now).await
+    }
+
+    async fn withdraw(
+        &self,
+        form_id: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Withdrawn>, StoreError> {
+        self.check()?;
+        self.inner.withdraw(form_id, token_hash, now).await
+    }
+
+    async fn find(
+        &self,
+        form_id: &str,
+        reference: &str,
+    ) -> Result<Option<Registration>, StoreError> {
+        self.check()?;
+        self.inner.find(form_id, reference).await
+    }
+
+    async fn counts(&self, form_id: &str) -> Result<Counts, StoreError> {
+        self.check()?;
+        self.inner.counts(form_id).await
+    }
+
+    async fn list(
+        &self,
+        form_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Registration>, StoreError> {
+        self.check()?;
+        self.inner.list(form_id, now).await
+    }
+
+    async fn record_draw(
+        &self,
+        form_id: &str,
+        selected: &[String],
+        reserve: &[String],
+    ) -> Result<(), StoreError> {
+        self.check()?;
+        self.inner.record_draw(form_id, selected, reserve).await
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        self.check()?;
+        self.inner.purge_expired(now).await
+    }
+
+    async fn allow_request(
+        &self,
+        key: &str,
+        window_start: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        self.check()?;
+        self.inner.allow_request(key, window_start, limit).await
+    }
+}
+
+#[tokio::test]
+async fn an_unavailable_store_is_503_and_says_nothing_was_saved() {
+    let store = Switchable::new(false);
+    let down = Arc::clone(&store.down);
+    let app = app_with(store, march_5(), 100);
+    down.store(true, Ordering::SeqCst);
+
+    let answer = app
+        .send(post_json(
+            "/api/forms/ambasadorzy",
+            &ambassador_json("anna@example.pl"),
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(answer.header(header::RETRY_AFTER), "30");
+    let body = answer.json();
+    assert!(body["error"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("Nic nie zostało zapisane"));
+    assert!(
+        !answer.body.contains("10.0.0.7") && !answer.body.contains("refused"),
+        "no internals"
+    );
+
+    let page = app
+        .send(post_form(
+            "/api/forms/ambasadorzy",
+            &pairs(&ambassador_pairs("anna@example.pl")),
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(page.header(header::RETRY_AFTER), "30");
+    let html = page.page();
+    assert!(html.contains("Nic nie zostało zapisane"));
+    assert!(
+        html.contains("value=\"anna@example.pl\""),
+        "the form keeps what was typed"
+    );
+    assert!(!html.contains("10.0.0.7"));
+
+    let status = app
+        .send(
+            Request::get("/api/forms/ambasadorzy")
+                .body(Body::empty())
+                .expect("a request"),
+        )
+        .await;
+    assert_eq!(status.status, StatusCode::SERVICE_UNAVAILABLE);
+    let confirm = app
+        .send(post_form(
+            "/api/forms/ambasadorzy/potwierdz",
+            &[("token", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")],
+        ))
+        .await;
+    assert_eq!(confirm.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(app.mails().is_empty());
+
+    // Back up, the same submission is stored.
+    down.store(false, Ordering::SeqCst);
+    let answer = app
+        .send(post_json(
+            "/api/forms/ambasadorzy",
+            &ambassador_json("anna@example.pl"),
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_panic_answers_a_generic_500_without_details() {
+    let app = app_with(Switchable::new(true), march_5(), 100);
+    let answer = app
+        .send(
+            Request::get("/api/forms/ambasadorzy")
+                .body(Body::empty())
+                .expect("a request"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(answer.json()["error"].is_string());
+    assert!(!answer.body.contains("secret"));
+
+    let page = app
+        .send(post_form(
+            "/api/forms/ambasadorzy",
+            &pairs(&ambassador_pairs("anna@example.pl")),
+        ))
+        .await;
+    assert_eq!(page.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let html = page.page();
+    assert!(html.contains("Wystąpił błąd"));
+    assert!(!html.contains("secret"));
+}
+
+#[tokio::test]
+async fn the_same_person_again_gets_the_same_answer_and_no_duplicate() {
+    let app = app_at(march_5());
+    let first = app
+        .send(post_json(
+            "/api/forms/ambasadorzy",
+            &ambassador_json("anna@example.pl"),
+        ))
+        .await;
+    let second = app
+        .send(post_json(
+            "/api/forms/ambasadorzy",
+            &ambassador_json("Anna@Example.PL"),
+        ))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    assert_eq!(second.status, StatusCode::CREATED);
+    assert_eq!(first.json(), second.json());
+    let counts = app
+        .service
+        .store()
+        .counts("ambasadorzy")
+        .await
+        .expect("counts");
+    assert_eq!(counts.pending, 1);
+    let reference = first.json()["reference"]
+        .as_str()
+        .expect("a reference")
+        .to_owned();
+    assert!(app
+        .mails()
+        .iter()
+        .any(|(name, _)| name == &format!("{reference}-ponowne-zgloszenie.eml")));
+}
+
+// ---- confirmation and withdrawal ----
+
+#[tokio::test]
+async fn confirming_is_a_page_then_a_post() {
+    let app = app_at(march_5());
+    let answer = app
+        .send(post_form(
+            "/api/forms/ambasadorzy",
+            &pairs(&ambassador_pairs("anna@example.pl")),
+        ))
+        .await;
+    let location = answer.header(header::LOCATION).to_owned();
+    let reference = location
+        .rsplit('/')
+        .next()
+        .and_then(|r| r.split('?').next())
+        .expect("a reference")
+        .to_owned();
+    let link = app.link(&format!("{reference}-zgloszenie.eml"), "potwierdz");
+    assert!(
+        link.starts_with("/api/forms/ambasadorzy/potwierdz?token="),
+        "{link}"
+    );
+    let token = link.split("token=").nth(1).expect("a token").to_owned();
+
+    // Opening the link (or a mail scanner fetching it) changes nothing.
+    for _ in 0..2 {
+        let page = app.send(get(&link)).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let html = page.page();
+        assert!(html.contains("<form method=\"post\" action=\"/api/forms/ambasadorzy/potwierdz\">"));
+        assert!(html.contains(&format!(
+            "<input type=\"hidden\" name=\"token\" value=\"{token}\">"
+        )));
+        assert!(html.contains(">Potwierdź zgłoszenie</button>"));
+    }
+    let counts = app
+        .service
+        .store()
+        .counts("ambasadorzy")
+        .await
+        .expect("counts");
+    assert_eq!((counts.pending, counts.taken), (1, 0));
+
+    // The button confirms.
+    let confirmed = app
+        .send(post_form(
+            "/api/forms/ambasadorzy/potwierdz",
+            &[("token", &token)],
+        ))
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK);
+    let html = confirmed.page();
+    assert!(html.contains("Zgłoszenie potwierdzone"));
+    assert!(html.contains(&reference));
+    assert!(html.contains("Twoje zgłoszenie jest przyjęte."), "{html}");
+    let counts = app
+        .service
+        .store()
+        .counts("ambasadorzy")
+        .await
+        .expect("counts");
+    assert_eq!((counts.pending, counts.taken), (0, 1));
+
+    // Again: the same outcome, nothing changes.
+    let again = app
+        .send(post_form(
+            "/api/forms/ambasadorzy/potwierdz",
+            &[("token", &token)],
+        ))
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+
+    // An unknown token, a missing one, another form.
+    let unknown = app
+        .send(post_form(
+            "/api/forms/ambasadorzy/potwierdz",
+            &[("token", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")],
+        ))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert!(unknown.page().contains("Nie znaleźliśmy zgłoszenia"));
+    assert_eq!(
+        app.send(get("/api/forms/ambasadorzy/potwierdz"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let elsewhere = app
+        .send(post_form(
+            "/api/forms/dolacz-do-procesu/potwierdz",
+            &[("token", &token)],
+        ))
+        .await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_confirmed_workshop_application_awaits_the_draw() {
+    let app = app_at(march_5());
+    let answer = app
+        .send(post_json(
+            "/api/forms/warsztaty-wspolne-projekty-miejskie-2020",
+            &serde_json::json!({
+                "full_name": "Jan Kowalski",
+                "email": "jan@example.pl",
+                "attends_all": true,
+                "processing": true,
+            }),
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    let reference = answer.json()["reference"]
+        .as_str()
+        .expect("a reference")
+        .to_owned();
+    let link = app.link(&format!("{reference}-zgloszenie.eml"), "potwierdz");
+    let token = link.split("token=").nth(1).expect("a token").to_owned();
+    let confirmed = app
+        .send(post_form(
+            "/api/forms/warsztaty-wspolne-projekty-miejskie-2020/potwierdz",
+            &[("token", &token)],
+        ))
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK);
+    assert!(confirmed.page().contains("weźmie udział w losowaniu"));
+}
+
+#[tokio::test]
+async fn withdrawing_erases_the_registration_and_promotes_the_first_waiting() {
+    let app = app_at(march_5());
+    let mut references = Vec::new();
+    for (name, email) in [
+        ("Anna Nowak", "anna@example.pl"),
+        ("Jan Kowalski", "jan@example.pl"),
+    ] {
+        let answer = app
+            .send(post_json(
+                "/api/forms/spacer",
+                &serde_json::json!({ "full_name": name, "email": email, "processing": true }),
+            ))
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED);
+        assert_eq!(answer.json()["status"], "registered");
+        references.push(
+            answer.json()["reference"]
+                .as_str()
+                .expect("a reference")
+                .to_owned(),
+        );
+    }
+    // The third, from a browser, is told they are waiting.
+    let third = app
+        .send(post_form(
+            "/api/forms/spacer",
+            &[
+                ("full_name", "Ewa Zielińska"),
+                ("email", "ewa@example.pl"),
+                ("processing", "tak"),
+            ],
+        ))
+        .await;
+    assert_eq!(third.status, StatusCode::SEE_OTHER);
+    let location = third.header(header::LOCATION).to_owned();
+    assert!(location.ends_with("?stan=waiting"), "{location}");
+    let waiting_reference = location
+        .rsplit('/')
+        .next()
+        .and_then(|r| r.split('?').next())
+        .expect("a reference")
+        .to_owned();
+    let page = app.send(get(&location)).await;
+    let html = page.page();
+    assert!(html.contains("liście oczekujących"), "{html}");
+    assert!(html.contains("Spotykamy się 28 marca"));
+    assert!(
+        !html.contains("Sprawdź skrzynkę"),
+        "no confirmation step on this form"
+    );
+
+    let status = app
+        .send(
+            Request::get("/api/forms/spacer")
+                .body(Body::empty())
+                .expect("a request"),
+        )
+        .await
+        .json();
+    assert_eq!(status["places_left"], 0);
+    assert_eq!(status["counts"]["waiting"], 1);
+
+    // Anna withdraws through her link: a page first, then the button.
+    let link = app.link(&format!("{}-zgloszenie.eml", references[0]), "wycofaj");
+    let page = app.send(get(&link)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = page.page();
+    assert!(html.contains("usuniemy dane osobowe"), "{html}");
+    assert!(html.contains("pierwsza osoba z listy oczekujących"));
+    assert!(html.contains("<form method=\"post\" action=\"/api/forms/spacer/wycofaj\">"));
+    assert!(html.contains(">Wycofaj zgłoszenie</button>"));
+    assert!(app
+        .service
+        .store()
+        .find("spacer", &references[0])
+        .await
+        .expect("read")
+        .is_some_and(|r| r.status == Status::Registered));
+
+    let token = link.split("token=").nth(1).expect("a token").to_owned();
+    let withdrawn = app
+        .send(post_form("/api/forms/spacer/wycofaj", &[("token", &token)]))
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::OK);
+    assert!(withdrawn.page().contains("Zgłoszenie wycofane"));
+
+    let anna = app
+        .service
+        .store()
+        .find("spacer", &references[0])
+        .await
+        .expect("read");
+    assert!(
+        anna.as_ref()
+            .is_none_or(|r| r.status == Status::Withdrawn && r.values.is_empty()),
+        "personal data erased: {anna:?}"
+    );
+    let ewa = app
+        .service
+        .store()
+        .find("spacer", &waiting_reference)
+        .await
+        .expect("read")
+        .expect("still there");
+    assert_eq!(ewa.status, Status::Registered, "promoted");
+    assert!(app
+        .mails()
+        .iter()
+        .any(|(name, _)| name == &format!("{waiting_reference}-registered.eml")));
+    let counts = app.service.store().counts("spacer").await.expect("counts");
+    assert_eq!((counts.taken, counts.waiting), (2, 0));
+
+    // The link works once.
+    let again = app
+        .send(post_form("/api/forms/spacer/wycofaj", &[("token", &token)]))
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    assert!(again.page().contains("zostało już wycofane"));
+}
+
+#[tokio::test]
+async fn the_status_shows_counts_and_no_personal_data() {
+    let app = app_at(march_5());
+    app.send(post_json(
+        "/api/forms/ambasadorzy",
+        &ambassador_json("anna@example.pl"),
+    ))
+    .await;
+    let answer = app
+        .send(
+            Request::get("/api/forms/ambasadorzy")
+                .body(Body::empty())
+                .expect("a request"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.header(header::CACHE_CONTROL), "no-store");
+    let status = answer.json();
+    assert_eq!(status["id"], "ambasadorzy");
+    assert_eq!(status["open"], true);
+    assert_eq!(status["opens"], "2020-02-19T09:00:00+01:00");
+    assert_eq!(status["closes"], "2020-03-31T23:59:00+02:00");
+    assert_eq!(status["allocation"], "first_come");
+    assert_eq!(status["capacity"], serde_json::Value::Null);
+    assert_eq!(status["counts"]["pending"], 1);
+    for personal in ["anna", "Nowak", "Kabel", "@"] {
+        assert!(
+            !answer.body.contains(personal),
+            "{personal} in {}",
+            answer.body
+        );
+    }
+
+    let workshops = app
+        .send(
+            Request::get("/api/forms/warsztaty-wspolne-projekty-miejskie-2020")
+                .body(Body::empty())
+                .expect("a request"),
+        )
+        .await
+        .json();
+    assert_eq!(workshops["allocation"], "lottery");
+    assert_eq!(workshops["capacity"], 60);
+    assert_eq!(workshops["places_left"], serde_json::Value::Null);
+}
+
+// ---- the same router under Lambda's event shapes ----
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name),
+    )
+    .expect("a fixture")
+}
+
+async fn send_event(router: &Router, event: &str) -> Answer {
+    let request = lambda_http::request::from_str(event).expect("an API Gateway v2 event");
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router never fails");
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .expect("a readable body");
+    Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body: String::from_utf8(bytes.to_vec()).expect("UTF-8"),
+    }
+}
+
+#[tokio::test]
+async fn lambda_events_get_the_same_answers() {
+    let app = app_at(march_5());
+
+    let browser = send_event(
+        &app.router,
+        &fixture("apigw_v2_post_urlencoded_base64.json"),
+    )
+    .await;
+    assert_eq!(browser.status, StatusCode::SEE_OTHER, "{}", browser.body);
+    let location = browser.header(header::LOCATION).to_owned();
+    assert!(
+        location.starts_with("/api/forms/ambasadorzy/zgloszenie/"),
+        "{location}"
+    );
+    assert!(location.ends_with("?stan=pending"));
+    assert!(app
+        .mails()
+        .iter()
+        .any(|(_, text)| text.contains("To: anna.lambda@example.pl")));
+
+    let json = send_event(&app.router, &fixture("apigw_v2_post_json.json")).await;
+    assert_eq!(json.status, StatusCode::CREATED, "{}", json.body);
+    assert_eq!(json.json()["status"], "pending");
+
+    let status = send_event(&app.router, &fixture("apigw_v2_get_status.json")).await;
+    assert_eq!(status.status, StatusCode::OK);
+    assert_eq!(status.json()["counts"]["pending"], 2);
+
+    // The same submission again is the same person: no duplicate.
+    let again = send_event(&app.router, &fixture("apigw_v2_post_json.json")).await;
+    assert_eq!(again.json(), json.json());
+}
+
+#[tokio::test]
+async fn under_lambda_the_rate_limit_counts_the_gateway_source_address() {
+    let app = app_with(SqliteStore::in_memory().expect("a store"), march_5(), 1);
+    let event = |email: &str, source: &str| {
+        let mut event: serde_json::Value =
+            serde_json::from_str(&fixture("apigw_v2_post_json.json")).expect("a JSON fixture");
+        event["body"] = serde_json::Value::String(ambassador_json(email).to_string());
+        event["headers"]
+            .as_object_mut()
+            .expect("headers")
+            .remove("content-length");
+        event["requestContext"]["http"]["sourceIp"] = serde_json::Value::String(source.to_owned());
+        event.to_string()
+    };
+    let first = send_event(&app.router, &event("a@example.pl", "203.0.113.40")).await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let second = send_event(&app.router, &event("b@example.pl", "203.0.113.40")).await;
+    assert_eq!(second.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(second.headers.contains_key(header::RETRY_AFTER));
+    // The X-Forwarded-For header of the fixture is not what counts.
+    let third = send_event(&app.router, &event("c@example.pl", "198.51.100.41")).await;
+    assert_eq!(third.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn through_the_lambda_adapter_answers_are_api_gateway_responses() {
+    use lambda_http::{Context, LambdaEvent, Service as _};
+
+    let app = app_at(march_5());
+    let mut adapter = lambda_http::Adapter::from(app.router.clone());
+    let mut call = |name: &str| {
+        let payload: lambda_http::request::LambdaRequest =
+            serde_json::from_str(&fixture(name)).expect("an API Gateway v2 event");
+        adapter.call(LambdaEvent::new(payload, Context::default()))
+    };
+    let browser = call("apigw_v2_post_urlencoded_base64.json")
+        .await
+        .expect("an answer");
+    let browser = serde_json::to_value(&browser).expect("a Lambda response");
+    assert_eq!(browser["statusCode"], 303);
+    assert!(browser["headers"]["location"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("/api/forms/ambasadorzy/zgloszenie/"));
+
+    let status = call("apigw_v2_get_status.json").await.expect("an answer");
+    let status = serde_json::to_value(&status).expect("a Lambda response");
+    assert_eq!(status["statusCode"], 200);
+    assert_eq!(status["isBase64Encoded"], false);
+    assert_eq!(
+        status["headers"]["content-type"],
+        "application/json; charset=utf-8"
+    );
+    let body: serde_json::Value =
+        serde_json::from_str(status["body"].as_str().expect("a text body")).expect("JSON");
+    assert_eq!(body["counts"]["pending"], 1);
+}

@@ -1,0 +1,282 @@
+//! The staff's commands on registrations: list forms, export a form's
+//! registrations, run the verifiable draw, publish the ambassadors who
+//! consented. They work on any store; `main` picks it.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use agora_functions::forms::{FieldType, FormDefinition};
+use agora_functions::lottery::{self, Draw, PublishedList};
+use agora_functions::registration::{Registration, Status};
+use agora_functions::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StaffError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// One line per form: id, window, allocation, capacity, counts.
+pub async fn list_forms<S: Store>(
+    forms: &[FormDefinition],
+    store: &S,
+) -> Result<String, StaffError> {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<42} {:<33} {:<10} {:>8} {:>7} {:>6} {:>7} {:>7}",
+        "form", "window", "allocation", "capacity", "pending", "taken", "waiting", "applied"
+    );
+    for form in forms {
+        let counts = store.counts(&form.id).await?;
+        let window = format!(
+            "{} – {}",
+            form.opens.format("%Y-%m-%d %H:%M"),
+            form.closes.format("%Y-%m-%d %H:%M")
+        );
+        let allocation = match form.allocation {
+            agora_functions::forms::Allocation::FirstCome => "first_come",
+            agora_functions::forms::Allocation::Lottery => "lottery",
+        };
+        let capacity = form
+            .capacity
+            .map_or_else(|| "–".to_owned(), |c| c.to_string());
+        let _ = writeln!(
+            out,
+            "{:<42} {:<33} {:<10} {:>8} {:>7} {:>6} {:>7} {:>7}",
+            form.id,
+            window,
+            allocation,
+            capacity,
+            counts.pending,
+            counts.taken,
+            counts.waiting,
+            counts.applied
+        );
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+/// A cell as Excel must not run it: text starting like a formula gets a
+/// leading apostrophe (OWASP's advice against CSV injection).
+fn safe_cell(value: &str) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    }
+}
+
+/// The form's registrations that have not expired, oldest first.
+pub async fn export<S: Store>(
+    form: &FormDefinition,
+    store: &S,
+    format: ExportFormat,
+    now: DateTime<Utc>,
+) -> Result<Vec<u8>, StaffError> {
+    let registrations = store.list(&form.id, now).await?;
+    match format {
+        ExportFormat::Json => serde_json::to_vec_pretty(&registrations)
+            .map_err(|e| StaffError::Refused(e.to_string())),
+        ExportFormat::Csv => csv_export(form, &registrations),
+    }
+}
+
+fn csv_export(
+    form: &FormDefinition,
+    registrations: &[Registration],
+) -> Result<Vec<u8>, StaffError> {
+    // A byte order mark makes Excel read UTF-8 (Polish letters); a
+    // semicolon is the separator Excel expects in Polish settings.
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    {
+        let mut writer = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(&mut out);
+        let csv_error = |e: csv::Error| StaffError::Refused(format!("cannot write CSV: {e}"));
+        let mut header: Vec<String> = ["numer", "stan", "pozycja", "zgłoszono", "potwierdzono"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        header.extend(form.fields.iter().map(|f| f.label.clone()));
+        header.extend(form.consents.iter().map(|c| format!("zgoda: {}", c.name)));
+        writer
+            .write_record(header.iter().map(|h| safe_cell(h)))
+            .map_err(csv_error)?;
+        for registration in registrations {
+            let mut row = vec![
+                registration.reference.clone(),
+                registration.status.as_str().to_owned(),
+                registration
+                    .position
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
+                registration.created_at.to_rfc3339(),
+                registration
+                    .confirmed_at
+                    .map(|t| t.to_rfc3339())
+                    .unwrap_or_default(),
+            ];
+            row.extend(form.fields.iter().map(|f| {
+                registration
+                    .values
+                    .get(&f.name)
+                    .cloned()
+                    .unwrap_or_default()
+            }));
+            row.extend(form.consents.iter().map(|c| {
+                registration
+                    .consents
+                    .iter()
+                    .find(|given| given.name == c.name)
+                    .map(|given| {
+                        format!("wersja {}, {}", given.version, given.given_at.to_rfc3339())
+                    })
+                    .unwrap_or_default()
+            }));
+            writer
+                .write_record(row.iter().map(|v| safe_cell(v)))
+                .map_err(csv_error)?;
+        }
+        writer
+            .flush()
+            .map_err(|e| StaffError::Refused(format!("cannot write CSV: {e}")))?;
+    }
+    Ok(out)
+}
+
+/// The pseudonymised list of confirmed applications to a lottery form.
+pub async fn lottery_list<S: Store>(
+    form: &FormDefinition,
+    store: &S,
+    now: DateTime<Utc>,
+) -> Result<PublishedList, StaffError> {
+    if form.allocation != agora_functions::forms::Allocation::Lottery {
+        return Err(StaffError::Refused(format!(
+            "{} is not a lottery form",
+            form.id
+        )));
+    }
+    let references = store
+        .list(&form.id, now)
+        .await?
+        .into_iter()
+        .filter(|r| r.status == Status::Applied)
+        .map(|r| r.reference);
+    PublishedList::new(form.id.clone(), references).map_err(|e| StaffError::Refused(e.to_string()))
+}
+
+/// Draws from the published list and records the result. The list must
+/// be the one the store holds now: a draw over a stale list is refused.
+pub async fn draw<S: Store>(
+    form: &FormDefinition,
+    store: &S,
+    published: &PublishedList,
+    seed: &str,
+    now: DateTime<Utc>,
+) -> Result<Draw, StaffError> {
+    if now < form.closes {
+        return Err(StaffError::Refused(format!(
+            "{} is still open until {}: draw after it closes",
+            form.id,
+            form.closes.format("%Y-%m-%d %H:%M")
+        )));
+    }
+    let current = lottery_list(form, store, now).await?;
+    if current.sha256_hex() != published.sha256_hex() {
+        return Err(StaffError::Refused(
+            "the published list differs from the applications in the store: publish the list again before the draw".to_owned(),
+        ));
+    }
+    let places = form.capacity.unwrap_or(0) as usize;
+    let result =
+        lottery::draw(published, seed, places).map_err(|e| StaffError::Refused(e.to_string()))?;
+    store
+        .record_draw(&form.id, &result.winners, &result.reserve)
+        .await?;
+    Ok(result)
+}
+
+/// The public list of ambassadors: confirmed registrations whose person
+/// consented to publication, with only the fields published under that
+/// consent, as YAML for `content/data/`.
+pub async fn ambassadors_yaml<S: Store>(
+    form: &FormDefinition,
+    store: &S,
+    now: DateTime<Utc>,
+) -> Result<(String, usize), StaffError> {
+    let published: Vec<&agora_functions::forms::Field> = form
+        .fields
+        .iter()
+        .filter(|f| f.published_with.is_some())
+        .collect();
+    let consents: BTreeSet<&str> = published
+        .iter()
+        .filter_map(|f| f.published_with.as_deref())
+        .collect();
+    let mut entries = Vec::new();
+    for registration in store.list(&form.id, now).await? {
+        if !matches!(registration.status, Status::Registered | Status::Selected) {
+            continue;
+        }
+        let given: BTreeSet<&str> = registration
+            .consents
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        let mut entry = serde_yaml::Mapping::new();
+        entry.insert("id".into(), registration.reference.clone().into());
+        for field in &published {
+            let consent = field.published_with.as_deref().unwrap_or_default();
+            if !given.contains(consent) {
+                continue;
+            }
+            let Some(value) = registration.values.get(&field.name) else {
+                continue;
+            };
+            // A chosen option is published by its label, as readers know it.
+            let shown = match field.kind {
+                FieldType::Select | FieldType::Radio => field
+                    .options
+                    .iter()
+                    .find(|o| &o.value == value)
+                    .map_or_else(|| value.clone(), |o| o.label.clone()),
+                _ => value.clone(),
+            };
+            entry.insert(field.name.clone().into(), shown.into());
+        }
+        if entry.len() > 1 && consents.iter().all(|c| given.contains(c)) {
+            entries.push(serde_yaml::Value::Mapping(entry));
+        }
+    }
+    let count = entries.len();
+    let mut document = serde_yaml::Mapping::new();
+    document.insert("ambassadors".into(), serde_yaml::Value::Sequence(entries));
+    let body = serde_yaml::to_string(&document).map_err(|e| StaffError::Refused(e.to_string()))?;
+    let text = format!(
+        "# Publiczna lista Ambasadorów Lokalnej Partycypacji: osoby, które potwierdziły\n# zgłoszenie i zgodziły się na publikację. Plik zapisuje `agora ambassadors\n# publish` – nie edytuj go ręcznie.\n{body}"
+    );
+    Ok((text, count))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_defused() {
+        assert_eq!(safe_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(safe_cell("+48 600"), "'+48 600");
+        assert_eq!(safe_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(safe_cell("Anna Nowak"), "Anna Nowak");
+    }
+}
