@@ -14,7 +14,7 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use agora_functions::store::dynamodb::DynamoStore;
@@ -34,7 +34,7 @@ struct Server {
     endpoint: String,
     /// Holds the watchdog's standard input open for as long as this
     /// process lives; never read or written.
-    _watchdog: Mutex<Child>,
+    _watchdog: Child,
 }
 
 /// A store on a new, empty table of the shared DynamoDB Local.
@@ -89,7 +89,12 @@ fn start() -> Result<Server, String> {
         ));
     }
     let port = free_port()?;
-    let log = std::env::temp_dir().join(format!("agora-dynamodb-local-{}.log", std::process::id()));
+    // One log per test binary, replaced by its next run.
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("dynamodb-local-{binary}.log"));
     let log_file =
         std::fs::File::create(&log).map_err(|e| format!("cannot write {}: {e}", log.display()))?;
     let log_copy = log_file
@@ -130,7 +135,7 @@ fn start() -> Result<Server, String> {
     }
     Ok(Server {
         endpoint: format!("http://127.0.0.1:{port}"),
-        _watchdog: Mutex::new(watchdog),
+        _watchdog: watchdog,
     })
 }
 
