@@ -12,6 +12,7 @@ use agora_functions::lottery::{self, PublishedList};
 use agora_functions::store::any::AnyStore;
 use agora_functions::store::dynamodb::DynamoStore;
 use agora_functions::store::sqlite::SqliteStore;
+use agora_functions::store::Store as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
@@ -102,6 +103,12 @@ struct StoreArgs {
 
 #[derive(Subcommand)]
 enum FormsCommand {
+    /// Erase the registrations whose retention period has ended (run it
+    /// daily; on AWS, DynamoDB's TTL does it too).
+    Purge {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Every form with its window and counts.
     List {
         #[command(flatten)]
@@ -332,6 +339,11 @@ async fn staff_command(command: Staff) -> Result<String, String> {
             staff::list_forms(&forms, &opened)
                 .await
                 .map_err(staff_error)
+        }
+        Staff::Forms(FormsCommand::Purge { store }) => {
+            let opened = open_store(&store).await?;
+            let erased = opened.purge_expired(now).await.map_err(|e| e.to_string())?;
+            Ok(format!("erased {erased} expired registrations\n"))
         }
         Staff::Forms(FormsCommand::Export {
             form,

@@ -368,15 +368,11 @@ impl<'s> Renderer<'s> {
         Ok(Cow::Owned(html))
     }
 
-    fn shortcode(&self, call: &ShortcodeCall, path: &str) -> Result<String, String> {
+    /// Events for the `events` shortcode: `when` is upcoming, past or all.
+    fn events_for(&self, when: &str, tag: Option<&String>) -> Vec<PageView<'s>> {
         let site = self.site;
-        let mut context = self.base.clone();
-        context.insert("current_path", &site.config.url(path));
-        // `events` is the only shortcode today (see shortcodes::KNOWN).
-        let when = call.args.get("when").map_or("upcoming", String::as_str);
-        let tag = call.args.get("tag").map(|t| crate::slugs::slugify(t));
-        let events: Vec<PageView<'_>> = site
-            .events
+        let tag = tag.map(|t| crate::slugs::slugify(t));
+        site.events
             .iter()
             .copied()
             .filter(|&i| {
@@ -395,9 +391,19 @@ impl<'s> Renderer<'s> {
                 when_ok && tag_ok
             })
             .map(|i| PageView::summary(site, i))
-            .collect();
-        context.insert("events", &events);
-        context.insert("when", when);
+            .collect()
+    }
+
+    fn shortcode(&self, call: &ShortcodeCall, path: &str) -> Result<String, String> {
+        let site = self.site;
+        let mut context = self.base.clone();
+        context.insert("current_path", &site.config.url(path));
+        context.insert("args", &call.args);
+        if call.name == "events" {
+            let when = call.args.get("when").map_or("upcoming", String::as_str);
+            context.insert("events", &self.events_for(when, call.args.get("tag")));
+            context.insert("when", when);
+        }
         let template = format!("shortcodes/{}.html", call.name);
         self.theme
             .tera

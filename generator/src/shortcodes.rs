@@ -7,10 +7,13 @@ use std::collections::BTreeMap;
 
 /// The shortcodes the theme provides and the arguments each accepts, with
 /// the values allowed (an empty list allows any value).
-const KNOWN: &[(&str, &[Argument])] = &[(
-    "events",
-    &[("when", &["upcoming", "past", "all"]), ("tag", &[])],
-)];
+const KNOWN: &[(&str, &[Argument])] = &[
+    (
+        "events",
+        &[("when", &["upcoming", "past", "all"]), ("tag", &[])],
+    ),
+    ("ambassadors", &[]),
+];
 
 /// An argument's name and its allowed values.
 type Argument = (&'static str, &'static [&'static str]);

@@ -1519,3 +1519,39 @@ fn the_xml_reader_rejects_malformed_documents() {
     assert_eq!(good.children_named("b").count(), 2);
     assert_eq!(good.children[0].text, "t < u");
 }
+
+#[test]
+fn the_ambassadors_page_lists_the_published_ambassadors() {
+    let site = TempSite::real();
+    let empty = {
+        site.build_ok("before");
+        fs::read_to_string(
+            site.out("before")
+                .join("wspolne-projekty/ambasadorzy/index.html"),
+        )
+        .expect("the page")
+    };
+    assert!(
+        empty.contains("Lista jest jeszcze pusta"),
+        "an empty list says so"
+    );
+    site.write(
+        "content/data/ambasadorzy.yaml",
+        "ambassadors:\n  - { id: K7QX-M3PA, full_name: Anna Nowak, district: Dzielnica XIII Podgórze, area: Osiedle Kabel }\n",
+    );
+    site.build_ok("after");
+    let page = fs::read_to_string(
+        site.out("after")
+            .join("wspolne-projekty/ambasadorzy/index.html"),
+    )
+    .expect("the page");
+    let table = between(&page, "<table class=\"ambassadors\">", "</table>");
+    for expected in [
+        "<th scope=\"col\">Ambasador</th>",
+        "Anna Nowak",
+        "Dzielnica XIII Podgórze",
+        "Osiedle Kabel",
+    ] {
+        assert!(table.contains(expected), "{expected} missing in {table}");
+    }
+}
