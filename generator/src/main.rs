@@ -154,6 +154,10 @@ enum LotteryCommand {
         list: PathBuf,
         #[arg(long, default_value = "wynik.txt")]
         out: PathBuf,
+        /// Also write the result as a page of the site (references only),
+        /// e.g. content/wspolne-projekty/wyniki-losowania.md.
+        #[arg(long, value_name = "FILE")]
+        page: Option<PathBuf>,
         /// Draw as of another moment (after the form closed).
         #[arg(long, value_name = "DATE-TIME")]
         now: Option<String>,
@@ -387,6 +391,7 @@ async fn staff_command(command: Staff) -> Result<String, String> {
             seed,
             list,
             out,
+            page,
             now: at,
             store,
         }) => {
@@ -404,6 +409,11 @@ async fn staff_command(command: Staff) -> Result<String, String> {
                 .await
                 .map_err(staff_error)?;
             write_file(&out, result.to_text().as_bytes())?;
+            if let Some(page) = page {
+                let day =
+                    agora::dates::date_pl(now.with_timezone(&form.opens.timezone()).date_naive());
+                write_file(&page, staff::draw_page(&form, &result, &day).as_bytes())?;
+            }
             Ok(format!(
                 "wrote {}: {} places given, {} on the reserve list\n",
                 out.display(),

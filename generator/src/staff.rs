@@ -206,6 +206,41 @@ pub async fn draw<S: Store>(
     Ok(result)
 }
 
+/// A page of the site announcing a draw's result: references only, with
+/// what anyone needs to check it (the list's SHA-256, the seed).
+/// `date` is the draw's day as readers read it ("21 marca 2020").
+pub fn draw_page(form: &FormDefinition, result: &Draw, date: &str) -> String {
+    let quoted = |text: &str| serde_yaml::to_string(text).unwrap_or_else(|_| format!("{text:?}\n"));
+    let mut page = format!(
+        "---\ntitle: {}description: {}---\n\n",
+        quoted(&format!("Wyniki losowania: {}", form.title)),
+        quoted("Numery zgłoszeń, którym losowanie przyznało miejsca, i lista rezerwowa.")
+    );
+    let applicants = i64::try_from(result.ranking.len()).unwrap_or(i64::MAX);
+    let _ = write!(
+        page,
+        "Losowanie odbyło się {date}. Wzięło w nim udział {} z listy opublikowanej przed losowaniem; miejsc było {}.\n\n\
+         Każdy może sprawdzić wynik: skrót SHA-256 listy to `{}`, a ziarno losowania to `{}`.\n\n",
+        agora_functions::polish::count_pl(applicants, "zgłoszenie", "zgłoszenia", "zgłoszeń"),
+        result.places,
+        result.list_sha256,
+        result.seed.replace('`', "'")
+    );
+    page.push_str("## Miejsca przyznane w losowaniu\n\n");
+    for (rank, reference) in result.winners.iter().enumerate() {
+        let _ = writeln!(page, "{}. {reference}", rank + 1);
+    }
+    page.push_str("\n## Lista rezerwowa\n\n");
+    if result.reserve.is_empty() {
+        page.push_str("Lista rezerwowa jest pusta: miejsca dostali wszyscy.\n");
+    }
+    for (rank, reference) in result.reserve.iter().enumerate() {
+        let _ = writeln!(page, "{}. {reference}", rank + 1);
+    }
+    page.push_str("\nGdy ktoś z przyznanym miejscem zrezygnuje, miejsce dostaje pierwsza osoba z listy rezerwowej.\n");
+    page
+}
+
 /// The public list of ambassadors: confirmed registrations whose person
 /// consented to publication, with only the fields published under that
 /// consent, as YAML for `content/data/`.

@@ -158,6 +158,23 @@ async fn a_draw_gives_60_places_and_anyone_can_verify_it() {
         (Status::Reserve, Some(1))
     );
 
+    let page = staff::draw_page(&workshops, &result, "21 marca 2020");
+    assert!(
+        page.starts_with("---\ntitle: 'Wyniki losowania: Zgłoszenie na warsztaty"),
+        "{page}"
+    );
+    assert!(page.contains("Wzięło w nim udział 75 zgłoszeń"), "{page}");
+    assert!(
+        page.contains(&format!("1. {}", result.winners[0]))
+            && page.contains(&format!("15. {}", result.reserve[14])),
+        "{page}"
+    );
+    assert!(page.contains(&list.sha256_hex()) && page.contains(seed));
+    assert!(
+        !page.contains("@example.pl") && !page.contains("Osoba"),
+        "references only"
+    );
+
     let verified = lottery::verify(
         &list.to_text(),
         Some(&list.sha256_hex()),
