@@ -60,6 +60,18 @@ enum Command {
         #[command(flatten)]
         site: SiteArgs,
     },
+    /// Build the site and serve it with its forms on this machine.
+    Serve {
+        #[command(flatten)]
+        site: SiteArgs,
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// The SQLite store (default: .agora/agora.sqlite3 under --root).
+        #[arg(long, value_name = "PATH")]
+        store: Option<PathBuf>,
+    },
     /// Create a news post, page or event with valid front matter.
     New {
         kind: Kind,
@@ -214,6 +226,37 @@ fn main() -> ExitCode {
             run_build(site, Some(out), base_url)
         }
         Command::Check { site } => run_build(site, None, None),
+        Command::Serve {
+            site,
+            bind,
+            port,
+            store,
+        } => {
+            let options = agora::serve::ServeOptions {
+                root: site.root,
+                bind,
+                port,
+                store,
+                drafts: site.drafts,
+                now: site.now,
+            };
+            match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => match runtime.block_on(agora::serve::serve(options)) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(message) => {
+                        eprintln!("{message}");
+                        ExitCode::FAILURE
+                    }
+                },
+                Err(error) => {
+                    eprintln!("error: cannot start: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::New {
             kind,
             title,

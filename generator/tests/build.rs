@@ -12,6 +12,7 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
+use std::io::{BufRead as _, Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -1554,4 +1555,101 @@ fn the_ambassadors_page_lists_the_published_ambassadors() {
     ] {
         assert!(table.contains(expected), "{expected} missing in {table}");
     }
+}
+
+// `agora serve` on a real port: the built site and the form functions
+// answer, and a registration lands in the store and the outbox.
+
+/// Stops the server when the test ends, however it ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One HTTP/1.1 request; returns (status, body).
+fn http_request(address: &str, method: &str, path: &str, form: Option<&str>) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(address).expect("the server accepts connections");
+    let body = form.unwrap_or("");
+    let headers = if form.is_some() {
+        format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            body.len()
+        )
+    } else {
+        String::new()
+    };
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n{headers}\r\n{body}"
+    )
+    .expect("a request");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("an answer");
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned();
+    (status, body)
+}
+
+#[test]
+fn the_site_and_its_forms_are_served_on_one_machine() {
+    let site = TempSite::real();
+    let child = Command::new(env!("CARGO_BIN_EXE_agora"))
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--now",
+            "2020-03-05 12:00",
+            "--root",
+        ])
+        .arg(site.root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("agora serve starts");
+    let mut server = Server(child);
+    let mut line = String::new();
+    std::io::BufReader::new(server.0.stdout.take().expect("its output"))
+        .read_line(&mut line)
+        .expect("a first line");
+    let address = line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("the address in {line:?}"))
+        .to_owned();
+
+    let (status, home) = http_request(&address, "GET", "/", None);
+    assert_eq!(status, 200);
+    assert!(home.contains("<html lang=\"pl\">"));
+    assert_eq!(http_request(&address, "GET", "/nie-ma/", None).0, 404);
+    let (status, state) = http_request(&address, "GET", "/api/forms/ambasadorzy", None);
+    assert_eq!(status, 200);
+    assert!(state.contains("\"open\":true"), "{state}");
+
+    let form = "full_name=Anna+Nowak&email=anna%40example.pl&district=XIII&area=Osiedle+Kabel&processing=on";
+    let (status, _) = http_request(&address, "POST", "/api/forms/ambasadorzy", Some(form));
+    assert_eq!(status, 303);
+    let outbox = site.root().join(".agora/outbox");
+    let mails: Vec<String> = std::fs::read_dir(&outbox)
+        .expect("the outbox")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        mails.iter().any(|m| m.ends_with("-zgloszenie.eml")),
+        "{mails:?}"
+    );
+    assert!(Path::new(&site.root().join(".agora/agora.sqlite3")).exists());
 }

@@ -1,0 +1,134 @@
+//! `agora serve`: the site and its form functions on one machine, with no
+//! cloud account and no configuration: the embedded SQLite store and an
+//! e-mail outbox folder. (Live reload after edits comes with its issue;
+//! for now, restart after an edit.)
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use agora_functions::forms;
+use agora_functions::http::{fixed_clock, router, system_clock};
+use agora_functions::mail::Outbox;
+use agora_functions::registration::new_token;
+use agora_functions::service::{Service, Settings};
+use agora_functions::store::sqlite::SqliteStore;
+use axum::extract::Request;
+use axum::response::IntoResponse;
+use axum::Router;
+use tower::ServiceExt as _;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::config::Config;
+use crate::{build, BuildOptions};
+
+/// Where `agora serve` keeps what it makes, under the site's root.
+pub const WORK_DIR: &str = ".agora";
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub bind: IpAddr,
+    pub port: u16,
+    /// The SQLite store (default `.agora/agora.sqlite3`).
+    pub store: Option<PathBuf>,
+    pub drafts: bool,
+    /// Preview the site and its forms as of another moment.
+    pub now: Option<String>,
+}
+
+/// Builds the site, then serves it and the form functions until Ctrl-C.
+pub async fn serve(options: ServeOptions) -> Result<(), String> {
+    // Bound first, so that `--port 0` (any free port) gives the real
+    // address for the site's links.
+    let wanted = SocketAddr::new(options.bind, options.port);
+    let listener = tokio::net::TcpListener::bind(wanted).await.map_err(|e| {
+        format!("cannot listen on {wanted}: {e} (is another agora serve running? try --port)")
+    })?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {wanted}: {e}"))?;
+    let public_url = format!("http://{address}");
+    let work = options.root.join(WORK_DIR);
+    let site_dir = work.join("site");
+    // A preview of another moment shows every page, drafts and posts
+    // scheduled after it included: published pages may link to them.
+    let report = build(&BuildOptions {
+        root: options.root.clone(),
+        out: Some(site_dir.clone()),
+        base_url: Some(public_url.clone()),
+        drafts: options.drafts || options.now.is_some(),
+        now: options.now.clone(),
+    })
+    .map_err(|problems| problems.to_string())?;
+
+    let config = Config::load(&options.root)
+        .map_err(|problems| crate::Diagnostics::sorted(problems).to_string())?;
+    let site_forms = forms::load_site(
+        &options.root.join("content"),
+        std::path::Path::new("content"),
+    )
+    .map_err(|problems| format!("{} form problems; run agora check", problems.len()))?;
+    let store_path = options
+        .store
+        .clone()
+        .unwrap_or_else(|| work.join("agora.sqlite3"));
+    let store =
+        SqliteStore::open(&store_path).map_err(|e| format!("{}: {e}", store_path.display()))?;
+    let outbox_dir = work.join("outbox");
+    let outbox = Outbox::new(
+        &outbox_dir,
+        &format!("{} <noreply@localhost>", config.title),
+    );
+    let settings = Settings {
+        public_url: public_url.clone(),
+        rate_limit: 20,
+        min_fill_seconds: 3,
+        // A fresh secret per run: hashed addresses need not outlive it.
+        address_salt: new_token().map_err(|e| format!("no randomness: {e}"))?,
+        contact_email: config.contact.email.clone().unwrap_or_default(),
+    };
+    let service = Arc::new(Service::new(site_forms, store, outbox, settings));
+    let clock = match &options.now {
+        Some(text) => {
+            let at = crate::dates::parse_local(text, config.timezone)?;
+            fixed_clock(at.with_timezone(&chrono::Utc))
+        }
+        None => system_clock(),
+    };
+    let api = router(service, clock);
+    let files =
+        ServeDir::new(&site_dir).not_found_service(ServeFile::new(site_dir.join("404.html")));
+    // The API router answers under /api/ (its own not-found answers
+    // included); every other path is a file of the built site.
+    let app = Router::new().fallback_service(tower::service_fn(move |request: Request| {
+        let (api, files) = (api.clone(), files.clone());
+        async move {
+            if request.uri().path().starts_with("/api/") {
+                api.oneshot(request).await
+            } else {
+                files
+                    .oneshot(request)
+                    .await
+                    .map(IntoResponse::into_response)
+            }
+        }
+    }));
+
+    println!(
+        "built {} pages; serving {public_url}/ (forms on /api/, store {}, e-mail in {}); Ctrl-C stops",
+        report.pages,
+        store_path.display(),
+        outbox_dir.display()
+    );
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        // If the signal cannot be watched, serve until killed.
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .map_err(|e| format!("the server stopped: {e}"))
+}
