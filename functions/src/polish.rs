@@ -1,4 +1,31 @@
-//! Polish grammar the site and the forms need: plural forms.
+//! Polish grammar the site and the forms need: plural forms and dates.
+
+use chrono::{Datelike, NaiveDate};
+
+const MONTHS_GENITIVE: [&str; 12] = [
+    "stycznia",
+    "lutego",
+    "marca",
+    "kwietnia",
+    "maja",
+    "czerwca",
+    "lipca",
+    "sierpnia",
+    "września",
+    "października",
+    "listopada",
+    "grudnia",
+];
+
+/// "19 lutego 2020".
+pub fn date_pl(date: NaiveDate) -> String {
+    format!(
+        "{} {} {}",
+        date.day(),
+        MONTHS_GENITIVE[date.month0() as usize],
+        date.year()
+    )
+}
 
 /// The Polish plural form for `n`: "1 miejsce", "2 miejsca", "5 miejsc",
 /// "22 miejsca", "12 miejsc".
@@ -34,5 +61,12 @@ mod tests {
         assert_eq!(form(0), "miejsc");
         assert_eq!(form(112), "miejsc");
         assert_eq!(count_pl(3, "znak", "znaki", "znaków"), "3 znaki");
+    }
+
+    #[test]
+    fn dates_read_as_polish_readers_expect() {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("a valid date");
+        assert_eq!(date_pl(date(2020, 2, 19)), "19 lutego 2020");
+        assert_eq!(date_pl(date(2023, 9, 1)), "1 września 2023");
     }
 }

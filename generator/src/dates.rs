@@ -5,21 +5,6 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
-const MONTHS_GENITIVE: [&str; 12] = [
-    "stycznia",
-    "lutego",
-    "marca",
-    "kwietnia",
-    "maja",
-    "czerwca",
-    "lipca",
-    "sierpnia",
-    "września",
-    "października",
-    "listopada",
-    "grudnia",
-];
-
 /// Parses `2020-02-19`, `2020-02-19 09:30` or `2020-02-19T09:30[:00]` as a
 /// local time of `tz`. A date alone means midnight.
 pub fn parse_local(text: &str, tz: Tz) -> Result<DateTime<Tz>, String> {
@@ -37,16 +22,6 @@ pub fn parse_local(text: &str, tz: Tz) -> Result<DateTime<Tz>, String> {
     tz.from_local_datetime(&naive).earliest().ok_or_else(|| {
         format!("`{text}` does not exist in time zone {tz} (it falls in a daylight-saving gap)")
     })
-}
-
-/// "19 lutego 2020".
-pub fn date_pl(date: NaiveDate) -> String {
-    format!(
-        "{} {} {}",
-        date.day(),
-        MONTHS_GENITIVE[date.month0() as usize],
-        date.year()
-    )
 }
 
 fn weekday_pl(day: Weekday) -> &'static str {
@@ -79,7 +54,7 @@ pub fn event_when_pl(start: DateTime<Tz>, end: DateTime<Tz>) -> String {
     }
 }
 
-pub use agora_functions::polish::plural_pl;
+pub use agora_functions::polish::{date_pl, plural_pl};
 
 #[cfg(test)]
 mod tests {
@@ -87,18 +62,6 @@ mod tests {
 
     fn warsaw(text: &str) -> DateTime<Tz> {
         parse_local(text, Tz::Europe__Warsaw).expect("valid test date")
-    }
-
-    #[test]
-    fn dates_read_as_polish_readers_expect() {
-        assert_eq!(
-            date_pl(NaiveDate::from_ymd_opt(2020, 2, 19).expect("date")),
-            "19 lutego 2020"
-        );
-        assert_eq!(
-            date_pl(NaiveDate::from_ymd_opt(2023, 9, 1).expect("date")),
-            "1 września 2023"
-        );
     }
 
     #[test]

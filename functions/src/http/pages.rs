@@ -2,7 +2,7 @@
 //! inline stylesheet (no request to another host), the contact address
 //! and a link back to the site.
 
-use chrono::{DateTime, Datelike, Timelike};
+use chrono::{DateTime, Timelike};
 use chrono_tz::Tz;
 
 use super::Action;
@@ -384,25 +384,9 @@ pub(crate) fn decision(form: &FormDefinition, status: Status, position: Option<u
 
 /// `1 marca 2020, 09:00`, in the form's time zone.
 pub(crate) fn date_pl(time: DateTime<Tz>) -> String {
-    const MONTHS: [&str; 12] = [
-        "stycznia",
-        "lutego",
-        "marca",
-        "kwietnia",
-        "maja",
-        "czerwca",
-        "lipca",
-        "sierpnia",
-        "września",
-        "października",
-        "listopada",
-        "grudnia",
-    ];
-    let month = MONTHS.get(time.month0() as usize).copied().unwrap_or("");
     format!(
-        "{} {month} {}, {:02}:{:02}",
-        time.day(),
-        time.year(),
+        "{}, {:02}:{:02}",
+        crate::polish::date_pl(time.date_naive()),
         time.hour(),
         time.minute()
     )
