@@ -1,6 +1,6 @@
 //! Polish grammar the site and the forms need: plural forms and dates.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike};
 
 const MONTHS_GENITIVE: [&str; 12] = [
     "stycznia",
@@ -24,6 +24,16 @@ pub fn date_pl(date: NaiveDate) -> String {
         date.day(),
         MONTHS_GENITIVE[date.month0() as usize],
         date.year()
+    )
+}
+
+/// "1 marca 2020, 09:00", in the time's own zone.
+pub fn date_time_pl<T: TimeZone>(time: DateTime<T>) -> String {
+    format!(
+        "{}, {:02}:{:02}",
+        date_pl(time.date_naive()),
+        time.hour(),
+        time.minute()
     )
 }
 

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::forms::{validate, Allocation, FieldError, FieldType, FormDefinition, Submission};
+use crate::forms::{
+    validate, Allocation, FieldError, FieldType, FormDefinition, FormState, Submission,
+};
 use crate::mail::{Email, Mailer};
 use crate::registration::{
     new_reference, new_token, token_hash, Admission, ConsentRecord, NewRegistration, Registration,
@@ -63,6 +65,8 @@ pub enum Submitted {
     Closed {
         closes: DateTime<chrono_tz::Tz>,
     },
+    /// The recruitment was called off; the reason is the form's.
+    Cancelled,
     RateLimited {
         retry_after_seconds: u64,
     },
@@ -72,7 +76,12 @@ pub enum Submitted {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FormStatus {
     pub id: String,
+    pub state: FormState,
     pub open: bool,
+    /// The server's clock (milliseconds since 1970): the page's script
+    /// puts it in `started_at`, so the fill time is measured on one clock
+    /// (also under `agora serve --now`).
+    pub now_ms: i64,
     pub opens: String,
     pub closes: String,
     pub allocation: Allocation,
@@ -118,13 +127,15 @@ impl<S: Store, M: Mailer> Service<S, M> {
         client: &Client,
         now: DateTime<Utc>,
     ) -> Result<Submitted, StoreError> {
-        if now < form.opens {
-            return Ok(Submitted::NotOpenYet { opens: form.opens });
-        }
-        if now >= form.closes {
-            return Ok(Submitted::Closed {
-                closes: form.closes,
-            });
+        match form.state_at(&now) {
+            FormState::Cancelled => return Ok(Submitted::Cancelled),
+            FormState::Upcoming => return Ok(Submitted::NotOpenYet { opens: form.opens }),
+            FormState::Closed => {
+                return Ok(Submitted::Closed {
+                    closes: form.closes,
+                })
+            }
+            FormState::Open => {}
         }
         let window = now
             .duration_trunc(Duration::minutes(RATE_WINDOW_MINUTES))
@@ -272,7 +283,9 @@ impl<S: Store, M: Mailer> Service<S, M> {
         };
         Ok(FormStatus {
             id: form.id.clone(),
-            open: form.opens <= now && now < form.closes,
+            state: form.state_at(&now),
+            open: form.state_at(&now) == FormState::Open,
+            now_ms: now.timestamp_millis(),
             opens: form.opens.to_rfc3339(),
             closes: form.closes.to_rfc3339(),
             allocation: form.allocation,

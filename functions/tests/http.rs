@@ -344,7 +344,12 @@ async fn a_json_submission_is_created_with_its_reference() {
         body["status"], "pending",
         "a double opt-in form waits for confirmation"
     );
-    assert_eq!(body.as_object().map(|o| o.len()), Some(2), "{body}");
+    assert_eq!(
+        body["page"],
+        format!("/api/forms/ambasadorzy/zgloszenie/{reference}?stan=pending"),
+        "the page the site's script opens"
+    );
+    assert_eq!(body.as_object().map(|o| o.len()), Some(3), "{body}");
     assert_eq!(answer.header(header::CACHE_CONTROL), "no-store");
 }
 
@@ -560,7 +565,10 @@ async fn before_opening_and_after_closing_is_forbidden_not_invalid() {
         ))
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
-    assert!(page.page().contains("Nabór jeszcze się nie rozpoczął"));
+    let html = page.page();
+    assert!(html.contains("Nabór jeszcze się nie rozpoczął"));
+    // Nothing typed is lost: the form comes back filled in.
+    assert!(html.contains("value=\"anna@example.pl\""), "{html}");
 
     let late = app_at(at(2020, 4, 2, 12));
     let answer = late
@@ -581,7 +589,81 @@ async fn before_opening_and_after_closing_is_forbidden_not_invalid() {
     let html = page.page();
     assert!(html.contains("Nabór jest zamknięty"));
     assert!(html.contains("31 marca 2020, 23:59"));
+    assert!(!html.contains("losowaniu"), "a first-come form has no draw");
     assert!(late.mails().is_empty());
+
+    let workshops = late
+        .send(post_json(
+            "/api/forms/warsztaty-wspolne-projekty-miejskie-2020",
+            &serde_json::json!({}),
+        ))
+        .await;
+    assert_eq!(workshops.status, StatusCode::FORBIDDEN);
+    assert!(workshops.json()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("Miejsca przydzielimy w losowaniu"));
+    let status = late
+        .send(get("/api/forms/warsztaty-wspolne-projekty-miejskie-2020"))
+        .await
+        .json();
+    assert_eq!(status["state"], "closed");
+    assert_eq!(status["open"], false);
+}
+
+#[tokio::test]
+async fn a_cancelled_recruitment_is_gone_with_its_reason() {
+    let yaml = r#"
+title: Spacer po Nowej Hucie
+opens: 2020-03-01 09:00
+closes: 2020-03-31 23:59
+unique_field: email
+retention_days: 30
+cancelled: Spacer odwołaliśmy z powodu epidemii.
+fields:
+  - name: email
+    type: email
+    label: Adres e-mail
+"#;
+    let form = FormDefinition::parse(
+        "spacer-nh",
+        yaml,
+        Path::new("content/forms/spacer-nh.yaml"),
+        &|_| None,
+    )
+    .expect("a valid form");
+    let outbox = tempfile::tempdir().expect("a temporary outbox");
+    let service = Arc::new(Service::new(
+        vec![form],
+        SqliteStore::in_memory().expect("a store"),
+        Outbox::new(outbox.path(), "Wspólne Projekty <noreply@example.org>"),
+        settings(100),
+    ));
+    let router = router(Arc::clone(&service), fixed_clock(march_5()));
+    let answer = send(
+        &router,
+        post_json(
+            "/api/forms/spacer-nh",
+            &serde_json::json!({"email": "anna@example.pl"}),
+        ),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::GONE);
+    assert!(answer.json()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("odwołaliśmy z powodu epidemii"));
+    let page = send(
+        &router,
+        post_form("/api/forms/spacer-nh", &[("email", "anna@example.pl")]),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::GONE);
+    assert!(page.page().contains("Nabór odwołany"));
+    let status = send(&router, get("/api/forms/spacer-nh")).await.json();
+    assert_eq!(status["state"], "cancelled");
+    let counts = service.store().counts("spacer-nh").await.expect("counts");
+    assert_eq!(counts, Counts::default(), "nothing was stored");
 }
 
 #[tokio::test]
@@ -1322,6 +1404,8 @@ async fn the_status_shows_counts_and_no_personal_data() {
     let status = answer.json();
     assert_eq!(status["id"], "ambasadorzy");
     assert_eq!(status["open"], true);
+    assert_eq!(status["state"], "open");
+    assert_eq!(status["now_ms"], march_5().timestamp_millis());
     assert_eq!(status["opens"], "2020-02-19T09:00:00+01:00");
     assert_eq!(status["closes"], "2020-03-31T23:59:00+02:00");
     assert_eq!(status["allocation"], "first_come");

@@ -89,7 +89,7 @@ fn run(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
         || Theme::load(root, &config.theme),
         || content::load(root, &config, load),
     );
-    let (mut theme, content, mut problems) = match (theme, content) {
+    let (mut theme, mut content, mut problems) = match (theme, content) {
         (Ok(theme), Ok((content, problems))) => (theme, content, problems),
         (theme, content) => {
             let mut problems = theme.err().unwrap_or_default();
@@ -103,7 +103,10 @@ fn run(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
 
     let copies = static_copies(root, &theme, &content.assets);
     let static_paths: HashSet<String> = copies.iter().map(|(_, to)| format!("/{to}")).collect();
-    problems.extend(check_forms(root, &content));
+    match load_forms(root, &content) {
+        Ok(forms) => content.forms = forms,
+        Err(mut found) => problems.append(&mut found),
+    }
     // With files that failed to load, links to them cannot be judged:
     // the site is still assembled, for every other problem to be reported.
     let complete = problems.is_empty();
@@ -149,23 +152,26 @@ fn run(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
     })
 }
 
-/// Form definitions (`content/forms/*.yaml`) are checked by every build,
-/// though the form functions are what use them.
-fn check_forms(root: &Path, content: &crate::model::Content) -> Vec<Diagnostic> {
+/// Form definitions (`content/forms/*.yaml`): checked by every build,
+/// shown on the pages that name them, and read by the form functions.
+fn load_forms(
+    root: &Path,
+    content: &crate::model::Content,
+) -> Result<Vec<agora_functions::forms::FormDefinition>, Vec<Diagnostic>> {
     let data = |name: &str| content.data.get(name).cloned();
-    match agora_functions::forms::load_all(&root.join(CONTENT_DIR), Path::new(CONTENT_DIR), &data) {
-        Ok(_) => Vec::new(),
-        Err(problems) => problems
-            .into_iter()
-            .map(|p| {
-                let diagnostic = Diagnostic::new(p.file, p.message).at_line(p.line);
-                match p.hint {
-                    Some(hint) => diagnostic.hint(hint),
-                    None => diagnostic,
-                }
-            })
-            .collect(),
-    }
+    agora_functions::forms::load_all(&root.join(CONTENT_DIR), Path::new(CONTENT_DIR), &data)
+        .map_err(|problems| {
+            problems
+                .into_iter()
+                .map(|p| {
+                    let diagnostic = Diagnostic::new(p.file, p.message).at_line(p.line);
+                    match p.hint {
+                        Some(hint) => diagnostic.hint(hint),
+                        None => diagnostic,
+                    }
+                })
+                .collect()
+        })
 }
 
 fn build_time(now: Option<&str>, tz: Tz) -> Result<DateTime<Tz>, Vec<Diagnostic>> {

@@ -124,6 +124,9 @@ pub fn load(
         pages,
         data,
         assets,
+        // Forms need the data files (their options may come from one):
+        // the build reads them next.
+        forms: Vec::new(),
     };
     Ok((content, problems))
 }
@@ -407,10 +410,17 @@ fn parse_updated(parsed: &Parsed<'_>, problems: &mut Vec<Diagnostic>) -> Option<
 }
 
 fn document(parsed: Parsed<'_>, path: String, updated: Option<NaiveDate>) -> Document {
-    let key_lines = ["aliases", "registration", "online", "slug", "template"]
-        .into_iter()
-        .filter_map(|key| key_line(parsed.yaml, key).map(|line| (key, line)))
-        .collect();
+    let key_lines = [
+        "aliases",
+        "form",
+        "registration",
+        "online",
+        "slug",
+        "template",
+    ]
+    .into_iter()
+    .filter_map(|key| key_line(parsed.yaml, key).map(|line| (key, line)))
+    .collect();
     let front = parsed.front;
     Document {
         file: parsed.source.file.clone(),
@@ -422,6 +432,7 @@ fn document(parsed: Parsed<'_>, path: String, updated: Option<NaiveDate>) -> Doc
         template: front.template,
         weight: front.weight,
         updated,
+        form: front.form,
         body: parsed.body.to_owned(),
         body_line: parsed.body_line,
         key_lines,

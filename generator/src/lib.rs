@@ -17,6 +17,7 @@ pub mod frontmatter;
 pub mod markdown;
 pub mod model;
 pub mod output;
+pub mod page_forms;
 pub mod render;
 pub mod scaffold;
 pub mod serve;

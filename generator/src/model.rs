@@ -45,6 +45,8 @@ pub struct Document {
     pub template: Option<String>,
     pub weight: Option<i64>,
     pub updated: Option<NaiveDate>,
+    /// The id of the form the page shows (`form:`).
+    pub form: Option<String>,
     pub body: String,
     /// The line of the file where the body starts.
     pub body_line: usize,
@@ -95,4 +97,6 @@ pub struct Content {
     pub data: std::collections::BTreeMap<String, serde_json::Value>,
     /// Other files, relative to `content/`, copied as they are.
     pub assets: Vec<String>,
+    /// `content/forms/*.yaml`, checked.
+    pub forms: Vec<agora_functions::forms::FormDefinition>,
 }

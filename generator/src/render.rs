@@ -11,6 +11,7 @@ use crate::diagnostics::Diagnostic;
 use crate::frontmatter::SectionKind;
 use crate::markdown::Rendered;
 use crate::model::PageKind;
+use crate::page_forms::{self, FormView};
 use crate::shortcodes::ShortcodeCall;
 use crate::site::{self, Site, NOT_FOUND_PATH, SEARCH_PATH, TAGS_PATH};
 use crate::templates::{error_chain, Theme};
@@ -403,6 +404,11 @@ impl<'s> Renderer<'s> {
             let when = call.args.get("when").map_or("upcoming", String::as_str);
             context.insert("events", &self.events_for(when, call.args.get("tag")));
             context.insert("when", when);
+        }
+        if call.name == page_forms::SHORTCODE {
+            // The id was checked while assembling the site.
+            let id = call.args.get("id").map_or("", String::as_str);
+            context.insert("form", &FormView::new(site, id));
         }
         let template = format!("shortcodes/{}.html", call.name);
         self.theme

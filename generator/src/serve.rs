@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use agora_functions::forms;
-use agora_functions::http::{fixed_clock, router, system_clock};
+use agora_functions::http::{clock_from, router, system_clock};
 use agora_functions::mail::Outbox;
 use agora_functions::registration::new_token;
 use agora_functions::service::{Service, Settings};
@@ -92,7 +92,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
     let clock = match &options.now {
         Some(text) => {
             let at = crate::dates::parse_local(text, config.timezone)?;
-            fixed_clock(at.with_timezone(&chrono::Utc))
+            clock_from(at.with_timezone(&chrono::Utc))
         }
         None => system_clock(),
     };

@@ -13,6 +13,7 @@ const KNOWN: &[(&str, &[Argument])] = &[
         &[("when", &["upcoming", "past", "all"]), ("tag", &[])],
     ),
     ("ambassadors", &[]),
+    ("form", &[("id", &[])]),
 ];
 
 /// An argument's name and its allowed values.

@@ -14,6 +14,7 @@ use crate::diagnostics::Diagnostic;
 use crate::frontmatter::SectionKind;
 use crate::markdown::{self, is_external, resolve, LinkRewriter, Rendered};
 use crate::model::{Content, Document, PageKind};
+use crate::page_forms::{self, FormPages};
 use crate::slugs;
 
 pub const TAGS_PATH: &str = "/tagi/";
@@ -73,6 +74,8 @@ pub struct Site<'c> {
     pub static_paths: HashSet<String>,
     /// Content file (`kontakt.md`) -> site path, for `@/` links.
     pub content_urls: HashMap<String, String>,
+    /// Form id -> the page that shows it.
+    pub form_pages: FormPages,
 }
 
 /// A site path the build writes, for finding two things claiming one URL.
@@ -167,6 +170,16 @@ impl<'c> Site<'c> {
             }
         }
 
+        // With files that failed to load (forms among them), which forms
+        // exist is not known.
+        let form_pages = if complete {
+            page_forms::find(content, &page_html, &section_html).unwrap_or_else(|mut found| {
+                problems.append(&mut found);
+                FormPages::new()
+            })
+        } else {
+            FormPages::new()
+        };
         let (section_pages, subsections) = order_sections(content);
         let mut posts: Vec<usize> = (0..content.pages.len())
             .filter(|&i| content.pages[i].kind == PageKind::Post)
@@ -191,6 +204,7 @@ impl<'c> Site<'c> {
             tags,
             static_paths,
             content_urls,
+            form_pages,
         };
         site.check_urls(&mut problems);
         if problems.is_empty() {

@@ -11,6 +11,7 @@ use crate::config::Contact;
 use crate::frontmatter::{EventStatus, EventType};
 use crate::markdown::TocEntry;
 use crate::model::{Document, Page, PageKind};
+use crate::page_forms::FormView;
 use crate::site::{self, Site, Tag, CALENDAR_PATH, FEED_PATH};
 
 /// The longest default description, in characters: what search engines show.
@@ -141,6 +142,9 @@ pub struct PageView<'a> {
     pub tags: Vec<TagRef<'a>>,
     pub breadcrumbs: Vec<LinkView<'a>>,
     pub event: Option<EventView<'a>>,
+    /// The form the page names (`form:`), on its own render only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form: Option<FormView<'a>>,
 }
 
 impl<'a> PageView<'a> {
@@ -173,6 +177,7 @@ impl<'a> PageView<'a> {
                 .collect(),
             breadcrumbs: Vec::new(),
             event: event_view(site, page),
+            form: None,
         }
     }
 
@@ -183,6 +188,7 @@ impl<'a> PageView<'a> {
             content: Some(content),
             toc: Some(&site.page_html[index].toc),
             breadcrumbs: breadcrumbs(site, Some(page.section)),
+            form: form_view(site, &page.doc),
             ..Self::summary(site, index)
         }
     }
@@ -205,8 +211,13 @@ impl<'a> PageView<'a> {
             tags: Vec::new(),
             breadcrumbs: Vec::new(),
             event: None,
+            form: form_view(site, doc),
         }
     }
+}
+
+fn form_view<'a>(site: &'a Site<'a>, doc: &Document) -> Option<FormView<'a>> {
+    FormView::new(site, doc.form.as_deref()?)
 }
 
 fn kind_name(kind: PageKind) -> &'static str {
@@ -288,6 +299,8 @@ pub struct SectionView<'a> {
     pub breadcrumbs: Vec<LinkView<'a>>,
     pub subsections: Vec<SubsectionView<'a>>,
     pub pages: Vec<PageView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub form: Option<FormView<'a>>,
 }
 
 impl<'a> SectionView<'a> {
@@ -318,6 +331,7 @@ impl<'a> SectionView<'a> {
                 })
                 .collect(),
             pages,
+            form: form_view(site, &section.doc),
         }
     }
 }

@@ -19,26 +19,11 @@ const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const http = require('node:http');
-const os = require('node:os');
 const path = require('node:path');
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
-const ARTIFACTS_DIR = path.join(REPO_ROOT, 'target', 'browser-artifacts');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-const VIEWPORTS = [
-  { name: '1280x900', width: 1280, height: 900 },
-  { name: '375x800', width: 375, height: 800, isMobile: true, hasTouch: true },
-];
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
+const {
+  ARTIFACTS_DIR, AXE_TAGS, VIEWPORTS, assertNoViolations, axeRun, launchBrowser, withBrowser,
+} = require('./lib');
 
 // Every kind of page the generator writes. `path` may be a function that finds
 // the URL on the running site; `ready` waits for what the page's script renders.
@@ -95,15 +80,6 @@ function siteProblem() {
     }
   }
   return null;
-}
-
-function isExecutable(file) {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -204,52 +180,24 @@ function assertSearchResults(region, query) {
   assert.equal(region.links.length, n, `the live region announces ${n} results but lists ${region.links.length} links`);
 }
 
-function formatViolations(violations) {
-  return violations.map((v) => {
-    const nodes = v.nodes.slice(0, 3).map((n) => `      ${JSON.stringify(n.target)}  ${n.html.replace(/\s+/g, ' ').slice(0, 160)}`);
-    const more = v.nodes.length > 3 ? [`      … and ${v.nodes.length - 3} more`] : [];
-    return [`  [${v.impact}] ${v.id}: ${v.help} (${v.nodes.length} element${v.nodes.length === 1 ? '' : 's'})`, `      ${v.helpUrl}`, ...nodes, ...more].join('\n');
-  }).join('\n');
-}
-
 // ---------------------------------------------------------------------------
 // The tests
 
 const problem = siteProblem();
-const browserMissing = !isExecutable(CHROMIUM);
-
 if (problem) {
   test('browser tests: AGORA_SITE_DIR names a built site', () => {
     assert.fail(problem);
   });
-} else if (browserMissing) {
-  const msg = `Chromium not found at ${CHROMIUM} (set CHROMIUM to another path, or install it: apt-get install chromium).`;
-  if (process.env.CI === 'true') {
-    test('browser tests: Chromium is installed (required in CI)', () => {
-      console.error(`\n*** ${msg} CI=true: the browser tests must run in CI. ***\n`);
-      assert.fail(`${msg} CI=true: the browser tests must run in CI; scripts/test installs Chromium.`);
-    });
-  } else if (process.env.AGORA_SKIP_BROWSER === '1') {
-    test('browser tests (axe-core in Chromium)', { skip: `${msg} Skipped because AGORA_SKIP_BROWSER=1.` }, () => {});
-  } else {
-    test('browser tests: Chromium is installed', () => {
-      assert.fail(`${msg} Set AGORA_SKIP_BROWSER=1 to skip the browser tests on this machine.`);
-    });
-  }
 } else {
-  defineBrowserTests(path.resolve(process.env.AGORA_SITE_DIR));
+  withBrowser('browser tests (axe-core in Chromium)', () => defineBrowserTests(path.resolve(process.env.AGORA_SITE_DIR)));
 }
 
 function defineBrowserTests(siteDir) {
-  // Loaded only here, so that a missing browser is reported as such.
-  const puppeteer = require('puppeteer-core');
-  const AXE_SOURCE = require.resolve('axe-core/axe.min.js');
-
   describe('Agora site in Chromium', { timeout: 120_000 }, () => {
     let server;
     let origin;
     let browser;
-    let userDataDir;
+    let chromium;
     let tagPagePath;
 
     const ctx = {
@@ -272,21 +220,13 @@ function defineBrowserTests(siteDir) {
     before(async () => {
       server = await startServer(siteDir);
       origin = `http://127.0.0.1:${server.address().port}`;
-      userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agora-chromium-'));
-      fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
-      browser = await puppeteer.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [...CHROMIUM_ARGS, `--user-data-dir=${userDataDir}`],
-        timeout: 30_000,
-        protocolTimeout: 30_000,
-      });
+      chromium = await launchBrowser();
+      browser = chromium.browser;
     });
 
     after(async () => {
-      if (browser) await browser.close();
+      if (chromium) await chromium.close();
       if (server) await new Promise((resolve) => server.close(resolve));
-      if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
     });
 
     // A new tab that records every request and script error, and aborts any
@@ -352,18 +292,12 @@ function defineBrowserTests(siteDir) {
               });
 
               await t.test(`axe-core: no violations of ${AXE_TAGS.join(', ')}`, async () => {
-                await page.addScriptTag({ path: AXE_SOURCE });
-                const result = await page.evaluate((tags) => window.axe.run(document, {
-                  runOnly: { type: 'tag', values: tags },
-                  resultTypes: ['violations', 'incomplete'],
-                }), AXE_TAGS);
+                const result = await axeRun(page);
                 if (result.incomplete.length) {
                   t.diagnostic(`${url} @ ${vp.name}: axe could not decide (review by hand): ` +
                     result.incomplete.map((r) => `${r.id} (${r.nodes.length})`).join(', '));
                 }
-                if (result.violations.length) {
-                  assert.fail(`${result.violations.length} axe-core violation(s) on ${url} at ${vp.name}:\n${formatViolations(result.violations)}`);
-                }
+                assertNoViolations(result, `${url} at ${vp.name}`);
               });
 
               if (spec.screenshot) {

@@ -27,6 +27,20 @@ pub enum Allocation {
     Lottery,
 }
 
+/// Where a form stands at a moment: what its page shows and what a
+/// submission gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormState {
+    /// Before `opens`.
+    Upcoming,
+    Open,
+    /// After `closes`; a lottery form's places are then drawn.
+    Closed,
+    /// Called off by the organiser (`cancelled:`): nothing is accepted.
+    Cancelled,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
@@ -134,6 +148,7 @@ struct RawForm {
     notify: Option<String>,
     retention_days: u32,
     next_steps: Option<String>,
+    cancelled: Option<String>,
     fields: Vec<Field>,
     #[serde(default)]
     consents: Vec<Consent>,
@@ -157,6 +172,9 @@ pub struct FormDefinition {
     pub retention_days: u32,
     /// What happens after registering: on the confirmation page and e-mail.
     pub next_steps: Option<String>,
+    /// Why the recruitment was called off, in Polish; set, the form
+    /// accepts nothing and its pages say so.
+    pub cancelled: Option<String>,
     pub fields: Vec<Field>,
     pub consents: Vec<Consent>,
     /// Compiled `pattern`s by field name.
@@ -167,6 +185,19 @@ pub struct FormDefinition {
 pub const RESERVED_NAMES: &[&str] = &["website", "started_at", "form_id"];
 
 impl FormDefinition {
+    /// The form's state at `now`.
+    pub fn state_at<T: chrono::TimeZone>(&self, now: &DateTime<T>) -> FormState {
+        if self.cancelled.is_some() {
+            FormState::Cancelled
+        } else if *now < self.opens {
+            FormState::Upcoming
+        } else if *now < self.closes {
+            FormState::Open
+        } else {
+            FormState::Closed
+        }
+    }
+
     pub fn field(&self, name: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.name == name)
     }
@@ -453,6 +484,7 @@ impl FormDefinition {
                 notify: raw.notify,
                 retention_days: raw.retention_days,
                 next_steps: raw.next_steps,
+                cancelled: raw.cancelled,
                 fields,
                 consents: raw.consents,
                 patterns,

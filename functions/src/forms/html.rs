@@ -15,8 +15,18 @@ use super::definition::{Consent, Field, FieldType, FormDefinition};
 use super::validate::{FieldError, Submission};
 use crate::service::{HONEYPOT_FIELD, STARTED_FIELD};
 
-/// Where the site explains how personal data is processed (RODO).
+/// Where the site explains how personal data is processed (RODO), under
+/// the site's address.
 pub const PRIVACY_POLICY_PATH: &str = "/polityka-prywatnosci/";
+
+/// Where a rendered form points: its action, and the privacy policy its
+/// RODO clause links to (site pages and the functions' pages differ in
+/// their base).
+#[derive(Debug, Clone, Copy)]
+pub struct FormLinks<'a> {
+    pub action: &'a str,
+    pub privacy_policy: &'a str,
+}
 
 /// Escapes text for HTML text and double- or single-quoted attributes.
 pub fn escape(text: &str) -> String {
@@ -39,7 +49,7 @@ pub fn field_id(name: &str) -> String {
 /// as they were typed; `errors` are shown next to their fields.
 pub fn render_form(
     form: &FormDefinition,
-    action: &str,
+    links: FormLinks<'_>,
     values: &Submission,
     errors: &[FieldError],
 ) -> String {
@@ -47,7 +57,7 @@ pub fn render_form(
     let _ = writeln!(
         html,
         "<form class=\"agora-form\" method=\"post\" action=\"{}\" novalidate>",
-        escape(action)
+        escape(links.action)
     );
     for field in &form.fields {
         let error = errors
@@ -60,7 +70,8 @@ pub fn render_form(
         html.push_str("<fieldset class=\"fieldset\">\n<legend class=\"legend\">Zgody</legend>\n");
         let _ = writeln!(
             html,
-            "<p class=\"hint\">Jak przetwarzamy dane osobowe (informacja RODO), opisujemy w <a href=\"{PRIVACY_POLICY_PATH}\">polityce prywatności</a>.</p>"
+            "<p class=\"hint\">Jak przetwarzamy dane osobowe (informacja RODO), opisujemy w <a href=\"{}\">polityce prywatności</a>.</p>",
+            escape(links.privacy_policy)
         );
         for consent in &form.consents {
             let error = errors
@@ -75,7 +86,7 @@ pub fn render_form(
     // a bot that fills it in is kept for review as spam.
     let _ = writeln!(
         html,
-        "<div class=\"agora-hp\" aria-hidden=\"true\" style=\"position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden\">\n\
+        "<div class=\"agora-hp\" aria-hidden=\"true\">\n\
          <label for=\"{id}\">Nie wypełniaj tego pola</label>\n\
          <input type=\"text\" id=\"{id}\" name=\"{HONEYPOT_FIELD}\" value=\"\" tabindex=\"-1\" autocomplete=\"off\">\n\
          </div>",
@@ -402,6 +413,11 @@ consents:
     text: Zgadzam się na publikację.
 "#;
 
+    const LINKS: FormLinks<'static> = FormLinks {
+        action: "/api/forms/test",
+        privacy_policy: "/polityka-prywatnosci/",
+    };
+
     fn form() -> FormDefinition {
         FormDefinition::parse("test", FORM, Path::new("test.yaml"), &|_| None)
             .expect("a valid form")
@@ -409,7 +425,7 @@ consents:
 
     #[test]
     fn renders_every_kind_of_field_accessibly() {
-        let html = render_form(&form(), "/api/forms/test", &Submission::default(), &[]);
+        let html = render_form(&form(), LINKS, &Submission::default(), &[]);
         assert!(html.starts_with(
             "<form class=\"agora-form\" method=\"post\" action=\"/api/forms/test\" novalidate>"
         ));
@@ -476,7 +492,7 @@ consents:
                 message: "Zaznacz tę zgodę.".to_owned(),
             },
         ];
-        let html = render_form(&form(), "/api/forms/test", &values, &errors);
+        let html = render_form(&form(), LINKS, &values, &errors);
         assert!(html.contains("value=\"Anna &quot;Ania&quot; &lt;Nowak&gt; &amp; co\""));
         assert!(html.contains("aria-describedby=\"field-email-hint field-email-error\" aria-invalid=\"true\" value=\"zly-adres\""));
         assert!(html.contains("<p class=\"error-message\" id=\"field-email-error\"><span class=\"visually-hidden\">Błąd: </span>Wpisz adres e-mail w poprawnym formacie.</p>"));

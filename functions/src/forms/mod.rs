@@ -10,7 +10,7 @@ pub mod validate;
 use std::path::{Path, PathBuf};
 
 pub use definition::{
-    Allocation, Choice, Consent, DefinitionError, Field, FieldType, FormDefinition,
+    Allocation, Choice, Consent, DefinitionError, Field, FieldType, FormDefinition, FormState,
 };
 pub use validate::{validate, Accepted, FieldError, GivenConsent, Submission};
 

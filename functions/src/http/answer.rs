@@ -163,6 +163,7 @@ pub(crate) fn not_open_yet(
     format: Format,
     pages: &Pages<'_>,
     form: &FormDefinition,
+    submission: &Submission,
     opens: DateTime<Tz>,
 ) -> Response {
     match format {
@@ -173,7 +174,10 @@ pub(crate) fn not_open_yet(
                 "opens": opens.to_rfc3339(),
             }),
         ),
-        Format::Html => html(StatusCode::FORBIDDEN, pages.not_open_yet(form, opens)),
+        Format::Html => html(
+            StatusCode::FORBIDDEN,
+            pages.not_open_yet(form, submission, opens),
+        ),
     }
 }
 
@@ -187,11 +191,22 @@ pub(crate) fn closed(
         Format::Json => json(
             StatusCode::FORBIDDEN,
             &serde_json::json!({
-                "error": format!("Nabór jest zamknięty: zgłoszenia przyjmowaliśmy do {}.", pages::date_pl(closes)),
+                "error": pages::closed_text(form, closes),
                 "closes": closes.to_rfc3339(),
             }),
         ),
         Format::Html => html(StatusCode::FORBIDDEN, pages.closed(form, closes)),
+    }
+}
+
+/// `410 Gone`: the recruitment was called off for good.
+pub(crate) fn cancelled(format: Format, pages: &Pages<'_>, form: &FormDefinition) -> Response {
+    match format {
+        Format::Json => json(
+            StatusCode::GONE,
+            &serde_json::json!({ "error": pages::cancelled_text(form) }),
+        ),
+        Format::Html => html(StatusCode::GONE, pages.cancelled(form)),
     }
 }
 

@@ -58,6 +58,14 @@ pub fn fixed_clock(now: DateTime<Utc>) -> Clock {
     Arc::new(move || now)
 }
 
+/// A clock that reads `start` now and runs on from it: `agora serve
+/// --now` previews another moment, while the time a person takes to fill
+/// a form and the rate-limit windows still pass as they do.
+pub fn clock_from(start: DateTime<Utc>) -> Clock {
+    let offset = start - Utc::now();
+    Arc::new(move || Utc::now() + offset)
+}
+
 /// How the router is deployed.
 #[derive(Debug, Clone, Default)]
 pub struct HttpSettings {
@@ -218,20 +226,27 @@ fn submitted(
     outcome: Result<Submitted, StoreError>,
 ) -> Response {
     match outcome {
-        Ok(Submitted::Accepted { reference, status }) => match format {
-            Format::Json => answer::json(
-                StatusCode::CREATED,
-                &serde_json::json!({ "reference": reference, "status": status }),
-            ),
-            Format::Html => answer::see_other(&format!(
+        Ok(Submitted::Accepted { reference, status }) => {
+            let page = format!(
                 "{}?stan={}",
                 received_path(&form.id, &reference),
                 status.as_str()
-            )),
-        },
+            );
+            match format {
+                // `page`: where the site's script shows the reference.
+                Format::Json => answer::json(
+                    StatusCode::CREATED,
+                    &serde_json::json!({ "reference": reference, "status": status, "page": page }),
+                ),
+                Format::Html => answer::see_other(&page),
+            }
+        }
         Ok(Submitted::Invalid(errors)) => invalid(format, pages, form, submission, &errors),
-        Ok(Submitted::NotOpenYet { opens }) => answer::not_open_yet(format, pages, form, opens),
+        Ok(Submitted::NotOpenYet { opens }) => {
+            answer::not_open_yet(format, pages, form, submission, opens)
+        }
         Ok(Submitted::Closed { closes }) => answer::closed(format, pages, form, closes),
+        Ok(Submitted::Cancelled) => answer::cancelled(format, pages, form),
         Ok(Submitted::RateLimited {
             retry_after_seconds,
         }) => answer::rate_limited(format, pages, form, submission, retry_after_seconds),
@@ -439,4 +454,21 @@ fn is_token(text: &str) -> bool {
         && text
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clock_from_another_moment_runs_on() {
+        let start = DateTime::parse_from_rfc3339("2020-03-05T12:00:00Z")
+            .expect("a time")
+            .with_timezone(&Utc);
+        let clock = clock_from(start);
+        let first = clock();
+        assert!((first - start).num_seconds().abs() < 2, "starts at {first}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(clock() > first, "and runs on");
+    }
 }

@@ -2,11 +2,13 @@
 //! inline stylesheet (no request to another host), the contact address
 //! and a link back to the site.
 
-use chrono::{DateTime, Timelike};
+use chrono::DateTime;
 use chrono_tz::Tz;
 
 use super::Action;
-use crate::forms::html::{escape, render_error_summary, render_form};
+use crate::forms::html::{
+    escape, render_error_summary, render_form, FormLinks, PRIVACY_POLICY_PATH,
+};
 use crate::forms::{Allocation, FieldError, FormDefinition, Submission};
 use crate::polish::count_pl;
 use crate::registration::{Registration, Status};
@@ -42,6 +44,7 @@ h2{font-size:1.375rem;margin:1.5rem 0 .5rem}
 .error-summary__title{margin-top:0}
 .error-summary__list{margin:0;padding-left:1.25rem}
 .error-summary__list a{color:#d4351c;font-weight:700}
+.agora-hp{position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden}
 .notice{border-left:10px solid #1d4f91;padding:.5rem 1rem;margin:1rem 0}
 .visually-hidden{position:absolute!important;width:1px!important;height:1px!important;margin:0!important;padding:0!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;white-space:nowrap!important;border:0!important}
 @media print{.header,.footer{display:none}}
@@ -75,6 +78,15 @@ impl Pages<'_> {
         )
     }
 
+    fn form(&self, form: &FormDefinition, values: &Submission, errors: &[FieldError]) -> String {
+        let privacy_policy = format!("{}{PRIVACY_POLICY_PATH}", self.home.trim_end_matches('/'));
+        let links = FormLinks {
+            action: &form_path(form),
+            privacy_policy: &privacy_policy,
+        };
+        render_form(form, links, values, errors)
+    }
+
     /// The form again after an invalid submission: the error summary,
     /// then every field with what the person typed and its message.
     pub(crate) fn form_again(
@@ -88,7 +100,7 @@ impl Pages<'_> {
         if let Some(description) = &form.description {
             main.push_str(&format!("<p class=\"lead\">{}</p>\n", escape(description)));
         }
-        main.push_str(&render_form(form, &form_path(form), submission, errors));
+        main.push_str(&self.form(form, submission, errors));
         self.layout(&format!("Błąd: {}", form.title), &main)
     }
 
@@ -106,7 +118,7 @@ impl Pages<'_> {
         );
         if let Some((form, submission)) = form {
             main.push_str(&format!("<h2>{}</h2>\n", escape(&form.title)));
-            main.push_str(&render_form(form, &form_path(form), submission, &[]));
+            main.push_str(&self.form(form, submission, &[]));
         }
         self.layout(title, &main)
     }
@@ -223,15 +235,21 @@ impl Pages<'_> {
         self.layout("Zgłoszenie wycofane", &main)
     }
 
-    pub(crate) fn not_open_yet(&self, form: &FormDefinition, opens: DateTime<Tz>) -> String {
+    /// Too early: the form comes back filled in, to send again later.
+    pub(crate) fn not_open_yet(
+        &self,
+        form: &FormDefinition,
+        submission: &Submission,
+        opens: DateTime<Tz>,
+    ) -> String {
         self.notice_with_form(
             "Nabór jeszcze się nie rozpoczął",
             &format!(
-                "<p>Zgłoszenia „{}” przyjmujemy od {}. Nie zapisaliśmy tego zgłoszenia – wyślij je ponownie po otwarciu naboru.</p>\n",
+                "<p>Zgłoszenia „{}” przyjmujemy od {}. Nie zapisaliśmy tego zgłoszenia – wyślij je ponownie po otwarciu naboru. Twoje odpowiedzi są niżej.</p>\n",
                 escape(&form.title),
                 date_pl(opens)
             ),
-            None,
+            Some((form, submission)),
         )
     }
 
@@ -239,9 +257,19 @@ impl Pages<'_> {
         self.notice_with_form(
             "Nabór jest zamknięty",
             &format!(
-                "<p>Zgłoszenia „{}” przyjmowaliśmy do {}. Tego zgłoszenia nie zapisaliśmy.</p>\n",
-                escape(&form.title),
-                date_pl(closes)
+                "<p>{} Tego zgłoszenia nie zapisaliśmy.</p>\n",
+                escape(&closed_text(form, closes))
+            ),
+            None,
+        )
+    }
+
+    pub(crate) fn cancelled(&self, form: &FormDefinition) -> String {
+        self.notice_with_form(
+            "Nabór odwołany",
+            &format!(
+                "<p>{} Tego zgłoszenia nie zapisaliśmy.</p>\n",
+                escape(&cancelled_text(form))
             ),
             None,
         )
@@ -354,6 +382,26 @@ fn action_path(form: &FormDefinition, action: Action) -> String {
     }
 }
 
+/// Why a closed form took nothing; a lottery form's places are drawn.
+pub(crate) fn closed_text(form: &FormDefinition, closes: DateTime<Tz>) -> String {
+    let mut text = format!(
+        "Nabór „{}” jest zamknięty: zgłoszenia przyjmowaliśmy do {}.",
+        form.title,
+        date_pl(closes)
+    );
+    if form.allocation == Allocation::Lottery {
+        text.push_str(" Miejsca przydzielimy w losowaniu spośród przyjętych zgłoszeń.");
+    }
+    text
+}
+
+pub(crate) fn cancelled_text(form: &FormDefinition) -> String {
+    let reason = form.cancelled.as_deref().unwrap_or_default().trim();
+    format!("Nabór „{}” został odwołany. {reason}", form.title)
+        .trim_end()
+        .to_owned()
+}
+
 /// What a registration's status means for the person, in Polish.
 pub(crate) fn decision(form: &FormDefinition, status: Status, position: Option<u64>) -> String {
     let at = |position: Option<u64>| {
@@ -384,12 +432,7 @@ pub(crate) fn decision(form: &FormDefinition, status: Status, position: Option<u
 
 /// `1 marca 2020, 09:00`, in the form's time zone.
 pub(crate) fn date_pl(time: DateTime<Tz>) -> String {
-    format!(
-        "{}, {:02}:{:02}",
-        crate::polish::date_pl(time.date_naive()),
-        time.hour(),
-        time.minute()
-    )
+    crate::polish::date_time_pl(time)
 }
 
 /// `za 5 minut`, rounded up to whole minutes.

@@ -276,6 +276,8 @@ fn resolve(dir: &str, link: &str) -> String {
 /// (and each absolute one to `base_url`) must lie under the site's base
 /// path and name a file of the output, and each `#anchor` must be an
 /// `id` of the target page. A bare `href="#"` is a problem too.
+/// Forms post to the form functions at `/api/forms/<id>` on the domain's
+/// root (not a file of the output): the id must name a form.
 /// Returns the problems, one line each.
 pub(crate) fn link_problems(out: &Path, base_url: &str) -> Vec<String> {
     let base_url = base_url.trim_end_matches('/');
@@ -319,6 +321,13 @@ fn check_link(
 ) -> Option<String> {
     if link.trim().is_empty() || link == "#" {
         return Some("points nowhere".to_owned());
+    }
+    if let Some(form) = link.strip_prefix("/api/forms/") {
+        // A TempSite's outputs lie beside its `site/` folder.
+        let definition = out
+            .join("../site/content/forms")
+            .join(format!("{form}.yaml"));
+        return (!definition.is_file()).then(|| format!("there is no form {form}"));
     }
     let link = match link.strip_prefix(origin) {
         Some(rest) if rest.starts_with(base_path) => rest,

@@ -1,0 +1,143 @@
+'use strict';
+// What the browser test files share: the browser, axe-core, the gate that
+// fails loudly in CI when Chromium is missing.
+
+const { test } = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const ARTIFACTS_DIR = path.join(REPO_ROOT, 'target', 'browser-artifacts');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const VIEWPORTS = [
+  { name: '1280x900', width: 1280, height: 900 },
+  { name: '375x800', width: 375, height: 800, isMobile: true, hasTouch: true },
+];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
+
+function isExecutable(file) {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+// Defines the tests when Chromium is there; else one failing test (or, only
+// outside CI and with AGORA_SKIP_BROWSER=1, one skipped test).
+function withBrowser(name, defineTests) {
+  if (isExecutable(CHROMIUM)) {
+    defineTests();
+    return;
+  }
+  const msg = `Chromium not found at ${CHROMIUM} (set CHROMIUM to another path, or install it: apt-get install chromium).`;
+  if (process.env.CI === 'true') {
+    test(`${name}: Chromium is installed (required in CI)`, () => {
+      console.error(`\n*** ${msg} CI=true: the browser tests must run in CI. ***\n`);
+      assert.fail(`${msg} CI=true: the browser tests must run in CI; scripts/test installs Chromium.`);
+    });
+  } else if (process.env.AGORA_SKIP_BROWSER === '1') {
+    test(name, { skip: `${msg} Skipped because AGORA_SKIP_BROWSER=1.` }, () => {});
+  } else {
+    test(`${name}: Chromium is installed`, () => {
+      assert.fail(`${msg} Set AGORA_SKIP_BROWSER=1 to skip the browser tests on this machine.`);
+    });
+  }
+}
+
+// A headless Chromium with a fresh profile; `close()` removes the profile.
+async function launchBrowser() {
+  const puppeteer = require('puppeteer-core');
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'agora-chromium-'));
+  fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...CHROMIUM_ARGS, `--user-data-dir=${userDataDir}`],
+    timeout: 30_000,
+    protocolTimeout: 30_000,
+  });
+  return {
+    browser,
+    async close() {
+      await browser.close();
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function formatViolations(violations) {
+  return violations.map((v) => {
+    const nodes = v.nodes.slice(0, 3).map((n) => `      ${JSON.stringify(n.target)}  ${n.html.replace(/\s+/g, ' ').slice(0, 160)}`);
+    const more = v.nodes.length > 3 ? [`      … and ${v.nodes.length - 3} more`] : [];
+    return [`  [${v.impact}] ${v.id}: ${v.help} (${v.nodes.length} element${v.nodes.length === 1 ? '' : 's'})`, `      ${v.helpUrl}`, ...nodes, ...more].join('\n');
+  }).join('\n');
+}
+
+// Runs axe-core on the page: its violations, and what it could not decide.
+async function axeRun(page) {
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  return page.evaluate((tags) => window.axe.run(document, {
+    runOnly: { type: 'tag', values: tags },
+    resultTypes: ['violations', 'incomplete'],
+  }), AXE_TAGS);
+}
+
+// Fails with the violations listed, if axe-core found any.
+function assertNoViolations(result, where) {
+  if (result.violations.length) {
+    assert.fail(`${result.violations.length} axe-core violation(s) on ${where}:\n${formatViolations(result.violations)}`);
+  }
+}
+
+// Runs axe-core on the page and fails on any violation. A page shown with
+// JavaScript off is checked as a copy in a tab with it on (axe is a script).
+async function assertAxeClean(page, where) {
+  // Puppeteer's evaluate works with scripts off; a script element does not.
+  const scripting = await page.evaluate(() => {
+    const probe = document.createElement('script');
+    probe.textContent = 'window.agoraScriptsRun = true;';
+    document.head.appendChild(probe);
+    probe.remove();
+    return window.agoraScriptsRun === true;
+  });
+  let target = page;
+  if (!scripting) {
+    const html = await page.content();
+    target = await page.browser().newPage();
+    // The copy's own scripts stay out: only axe runs.
+    await target.setContent(html.replace(/<script\b[^]*?<\/script>/gi, ''), { waitUntil: 'load' });
+  }
+  try {
+    const result = await axeRun(target);
+    assertNoViolations(result, where);
+    return result;
+  } finally {
+    if (target !== page) await target.close();
+  }
+}
+
+module.exports = {
+  ARTIFACTS_DIR,
+  AXE_TAGS,
+  CHROMIUM,
+  REPO_ROOT,
+  VIEWPORTS,
+  assertAxeClean,
+  assertNoViolations,
+  axeRun,
+  launchBrowser,
+  withBrowser,
+};
