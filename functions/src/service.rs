@@ -53,9 +53,11 @@ pub struct Client {
 /// What a submission came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Submitted {
-    /// Stored (or already stored for this person): the reference to show.
+    /// Stored, or already stored for this person. The reference is shown
+    /// only where it reveals nothing: a new registration of a form without
+    /// double opt-in.
     Accepted {
-        reference: String,
+        reference: Option<String>,
         status: Status,
     },
     Invalid(Vec<FieldError>),
@@ -191,39 +193,76 @@ impl<S: Store, M: Mailer> Service<S, M> {
                 other => break other?,
             }
         };
-        let (registration, is_new) = match inserted {
-            Inserted::New(r) => (r, true),
-            Inserted::Existing(r) => (r, false),
-        };
-        if registration.status != Status::Spam {
-            let links = Links {
-                confirm: is_new
-                    .then(|| self.link(form, "potwierdz", &confirm_token))
-                    .filter(|_| needs_confirmation),
-                withdraw: is_new.then(|| self.link(form, "wycofaj", &withdraw_token)),
-            };
-            self.mail_resident(form, &registration, &accepted.values, is_new, &links)
-                .await;
-            if is_new && !needs_confirmation {
-                self.mail_staff(form, &registration).await;
+        let registration = match inserted {
+            Inserted::New(registration) => {
+                if registration.status != Status::Spam {
+                    let links = Links {
+                        confirm: needs_confirmation
+                            .then(|| self.link(form, "potwierdz", &confirm_token)),
+                        withdraw: Some(self.link(form, "wycofaj", &withdraw_token)),
+                    };
+                    self.mail_resident(form, &registration, true, &links).await;
+                    if !needs_confirmation {
+                        self.mail_staff(form, &registration).await;
+                    }
+                }
+                registration
             }
-        }
-        // The same person again gets the answer a new submission would
-        // get, revealing nothing of the stored registration.
-        let status = if form.double_opt_in {
+            Inserted::Existing(existing) => {
+                self.remind(form, &existing, &confirm_token, &withdraw_token)
+                    .await?;
+                // The same person again (or someone who typed their
+                // address) learns nothing of the stored registration: no
+                // reference, no status; the reminder goes to its address.
+                return Ok(Submitted::Accepted {
+                    reference: None,
+                    status: Status::Pending,
+                });
+            }
+        };
+        // With double opt-in the reference is shown once the address is
+        // proven (the e-mail and the confirmed page), so that a new and a
+        // repeated submission get the same answer.
+        let status = if form.double_opt_in || registration.status == Status::Spam {
             Status::Pending
         } else {
             registration.status
         };
-        let status = if registration.status == Status::Spam {
-            Status::Pending
-        } else {
-            status
-        };
         Ok(Submitted::Accepted {
-            reference: registration.reference,
+            reference: (!form.double_opt_in).then_some(registration.reference),
             status,
         })
+    }
+
+    /// A repeated submission: the stored registration gets new links (the
+    /// first e-mail may never have arrived), mailed to its own address.
+    async fn remind(
+        &self,
+        form: &FormDefinition,
+        existing: &Registration,
+        confirm_token: &str,
+        withdraw_token: &str,
+    ) -> Result<(), StoreError> {
+        let Some(renewed) = self
+            .store
+            .renew_tokens(
+                &form.id,
+                &existing.reference,
+                &token_hash(confirm_token),
+                &token_hash(withdraw_token),
+            )
+            .await?
+        else {
+            // Withdrawn meanwhile: nothing to remind of.
+            return Ok(());
+        };
+        let links = Links {
+            confirm: (renewed.status == Status::Pending)
+                .then(|| self.link(form, "potwierdz", confirm_token)),
+            withdraw: Some(self.link(form, "wycofaj", withdraw_token)),
+        };
+        self.mail_resident(form, &renewed, false, &links).await;
+        Ok(())
     }
 
     pub async fn confirm(
@@ -307,7 +346,7 @@ impl<S: Store, M: Mailer> Service<S, M> {
             return Some("the hidden field was filled in".to_owned());
         }
         let started = submission.first(STARTED_FIELD).parse::<i64>().ok()?;
-        let elapsed = now.timestamp_millis() - started;
+        let elapsed = now.timestamp_millis().saturating_sub(started);
         (elapsed < self.settings.min_fill_seconds * 1000)
             .then(|| format!("sent {elapsed} ms after the page opened"))
     }
@@ -324,11 +363,10 @@ impl<S: Store, M: Mailer> Service<S, M> {
         &self,
         form: &FormDefinition,
         registration: &Registration,
-        values: &BTreeMap<String, String>,
         is_new: bool,
         links: &Links,
     ) {
-        let Some(to) = resident_address(form, values) else {
+        let Some(to) = resident_address(form, &registration.values) else {
             return;
         };
         let mut body = if is_new {
@@ -338,7 +376,7 @@ impl<S: Store, M: Mailer> Service<S, M> {
             )
         } else {
             format!(
-                "Ktoś – być może Ty – ponownie wysłał zgłoszenie z tym adresem e-mail: {}.\nTwoje wcześniejsze zgłoszenie jest zapisane pod numerem {}; nie trzeba wysyłać go drugi raz.\n",
+                "Ktoś – być może Ty – ponownie wysłał zgłoszenie z tym adresem e-mail: {}.\nTwoje wcześniejsze zgłoszenie jest zapisane pod numerem {}; nie trzeba wysyłać go drugi raz.\nLinki z wcześniejszych wiadomości przestały działać – użyj tych poniżej.\n",
                 form.title, registration.reference
             )
         };

@@ -182,6 +182,20 @@ impl<S: Store + 'static> App<S> {
         mails
     }
 
+    /// The reference stored for `email`: a double opt-in form's answer
+    /// does not show it.
+    async fn reference_of(&self, form_id: &str, email: &str) -> String {
+        self.service
+            .store()
+            .list(form_id, march_5())
+            .await
+            .expect("listed")
+            .into_iter()
+            .find(|r| r.values.get("email").map(String::as_str) == Some(email))
+            .map(|r| r.reference)
+            .expect("a stored registration")
+    }
+
     /// The link to `action` (`potwierdz`, `wycofaj`) in the message
     /// `file`, as a path on this router.
     fn link(&self, file: &str, action: &str) -> String {
@@ -338,19 +352,42 @@ async fn a_json_submission_is_created_with_its_reference() {
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
     let body = answer.json();
-    let reference = body["reference"].as_str().expect("a reference");
-    assert!(is_reference(reference), "{reference}");
+    assert_eq!(
+        body["reference"],
+        serde_json::Value::Null,
+        "with double opt-in the reference comes by e-mail"
+    );
     assert_eq!(
         body["status"], "pending",
         "a double opt-in form waits for confirmation"
     );
     assert_eq!(
-        body["page"],
-        format!("/api/forms/ambasadorzy/zgloszenie/{reference}?stan=pending"),
+        body["page"], "/api/forms/ambasadorzy/wyslane",
         "the page the site's script opens"
     );
     assert_eq!(body.as_object().map(|o| o.len()), Some(3), "{body}");
     assert_eq!(answer.header(header::CACHE_CONTROL), "no-store");
+
+    // Without double opt-in the answer names the new registration.
+    let answer = app
+        .send(post_json(
+            "/api/forms/spacer",
+            &serde_json::json!({
+                "full_name": "Anna Nowak",
+                "email": "anna@example.pl",
+                "processing": true,
+            }),
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+    let body = answer.json();
+    let reference = body["reference"].as_str().expect("a reference");
+    assert!(is_reference(reference), "{reference}");
+    assert_eq!(body["status"], "registered");
+    assert_eq!(
+        body["page"],
+        format!("/api/forms/spacer/zgloszenie/{reference}?stan=registered")
+    );
 }
 
 #[tokio::test]
@@ -364,23 +401,23 @@ async fn a_browser_submission_is_redirected_to_its_confirmation_page() {
         .await;
     assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
     let location = answer.header(header::LOCATION).to_owned();
-    let reference = location
-        .strip_prefix("/api/forms/ambasadorzy/zgloszenie/")
-        .and_then(|rest| rest.strip_suffix("?stan=pending"))
-        .expect("the confirmation page")
-        .to_owned();
-    assert!(is_reference(&reference), "{location}");
+    assert_eq!(location, "/api/forms/ambasadorzy/wyslane");
+    let reference = app.reference_of("ambasadorzy", "anna@example.pl").await;
 
     let page = app.send(get(&location)).await;
     assert_eq!(page.status, StatusCode::OK);
     let html = page.page();
     assert!(
-        html.contains(&format!("<p class=\"reference\">{reference}</p>")),
-        "{html}"
+        !html.contains(&reference),
+        "the page shows no reference before the address is proven"
     );
     assert!(
-        html.contains("Sprawdź skrzynkę"),
-        "double opt-in: check your e-mail"
+        html.contains("Jest w nim numer zgłoszenia i link"),
+        "double opt-in: check your e-mail: {html}"
+    );
+    assert!(
+        html.contains("wyślij formularz jeszcze raz z tym samym adresem"),
+        "what to do when the e-mail does not come"
     );
     let form = app.form("ambasadorzy");
     let next = form.next_steps.as_deref().expect("next steps");
@@ -392,10 +429,43 @@ async fn a_browser_submission_is_redirected_to_its_confirmation_page() {
     );
     assert!(html.contains("<title>Dziękujemy za zgłoszenie</title>"));
 
+    // Without double opt-in, the page after the 303 shows the reference.
+    let answer = app
+        .send(post_form(
+            "/api/forms/spacer",
+            &[
+                ("full_name", "Anna Nowak"),
+                ("email", "anna@example.pl"),
+                ("processing", "tak"),
+            ],
+        ))
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let location = answer.header(header::LOCATION).to_owned();
+    let reference = location
+        .strip_prefix("/api/forms/spacer/zgloszenie/")
+        .and_then(|rest| rest.strip_suffix("?stan=registered"))
+        .expect("the confirmation page")
+        .to_owned();
+    assert!(is_reference(&reference), "{location}");
+    let html = app.send(get(&location)).await.page().to_owned();
+    assert!(
+        html.contains(&format!("<p class=\"reference\">{reference}</p>")),
+        "{html}"
+    );
+
+    // A form with double opt-in has no page naming a reference.
+    assert_eq!(
+        app.send(get(&format!("/api/forms/ambasadorzy/zgloszenie/{reference}")))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
     // A made-up reference has no page.
     for made_up in ["%3Cscript%3E", "K7QX-M3P1", "k7qx-m3pa"] {
         let nothing = app
-            .send(get(&format!("/api/forms/ambasadorzy/zgloszenie/{made_up}")))
+            .send(get(&format!("/api/forms/spacer/zgloszenie/{made_up}")))
             .await;
         assert_eq!(nothing.status, StatusCode::NOT_FOUND, "{made_up}");
         assert!(!nothing.page().contains("script"));
@@ -859,6 +929,7 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_limited() {
         fixed_clock(march_5()),
         HttpSettings {
             trusted_proxy: true,
+            ..HttpSettings::default()
         },
     );
     let request = |email: &str, forwarded: &str| {
@@ -954,6 +1025,19 @@ impl Store for Switchable {
     ) -> Result<Option<Withdrawn>, StoreError> {
         self.check()?;
         self.inner.withdraw(form_id, token_hash, now).await
+    }
+
+    async fn renew_tokens(
+        &self,
+        form_id: &str,
+        reference: &str,
+        confirm_token_hash: &str,
+        withdraw_token_hash: &str,
+    ) -> Result<Option<Registration>, StoreError> {
+        self.check()?;
+        self.inner
+            .renew_tokens(form_id, reference, confirm_token_hash, withdraw_token_hash)
+            .await
     }
 
     async fn find(
@@ -1118,6 +1202,7 @@ async fn the_same_person_again_gets_the_same_answer_and_no_duplicate() {
     assert_eq!(first.status, StatusCode::CREATED);
     assert_eq!(second.status, StatusCode::CREATED);
     assert_eq!(first.json(), second.json());
+    assert_eq!(second.json()["reference"], serde_json::Value::Null);
     let counts = app
         .service
         .store()
@@ -1125,10 +1210,8 @@ async fn the_same_person_again_gets_the_same_answer_and_no_duplicate() {
         .await
         .expect("counts");
     assert_eq!(counts.pending, 1);
-    let reference = first.json()["reference"]
-        .as_str()
-        .expect("a reference")
-        .to_owned();
+    let reference = app.reference_of("ambasadorzy", "anna@example.pl").await;
+    assert!(!second.body.contains(&reference));
     assert!(app
         .mails()
         .iter()
@@ -1146,13 +1229,8 @@ async fn confirming_is_a_page_then_a_post() {
             &pairs(&ambassador_pairs("anna@example.pl")),
         ))
         .await;
-    let location = answer.header(header::LOCATION).to_owned();
-    let reference = location
-        .rsplit('/')
-        .next()
-        .and_then(|r| r.split('?').next())
-        .expect("a reference")
-        .to_owned();
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    let reference = app.reference_of("ambasadorzy", "anna@example.pl").await;
     let link = app.link(&format!("{reference}-zgloszenie.eml"), "potwierdz");
     assert!(
         link.starts_with("/api/forms/ambasadorzy/potwierdz?token="),
@@ -1247,10 +1325,9 @@ async fn a_confirmed_workshop_application_awaits_the_draw() {
         ))
         .await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
-    let reference = answer.json()["reference"]
-        .as_str()
-        .expect("a reference")
-        .to_owned();
+    let reference = app
+        .reference_of("warsztaty-wspolne-projekty-miejskie-2020", "jan@example.pl")
+        .await;
     let link = app.link(&format!("{reference}-zgloszenie.eml"), "potwierdz");
     let token = link.split("token=").nth(1).expect("a token").to_owned();
     let confirmed = app
@@ -1471,12 +1548,10 @@ async fn lambda_events_get_the_same_answers() {
     )
     .await;
     assert_eq!(browser.status, StatusCode::SEE_OTHER, "{}", browser.body);
-    let location = browser.header(header::LOCATION).to_owned();
-    assert!(
-        location.starts_with("/api/forms/ambasadorzy/zgloszenie/"),
-        "{location}"
+    assert_eq!(
+        browser.header(header::LOCATION),
+        "/api/forms/ambasadorzy/wyslane"
     );
-    assert!(location.ends_with("?stan=pending"));
     assert!(app
         .mails()
         .iter()
@@ -1520,6 +1595,44 @@ async fn under_lambda_the_rate_limit_counts_the_gateway_source_address() {
 }
 
 #[tokio::test]
+async fn behind_cloudfront_the_viewer_address_is_limited_not_the_edge() {
+    let app = app_with(SqliteStore::in_memory().expect("a store"), march_5(), 1);
+    let behind_cdn = router_with(
+        Arc::clone(&app.service),
+        fixed_clock(march_5()),
+        HttpSettings {
+            client_address_header: Some("CloudFront-Viewer-Address".to_owned()),
+            ..HttpSettings::default()
+        },
+    );
+    // Every request reaches API Gateway from the same CloudFront edge.
+    let event = |email: &str, viewer: &str| {
+        let mut event: serde_json::Value =
+            serde_json::from_str(&fixture("apigw_v2_post_json.json")).expect("a JSON fixture");
+        event["body"] = serde_json::Value::String(ambassador_json(email).to_string());
+        let headers = event["headers"].as_object_mut().expect("headers");
+        headers.remove("content-length");
+        headers.insert(
+            "cloudfront-viewer-address".to_owned(),
+            serde_json::Value::String(viewer.to_owned()),
+        );
+        event["requestContext"]["http"]["sourceIp"] =
+            serde_json::Value::String("130.176.10.5".to_owned());
+        event.to_string()
+    };
+    let first = send_event(&behind_cdn, &event("a@example.pl", "203.0.113.40:50123")).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    let other_person = send_event(&behind_cdn, &event("b@example.pl", "198.51.100.41:443")).await;
+    assert_eq!(
+        other_person.status,
+        StatusCode::CREATED,
+        "residents behind one edge are not one client"
+    );
+    let same_person = send_event(&behind_cdn, &event("c@example.pl", "203.0.113.40:50999")).await;
+    assert_eq!(same_person.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
 async fn through_the_lambda_adapter_answers_are_api_gateway_responses() {
     use lambda_http::{Context, LambdaEvent, Service as _};
 
@@ -1535,10 +1648,10 @@ async fn through_the_lambda_adapter_answers_are_api_gateway_responses() {
         .expect("an answer");
     let browser = serde_json::to_value(&browser).expect("a Lambda response");
     assert_eq!(browser["statusCode"], 303);
-    assert!(browser["headers"]["location"]
-        .as_str()
-        .unwrap_or_default()
-        .starts_with("/api/forms/ambasadorzy/zgloszenie/"));
+    assert_eq!(
+        browser["headers"]["location"],
+        "/api/forms/ambasadorzy/wyslane"
+    );
 
     let status = call("apigw_v2_get_status.json").await.expect("an answer");
     let status = serde_json::to_value(&status).expect("a Lambda response");

@@ -126,18 +126,31 @@ fn ambassador(email: &str) -> Submission {
     ])
 }
 
-fn accepted(outcome: Submitted) -> (String, Status) {
+fn accepted(outcome: Submitted) -> (Option<String>, Status) {
     match outcome {
         Submitted::Accepted { reference, status } => (reference, status),
         other => panic!("expected acceptance, got {other:?}"),
     }
 }
 
+/// The reference of the registration stored for `email`: the answer to a
+/// form with double opt-in does not show it.
+async fn stored_reference<S: Store>(store: &S, form_id: &str, email: &str) -> String {
+    store
+        .list(form_id, now())
+        .await
+        .expect("listed")
+        .into_iter()
+        .find(|r| r.values.get("email").map(String::as_str) == Some(email))
+        .map(|r| r.reference)
+        .expect("a stored registration")
+}
+
 #[tokio::test]
 async fn a_resident_registers_confirms_and_withdraws() {
     let setup = setup();
     let form = setup.form("ambasadorzy");
-    let (reference, status) = accepted(
+    let (shown, status) = accepted(
         setup
             .service
             .submit(
@@ -150,6 +163,8 @@ async fn a_resident_registers_confirms_and_withdraws() {
             .expect("answered"),
     );
     assert_eq!(status, Status::Pending);
+    assert_eq!(shown, None, "shown once the address is proven");
+    let reference = stored_reference(setup.service.store(), "ambasadorzy", "anna@example.pl").await;
     let file = format!("{reference}-zgloszenie.eml");
     let mails = setup.mails();
     let (_, text) = mails
@@ -219,7 +234,7 @@ async fn a_resident_registers_confirms_and_withdraws() {
 }
 
 #[tokio::test]
-async fn the_same_person_again_gets_the_same_answer_and_a_reminder() {
+async fn the_same_person_again_gets_the_same_answer_and_new_links() {
     let setup = setup();
     let form = setup.form("ambasadorzy");
     let first = accepted(
@@ -229,28 +244,92 @@ async fn the_same_person_again_gets_the_same_answer_and_a_reminder() {
             .await
             .expect("answered"),
     );
+    let reference = stored_reference(setup.service.store(), "ambasadorzy", "anna@example.pl").await;
+    let first_mail = format!("{reference}-zgloszenie.eml");
+    let old_confirm = setup.link(&first_mail, "potwierdz");
+    let old_withdraw = setup.link(&first_mail, "wycofaj");
+
+    // Someone types Anna's address with another name: one registration,
+    // and an answer that says nothing of hers.
+    let mut stranger = ambassador("ANNA@example.pl");
+    stranger
+        .values
+        .insert("full_name".to_owned(), vec!["Ktoś Inny".to_owned()]);
     let second = accepted(
         setup
             .service
-            .submit(&form, &ambassador("ANNA@example.pl"), &client("b"), now())
+            .submit(&form, &stranger, &client("b"), now())
             .await
             .expect("answered"),
     );
-    assert_eq!(first, second);
+    assert_eq!(first, second, "a new and a repeated submission look alike");
+    assert_eq!(second.0, None, "the stored reference is not revealed");
+    let stored = setup
+        .service
+        .store()
+        .list("ambasadorzy", now())
+        .await
+        .expect("listed");
+    assert_eq!(stored.len(), 1);
     assert_eq!(
+        stored[0].values["full_name"], "Anna Nowak",
+        "nothing overwritten"
+    );
+
+    // The reminder goes to the stored address, with links that replace
+    // the first ones (the first e-mail may never have arrived).
+    let reminder = format!("{reference}-ponowne-zgloszenie.eml");
+    let (_, text) = setup
+        .mails()
+        .into_iter()
+        .find(|(n, _)| *n == reminder)
+        .expect("a reminder");
+    assert!(text.contains(&reference), "{text}");
+    assert!(!text.contains("Ktoś Inny"), "{text}");
+    let new_confirm = setup.link(&reminder, "potwierdz");
+    assert_ne!(new_confirm, old_confirm);
+    assert!(
         setup
             .service
-            .store()
-            .list("ambasadorzy", now())
+            .confirm(&form, &old_confirm, now())
             .await
-            .expect("listed")
-            .len(),
-        1
+            .expect("answered")
+            .is_none(),
+        "the replaced link stopped working"
     );
-    assert!(setup
+    let confirmed = setup
+        .service
+        .confirm(&form, &new_confirm, now())
+        .await
+        .expect("answered")
+        .expect("the new link confirms");
+    assert_eq!(confirmed.status, Status::Registered);
+    assert!(!setup
+        .service
+        .withdraw(&form, &old_withdraw, now())
+        .await
+        .expect("answered"));
+
+    // Once confirmed, a reminder brings a withdrawal link only.
+    accepted(
+        setup
+            .service
+            .submit(&form, &ambassador("anna@example.pl"), &client("c"), now())
+            .await
+            .expect("answered"),
+    );
+    let (_, text) = setup
         .mails()
-        .iter()
-        .any(|(n, _)| n == &format!("{}-ponowne-zgloszenie.eml", first.0)));
+        .into_iter()
+        .find(|(n, _)| *n == reminder)
+        .expect("a reminder");
+    assert!(!text.contains("/potwierdz?token="), "{text}");
+    let withdraw = setup.link(&reminder, "wycofaj");
+    assert!(setup
+        .service
+        .withdraw(&form, &withdraw, now())
+        .await
+        .expect("answered"));
 }
 
 #[tokio::test]
@@ -261,14 +340,19 @@ async fn bots_are_answered_as_people_but_kept_apart_for_review() {
     honeypot
         .values
         .insert("website".to_owned(), vec!["http://spam.example".to_owned()]);
-    let (reference, status) = accepted(
+    let (shown, status) = accepted(
         setup
             .service
             .submit(&form, &honeypot, &client("a"), now())
             .await
             .expect("answered"),
     );
-    assert_eq!(status, Status::Pending, "the bot learns nothing");
+    assert_eq!(
+        (shown, status),
+        (None, Status::Pending),
+        "the bot learns nothing"
+    );
+    let reference = stored_reference(setup.service.store(), "ambasadorzy", "bot@example.pl").await;
     let stored = setup
         .service
         .store()
@@ -284,13 +368,14 @@ async fn bots_are_answered_as_people_but_kept_apart_for_review() {
         .timestamp_millis()
         .to_string();
     hasty.values.insert("started_at".to_owned(), vec![opened]);
-    let (reference, _) = accepted(
+    accepted(
         setup
             .service
             .submit(&form, &hasty, &client("b"), now())
             .await
             .expect("answered"),
     );
+    let reference = stored_reference(setup.service.store(), "ambasadorzy", "fast@example.pl").await;
     let stored = setup
         .service
         .store()
@@ -386,12 +471,13 @@ async fn a_failed_email_loses_no_registration() {
     let store = SqliteStore::in_memory().expect("a store");
     let service = Service::new(krakow_forms(), store, BrokenMailer, settings());
     let form = service.form("ambasadorzy").expect("the form").clone();
-    let (reference, _) = accepted(
+    accepted(
         service
             .submit(&form, &ambassador("anna@example.pl"), &client("a"), now())
             .await
             .expect("answered"),
     );
+    let reference = stored_reference(service.store(), "ambasadorzy", "anna@example.pl").await;
     assert!(service
         .store()
         .find("ambasadorzy", &reference)

@@ -148,6 +148,101 @@ pub async fn a_pending_registration_counts_once_confirmed<S: Store>(store: S) {
     assert_eq!((counts.pending, counts.taken), (0, 1));
 }
 
+pub async fn renewed_links_replace_the_old_ones<S: Store>(store: S) {
+    let (new, old_confirm, old_withdraw) = person("ambasadorzy", "anna@example.pl", true);
+    let reference = new.reference.clone();
+    inserted(store.insert(new, None).await.expect("stored"));
+    let (confirm, withdraw) = (
+        new_token().expect("randomness"),
+        new_token().expect("randomness"),
+    );
+    let renewed = store
+        .renew_tokens(
+            "ambasadorzy",
+            &reference,
+            &token_hash(&confirm),
+            &token_hash(&withdraw),
+        )
+        .await
+        .expect("answered")
+        .expect("renewed");
+    assert_eq!(renewed.status, Status::Pending);
+    for (token, what) in [(&old_confirm, "confirm"), (&old_withdraw, "withdraw")] {
+        let worked = match what {
+            "confirm" => store
+                .confirm("ambasadorzy", &token_hash(token), FIRST_COME_3, now())
+                .await
+                .expect("answered")
+                .is_some(),
+            _ => store
+                .withdraw("ambasadorzy", &token_hash(token), now())
+                .await
+                .expect("answered")
+                .is_some(),
+        };
+        assert!(!worked, "the replaced {what} link stopped working");
+    }
+    let confirmed = store
+        .confirm("ambasadorzy", &token_hash(&confirm), FIRST_COME_3, now())
+        .await
+        .expect("answered")
+        .expect("the new link confirms");
+    assert_eq!(confirmed.status, Status::Registered);
+
+    // Confirmed: the confirmation link stays (a second click answers
+    // "confirmed"), the withdrawal link is replaced again.
+    let later_withdraw = new_token().expect("randomness");
+    let unused_confirm = new_token().expect("randomness");
+    store
+        .renew_tokens(
+            "ambasadorzy",
+            &reference,
+            &token_hash(&unused_confirm),
+            &token_hash(&later_withdraw),
+        )
+        .await
+        .expect("answered")
+        .expect("renewed");
+    assert!(store
+        .confirm("ambasadorzy", &token_hash(&confirm), FIRST_COME_3, now())
+        .await
+        .expect("answered")
+        .is_some_and(|r| r.status == Status::Registered));
+    assert!(store
+        .confirm(
+            "ambasadorzy",
+            &token_hash(&unused_confirm),
+            FIRST_COME_3,
+            now()
+        )
+        .await
+        .expect("answered")
+        .is_none());
+    assert!(store
+        .withdraw("ambasadorzy", &token_hash(&withdraw), now())
+        .await
+        .expect("answered")
+        .is_none());
+    assert!(store
+        .withdraw("ambasadorzy", &token_hash(&later_withdraw), now())
+        .await
+        .expect("answered")
+        .is_some());
+    assert_eq!(store.counts("ambasadorzy").await.expect("counts").taken, 0);
+
+    // Withdrawn: nothing to renew.
+    assert!(store
+        .renew_tokens(
+            "ambasadorzy",
+            &reference,
+            &token_hash(&confirm),
+            &token_hash(&withdraw),
+        )
+        .await
+        .expect("answered")
+        .is_none());
+}
+
 pub async fn a_full_form_keeps_a_waiting_list_and_promotes_on_withdrawal<S: Store>(store: S) {
     let mut people = Vec::new();
     for i in 0..5 {
@@ -383,6 +478,10 @@ macro_rules! stories {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn a_pending_registration_counts_once_confirmed() {
                 super::a_pending_registration_counts_once_confirmed($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn renewed_links_replace_the_old_ones() {
+                super::renewed_links_replace_the_old_ones($make.await).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn a_full_form_keeps_a_waiting_list_and_promotes_on_withdrawal() {

@@ -71,6 +71,11 @@ enum Command {
         /// The SQLite store (default: .agora/agora.sqlite3 under --root).
         #[arg(long, value_name = "PATH")]
         store: Option<PathBuf>,
+        /// A reverse proxy of yours (nginx, Caddy) is in front: count each
+        /// resident's submissions by the address it appends to
+        /// X-Forwarded-For, not by the proxy's own.
+        #[arg(long)]
+        trusted_proxy: bool,
     },
     /// Create a news post, page or event with valid front matter.
     New {
@@ -231,12 +236,14 @@ fn main() -> ExitCode {
             bind,
             port,
             store,
+            trusted_proxy,
         } => {
             let options = agora::serve::ServeOptions {
                 root: site.root,
                 bind,
                 port,
                 store,
+                trusted_proxy,
                 drafts: site.drafts,
                 now: site.now,
             };

@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use agora_functions::forms;
-use agora_functions::http::{clock_from, router, system_clock};
+use agora_functions::http::{
+    clock_from, hide_panic_messages, router_with, system_clock, HttpSettings,
+};
 use agora_functions::mail::Outbox;
 use agora_functions::registration::new_token;
 use agora_functions::service::{Service, Settings};
@@ -32,6 +34,9 @@ pub struct ServeOptions {
     pub port: u16,
     /// The SQLite store (default `.agora/agora.sqlite3`).
     pub store: Option<PathBuf>,
+    /// A reverse proxy of the operator's is in front (see
+    /// [`HttpSettings::trusted_proxy`]).
+    pub trusted_proxy: bool,
     pub drafts: bool,
     /// Preview the site and its forms as of another moment.
     pub now: Option<String>,
@@ -96,7 +101,15 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         }
         None => system_clock(),
     };
-    let api = router(service, clock);
+    let api = router_with(
+        service,
+        clock,
+        HttpSettings {
+            trusted_proxy: options.trusted_proxy,
+            ..HttpSettings::default()
+        },
+    );
+    hide_panic_messages();
     let files =
         ServeDir::new(&site_dir).not_found_service(ServeFile::new(site_dir.join("404.html")));
     // The API router answers under /api/ (its own not-found answers

@@ -117,15 +117,28 @@ function startServe(root, now) {
   });
 }
 
-// The e-mail the resident got for `reference`, decoded (quoted-printable).
-function outboxMail(root, reference) {
+// The newest e-mail to `address`, decoded (quoted-printable).
+function outboxMailTo(root, address) {
   const dir = path.join(root, '.agora', 'outbox');
-  const names = fs.existsSync(dir) ? fs.readdirSync(dir) : [];
-  const name = names.filter((n) => n.startsWith(reference) && n.endsWith('.eml')).sort()[0];
-  assert.ok(name, `no e-mail for ${reference} in ${dir}: ${names.join(', ')}`);
-  const raw = fs.readFileSync(path.join(dir, name), 'latin1').replace(/=\r?\n/g, '');
-  return Buffer.from(raw.replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1')
-    .toString('utf8');
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith('.eml')) : [];
+  const decode = (name) => {
+    const raw = fs.readFileSync(path.join(dir, name), 'latin1').replace(/=\r?\n/g, '');
+    return Buffer.from(raw.replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1')
+      .toString('utf8');
+  };
+  const mails = names
+    .map((name) => ({ name, text: decode(name), at: fs.statSync(path.join(dir, name)).mtimeMs }))
+    .filter((mail) => new RegExp(`^To: ${address.replace(/[.]/g, '\\.')}\\r?$`, 'm').test(mail.text))
+    .sort((a, b) => b.at - a.at);
+  assert.ok(mails.length > 0, `no e-mail to ${address} in ${dir}: ${names.join(', ')}`);
+  return mails[0].text;
+}
+
+// The reference an e-mail names.
+function referenceIn(mail) {
+  const found = mail.match(/Numer zgłoszenia: ([A-Z2-9]{4}-[A-Z2-9]{4})/);
+  assert.ok(found, `no reference in the e-mail:\n${mail}`);
+  return found[1];
 }
 
 function linkIn(mail, action) {
@@ -283,16 +296,16 @@ function defineJourneys() {
         await fill(page, { district: person.values.district, email: person.values.email });
         await waitToBeHuman(openedAt);
         await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form.agora-form button[type="submit"]')]);
-        assert.match(new URL(page.url()).pathname, /^\/api\/forms\/ambasadorzy\/zgloszenie\/[A-Z2-9]{4}-[A-Z2-9]{4}$/);
-        const ref = await reference(page);
+        assert.equal(new URL(page.url()).pathname, '/api/forms/ambasadorzy/wyslane');
         const received = await page.$eval('body', (b) => b.innerText);
         assert.match(received, /Dziękujemy za zgłoszenie/);
         assert.match(received, /Potwierdź zgłoszenie/, 'what happens next');
         assert.match(received, /Napisz do nas: \S+@\S+/, 'contact details');
         await assertAxeClean(page, 'the confirmation page');
 
-        const mail = outboxMail(root, ref);
-        assert.ok(mail.includes(ref), 'the e-mail names the reference');
+        const mail = outboxMailTo(root, person.values.email);
+        const ref = referenceIn(mail);
+        assert.doesNotMatch(received, new RegExp(ref), 'the reference is shown once the address is proven');
         await visit(page, linkIn(mail, 'potwierdz'));
         await assertAxeClean(page, 'the confirmation link page');
         await submitAndWait(page, 'main form button[type="submit"]');
@@ -350,8 +363,9 @@ function defineJourneys() {
         await page.click('#field-processing');
         const done = await submitAndWait(page);
         assert.equal(done.status(), 200, 'after the 303');
-        assert.match(new URL(page.url()).pathname, /^\/api\/forms\/ambasadorzy\/zgloszenie\//);
-        assert.match(await reference(page), /^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+        assert.equal(new URL(page.url()).pathname, '/api/forms/ambasadorzy/wyslane');
+        assert.match(await page.$eval('main', (m) => m.innerText), /Jest w nim numer zgłoszenia/);
+        assert.match(referenceIn(outboxMailTo(root, 'piotr@example.pl')), /^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
         assert.deepEqual(offSite, []);
       } finally {
         await page.close();
@@ -472,8 +486,8 @@ async function completeWithKeyboard(browser, origin, id) {
     for (const name of wantedNames) {
       assert.ok(handled.has(name), `Tab never reached ${name} (reached: ${[...handled].join(', ')})`);
     }
-    assert.match(new URL(page.url()).pathname, new RegExp(`^/api/forms/${id}/zgloszenie/`), `${id} was not accepted: ${await page.$eval('main', (m) => m.innerText)}`);
-    assert.match(await reference(page), /^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+    assert.equal(new URL(page.url()).pathname, `/api/forms/${id}/wyslane`, `${id} was not accepted: ${await page.$eval('main', (m) => m.innerText)}`);
+    assert.match(await page.$eval('h1', (h) => h.textContent), /Dziękujemy za zgłoszenie/);
     assert.deepEqual(errors, []);
   } finally {
     await page.close();

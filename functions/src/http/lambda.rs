@@ -14,6 +14,7 @@
 //! | `AGORA_ADDRESS_SALT` | a secret mixed into hashed client addresses (required) |
 //! | `AGORA_RATE_LIMIT` | submissions per address in ten minutes (default 20) |
 //! | `AGORA_MIN_FILL_SECONDS` | the least time to fill a form in (default 3) |
+//! | `AGORA_CLIENT_ADDRESS_HEADER` | a header naming the resident's address when a CDN is in front (`CloudFront-Viewer-Address`); see [`super::HttpSettings`] |
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,6 +32,7 @@ pub struct Environment {
     pub forms_dir: PathBuf,
     pub mail_from: String,
     pub settings: Settings,
+    pub http: super::HttpSettings,
 }
 
 impl std::fmt::Debug for Environment {
@@ -96,6 +98,10 @@ impl Environment {
                 contact_email: get("AGORA_CONTACT_EMAIL").unwrap_or_else(|| mail_from.clone()),
             },
             mail_from,
+            http: super::HttpSettings {
+                trusted_proxy: false,
+                client_address_header: get("AGORA_CLIENT_ADDRESS_HEADER"),
+            },
         })
     }
 }
@@ -136,12 +142,29 @@ pub async fn run<S: Store + 'static>(
     environment: Environment,
     store: S,
 ) -> Result<(), lambda_http::Error> {
+    super::hide_panic_messages();
     let forms = load_forms(&environment.forms_dir)?;
     let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&config), &environment.mail_from);
+    // A slow SES must not hold the resident's answer past API Gateway's
+    // 30 s: the registration is stored already, the e-mail is best effort.
+    let ses = aws_sdk_sesv2::config::Builder::from(&config)
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .operation_timeout(std::time::Duration::from_secs(5))
+                .build(),
+        )
+        .build();
+    let mailer = SesMailer::new(
+        aws_sdk_sesv2::Client::from_conf(ses),
+        &environment.mail_from,
+    );
     let service = Arc::new(Service::new(forms, store, mailer, environment.settings));
-    // Behind API Gateway the client's address is the request context's.
-    lambda_http::run(super::router(service, super::system_clock())).await
+    lambda_http::run(super::router_with(
+        service,
+        super::system_clock(),
+        environment.http,
+    ))
+    .await
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 //! |---|---|
 //! | `POST /api/forms/{id}` | a submission, urlencoded (a browser) or JSON |
 //! | `GET /api/forms/{id}` | the form's public status, JSON |
-//! | `GET /api/forms/{id}/zgloszenie/{reference}` | the page after a submission |
+//! | `GET /api/forms/{id}/zgloszenie/{reference}` | the page after a submission, with its reference |
+//! | `GET /api/forms/{id}/wyslane` | the page after a submission whose reference comes by e-mail |
 //! | `GET`, `POST /api/forms/{id}/potwierdz` | the confirmation link's page, and confirming |
 //! | `GET`, `POST /api/forms/{id}/wycofaj` | the withdrawal link's page, and withdrawing |
 //!
@@ -66,6 +67,20 @@ pub fn clock_from(start: DateTime<Utc>) -> Clock {
     Arc::new(move || Utc::now() + offset)
 }
 
+/// A panic's message can quote what was being handled (a resident's
+/// values), and logs must hold no personal data: from now on a panic logs
+/// where it happened, not what it said. For the long-running servers
+/// (Lambda, `agora serve`); the client gets a generic answer anyway.
+pub fn hide_panic_messages() {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_else(|| "an unknown place".to_owned());
+        eprintln!("agora: a request failed on a bug at {at}; it was answered with a generic error");
+    }));
+}
+
 /// How the router is deployed.
 #[derive(Debug, Clone, Default)]
 pub struct HttpSettings {
@@ -73,6 +88,11 @@ pub struct HttpSettings {
     /// client's address is the one the proxy appended to
     /// `X-Forwarded-For`. Off, that header is ignored (anyone can send it).
     pub trusted_proxy: bool,
+    /// A header in which a CDN in front names the viewer's address
+    /// (CloudFront: `CloudFront-Viewer-Address`); API Gateway then sees
+    /// only the CDN's. Trust it only when the functions cannot be reached
+    /// but through that CDN: anyone else can write any header.
+    pub client_address_header: Option<String>,
 }
 
 struct AppState<S, M> {
@@ -136,6 +156,7 @@ where
             "/api/forms/{id}/zgloszenie/{reference}",
             get(received::<S, M>),
         )
+        .route("/api/forms/{id}/wyslane", get(sent::<S, M>))
         .route(
             "/api/forms/{id}/potwierdz",
             get(confirm_page::<S, M>).post(confirm::<S, M>),
@@ -188,7 +209,11 @@ async fn submit<S: Store + 'static, M: Mailer + 'static>(
         Err(answer) => return answer,
     };
     let client = Client {
-        address: client::address(&parts, state.settings.trusted_proxy),
+        address: client::address(
+            &parts,
+            state.settings.trusted_proxy,
+            state.settings.client_address_header.as_deref(),
+        ),
     };
     let outcome = state
         .service
@@ -227,11 +252,14 @@ fn submitted(
 ) -> Response {
     match outcome {
         Ok(Submitted::Accepted { reference, status }) => {
-            let page = format!(
-                "{}?stan={}",
-                received_path(&form.id, &reference),
-                status.as_str()
-            );
+            let page = match &reference {
+                Some(reference) => format!(
+                    "{}?stan={}",
+                    received_path(&form.id, reference),
+                    status.as_str()
+                ),
+                None => sent_path(&form.id),
+            };
             match format {
                 // `page`: where the site's script shows the reference.
                 Format::Json => answer::json(
@@ -300,11 +328,27 @@ async fn received<S: Store + 'static, M: Mailer + 'static>(
     let Some(form) = state.service.form(&id) else {
         return answer::unknown_form(Format::Html, &pages);
     };
-    if !is_reference(&reference) {
+    // A form with double opt-in never shows a reference before the
+    // address is proven (its answers lead to `wyslane`).
+    if form.double_opt_in || !is_reference(&reference) {
         return answer::html(StatusCode::NOT_FOUND, pages.not_found());
     }
     let status = body::query_value(query.as_deref(), "stan").and_then(|s| Status::parse(&s));
     answer::html(StatusCode::OK, pages.received(form, &reference, status))
+}
+
+/// `GET /api/forms/{id}/wyslane`: after a submission whose reference is
+/// not shown (double opt-in, or the same person again).
+async fn sent<S: Store + 'static, M: Mailer + 'static>(
+    State(state): State<AppState<S, M>>,
+    id: Result<Path<String>, PathRejection>,
+) -> Response {
+    let id = path_param(id);
+    let pages = state.pages();
+    let Some(form) = state.service.form(&id) else {
+        return answer::unknown_form(Format::Html, &pages);
+    };
+    answer::html(StatusCode::OK, pages.sent(form))
 }
 
 /// `GET /api/forms/{id}/potwierdz?token=…`: a page with the button.
@@ -435,6 +479,11 @@ fn path_param<T: Default>(path: Result<Path<T>, PathRejection>) -> T {
 /// Where the page after a submission is.
 pub fn received_path(form_id: &str, reference: &str) -> String {
     format!("/api/forms/{form_id}/zgloszenie/{reference}")
+}
+
+/// The page after a submission whose reference comes by e-mail.
+pub fn sent_path(form_id: &str) -> String {
+    format!("/api/forms/{form_id}/wyslane")
 }
 
 /// A reference as [`crate::registration::new_reference`] makes them.

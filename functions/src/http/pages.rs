@@ -123,7 +123,8 @@ impl Pages<'_> {
         self.layout(title, &main)
     }
 
-    /// After a submission: the reference and what happens next.
+    /// After a submission to a form without double opt-in: the reference
+    /// and what happens next.
     pub(crate) fn received(
         &self,
         form: &FormDefinition,
@@ -135,14 +136,7 @@ impl Pages<'_> {
             escape(&form.title),
             reference_panel(reference)
         );
-        if form.double_opt_in {
-            main.push_str(
-                "<h2>Potwierdź zgłoszenie</h2>\n<p>Wysłaliśmy Ci e-mail z linkiem potwierdzającym. \
-                 Sprawdź skrzynkę (także folder ze spamem) i potwierdź zgłoszenie – \
-                 bez potwierdzenia nie będzie brane pod uwagę.</p>\n",
-            );
-        } else if let Some(status) = status.filter(|s| !matches!(s, Status::Pending | Status::Spam))
-        {
+        if let Some(status) = status.filter(|s| !matches!(s, Status::Pending | Status::Spam)) {
             main.push_str(&format!(
                 "<p>{}</p>\n",
                 escape(&decision(form, status, None))
@@ -152,6 +146,34 @@ impl Pages<'_> {
             main.push_str(&format!("<h2>Co dalej?</h2>\n<p>{}</p>\n", escape(next)));
         }
         main.push_str("<p>Zapisz numer zgłoszenia – przyda się, gdy będziesz do nas pisać.</p>\n");
+        self.layout("Dziękujemy za zgłoszenie", &main)
+    }
+
+    /// After a submission whose reference comes by e-mail: the same page
+    /// for a new registration and a repeated one, so it tells nobody
+    /// whether an address was registered before.
+    pub(crate) fn sent(&self, form: &FormDefinition) -> String {
+        let mut main = format!(
+            "<h1>Dziękujemy za zgłoszenie</h1>\n<p>{}</p>\n",
+            escape(&form.title)
+        );
+        if form.double_opt_in {
+            main.push_str(
+                "<h2>Potwierdź zgłoszenie</h2>\n<p>Wysłaliśmy e-mail na podany adres. \
+                 Jest w nim numer zgłoszenia i link, którym trzeba je potwierdzić – \
+                 bez potwierdzenia nie będzie brane pod uwagę.</p>\n",
+            );
+        } else {
+            main.push_str("<p>Wysłaliśmy e-mail z numerem zgłoszenia na podany adres.</p>\n");
+        }
+        main.push_str(
+            "<h2>Nie widzisz wiadomości?</h2>\n<p>Zajrzyj do folderu ze spamem. \
+             Jeśli jej tam nie ma, wyślij formularz jeszcze raz z tym samym adresem e-mail: \
+             nie powstanie drugie zgłoszenie, a my wyślemy nowe linki.</p>\n",
+        );
+        if let Some(next) = &form.next_steps {
+            main.push_str(&format!("<h2>Co dalej?</h2>\n<p>{}</p>\n", escape(next)));
+        }
         self.layout("Dziękujemy za zgłoszenie", &main)
     }
 

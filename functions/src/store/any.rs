@@ -52,6 +52,16 @@ impl Store for AnyStore {
         each!(self, store => store.withdraw(form_id, token_hash, now))
     }
 
+    async fn renew_tokens(
+        &self,
+        form_id: &str,
+        reference: &str,
+        confirm_token_hash: &str,
+        withdraw_token_hash: &str,
+    ) -> Result<Option<Registration>, StoreError> {
+        each!(self, store => store.renew_tokens(form_id, reference, confirm_token_hash, withdraw_token_hash))
+    }
+
     async fn find(
         &self,
         form_id: &str,

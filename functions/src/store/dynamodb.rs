@@ -831,6 +831,76 @@ impl Store for DynamoStore {
         }
     }
 
+    async fn renew_tokens(
+        &self,
+        form_id: &str,
+        reference: &str,
+        confirm_token_hash: &str,
+        withdraw_token_hash: &str,
+    ) -> Result<Option<Registration>, StoreError> {
+        let pk = form_pk(form_id);
+        let mut backoff = Backoff::default();
+        loop {
+            let Some(Stored {
+                registration,
+                lookups,
+            }) = self.stored(&pk, reference).await?
+            else {
+                return Ok(None);
+            };
+            if matches!(registration.status, Status::Withdrawn | Status::Spam) {
+                return Ok(None);
+            }
+            let ttl = registration.expires_at.timestamp();
+            let withdraw = withdraw_sk(withdraw_token_hash);
+            // A confirmed registration keeps its confirmation token: a
+            // second click on the old link still answers "confirmed".
+            let confirm =
+                (registration.status == Status::Pending).then(|| confirm_sk(confirm_token_hash));
+            let expression = match confirm {
+                Some(_) => "SET #withdraw_sk = :withdraw, #confirm_sk = :confirm",
+                None => "SET #withdraw_sk = :withdraw",
+            };
+            // Unchanged since read: two renewals at once cannot both
+            // delete the same old pointer and leave theirs dangling.
+            let mut update = Write::update(
+                Role::Registration,
+                key(&pk, &registration_sk(reference)),
+                expression,
+            )
+            .when("#status = :seen")
+            .value(":seen", s(registration.status.as_str()))
+            .value(":withdraw", s(&withdraw));
+            update = match &lookups.withdraw {
+                Some(old) => update
+                    .when("#withdraw_sk = :old_withdraw")
+                    .value(":old_withdraw", s(old)),
+                None => update.when("attribute_not_exists(#withdraw_sk)"),
+            };
+            let mut writes = Vec::new();
+            let mut replaced = vec![(lookups.withdraw.clone(), withdraw)];
+            if let Some(confirm) = confirm {
+                update = update.value(":confirm", s(&confirm));
+                replaced.push((lookups.confirm.clone(), confirm));
+            }
+            writes.push(update);
+            for (old, new) in replaced {
+                if let Some(old) = old.filter(|old| *old != new) {
+                    writes.push(Write::delete(Role::Other, key(&pk, &old)));
+                }
+                writes.push(Write::put(
+                    Role::Other,
+                    pointer_item(&pk, &new, reference, ttl),
+                ));
+            }
+            match self.transact(writes).await? {
+                Outcome::Committed => return Ok(Some(registration)),
+                Outcome::Contended => backoff.conflict("renew tokens").await?,
+                Outcome::Failed(..) => backoff.race("renew tokens").await?,
+            }
+        }
+    }
+
     async fn find(
         &self,
         form_id: &str,

@@ -89,6 +89,20 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<Withdrawn>, StoreError>> + Send;
 
+    /// Gives the registration `reference` new links, for a person who
+    /// lost the first e-mail: the withdrawal token becomes
+    /// `withdraw_token_hash` and, while the registration waits for
+    /// confirmation, the confirmation token becomes `confirm_token_hash`;
+    /// the replaced links stop working. A withdrawn, spam or unknown
+    /// registration gives `None`.
+    fn renew_tokens(
+        &self,
+        form_id: &str,
+        reference: &str,
+        confirm_token_hash: &str,
+        withdraw_token_hash: &str,
+    ) -> impl Future<Output = Result<Option<Registration>, StoreError>> + Send;
+
     fn find(
         &self,
         form_id: &str,

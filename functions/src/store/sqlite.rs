@@ -361,6 +361,41 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn renew_tokens(
+        &self,
+        form_id: &str,
+        reference: &str,
+        confirm_token_hash: &str,
+        withdraw_token_hash: &str,
+    ) -> Result<Option<Registration>, StoreError> {
+        let (form_id, reference) = (form_id.to_owned(), reference.to_owned());
+        let (confirm, withdraw) = (
+            confirm_token_hash.to_owned(),
+            withdraw_token_hash.to_owned(),
+        );
+        self.transaction(move |tx| {
+            // A confirmed registration keeps its confirmation token: a
+            // second click on the old link still answers "confirmed".
+            let renewed = tx
+                .execute(
+                    "UPDATE registrations SET withdraw_token_hash = ?3,
+                         confirm_token_hash = CASE WHEN status = 'pending' THEN ?4 ELSE confirm_token_hash END
+                     WHERE form_id = ?1 AND reference = ?2 AND status NOT IN ('withdrawn', 'spam')",
+                    params![form_id, reference, withdraw, confirm],
+                )
+                .map_err(unavailable)?;
+            if renewed == 0 {
+                return Ok(None);
+            }
+            select_one(
+                tx,
+                "form_id = ?1 AND reference = ?2",
+                &[&form_id, &reference],
+            )
+        })
+        .await
+    }
+
     async fn find(
         &self,
         form_id: &str,
