@@ -260,7 +260,327 @@ fn options_from_a_missing_data_file_are_an_error() {
     let text = format!("{MINIMAL}  - name: gdzie\n    type: select\n    label: Gdzie\n    options_from: {{ data: brak, value: id, label: name }}\n");
     let errors = definition_errors(&text);
     assert!(
-        errors[0].contains("there is no content/data/brak.yaml"),
+        errors[0].contains("content/data/brak.yaml is missing or could not be read"),
         "{errors:?}"
     );
+}
+
+/// `MINIMAL` with more fields after its e-mail field (which ends on line 9).
+fn with_fields(fields: &str) -> String {
+    format!("{MINIMAL}{fields}")
+}
+
+#[test]
+fn a_duplicate_field_is_reported_at_its_second_occurrence() {
+    let errors = definition_errors(&with_fields(
+        "  - name: email\n    type: text\n    label: Drugi\n",
+    ));
+    assert_eq!(
+        errors,
+        ["content/forms/proba.yaml:10: two fields are named `email`"]
+    );
+}
+
+#[test]
+fn a_mistake_in_the_third_field_is_reported_on_its_key() {
+    // `ema` is also the start of `email` on line 7: the line comes from
+    // the list's structure, not from the first line holding the text.
+    let errors = definition_errors(&with_fields(
+        "  - name: imie\n    type: text\n    label: Imię\n  - name: ema\n    type: text\n    label: Ema\n    pattern: \"[a-z]+\"\n",
+    ));
+    assert_eq!(
+        errors,
+        ["content/forms/proba.yaml:16: `ema` has a pattern but no pattern_message"]
+    );
+}
+
+const CONSENTS: &str = "consents:\n  - name: processing\n    required: true\n    version: \"1\"\n    text: Zgoda.\n  - name: publication\n    version: \"\"\n    text: Zgoda na publikację.\n";
+
+#[test]
+fn a_bad_consent_is_reported_on_its_own_line() {
+    let errors = definition_errors(&format!("{MINIMAL}{CONSENTS}"));
+    assert_eq!(
+        errors,
+        ["content/forms/proba.yaml:16: the consent `publication` has an empty `version`"]
+    );
+}
+
+#[test]
+fn publication_needs_an_optional_consent_the_form_asks_for() {
+    let consents = CONSENTS.replace("version: \"\"", "version: \"1\"");
+    let publish = |consent: &str| {
+        definition_errors(&format!(
+            "{MINIMAL}  - name: area\n    type: text\n    label: Obszar\n    published_with: {consent}\n{consents}"
+        ))
+    };
+    assert_eq!(
+        publish("processing"),
+        ["content/forms/proba.yaml:13: `area` is published with the consent `processing`, which is required"]
+    );
+    assert_eq!(
+        publish("publikacja"),
+        ["content/forms/proba.yaml:13: `area` is published with the consent `publikacja`, which the form does not ask for"]
+    );
+    let form = parse(&format!(
+        "{MINIMAL}  - name: area\n    type: text\n    label: Obszar\n    published_with: publication\n{consents}"
+    ))
+    .expect("published with an optional consent");
+    assert_eq!(
+        form.field("area").and_then(|f| f.published_with.as_deref()),
+        Some("publication")
+    );
+}
+
+#[test]
+fn keys_a_field_type_does_not_use_are_errors() {
+    let errors = definition_errors(&with_fields(
+        "  - name: wiek\n    type: text\n    label: Wiek\n    min: 18\n  - name: zgoda\n    type: checkbox\n    label: Deklaruję\n    min_length: 2\n    pattern: tak\n    pattern_message: Zaznacz.\n    messages:\n      unavailable: Nie ma listy.\n",
+    ));
+    assert_eq!(
+        errors,
+        [
+            "content/forms/proba.yaml:13: `wiek`: `min` applies only to number and date fields",
+            "content/forms/proba.yaml:17: `zgoda`: a checkbox takes no `min_length`",
+            "content/forms/proba.yaml:18: `zgoda`: a checkbox takes no `pattern`",
+            "content/forms/proba.yaml:20: `zgoda`: messages.unavailable applies only to a field with options_from",
+        ]
+    );
+}
+
+#[test]
+fn bounds_must_fit_their_type_and_not_cross() {
+    let errors = definition_errors(&with_fields(
+        "  - name: liczba\n    type: number\n    label: Liczba\n    min: 10\n    max: 2\n  - name: kiedy\n    type: date\n    label: Kiedy\n    min: jutro\n  - name: dzien\n    type: date\n    label: Dzień\n    min: 2020-03-31\n    max: 2020-03-01\n  - name: ile\n    type: number\n    label: Ile\n    max: 2020-03-01\n",
+    ));
+    assert_eq!(
+        errors,
+        [
+            "content/forms/proba.yaml:14: `liczba`: min is above max (10 > 2)",
+            "content/forms/proba.yaml:18: `kiedy`: `min` of a date field must be a date",
+            "content/forms/proba.yaml:23: `dzien`: min is above max (2020-03-31 > 2020-03-01)",
+            "content/forms/proba.yaml:27: `ile`: `max` of a number field must be a number",
+        ]
+    );
+}
+
+#[test]
+fn a_date_field_keeps_to_its_min_and_max() {
+    let form = parse(&MINIMAL.replace(
+        "fields:\n",
+        "fields:\n  - name: kiedy\n    type: date\n    label: Kiedy\n    min: 2020-03-01\n    max: 2020-03-31\n",
+    ))
+    .expect("valid");
+    let submit = |date: &str| {
+        validate(
+            &form,
+            &Submission::from_pairs([("kiedy", date), ("email", "jan@example.pl")]),
+        )
+    };
+    assert_eq!(
+        submit("2020-03-31").expect("in range").values["kiedy"],
+        "2020-03-31"
+    );
+    let early = submit("2020-02-29").expect_err("too early");
+    assert_eq!(
+        early[0].message,
+        "Wpisz datę od 1 marca 2020 do 31 marca 2020."
+    );
+    assert!(submit("2020-04-01").is_err(), "too late");
+    let html = forms::html::render_form(
+        &form,
+        forms::html::FormLinks {
+            action: "/api/forms/proba",
+            privacy_policy: "/polityka-prywatnosci/",
+        },
+        &Submission::default(),
+        &[],
+    );
+    assert!(
+        html.contains("value=\"\" min=\"2020-03-01\" max=\"2020-03-31\""),
+        "{html}"
+    );
+}
+
+#[test]
+fn an_address_needs_a_domain_with_a_dot() {
+    let form = parse(MINIMAL).expect("valid");
+    let email = |address: &str| validate(&form, &Submission::from_pairs([("email", address)]));
+    assert_eq!(
+        email("Jan.Kowalski@Example.PL").expect("valid").unique_key,
+        "jan.kowalski@example.pl"
+    );
+    for wrong in [
+        "jan@localhost",
+        "jan.kowalski@localhost",
+        "jan@example.",
+        "jan@[127.0.0.1]",
+        "jan@@example.pl",
+    ] {
+        let errors = email(wrong).expect_err(wrong);
+        assert!(
+            errors[0].message.contains("poprawnym formacie"),
+            "{wrong}: {errors:?}"
+        );
+    }
+}
+
+#[test]
+fn joining_waits_for_the_published_list_of_ambassadors() {
+    let join = form("dolacz-do-procesu");
+    let notice = join.unavailable().expect("the list is empty");
+    assert!(
+        notice.starts_with("Lista ambasadorów nie jest jeszcze opublikowana"),
+        "{notice}"
+    );
+    let warning = &join.warnings[0];
+    assert_eq!(
+        warning.file,
+        Path::new("content/forms/dolacz-do-procesu.yaml")
+    );
+    assert_eq!(warning.line, Some(35));
+    assert!(
+        warning
+            .message
+            .contains("content/data/ambasadorzy.yaml, whose list is empty"),
+        "{warning:?}"
+    );
+
+    let errors = validate(
+        &join,
+        &Submission::from_pairs([
+            ("full_name", "Anna Nowak"),
+            ("email", "anna@example.pl"),
+            ("ambassador", "K7QX-M3PA"),
+            ("processing", "on"),
+        ]),
+    )
+    .expect_err("nothing to choose from");
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].field, "ambassador");
+    assert_eq!(errors[0].message, notice);
+
+    let html = forms::html::render_form(
+        &join,
+        forms::html::FormLinks {
+            action: "/api/forms/dolacz-do-procesu",
+            privacy_policy: "/polityka-prywatnosci/",
+        },
+        &Submission::default(),
+        &[],
+    );
+    assert!(!html.contains("<form"), "{html}");
+    assert!(
+        html.contains("<div class=\"notice form-unavailable\">"),
+        "{html}"
+    );
+    assert!(html.contains("Lista ambasadorów nie jest jeszcze opublikowana"));
+}
+
+#[test]
+fn the_forms_with_published_lists_have_no_warnings() {
+    for id in ["ambasadorzy", "debiuty-w-partycypacji"] {
+        let form = form(id);
+        assert!(form.warnings.is_empty(), "{id}: {:?}", form.warnings);
+        assert!(form.unavailable().is_none(), "{id}");
+    }
+}
+
+/// A site folder with one form taking its options from `data/<file>`.
+fn site_with_data(file: &str, text: &str) -> tempfile::TempDir {
+    let site = tempfile::tempdir().expect("a temporary folder");
+    let content = site.path();
+    std::fs::create_dir_all(content.join("forms")).expect("forms/");
+    std::fs::create_dir_all(content.join("data")).expect("data/");
+    std::fs::write(
+        content.join("forms/proba.yaml"),
+        with_fields("  - name: gdzie\n    type: select\n    label: Gdzie\n    options_from: { data: miejsca, value: id, label: name }\n"),
+    )
+    .expect("the form");
+    std::fs::write(content.join("data").join(file), text).expect("the data file");
+    site
+}
+
+fn site_errors(site: &tempfile::TempDir) -> Vec<String> {
+    forms::load_site(site.path(), Path::new("content"))
+        .expect_err("a broken data file")
+        .into_iter()
+        .map(|e| {
+            format!(
+                "{}:{}: {}",
+                e.file.display(),
+                e.line.map_or(String::new(), |l| l.to_string()),
+                e.message
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_functions_read_data_files_as_the_generator_does() {
+    let good = site_with_data("miejsca.yaml", "- { id: a, name: Rynek }\n");
+    let forms = forms::load_site(good.path(), Path::new("content")).expect("valid");
+    assert_eq!(forms[0].field("gdzie").expect("gdzie").options.len(), 1);
+
+    // A YAML mistake is reported where it is, not as a missing file.
+    let broken = site_with_data(
+        "miejsca.yaml",
+        "- { id: a, name: Rynek }\n- { id: b, name: [Kazimierz }\n",
+    );
+    let errors = site_errors(&broken);
+    assert!(
+        errors[0].starts_with("content/data/miejsca.yaml:2: the data file is not valid YAML"),
+        "{errors:?}"
+    );
+    assert_eq!(
+        errors[1],
+        "content/forms/proba.yaml:13: `gdzie`: content/data/miejsca.yaml is missing or could not be read"
+    );
+
+    let other_name = site_with_data("miejsca.yml", "- { id: a, name: Rynek }\n");
+    let errors = site_errors(&other_name);
+    assert_eq!(
+        errors[0],
+        "content/data/miejsca.yml:: content/data/ holds only data files named <name>.yaml"
+    );
+}
+
+#[test]
+fn a_registry_number_is_a_nip_or_else_a_krs_number() {
+    let debiuty = form("debiuty-w-partycypacji");
+    let submit = |number: &str| {
+        validate(
+            &debiuty,
+            &Submission::from_pairs([
+                ("organisation", "Stowarzyszenie Sąsiedzi"),
+                ("registry_number", number),
+                ("contact_person", "Ewa Zielińska"),
+                ("email", "ewa@example.org"),
+                (
+                    "description",
+                    "Chcemy zaprosić mieszkańców osiedla na spacer badawczy i warsztat o zieleni.",
+                ),
+                ("processing", "on"),
+            ]),
+        )
+        .map(|accepted| accepted.values["registry_number"].clone())
+        .map_err(|errors| errors[0].message.clone())
+    };
+    assert_eq!(submit("pl1234563218").as_deref(), Ok("NIP 1234563218"));
+    assert_eq!(submit("PL 123-456-32-18").as_deref(), Ok("NIP 1234563218"));
+    // Unpadded KRS numbers, as the register prints them without zeros.
+    assert_eq!(submit("123456").as_deref(), Ok("KRS 0000123456"));
+    assert_eq!(submit("KRS 123456").as_deref(), Ok("KRS 0000123456"));
+    // 0123456789 passes the NIP checksum, but no NIP starts with 0.
+    assert_eq!(submit("0123456789").as_deref(), Ok("KRS 0123456789"));
+    // Ten digits not starting with 0 are a NIP, checked as one.
+    assert!(submit("1234563219")
+        .expect_err("a mistyped NIP")
+        .contains("NIP jest niepoprawny"));
+    assert!(submit("NIP 0000000000")
+        .expect_err("all zeros")
+        .contains("nie zaczyna się od zera"));
+    assert!(submit("0000000000")
+        .expect_err("no KRS number is 0")
+        .starts_with("Wpisz NIP"));
+    assert!(submit("12345678901").is_err(), "11 digits");
 }

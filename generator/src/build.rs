@@ -38,6 +38,9 @@ pub struct BuildReport {
     pub files: usize,
     pub stages: Vec<(&'static str, Duration)>,
     pub elapsed: Duration,
+    /// What the editor should know but that does not stop the build,
+    /// such as a form that cannot be sent until staff publish its list.
+    pub warnings: Vec<Diagnostic>,
 }
 
 struct Stages {
@@ -107,6 +110,14 @@ fn run(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
         Ok(forms) => content.forms = forms,
         Err(mut found) => problems.append(&mut found),
     }
+    let warnings = Diagnostics::sorted(
+        content
+            .forms
+            .iter()
+            .flat_map(|form| form.warnings.iter().cloned().map(diagnostic))
+            .collect(),
+    )
+    .0;
     // With files that failed to load, links to them cannot be judged:
     // the site is still assembled, for every other problem to be reported.
     let complete = problems.is_empty();
@@ -149,6 +160,7 @@ fn run(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
         files: files.len() + copies.len(),
         elapsed: stages.started.elapsed(),
         stages: stages.done,
+        warnings,
     })
 }
 
@@ -160,18 +172,15 @@ fn load_forms(
 ) -> Result<Vec<agora_functions::forms::FormDefinition>, Vec<Diagnostic>> {
     let data = |name: &str| content.data.get(name).cloned();
     agora_functions::forms::load_all(&root.join(CONTENT_DIR), Path::new(CONTENT_DIR), &data)
-        .map_err(|problems| {
-            problems
-                .into_iter()
-                .map(|p| {
-                    let diagnostic = Diagnostic::new(p.file, p.message).at_line(p.line);
-                    match p.hint {
-                        Some(hint) => diagnostic.hint(hint),
-                        None => diagnostic,
-                    }
-                })
-                .collect()
-        })
+        .map_err(|problems| problems.into_iter().map(diagnostic).collect())
+}
+
+fn diagnostic(problem: agora_functions::forms::DefinitionError) -> Diagnostic {
+    let diagnostic = Diagnostic::new(problem.file, problem.message).at_line(problem.line);
+    match problem.hint {
+        Some(hint) => diagnostic.hint(hint),
+        None => diagnostic,
+    }
 }
 
 fn build_time(now: Option<&str>, tz: Tz) -> Result<DateTime<Tz>, Vec<Diagnostic>> {

@@ -138,14 +138,17 @@ fn load_data(
     let mut data = BTreeMap::new();
     for (path, content_path) in files {
         let file = Path::new(CONTENT_DIR).join(content_path);
+        // The functions read the same files by the same rule.
         let Some(name) = content_path
             .strip_prefix("data/")
-            .and_then(|n| n.strip_suffix(".yaml").or_else(|| n.strip_suffix(".yml")))
-            .filter(|n| !n.contains('/'))
+            .and_then(agora_functions::forms::data_name)
         else {
             problems.push(
-                Diagnostic::new(&file, "content/data/ holds only YAML files")
-                    .hint("name data files content/data/<name>.yaml; put other files elsewhere"),
+                Diagnostic::new(
+                    &file,
+                    "content/data/ holds only data files named <name>.yaml",
+                )
+                .hint("rename the file to <name>.yaml or move it elsewhere"),
             );
             continue;
         };

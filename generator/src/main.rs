@@ -525,6 +525,9 @@ fn run_build(site: SiteArgs, out: Option<PathBuf>, base_url: Option<String>) -> 
     };
     match build(&options) {
         Ok(report) => {
+            for warning in &report.warnings {
+                eprintln!("warning: {warning}");
+            }
             if timings {
                 for (stage, took) in &report.stages {
                     eprintln!("{stage:>20}: {} ms", took.as_millis());

@@ -1653,3 +1653,39 @@ fn the_site_and_its_forms_are_served_on_one_machine() {
     );
     assert!(Path::new(&site.root().join(".agora/agora.sqlite3")).exists());
 }
+
+#[test]
+fn the_join_form_waits_for_the_published_ambassadors_with_a_warning() {
+    let site = TempSite::real();
+    // Kept open as of the tests' moment; its list of ambassadors is
+    // still empty.
+    let form = "content/forms/dolacz-do-procesu.yaml";
+    let text_of_form = fs::read_to_string(site.root().join(form)).expect("the join form");
+    assert!(text_of_form.contains("closes: 2020-05-31 23:59"));
+    site.write(
+        form,
+        &text_of_form.replace("closes: 2020-05-31 23:59", "closes: 2030-05-31 23:59"),
+    );
+    let root = site.root().to_string_lossy().into_owned();
+    let out = site.out("public").to_string_lossy().into_owned();
+    let output = agora(&["build", "--root", &root, "--out", &out, "--now", NOW]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: content/forms/dolacz-do-procesu.yaml:35: `ambassador` takes its options from content/data/ambasadorzy.yaml, whose list is empty"),
+        "{stderr}"
+    );
+    let page = fs::read_to_string(
+        site.out("public")
+            .join("wspolne-projekty/dzielnicowe/index.html"),
+    )
+    .expect("the page of the join form");
+    assert!(
+        page.contains("<div class=\"notice form-unavailable\">\n<p>Lista ambasadorów nie jest jeszcze opublikowana"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("action=\"/api/forms/dolacz-do-procesu\""),
+        "no form to send"
+    );
+}

@@ -2,12 +2,22 @@
 //! checksum, KRS (court register number), postcodes, phone numbers.
 
 /// A NIP written as 10 digits, optionally with hyphens or spaces
-/// (`123-456-32-18`); returns the 10 digits when the checksum holds.
+/// (`123-456-32-18`) and the EU VAT prefix `PL` (in either case);
+/// returns the 10 digits when the checksum holds.
 pub fn nip(input: &str) -> Result<String, NipError> {
-    let digits: String = input.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
+    let digits: String = input
+        .chars()
+        .filter(|c| !matches!(c, '-' | ' '))
+        .collect::<String>()
+        .to_ascii_uppercase();
     let digits = digits.strip_prefix("PL").unwrap_or(&digits);
     if digits.len() != 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(NipError::Format);
+    }
+    // A NIP begins with the code of the tax office that gave it, and no
+    // code starts with 0; 0000000000 would otherwise pass the checksum.
+    if digits.starts_with('0') {
+        return Err(NipError::LeadingZero);
     }
     const WEIGHTS: [u32; 9] = [6, 5, 7, 2, 3, 4, 5, 6, 7];
     let values: Vec<u32> = digits.bytes().map(|b| u32::from(b - b'0')).collect();
@@ -21,6 +31,8 @@ pub fn nip(input: &str) -> Result<String, NipError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NipError {
     Format,
+    /// 10 digits, but starting with 0, which no NIP does.
+    LeadingZero,
     Checksum,
 }
 
@@ -77,6 +89,15 @@ mod tests {
         assert_eq!(nip("1234563219"), Err(NipError::Checksum));
         assert_eq!(nip("12345"), Err(NipError::Format));
         assert_eq!(nip("123456321a"), Err(NipError::Format));
+        assert_eq!(nip("pl 123-456-32-18"), Ok("1234563218".to_owned()));
+        assert_eq!(nip("Pl1234563218"), Ok("1234563218".to_owned()));
+    }
+
+    #[test]
+    fn no_nip_starts_with_zero() {
+        // Both pass the weighted checksum; neither is a NIP.
+        assert_eq!(nip("0000000000"), Err(NipError::LeadingZero));
+        assert_eq!(nip("0123456789"), Err(NipError::LeadingZero));
     }
 
     #[test]

@@ -4,10 +4,12 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
+
+use super::lines::Lines;
 
 /// A mistake in a form definition, for the editor: file, line, what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +89,19 @@ pub struct Messages {
     pub invalid: Option<String>,
     pub too_short: Option<String>,
     pub too_long: Option<String>,
+    /// Shown instead of the form while the list an `options_from` field
+    /// chooses from is empty (not published yet).
+    pub unavailable: Option<String>,
+}
+
+/// A `min` or `max`: a number for a number field, a date (`2020-03-01`)
+/// for a date field. Anything else is kept as text, to be reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Limit {
+    Number(f64),
+    Date(NaiveDate),
+    Text(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,8 +116,8 @@ pub struct Field {
     pub required: bool,
     pub min_length: Option<usize>,
     pub max_length: Option<usize>,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
+    pub min: Option<Limit>,
+    pub max: Option<Limit>,
     pub pattern: Option<String>,
     pub pattern_message: Option<String>,
     #[serde(default)]
@@ -118,6 +133,42 @@ pub struct Field {
 
 fn yes() -> bool {
     true
+}
+
+impl Field {
+    /// The bounds of a number field.
+    pub fn number_range(&self) -> (Option<f64>, Option<f64>) {
+        let number = |limit: &Option<Limit>| match limit {
+            Some(Limit::Number(n)) => Some(*n),
+            _ => None,
+        };
+        (number(&self.min), number(&self.max))
+    }
+
+    /// The bounds of a date field.
+    pub fn date_range(&self) -> (Option<NaiveDate>, Option<NaiveDate>) {
+        let date = |limit: &Option<Limit>| match limit {
+            Some(Limit::Date(d)) => Some(*d),
+            _ => None,
+        };
+        (date(&self.min), date(&self.max))
+    }
+
+    /// A select or radio field with nothing to choose from: its list
+    /// comes from a data file that is still empty.
+    pub fn has_no_choices(&self) -> bool {
+        matches!(self.kind, FieldType::Select | FieldType::Radio) && self.options.is_empty()
+    }
+
+    /// What residents read while the field has nothing to choose from.
+    pub fn unavailable_message(&self) -> String {
+        self.messages.unavailable.clone().unwrap_or_else(|| {
+            format!(
+                "Tego formularza nie można jeszcze wysłać: lista do wyboru w polu „{}” nie jest jeszcze opublikowana. Zajrzyj tu później.",
+                self.label
+            )
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,6 +230,9 @@ pub struct FormDefinition {
     pub consents: Vec<Consent>,
     /// Compiled `pattern`s by field name.
     pub patterns: BTreeMap<String, Regex>,
+    /// What the editor should know but that does not stop the form from
+    /// loading, such as a list to choose from that is not published yet.
+    pub warnings: Vec<DefinitionError>,
 }
 
 /// Field names the HTTP layer uses for spam checks.
@@ -202,6 +256,15 @@ impl FormDefinition {
         self.fields.iter().find(|f| f.name == name)
     }
 
+    /// Why the form cannot be sent at all, in Polish: a required field
+    /// has nothing to choose from. Its pages show this instead of the form.
+    pub fn unavailable(&self) -> Option<String> {
+        self.fields
+            .iter()
+            .find(|f| f.required && f.has_no_choices())
+            .map(Field::unavailable_message)
+    }
+
     /// Parses and checks a form file. `data` gives the data files
     /// (`content/data/<name>.yaml`) for `options_from`.
     pub fn parse(
@@ -217,21 +280,15 @@ impl FormDefinition {
             hint: (!hint.is_empty()).then(|| hint.to_owned()),
         };
         let raw: RawForm = serde_yaml::from_str(text).map_err(|e| {
-            let line = e.location().map(|l| l.line());
-            let message = e.to_string();
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_owned();
             vec![error(
-                line,
-                message,
+                e.location().map(|l| l.line()),
+                super::yaml_cause(&e),
                 "README.md (\"Forms\") lists every key of a form file",
             )]
         })?;
-        let line_of = |needle: &str| line_of(text, needle);
+        let lines = Lines::new(text);
         let mut problems = Vec::new();
+        let mut warnings = Vec::new();
 
         if !is_identifier(id) {
             problems.push(error(
@@ -244,7 +301,7 @@ impl FormDefinition {
             Ok(tz) => tz,
             Err(_) => {
                 problems.push(error(
-                    line_of("timezone:"),
+                    lines.key("timezone"),
                     "unknown time zone".to_owned(),
                     "use e.g. Europe/Warsaw",
                 ));
@@ -255,7 +312,7 @@ impl FormDefinition {
             Some(t) => Some(t),
             None => {
                 problems.push(error(
-                    line_of(&format!("{key}:")),
+                    lines.key(key),
                     format!("`{key}: {value}` is not a date and time"),
                     "write it as 2020-03-01 09:00",
                 ));
@@ -267,7 +324,7 @@ impl FormDefinition {
         if let (Some(opens), Some(closes)) = (opens, closes) {
             if closes <= opens {
                 problems.push(error(
-                    line_of("closes:"),
+                    lines.key("closes"),
                     "the form closes before it opens".to_owned(),
                     "check `opens` and `closes`",
                 ));
@@ -276,21 +333,21 @@ impl FormDefinition {
         let allocation = raw.allocation.unwrap_or(Allocation::FirstCome);
         if allocation == Allocation::Lottery && raw.capacity.is_none() {
             problems.push(error(
-                line_of("allocation:"),
+                lines.key("allocation"),
                 "a lottery form needs a `capacity`".to_owned(),
                 "add `capacity: 60` (the places the draw gives out)",
             ));
         }
         if raw.capacity == Some(0) {
             problems.push(error(
-                line_of("capacity:"),
+                lines.key("capacity"),
                 "`capacity` must be at least 1".to_owned(),
                 "",
             ));
         }
         if raw.retention_days == 0 {
             problems.push(error(
-                line_of("retention_days:"),
+                lines.key("retention_days"),
                 "`retention_days` must be at least 1".to_owned(),
                 "how many days the records are kept",
             ));
@@ -298,7 +355,7 @@ impl FormDefinition {
         if let Some(notify) = &raw.notify {
             if !email_address::EmailAddress::is_valid(notify) {
                 problems.push(error(
-                    line_of("notify:"),
+                    lines.key("notify"),
                     format!("`{notify}` is not an e-mail address"),
                     "",
                 ));
@@ -306,7 +363,7 @@ impl FormDefinition {
         }
         if raw.fields.is_empty() {
             problems.push(error(
-                line_of("fields:"),
+                lines.key("fields"),
                 "the form has no fields".to_owned(),
                 "",
             ));
@@ -314,53 +371,113 @@ impl FormDefinition {
 
         let mut names = HashSet::new();
         let mut patterns = BTreeMap::new();
+        let consent_required: BTreeMap<&str, bool> = raw
+            .consents
+            .iter()
+            .map(|c| (c.name.as_str(), c.required))
+            .collect();
         let mut fields = raw.fields;
-        for field in &mut fields {
-            let at = line_of(&format!("name: {}", field.name));
-            let mut field_error =
-                |message: String, hint: &str| problems.push(error(at, message, hint));
-            if !is_identifier(&field.name.replace('_', "-")) || field.name.contains('-') {
+        for (index, field) in fields.iter_mut().enumerate() {
+            // Each problem is reported on the line of the key it is about,
+            // in this field's own item of `fields:`.
+            let at = |key: &str| lines.in_item("fields", index, key);
+            let mut field_error = |key: &str, message: String, hint: &str| {
+                problems.push(error(at(key), message, hint));
+            };
+            let name = field.name.clone();
+            if !is_identifier(&name.replace('_', "-")) || name.contains('-') {
                 field_error(
-                    format!("`{}` cannot name a field", field.name),
+                    "name",
+                    format!("`{name}` cannot name a field"),
                     "use lowercase letters, digits and underscores",
                 );
             }
-            if RESERVED_NAMES.contains(&field.name.as_str()) {
+            if RESERVED_NAMES.contains(&name.as_str()) {
                 field_error(
-                    format!("`{}` is reserved for the form's spam checks", field.name),
+                    "name",
+                    format!("`{name}` is reserved for the form's spam checks"),
                     "choose another name",
                 );
             }
-            if !names.insert(field.name.clone()) {
+            if !names.insert(name.clone()) {
                 field_error(
-                    format!("two fields are named `{}`", field.name),
+                    "name",
+                    format!("two fields are named `{name}`"),
                     "give each field its own name",
                 );
+            }
+            if field.kind == FieldType::Checkbox {
+                // A box is ticked or not: there is no text to measure or match.
+                let keys = [
+                    ("min_length", field.min_length.is_some()),
+                    ("max_length", field.max_length.is_some()),
+                    ("pattern", field.pattern.is_some()),
+                ];
+                for (key, _) in keys.iter().filter(|(_, set)| *set) {
+                    field_error(
+                        key,
+                        format!("`{name}`: a checkbox takes no `{key}`"),
+                        "remove the key; a checkbox is either ticked or not",
+                    );
+                }
             }
             if let (Some(min), Some(max)) = (field.min_length, field.max_length) {
                 if min > max {
                     field_error(
-                        format!("`{}`: min_length is above max_length", field.name),
-                        "",
+                        "max_length",
+                        format!("`{name}`: min_length ({min}) is above max_length ({max})"),
+                        "swap or correct the two lengths",
                     );
                 }
+            }
+            for (key, limit) in [("min", &field.min), ("max", &field.max)] {
+                let Some(limit) = limit else { continue };
+                match (field.kind, limit) {
+                    (FieldType::Number, Limit::Number(_)) | (FieldType::Date, Limit::Date(_)) => {}
+                    (FieldType::Number, _) => field_error(
+                        key,
+                        format!("`{name}`: `{key}` of a number field must be a number"),
+                        "write e.g. `min: 18`",
+                    ),
+                    (FieldType::Date, _) => field_error(
+                        key,
+                        format!("`{name}`: `{key}` of a date field must be a date"),
+                        "write it as 2020-03-01",
+                    ),
+                    _ => field_error(
+                        key,
+                        format!("`{name}`: `{key}` applies only to number and date fields"),
+                        "remove it; min_length and max_length bound the length of a text",
+                    ),
+                }
+            }
+            let above = match (field.number_range(), field.date_range()) {
+                ((Some(min), Some(max)), _) => (min > max).then(|| format!("{min} > {max}")),
+                (_, (Some(min), Some(max))) => (min > max).then(|| format!("{min} > {max}")),
+                _ => None,
+            };
+            if let Some(above) = above {
+                field_error(
+                    "max",
+                    format!("`{name}`: min is above max ({above})"),
+                    "swap or correct `min` and `max`",
+                );
             }
             if let Some(pattern) = &field.pattern {
                 match Regex::new(&format!("^(?:{pattern})$")) {
                     Ok(regex) => {
-                        patterns.insert(field.name.clone(), regex);
+                        patterns.insert(name.clone(), regex);
                     }
                     Err(e) => field_error(
-                        format!(
-                            "`{}`: the pattern is not a valid regular expression: {e}",
-                            field.name
-                        ),
+                        "pattern",
+                        format!("`{name}`: the pattern is not a valid regular expression: {e}"),
                         "",
                     ),
                 }
                 if field.pattern_message.is_none() {
                     field_error(
-                        format!("`{}` has a pattern but no pattern_message", field.name),
+                        "pattern",
+                        format!("`{name}` has a pattern but no pattern_message"),
                         "add pattern_message: what a resident should type, in Polish",
                     );
                 }
@@ -369,82 +486,115 @@ impl FormDefinition {
             if let Some(from) = &field.options_from {
                 if !choices {
                     field_error(
-                        format!(
-                            "`{}`: only select and radio fields take options",
-                            field.name
-                        ),
+                        "options_from",
+                        format!("`{name}`: only select and radio fields take options"),
                         "",
                     );
                 }
                 match options_from_data(from, data) {
+                    Ok(options) if options.is_empty() && choices => {
+                        field.options = options;
+                        // Publishing the list is a later staff step: the form
+                        // loads and its pages say it cannot be sent yet.
+                        let effect = if field.required {
+                            format!(
+                                "the form `{id}` cannot be sent until the list is published: its page shows „{}” instead of the form",
+                                field.unavailable_message()
+                            )
+                        } else {
+                            "the field offers nothing to choose until the list is published"
+                                .to_owned()
+                        };
+                        warnings.push(error(
+                            at("options_from"),
+                            format!(
+                                "`{name}` takes its options from content/data/{}.yaml, whose list is empty; {effect}",
+                                from.data
+                            ),
+                            &format!(
+                                "publish the list in content/data/{}.yaml before the form opens",
+                                from.data
+                            ),
+                        ));
+                    }
                     Ok(options) => field.options = options,
                     Err(message) => field_error(
-                        format!("`{}`: {message}", field.name),
+                        "options_from",
+                        format!("`{name}`: {message}"),
                         "options_from names a file of content/data/",
                     ),
                 }
             } else if choices && field.options.is_empty() {
                 field_error(
-                    format!("`{}` has no options", field.name),
+                    "options",
+                    format!("`{name}` has no options"),
                     "add `options:` (value and label) or `options_from:`",
                 );
             } else if !choices && field.kind != FieldType::Checkbox && !field.options.is_empty() {
                 field_error(
-                    format!(
-                        "`{}`: only select, radio and checkbox fields take options",
-                        field.name
-                    ),
+                    "options",
+                    format!("`{name}`: only select, radio and checkbox fields take options"),
                     "",
+                );
+            }
+            if field.messages.unavailable.is_some() && field.options_from.is_none() {
+                field_error(
+                    "messages",
+                    format!(
+                        "`{name}`: messages.unavailable applies only to a field with options_from"
+                    ),
+                    "remove it; the message replaces the form while an options_from list is empty",
                 );
             }
             let mut values = HashSet::new();
             for choice in &field.options {
                 if !values.insert(choice.value.as_str()) {
                     field_error(
-                        format!(
-                            "`{}`: the option `{}` is listed twice",
-                            field.name, choice.value
-                        ),
+                        "options",
+                        format!("`{name}`: the option `{}` is listed twice", choice.value),
                         "",
                     );
                 }
             }
-        }
-        let consent_names: HashSet<&str> = raw.consents.iter().map(|c| c.name.as_str()).collect();
-        for field in &fields {
             if let Some(consent) = &field.published_with {
-                if !consent_names.contains(consent.as_str()) {
-                    problems.push(error(
-                        line_of(&format!("published_with: {consent}")),
-                        format!("`{}` is published with the consent `{consent}`, which the form does not ask for", field.name),
+                match consent_required.get(consent.as_str()) {
+                    None => field_error(
+                        "published_with",
+                        format!("`{name}` is published with the consent `{consent}`, which the form does not ask for"),
                         "add the consent under `consents:` or remove published_with",
-                    ));
+                    ),
+                    Some(true) => field_error(
+                        "published_with",
+                        format!("`{name}` is published with the consent `{consent}`, which is required"),
+                        "publication needs its own optional consent (`required: false`): a person may register without agreeing to appear on a public list",
+                    ),
+                    Some(false) => {}
                 }
             }
         }
         let mut seen_consents = HashSet::new();
-        for consent in &raw.consents {
+        for (index, consent) in raw.consents.iter().enumerate() {
+            let at = |key: &str| lines.in_item("consents", index, key);
             if !seen_consents.insert(consent.name.as_str()) || names.contains(&consent.name) {
                 problems.push(error(
-                    line_of(&format!("name: {}", consent.name)),
+                    at("name"),
                     format!("the name `{}` is used twice", consent.name),
                     "fields and consents each need their own name",
                 ));
             }
-            if consent.version.trim().is_empty() || consent.text.trim().is_empty() {
-                problems.push(error(
-                    line_of(&format!("name: {}", consent.name)),
-                    format!(
-                        "the consent `{}` needs its text and a version",
-                        consent.name
-                    ),
-                    "the version is stored with each consent given",
-                ));
+            for (key, value) in [("text", &consent.text), ("version", &consent.version)] {
+                if value.trim().is_empty() {
+                    problems.push(error(
+                        at(key),
+                        format!("the consent `{}` has an empty `{key}`", consent.name),
+                        "a consent needs its text and a version; the version is stored with each consent given",
+                    ));
+                }
             }
         }
         match fields.iter().find(|f| f.name == raw.unique_field) {
             None => problems.push(error(
-                line_of("unique_field:"),
+                lines.key("unique_field"),
                 format!(
                     "`unique_field: {}` names no field of the form",
                     raw.unique_field
@@ -452,7 +602,7 @@ impl FormDefinition {
                 "name the field that identifies a person, usually the e-mail",
             )),
             Some(field) if !field.required => problems.push(error(
-                line_of("unique_field:"),
+                lines.key("unique_field"),
                 format!("the unique field `{}` must be required", raw.unique_field),
                 "",
             )),
@@ -464,7 +614,7 @@ impl FormDefinition {
                 .any(|f| f.kind == FieldType::Email && f.required)
         {
             problems.push(error(
-                line_of("double_opt_in:"),
+                lines.key("double_opt_in"),
                 "double opt-in needs a required e-mail field to send the confirmation to"
                     .to_owned(),
                 "",
@@ -488,6 +638,7 @@ impl FormDefinition {
                 fields,
                 consents: raw.consents,
                 patterns,
+                warnings,
             }),
             _ => Err(problems),
         }
@@ -498,8 +649,12 @@ fn options_from_data(
     from: &OptionsFrom,
     data: &dyn Fn(&str) -> Option<serde_json::Value>,
 ) -> Result<Vec<Choice>, String> {
-    let value =
-        data(&from.data).ok_or_else(|| format!("there is no content/data/{}.yaml", from.data))?;
+    let value = data(&from.data).ok_or_else(|| {
+        format!(
+            "content/data/{}.yaml is missing or could not be read",
+            from.data
+        )
+    })?;
     let list = match &from.key {
         Some(key) => value
             .get(key)
@@ -542,9 +697,4 @@ fn parse_time(text: &str, tz: Tz) -> Option<DateTime<Tz>> {
         .or_else(|_| NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M"))
         .ok()?;
     naive.and_local_timezone(tz).earliest()
-}
-
-/// The 1-based line of the first line containing `needle`.
-fn line_of(text: &str, needle: &str) -> Option<usize> {
-    text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
 }

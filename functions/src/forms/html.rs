@@ -47,12 +47,22 @@ pub fn field_id(name: &str) -> String {
 /// `form`, its consents, the spam checks (a honeypot and the hidden
 /// `started_at`) and the submit button. `values` are shown in the fields
 /// as they were typed; `errors` are shown next to their fields.
+///
+/// A form that cannot be sent yet (a required list to choose from is not
+/// published) is a notice saying so instead: a form no one can complete
+/// would only waste the time of whoever fills it in.
 pub fn render_form(
     form: &FormDefinition,
     links: FormLinks<'_>,
     values: &Submission,
     errors: &[FieldError],
 ) -> String {
+    if let Some(notice) = form.unavailable() {
+        return format!(
+            "<div class=\"notice form-unavailable\">\n<p>{}</p>\n</div>\n",
+            escape(&notice)
+        );
+    }
     let mut html = String::new();
     let _ = writeln!(
         html,
@@ -202,16 +212,23 @@ fn render_field(html: &mut String, field: &Field, values: &Submission, error: Op
                 },
             );
             let value = raw_first(values, &field.name);
-            let maxlength = field
+            let mut limits = field
                 .max_length
                 .map(|max| format!(" maxlength=\"{max}\""))
                 .unwrap_or_default();
+            // The date picker offers only the dates the server accepts.
+            let (min_date, max_date) = field.date_range();
+            for (name, date) in [("min", min_date), ("max", max_date)] {
+                if let Some(date) = date {
+                    let _ = write!(limits, " {name}=\"{date}\"");
+                }
+            }
             match field.kind {
                 FieldType::Textarea => {
                     // The newline after the tag keeps a value's own leading newline.
                     let _ = writeln!(
                         html,
-                        "<textarea class=\"textarea\" {common} rows=\"5\"{maxlength}>\n{}</textarea>",
+                        "<textarea class=\"textarea\" {common} rows=\"5\"{limits}>\n{}</textarea>",
                         escape(value)
                     );
                 }
@@ -238,7 +255,7 @@ fn render_field(html: &mut String, field: &Field, values: &Submission, error: Op
                     let (kind, extra) = input_type(field.kind);
                     let _ = writeln!(
                         html,
-                        "<input class=\"input\" type=\"{kind}\" {common} value=\"{}\"{maxlength}{extra}>",
+                        "<input class=\"input\" type=\"{kind}\" {common} value=\"{}\"{limits}{extra}>",
                         escape(value)
                     );
                 }

@@ -5,17 +5,33 @@
 pub mod checks;
 pub mod definition;
 pub mod html;
+mod lines;
 pub mod validate;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use definition::{
     Allocation, Choice, Consent, DefinitionError, Field, FieldType, FormDefinition, FormState,
+    Limit,
 };
 pub use validate::{validate, Accepted, FieldError, GivenConsent, Submission};
 
 /// The folder of form files, under the content folder.
 pub const FORMS_DIR: &str = "forms";
+
+/// The folder of data files (`options_from` reads them), under the
+/// content folder.
+pub const DATA_DIR: &str = "data";
+
+/// The name of a data file, `<name>.yaml`, as `options_from: { data: … }`
+/// names it; `None` for any other file. The generator and the functions
+/// both follow this rule, so a form loads alike in both.
+pub fn data_name(file_name: &str) -> Option<&str> {
+    file_name
+        .strip_suffix(".yaml")
+        .filter(|name| !name.is_empty() && !name.contains(['/', '\\']))
+}
 
 /// Reads every `<content>/forms/*.yaml`, sorted by id. `data` gives the
 /// site's data files by name, for options taken from them. Errors name
@@ -87,10 +103,103 @@ pub fn load_site(
     content_dir: &Path,
     display_root: &Path,
 ) -> Result<Vec<FormDefinition>, Vec<DefinitionError>> {
-    let data_dir = content_dir.join("data");
-    let data = |name: &str| -> Option<serde_json::Value> {
-        let text = std::fs::read_to_string(data_dir.join(format!("{name}.yaml"))).ok()?;
-        serde_yaml::from_str(&text).ok()
+    let (files, mut problems) = load_data(content_dir, display_root);
+    let data = |name: &str| files.get(name).cloned();
+    match load_all(content_dir, display_root, &data) {
+        Ok(forms) if problems.is_empty() => Ok(forms),
+        Ok(_) => Err(problems),
+        Err(mut found) => {
+            problems.append(&mut found);
+            Err(problems)
+        }
+    }
+}
+
+/// Reads every data file of `<content>/data/` by name. A file that is not
+/// `<name>.yaml` or does not parse is a problem naming it (and the line
+/// of a YAML mistake), never a file taken as missing.
+fn load_data(
+    content_dir: &Path,
+    display_root: &Path,
+) -> (BTreeMap<String, serde_json::Value>, Vec<DefinitionError>) {
+    let dir = content_dir.join(DATA_DIR);
+    let shown = |path: &Path| -> PathBuf {
+        display_root.join(path.strip_prefix(content_dir).unwrap_or(path))
     };
-    load_all(content_dir, display_root, &data)
+    let problem = |path: &Path, line: Option<usize>, message: String, hint: &str| DefinitionError {
+        file: shown(path),
+        line,
+        message,
+        hint: Some(hint.to_owned()),
+    };
+    let mut files = BTreeMap::new();
+    let mut problems = Vec::new();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (files, problems),
+        Err(e) => {
+            let message = format!("cannot read the data folder: {e}");
+            problems.push(problem(
+                &dir,
+                None,
+                message,
+                "check the folder's permissions",
+            ));
+            return (files, problems);
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        // Hidden files (an editor's backups) are skipped, as the generator does.
+        if file_name.starts_with('.') {
+            continue;
+        }
+        let Some(name) = data_name(file_name).filter(|_| path.is_file()) else {
+            problems.push(problem(
+                &path,
+                None,
+                "content/data/ holds only data files named <name>.yaml".to_owned(),
+                "rename the file to <name>.yaml or move it elsewhere",
+            ));
+            continue;
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) => {
+                let message = format!("cannot read the data file: {e}");
+                problems.push(problem(
+                    &path,
+                    None,
+                    message,
+                    "check the file's permissions",
+                ));
+                continue;
+            }
+        };
+        match serde_yaml::from_str(&text) {
+            Ok(value) => {
+                files.insert(name.to_owned(), value);
+            }
+            Err(e) => problems.push(problem(
+                &path,
+                e.location().map(|l| l.line()),
+                format!("the data file is not valid YAML: {}", yaml_cause(&e)),
+                "check the YAML syntax: `key: value`, lists as `[a, b]` or `- a` lines, quote text that holds a colon",
+            )),
+        }
+    }
+    (files, problems)
+}
+
+/// serde_yaml's message without its "at line L column C", which the
+/// error's own line already gives.
+pub(crate) fn yaml_cause(error: &serde_yaml::Error) -> String {
+    let message = error.to_string();
+    message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned()
 }

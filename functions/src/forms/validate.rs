@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::checks::{self, NipError};
 use super::definition::{Field, FieldType, FormDefinition};
-use crate::polish::count_pl;
+use crate::polish::{count_pl, date_pl};
 
 /// What the person sent: each name with its values (a checkbox group can
 /// send several), as strings, before any check.
@@ -162,6 +162,15 @@ fn check_field(
         };
     }
 
+    if field.has_no_choices() {
+        // The list to choose from is not published yet: say so rather
+        // than ask for a choice that cannot be made.
+        return if field.required {
+            Err(field.unavailable_message())
+        } else {
+            Ok(None)
+        };
+    }
     let raw = submission.first(&field.name);
     let value = if field.kind == FieldType::Textarea {
         raw.replace("\r\n", "\n")
@@ -212,7 +221,7 @@ fn check_field(
     let normal = match field.kind {
         FieldType::Email => {
             let lowered = value.to_lowercase();
-            if !email_address::EmailAddress::is_valid(&lowered) || !lowered.contains('.') {
+            if !is_email(&lowered) {
                 return Err(invalid(
                     "Wpisz adres e-mail w poprawnym formacie, np. jan.kowalski@example.pl.",
                 ));
@@ -229,11 +238,23 @@ fn check_field(
             .ok_or_else(|| invalid("Wpisz numer KRS: 10 cyfr, np. 0000123456."))?,
         FieldType::NipOrKrs => nip_or_krs(&value).map_err(|e| match e {
             Some(nip_error) => nip_message(nip_error, &invalid),
-            None => invalid("Wpisz NIP (10 cyfr) albo numer KRS (10 cyfr, np. 0000123456)."),
+            None => invalid(
+                "Wpisz NIP (10 cyfr, np. 123-456-32-18) albo numer KRS (same cyfry, np. 0000123456 lub 123456).",
+            ),
         })?,
         FieldType::Date => {
             let date = NaiveDate::parse_from_str(&value, "%Y-%m-%d")
                 .map_err(|_| invalid("Wpisz datę w formacie RRRR-MM-DD, np. 2020-03-28."))?;
+            let (min, max) = field.date_range();
+            if min.is_some_and(|min| date < min) || max.is_some_and(|max| date > max) {
+                let range = match (min, max) {
+                    (Some(min), Some(max)) => format!("od {} do {}", date_pl(min), date_pl(max)),
+                    (Some(min), None) => format!("nie wcześniejszą niż {}", date_pl(min)),
+                    (None, Some(max)) => format!("nie późniejszą niż {}", date_pl(max)),
+                    (None, None) => String::new(),
+                };
+                return Err(invalid(&format!("Wpisz datę {range}.")));
+            }
             date.to_string()
         }
         FieldType::Number => {
@@ -243,10 +264,9 @@ fn check_field(
                 .ok()
                 .filter(|n: &f64| n.is_finite())
                 .ok_or_else(|| invalid("Wpisz liczbę, np. 12."))?;
-            if field.min.is_some_and(|min| number < min)
-                || field.max.is_some_and(|max| number > max)
-            {
-                let range = match (field.min, field.max) {
+            let (min, max) = field.number_range();
+            if min.is_some_and(|min| number < min) || max.is_some_and(|max| number > max) {
+                let range = match (min, max) {
                     (Some(min), Some(max)) => format!("od {min} do {max}"),
                     (Some(min), None) => format!("co najmniej {min}"),
                     (None, Some(max)) => format!("najwyżej {max}"),
@@ -275,29 +295,58 @@ fn check_field(
     Ok(Some(normal))
 }
 
-/// A NIP or a KRS number, told apart as people write them: a leading
-/// "NIP"/"KRS", else by the first digit (KRS numbers are zero-padded,
-/// no NIP starts with 0). `Err(Some(_))` for a NIP that fails.
+/// An e-mail address residents can be written to: valid by RFC 5322 as
+/// the `email_address` crate reads it, and with a dot in the domain, so
+/// that `jan@localhost` or `jan@[127.0.0.1]` (valid, but never a
+/// resident's mailbox) are refused.
+fn is_email(address: &str) -> bool {
+    address
+        .parse::<email_address::EmailAddress>()
+        .is_ok_and(|parsed| {
+            let domain = parsed.domain();
+            !domain.starts_with('[')
+                && domain.contains('.')
+                && domain.split('.').all(|label| !label.is_empty())
+        })
+}
+
+/// A NIP or a KRS number, told apart by one rule: a leading "NIP" or
+/// "KRS" says which; otherwise 10 digits not starting with 0 (or with the
+/// `PL` prefix) are a NIP and must pass its checksum, so that a mistyped
+/// NIP is reported as one; any other number of at most 10 digits is a KRS
+/// number, zero-padded (`123456` is KRS 0000123456; no NIP starts with 0,
+/// a padded KRS number does). `Err(Some(_))` for a NIP that fails.
 fn nip_or_krs(value: &str) -> Result<String, Option<NipError>> {
     let upper = value.to_uppercase();
-    let (kind, number) = if let Some(rest) = upper.strip_prefix("KRS") {
-        ("KRS", rest.trim_start_matches([':', ' ']))
-    } else if let Some(rest) = upper.strip_prefix("NIP") {
-        ("NIP", rest.trim_start_matches([':', ' ']))
-    } else if upper.starts_with('0') {
-        ("KRS", upper.as_str())
-    } else {
-        ("NIP", upper.as_str())
-    };
-    if kind == "KRS" {
+    let krs = |number: &str| {
         checks::krs(number)
             .map(|krs| format!("KRS {krs}"))
             .ok_or(None)
-    } else {
-        match checks::nip(number) {
-            Ok(nip) => Ok(format!("NIP {nip}")),
-            Err(NipError::Checksum) => Err(Some(NipError::Checksum)),
-            Err(NipError::Format) => Err(None),
+    };
+    let nip = |number: &str| match checks::nip(number) {
+        Ok(nip) => Ok(format!("NIP {nip}")),
+        Err(NipError::Format) => Err(None),
+        Err(error) => Err(Some(error)),
+    };
+    if let Some(rest) = upper.strip_prefix("KRS") {
+        return krs(rest.trim_start_matches([':', ' ']));
+    }
+    if let Some(rest) = upper.strip_prefix("NIP") {
+        return nip(rest.trim_start_matches([':', ' ']));
+    }
+    match nip(&upper) {
+        Ok(nip) => Ok(nip),
+        // No valid NIP: 10 digits not starting with 0 (or a `PL` prefix)
+        // were meant as one and get its message; other digits, at most
+        // 10 of them, are a KRS number.
+        Err(error) => {
+            let digits: String = upper.chars().filter(|c| !matches!(c, '-' | ' ')).collect();
+            let meant_as_nip = digits.len() == 10 && !digits.starts_with('0');
+            if meant_as_nip || digits.starts_with("PL") {
+                Err(error)
+            } else {
+                krs(&digits)
+            }
         }
     }
 }
@@ -305,6 +354,7 @@ fn nip_or_krs(value: &str) -> Result<String, Option<NipError>> {
 fn nip_message(error: NipError, invalid: &dyn Fn(&str) -> String) -> String {
     match error {
         NipError::Format => invalid("Wpisz NIP: 10 cyfr, np. 123-456-32-18."),
+        NipError::LeadingZero => invalid("NIP nie zaczyna się od zera – sprawdź pierwszą cyfrę."),
         NipError::Checksum => {
             invalid("Ten NIP jest niepoprawny – sprawdź, czy wszystkie cyfry się zgadzają.")
         }
