@@ -456,9 +456,11 @@ async fn a_browser_submission_is_redirected_to_its_confirmation_page() {
 
     // A form with double opt-in has no page naming a reference.
     assert_eq!(
-        app.send(get(&format!("/api/forms/ambasadorzy/zgloszenie/{reference}")))
-            .await
-            .status,
+        app.send(get(&format!(
+            "/api/forms/ambasadorzy/zgloszenie/{reference}"
+        )))
+        .await
+        .status,
         StatusCode::NOT_FOUND
     );
 

@@ -116,6 +116,10 @@ struct StoreArgs {
     /// A DynamoDB endpoint other than AWS's (e.g. DynamoDB Local).
     #[arg(long, value_name = "URL", requires = "dynamodb_table")]
     dynamodb_endpoint: Option<String>,
+    /// The table's AWS region (default: AWS_REGION, the AWS profile's,
+    /// else eu-central-1).
+    #[arg(long, value_name = "REGION", requires = "dynamodb_table")]
+    dynamodb_region: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -323,10 +327,14 @@ fn run_staff(command: Staff) -> ExitCode {
 
 async fn open_store(args: &StoreArgs) -> Result<AnyStore, String> {
     if let Some(table) = &args.dynamodb_table {
-        return DynamoStore::from_env(table.clone(), args.dynamodb_endpoint.clone())
-            .await
-            .map(AnyStore::Dynamo)
-            .map_err(|e| format!("DynamoDB table {table}: {e}"));
+        return DynamoStore::from_env_in(
+            table.clone(),
+            args.dynamodb_endpoint.clone(),
+            args.dynamodb_region.clone(),
+        )
+        .await
+        .map(AnyStore::Dynamo)
+        .map_err(|e| format!("DynamoDB table {table}: {e}"));
     }
     let path = args
         .store

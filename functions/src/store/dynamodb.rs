@@ -84,13 +84,26 @@ impl DynamoStore {
     /// elsewhere, e.g. at DynamoDB Local. Fails on an empty table name, a
     /// deployment mistake better reported at start than on each request.
     pub async fn from_env(table: String, endpoint: Option<String>) -> Result<Self, StoreError> {
+        Self::from_env_in(table, endpoint, None).await
+    }
+
+    /// As [`Self::from_env`], in `region` when one is given (a staff
+    /// command's `--dynamodb-region`) rather than the environment's.
+    pub async fn from_env_in(
+        table: String,
+        endpoint: Option<String>,
+        region: Option<String>,
+    ) -> Result<Self, StoreError> {
         if table.trim().is_empty() {
             return Err(StoreError::Unavailable(
                 "no DynamoDB table is named".to_owned(),
             ));
         }
-        let region = aws_config::meta::region::RegionProviderChain::default_provider()
-            .or_else(DEFAULT_REGION);
+        let region = aws_config::meta::region::RegionProviderChain::first_try(
+            region.map(aws_config::Region::new),
+        )
+        .or_default_provider()
+        .or_else(DEFAULT_REGION);
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region);
         if let Some(endpoint) = endpoint {
             loader = loader.endpoint_url(endpoint);
