@@ -46,7 +46,7 @@ const RESULT_HEADER_LINES: usize = 6;
 /// ```
 ///
 /// with LF line endings, the last line ended too; its SHA-256
-/// ([`PublishedList::sha256_hex`]) is what `sha256sum list.txt` prints.
+/// ([`PublishedList::sha256_hex`]) is what `sha256sum lista.txt` prints.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublishedList {
     form: String,

@@ -26,6 +26,21 @@ impl SesMailer {
     }
 }
 
+impl SesMailer {
+    /// With the SDK's usual configuration from the environment
+    /// (credentials, `AWS_REGION`, else eu-central-1), as staff commands
+    /// on their own machines need.
+    pub async fn from_env(from: &str) -> Self {
+        let region = aws_config::meta::region::RegionProviderChain::default_provider()
+            .or_else("eu-central-1");
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(region)
+            .load()
+            .await;
+        Self::new(aws_sdk_sesv2::Client::new(&config), from)
+    }
+}
+
 impl Mailer for SesMailer {
     async fn send(&self, email: Email) -> Result<(), MailError> {
         let bytes = format(&self.from, &email)?;

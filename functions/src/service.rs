@@ -426,8 +426,9 @@ impl<S: Store, M: Mailer> Service<S, M> {
         };
         let decision = match (registration.status, registration.position) {
             (Status::Registered, _) => "Masz zapewnione miejsce.".to_owned(),
-            (Status::Selected, _) => "Masz miejsce przyznane w losowaniu.".to_owned(),
+            (Status::Selected, _) => SELECTED.to_owned(),
             (Status::Waiting, Some(position)) => format!("Wszystkie miejsca są zajęte; jesteś na liście oczekujących, na pozycji {position}. Jeśli ktoś zrezygnuje, napiszemy do Ciebie."),
+            (Status::Applied, _) if confirmed_too_late(form, registration) => late_for_draw(form),
             (Status::Applied, _) => "Twoje zgłoszenie weźmie udział w losowaniu miejsc po zamknięciu naboru. O wyniku napiszemy do Ciebie.".to_owned(),
             _ => return,
         };
@@ -473,10 +474,7 @@ impl<S: Store, M: Mailer> Service<S, M> {
     }
 
     fn signature(&self) -> String {
-        format!(
-            "\n--\nPytania? Napisz do nas: {}\n",
-            self.settings.contact_email
-        )
+        signature(&self.settings.contact_email)
     }
 
     async fn send(&self, email: Email) {
@@ -486,6 +484,69 @@ impl<S: Store, M: Mailer> Service<S, M> {
             eprintln!("agora: an e-mail could not be sent: {error}");
         }
     }
+}
+
+/// An application confirmed after the form closed is kept, but never
+/// enters the draw's list (`agora lottery publish-list`), so that the list
+/// cannot grow after it is published.
+pub(crate) fn confirmed_too_late(form: &FormDefinition, registration: &Registration) -> bool {
+    form.allocation == Allocation::Lottery
+        && registration.confirmed_at.is_some_and(|t| t > form.closes)
+}
+
+/// What a person whose application was confirmed too late is told.
+pub(crate) fn late_for_draw(form: &FormDefinition) -> String {
+    format!(
+        "Potwierdzenie przyszło po zamknięciu naboru ({}), dlatego to zgłoszenie nie weźmie udziału w losowaniu miejsc.",
+        crate::polish::date_time_pl(form.closes)
+    )
+}
+
+/// What a person given a place by the draw is told.
+const SELECTED: &str = "Masz miejsce przyznane w losowaniu.";
+
+fn signature(contact_email: &str) -> String {
+    format!("\n--\nPytania? Napisz do nas: {contact_email}\n")
+}
+
+/// The e-mail telling a person what the draw gave them: a place, or a
+/// position on the reserve list, and how to give it up. `None` for a
+/// registration the draw did not decide, or without an address. Staff
+/// send it after recording the draw (`agora lottery draw`).
+pub fn draw_result_email(
+    form: &FormDefinition,
+    registration: &Registration,
+    contact_email: &str,
+) -> Option<Email> {
+    let to = resident_address(form, &registration.values)?;
+    let (outcome, giving_up) = match (registration.status, registration.position) {
+        (Status::Selected, _) => (
+            SELECTED.to_owned(),
+            "Jeśli nie możesz wziąć udziału, wycofaj zgłoszenie: Twoje miejsce dostanie pierwsza osoba z listy rezerwowej.",
+        ),
+        (Status::Reserve, Some(position)) => (
+            format!(
+                "Tym razem miejsce nie zostało Ci przyznane: jesteś na liście rezerwowej, na pozycji {position}. Gdy ktoś z przyznanym miejscem zrezygnuje, miejsce dostaje pierwsza osoba z listy rezerwowej; napiszemy do Ciebie, gdy przyjdzie Twoja kolej."
+            ),
+            "Jeśli nie chcesz już czekać na miejsce, wycofaj zgłoszenie.",
+        ),
+        _ => return None,
+    };
+    let body = format!(
+        "Odbyło się losowanie miejsc: {}.\n\nNumer zgłoszenia: {}\n\n{outcome}\n\n{giving_up} Link do wycofania jest w pierwszym e-mailu o tym zgłoszeniu; po wycofaniu usuniemy Twoje dane.\n{}",
+        form.title,
+        registration.reference,
+        signature(contact_email)
+    );
+    Some(Email {
+        to,
+        subject: format!(
+            "Wynik losowania: zgłoszenie {} – {}",
+            registration.reference, form.title
+        ),
+        body,
+        tag: format!("{}-wynik-losowania", registration.reference),
+    })
 }
 
 struct Links {

@@ -15,7 +15,9 @@ use agora_functions::mail::Outbox;
 use agora_functions::registration::{Admission, NewRegistration, Registration, Status};
 use agora_functions::service::{Service, Settings};
 use agora_functions::store::sqlite::SqliteStore;
-use agora_functions::store::{Counts, Inserted, Store, StoreError, Withdrawn};
+use agora_functions::store::{
+    Counts, DrawRecord, DrawRecorded, Inserted, Store, StoreError, Withdrawn,
+};
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, Request, StatusCode};
@@ -1065,14 +1067,18 @@ impl Store for Switchable {
         self.inner.list(form_id, now).await
     }
 
+    async fn draw_record(&self, form_id: &str) -> Result<Option<DrawRecord>, StoreError> {
+        self.check()?;
+        self.inner.draw_record(form_id).await
+    }
+
     async fn record_draw(
         &self,
         form_id: &str,
-        selected: &[String],
-        reserve: &[String],
-    ) -> Result<(), StoreError> {
+        draw: &DrawRecord,
+    ) -> Result<DrawRecorded, StoreError> {
         self.check()?;
-        self.inner.record_draw(form_id, selected, reserve).await
+        self.inner.record_draw(form_id, draw).await
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {

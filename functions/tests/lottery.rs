@@ -130,8 +130,8 @@ fn published() -> (tempfile::TempDir, String, String) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let list = PublishedList::new("warsztaty-2026", references()).expect("valid references");
     let result = draw(&list, SEED, PLACES).expect("a draw").to_text();
-    std::fs::write(dir.path().join("list.txt"), list.to_text()).expect("write list.txt");
-    std::fs::write(dir.path().join("result.txt"), &result).expect("write result.txt");
+    std::fs::write(dir.path().join("lista.txt"), list.to_text()).expect("write lista.txt");
+    std::fs::write(dir.path().join("wynik.txt"), &result).expect("write wynik.txt");
     (dir, list.sha256_hex(), result)
 }
 
@@ -180,7 +180,7 @@ fn the_shell_check_without_agora_agrees_with_the_library() {
         "{stdout}{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert!(stdout.contains(&format!("{hash}  list.txt")), "{stdout}");
+    assert!(stdout.contains(&format!("{hash}  lista.txt")), "{stdout}");
     assert!(
         stdout.contains("OK: the published ranking is the draw's"),
         "{stdout}"
@@ -206,7 +206,7 @@ fn the_shell_check_without_agora_agrees_with_the_library() {
         format!("{}  -\n", score_hex(SEED, "K7QX-M3PA"))
     );
 
-    std::fs::write(dir.path().join("result.txt"), tampered(&result)).expect("write result.txt");
+    std::fs::write(dir.path().join("wynik.txt"), tampered(&result)).expect("write wynik.txt");
     let output = run(dir.path(), "bash", &["verify.sh"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(!output.status.success(), "{stdout}");
@@ -241,7 +241,7 @@ fn the_python_check_without_agora_agrees_with_the_library() {
         "{stdout}"
     );
 
-    std::fs::write(dir.path().join("result.txt"), tampered(&result)).expect("write result.txt");
+    std::fs::write(dir.path().join("wynik.txt"), tampered(&result)).expect("write wynik.txt");
     let output = run(dir.path(), "python3", &["verify.py"]);
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("DIFFERENT"));

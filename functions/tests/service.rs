@@ -504,3 +504,59 @@ async fn the_public_status_shows_places_but_no_people() {
     let json = serde_json::to_string(&status).expect("serialisable");
     assert!(json.contains("\"allocation\":\"lottery\""), "{json}");
 }
+
+#[tokio::test]
+async fn a_lottery_application_confirmed_after_closing_is_told_it_is_not_in_the_draw() {
+    let setup = setup();
+    let workshops = setup.form("warsztaty-wspolne-projekty-miejskie-2020");
+    let application = |email: &str| {
+        Submission::from_pairs([
+            ("full_name", "Anna Nowak"),
+            ("email", email),
+            ("attends_all", "on"),
+            ("processing", "on"),
+            ("website", ""),
+        ])
+    };
+    let mut confirmations = Vec::new();
+    for (email, address) in [("w-czas@example.pl", "a"), ("za-pozno@example.pl", "b")] {
+        let (reference, _) = accepted(
+            setup
+                .service
+                .submit(&workshops, &application(email), &client(address), now())
+                .await
+                .expect("answered"),
+        );
+        let token = setup.link(&format!("{reference}-zgloszenie.eml"), "potwierdz");
+        confirmations.push((reference, token));
+    }
+    let closes = workshops.closes.with_timezone(&Utc);
+    for ((reference, token), at) in confirmations
+        .iter()
+        .zip([closes - Duration::minutes(1), closes + Duration::minutes(1)])
+    {
+        let confirmed = setup
+            .service
+            .confirm(&workshops, token, at)
+            .await
+            .expect("answered")
+            .expect("known token");
+        assert_eq!(&confirmed.reference, reference);
+        assert_eq!(confirmed.status, Status::Applied);
+    }
+    let mail = |reference: &str| {
+        setup
+            .mails()
+            .into_iter()
+            .find(|(name, _)| *name == format!("{reference}-applied.eml"))
+            .map(|(_, text)| text)
+            .expect("the decision e-mail")
+    };
+    let in_time = mail(&confirmations[0].0);
+    assert!(in_time.contains("weźmie udział w losowaniu"), "{in_time}");
+    let late = mail(&confirmations[1].0);
+    assert!(
+        late.contains("po zamknięciu naboru") && late.contains("nie weźmie udziału w losowaniu"),
+        "{late}"
+    );
+}

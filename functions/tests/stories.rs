@@ -1,6 +1,6 @@
 //! The same stories against every store: registering, a duplicate,
 //! confirming, withdrawing with promotion, capacity under a concurrent
-//! burst, a draw, expiry. Each store is a real one (SQLite in memory;
+//! burst, a draw (once only, resumable), expiry. Each store is a real one (SQLite in memory;
 //! DynamoDB Local), never a fake.
 
 mod dynamodb_local;
@@ -11,7 +11,7 @@ use std::sync::Arc;
 use agora_functions::registration::{
     new_reference, new_token, token_hash, Admission, ConsentRecord, NewRegistration, Status,
 };
-use agora_functions::store::{Inserted, Store};
+use agora_functions::store::{DrawRecord, DrawRecorded, Inserted, Store};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 fn now() -> DateTime<Utc> {
@@ -352,10 +352,11 @@ pub async fn a_lottery_records_its_draw_and_promotes_from_the_reserve<S: Store>(
     assert_eq!(store.counts("losowanie").await.expect("counts").applied, 4);
     let selected = vec![people[2].0.clone(), people[0].0.clone()];
     let reserve = vec![people[3].0.clone(), people[1].0.clone()];
-    store
-        .record_draw("losowanie", &selected, &reserve)
+    let recorded = store
+        .record_draw("losowanie", &draw_of("seed", 2, selected, reserve, now()))
         .await
         .expect("recorded");
+    assert!(matches!(recorded, DrawRecorded::Done(_)), "{recorded:?}");
     let status = |reference: &str| {
         let reference = reference.to_owned();
         let store = &store;
@@ -385,6 +386,188 @@ pub async fn a_lottery_records_its_draw_and_promotes_from_the_reserve<S: Store>(
         Some(people[3].0.clone()),
         "the first reserve moves up"
     );
+}
+
+/// A draw of `places` with `seed` over one list; stores keep what they are
+/// given and need not know how it was drawn.
+fn draw_of(
+    seed: &str,
+    places: u64,
+    winners: Vec<String>,
+    reserve: Vec<String>,
+    at: DateTime<Utc>,
+) -> DrawRecord {
+    DrawRecord {
+        seed: seed.to_owned(),
+        list_sha256: "a".repeat(64),
+        places,
+        winners,
+        reserve,
+        drawn_at: at,
+    }
+}
+
+async fn applicants<S: Store>(store: &S, form: &str, count: usize) -> Vec<(String, String)> {
+    let mut people = Vec::new();
+    for i in 0..count {
+        let (new, _, withdraw) = person(form, &format!("a{i}@example.pl"), false);
+        let registration = inserted(
+            store
+                .insert(new, Some(Admission::Lottery))
+                .await
+                .expect("stored"),
+        );
+        people.push((registration.reference, withdraw));
+    }
+    people
+}
+
+async fn state<S: Store>(store: &S, form: &str, reference: &str) -> (Status, Option<u64>) {
+    let found = store
+        .find(form, reference)
+        .await
+        .expect("read")
+        .expect("found");
+    (found.status, found.position)
+}
+
+pub async fn a_second_draw_is_refused_and_places_never_exceed_capacity<S: Store>(store: S) {
+    let people = applicants(&store, "losowanie", 5).await;
+    let r: Vec<String> = people.iter().map(|(r, _)| r.clone()).collect();
+    let first = draw_of(
+        "first",
+        2,
+        vec![r[0].clone(), r[1].clone()],
+        vec![r[2].clone(), r[3].clone(), r[4].clone()],
+        now(),
+    );
+    assert_eq!(
+        store
+            .record_draw("losowanie", &first)
+            .await
+            .expect("recorded"),
+        DrawRecorded::Done(first.clone())
+    );
+    // Another seed (or another list, or another number of places) is
+    // another draw: refused, naming the first, and nobody changes.
+    let later = now() + Duration::hours(1);
+    let mut others = vec![draw_of(
+        "second",
+        2,
+        vec![r[3].clone(), r[4].clone()],
+        vec![r[0].clone(), r[1].clone(), r[2].clone()],
+        later,
+    )];
+    let mut other_list = first.clone();
+    other_list.list_sha256 = "f".repeat(64);
+    others.push(other_list);
+    others.push(draw_of(
+        "first",
+        4,
+        r[..4].to_vec(),
+        vec![r[4].clone()],
+        later,
+    ));
+    for other in others {
+        assert_eq!(
+            store
+                .record_draw("losowanie", &other)
+                .await
+                .expect("answered"),
+            DrawRecorded::Refused(first.clone()),
+            "{other:?}"
+        );
+    }
+    let counts = store.counts("losowanie").await.expect("counts");
+    assert_eq!((counts.taken, counts.waiting, counts.applied), (2, 3, 0));
+    assert_eq!(
+        state(&store, "losowanie", &r[3]).await,
+        (Status::Reserve, Some(2))
+    );
+    assert_eq!(
+        store.draw_record("losowanie").await.expect("read"),
+        Some(first)
+    );
+    assert_eq!(store.draw_record("inny").await.expect("read"), None);
+}
+
+pub async fn the_same_draw_run_again_finishes_it<S: Store>(store: S) {
+    let people = applicants(&store, "losowanie", 4).await;
+    let mut r: Vec<String> = people.iter().map(|(r, _)| r.clone()).collect();
+    // One winner is not yet `Applied` when the draw is first recorded:
+    // the state a draw stopped half-way leaves (some people changed,
+    // some not), which running it again must finish.
+    let (late, confirm, late_withdraw) = person("losowanie", "late@example.pl", true);
+    inserted(store.insert(late.clone(), None).await.expect("stored"));
+    r.push(late.reference.clone());
+    let draw = draw_of(
+        "seed",
+        2,
+        vec![r[2].clone(), r[4].clone()],
+        vec![r[0].clone(), r[3].clone(), r[1].clone()],
+        now(),
+    );
+    store
+        .record_draw("losowanie", &draw)
+        .await
+        .expect("recorded");
+    assert_eq!(
+        state(&store, "losowanie", &r[4]).await,
+        (Status::Pending, None)
+    );
+    store
+        .confirm(
+            "losowanie",
+            &token_hash(&confirm),
+            Admission::Lottery,
+            now(),
+        )
+        .await
+        .expect("answered")
+        .expect("confirmed");
+
+    let mut again = draw.clone();
+    again.drawn_at = now() + Duration::hours(2);
+    for _ in 0..2 {
+        assert_eq!(
+            store
+                .record_draw("losowanie", &again)
+                .await
+                .expect("recorded"),
+            DrawRecorded::Done(draw.clone()),
+            "the first run's record, with its time"
+        );
+    }
+    assert_eq!(
+        state(&store, "losowanie", &r[4]).await,
+        (Status::Selected, None)
+    );
+    let counts = store.counts("losowanie").await.expect("counts");
+    assert_eq!((counts.taken, counts.waiting, counts.applied), (2, 3, 0));
+    for (position, reference) in (1u64..).zip(&draw.reserve) {
+        assert_eq!(
+            state(&store, "losowanie", reference).await,
+            (Status::Reserve, Some(position))
+        );
+    }
+    // The reserve list was not laid twice: withdrawals promote its
+    // people once each, in order.
+    let withdraw = |token: String| {
+        let store = &store;
+        async move {
+            store
+                .withdraw("losowanie", &token_hash(&token), now())
+                .await
+                .expect("answered")
+                .expect("withdrawn")
+                .promoted
+                .map(|p| p.reference)
+        }
+    };
+    assert_eq!(withdraw(late_withdraw).await, Some(r[0].clone()));
+    assert_eq!(withdraw(people[2].1.clone()).await, Some(r[3].clone()));
+    let counts = store.counts("losowanie").await.expect("counts");
+    assert_eq!((counts.taken, counts.waiting), (2, 1));
 }
 
 pub async fn expired_data_is_not_listed_and_is_purged<S: Store>(store: S) {
@@ -495,6 +678,14 @@ macro_rules! stories {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn a_lottery_records_its_draw_and_promotes_from_the_reserve() {
                 super::a_lottery_records_its_draw_and_promotes_from_the_reserve($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_second_draw_is_refused_and_places_never_exceed_capacity() {
+                super::a_second_draw_is_refused_and_places_never_exceed_capacity($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn the_same_draw_run_again_finishes_it() {
+                super::the_same_draw_run_again_finishes_it($make.await).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn expired_data_is_not_listed_and_is_purged() {

@@ -1,5 +1,6 @@
 //! The `agora` command.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -9,6 +10,8 @@ use agora::staff::{self, ExportFormat, StaffError};
 use agora::{build, BuildOptions, Diagnostics};
 use agora_functions::forms::FormDefinition;
 use agora_functions::lottery::{self, PublishedList};
+use agora_functions::mail::{Email, MailError, Mailer, Outbox};
+use agora_functions::mail_ses::SesMailer;
 use agora_functions::store::any::AnyStore;
 use agora_functions::store::dynamodb::DynamoStore;
 use agora_functions::store::sqlite::SqliteStore;
@@ -122,6 +125,60 @@ struct StoreArgs {
     dynamodb_region: Option<String>,
 }
 
+/// Where the e-mails of a staff command go: the outbox folder, or Amazon
+/// SES (region and credentials from the usual AWS environment).
+#[derive(clap::Args)]
+struct MailArgs {
+    /// Write each e-mail as an .eml file here (default:
+    /// .agora/outbox under --root).
+    #[arg(long, value_name = "DIR", conflicts_with = "ses_from")]
+    outbox: Option<PathBuf>,
+    /// Send through Amazon SES from this verified address instead.
+    #[arg(long, value_name = "ADDRESS")]
+    ses_from: Option<String>,
+}
+
+/// The mailer `MailArgs` chose.
+enum StaffMailer {
+    Outbox(Outbox),
+    Ses(SesMailer),
+}
+
+impl Mailer for StaffMailer {
+    async fn send(&self, email: Email) -> Result<(), MailError> {
+        match self {
+            Self::Outbox(outbox) => outbox.send(email).await,
+            Self::Ses(ses) => ses.send(email).await,
+        }
+    }
+}
+
+impl StaffMailer {
+    /// Where the messages went, for staff.
+    fn describe(&self) -> String {
+        match self {
+            Self::Outbox(outbox) => format!("written to {}", outbox.dir().display()),
+            Self::Ses(_) => "sent through Amazon SES".to_owned(),
+        }
+    }
+}
+
+async fn open_mailer(args: &MailArgs, root: &std::path::Path, config: &Config) -> StaffMailer {
+    match &args.ses_from {
+        Some(from) => StaffMailer::Ses(SesMailer::from_env(from).await),
+        None => {
+            let dir = args
+                .outbox
+                .clone()
+                .unwrap_or_else(|| root.join(agora::serve::WORK_DIR).join("outbox"));
+            StaffMailer::Outbox(Outbox::new(
+                &dir,
+                &format!("{} <noreply@localhost>", config.title),
+            ))
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum FormsCommand {
     /// Erase the registrations whose retention period has ended (run it
@@ -179,11 +236,10 @@ enum LotteryCommand {
         /// e.g. content/wspolne-projekty/wyniki-losowania.md.
         #[arg(long, value_name = "FILE")]
         page: Option<PathBuf>,
-        /// Draw as of another moment (after the form closed).
-        #[arg(long, value_name = "DATE-TIME")]
-        now: Option<String>,
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// Re-run a draw from its published list and seed; it must agree.
     Verify {
@@ -450,34 +506,68 @@ async fn staff_command(command: Staff) -> Result<String, String> {
             list,
             out,
             page,
-            now: at,
             store,
+            mail,
         }) => {
-            let forms = load_forms(&store.root)?;
-            let form = find_form(forms, &form)?;
-            let now = match at {
-                Some(text) => agora::dates::parse_local(&text, form.opens.timezone())?
-                    .with_timezone(&chrono::Utc),
-                None => now,
-            };
+            // Always the real clock: the draw must not run before the
+            // form closes, and its record keeps when it ran.
+            let config = Config::load(&store.root)
+                .map_err(|problems| Diagnostics::sorted(problems).to_string())?;
+            let form = find_form(load_forms(&store.root)?, &form)?;
             let published = PublishedList::parse(&read_file(&list)?)
                 .map_err(|e| format!("{}: {e}", list.display()))?;
             let opened = open_store(&store).await?;
-            let result = staff::draw(&form, &opened, &published, &seed, now)
+            let drawn = staff::draw(&form, &opened, &published, &seed, now)
                 .await
                 .map_err(staff_error)?;
+            let result = &drawn.result;
             write_file(&out, result.to_text().as_bytes())?;
             if let Some(page) = page {
-                let day =
-                    agora::dates::date_pl(now.with_timezone(&form.opens.timezone()).date_naive());
-                write_file(&page, staff::draw_page(&form, &result, &day).as_bytes())?;
+                let day = agora::dates::date_pl(
+                    drawn
+                        .drawn_at
+                        .with_timezone(&form.opens.timezone())
+                        .date_naive(),
+                );
+                write_file(&page, staff::draw_page(&form, result, &day).as_bytes())?;
             }
-            Ok(format!(
+            let mut report = format!(
                 "wrote {}: {} places given, {} on the reserve list\n",
                 out.display(),
                 result.winners.len(),
                 result.reserve.len()
-            ))
+            );
+            if drawn.resumed {
+                report.push_str(
+                    "this draw was recorded before, with the same seed and list: its recording is now complete\n",
+                );
+            }
+            let mailer = open_mailer(&mail, &store.root, &config).await;
+            let contact = config.contact.email.clone().unwrap_or_default();
+            let mailed =
+                staff::mail_draw_results(&form, &opened, &mailer, result, &contact, now)
+                    .await
+                    .map_err(|e| {
+                        format!("{report}the draw is recorded, but its e-mails were not sent: {e}; run the same draw again to send them")
+                    })?;
+            let _ = writeln!(
+                report,
+                "e-mailed the result to {}/{} people ({})",
+                mailed.sent,
+                mailed.people,
+                mailer.describe()
+            );
+            if !mailed.failed.is_empty() {
+                let _ = writeln!(
+                    report,
+                    "{} e-mails failed (the draw stands; running the same draw again e-mails everyone again):",
+                    mailed.failed.len()
+                );
+                for (reference, error) in &mailed.failed {
+                    let _ = writeln!(report, "  {reference}: {error}");
+                }
+            }
+            Ok(report)
         }
         Staff::Lottery(LotteryCommand::Verify {
             list,

@@ -2,13 +2,15 @@
 //! registrations, run the verifiable draw, publish the ambassadors who
 //! consented. They work on any store; `main` picks it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 
 use agora_functions::forms::{FieldType, FormDefinition};
 use agora_functions::lottery::{self, Draw, PublishedList};
+use agora_functions::mail::Mailer;
 use agora_functions::registration::{Registration, Status};
-use agora_functions::store::{Store, StoreError};
+use agora_functions::service;
+use agora_functions::store::{DrawRecord, DrawRecorded, Store, StoreError};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, thiserror::Error)]
@@ -154,7 +156,9 @@ fn csv_export(
     Ok(out)
 }
 
-/// The pseudonymised list of confirmed applications to a lottery form.
+/// The pseudonymised list of confirmed applications to a lottery form,
+/// once it has closed: applications confirmed by its closing time, and
+/// no later, so that the list cannot grow after it is published.
 pub async fn lottery_list<S: Store>(
     form: &FormDefinition,
     store: &S,
@@ -166,44 +170,147 @@ pub async fn lottery_list<S: Store>(
             form.id
         )));
     }
+    if now < form.closes {
+        return Err(still_open(form, "publish the list"));
+    }
     let references = store
         .list(&form.id, now)
         .await?
         .into_iter()
-        .filter(|r| r.status == Status::Applied)
+        .filter(|r| r.status == Status::Applied && r.confirmed_at.is_some_and(|t| t <= form.closes))
         .map(|r| r.reference);
     PublishedList::new(form.id.clone(), references).map_err(|e| StaffError::Refused(e.to_string()))
 }
 
-/// Draws from the published list and records the result. The list must
-/// be the one the store holds now: a draw over a stale list is refused.
+fn still_open(form: &FormDefinition, what: &str) -> StaffError {
+    StaffError::Refused(format!(
+        "{} is still open until {}: {what} after it closes",
+        form.id,
+        form.closes.format("%Y-%m-%d %H:%M")
+    ))
+}
+
+/// A draw as recorded in the store.
+#[derive(Debug, Clone)]
+pub struct Drawn {
+    pub result: Draw,
+    /// When the draw was first recorded.
+    pub drawn_at: DateTime<Utc>,
+    /// The same draw was recorded before (and is now finished).
+    pub resumed: bool,
+}
+
+/// Draws from the published list and records the result, once per form.
+/// The list must be the one the store holds now: a draw over a stale list
+/// is refused. A form drawn already refuses another draw; the same draw
+/// (seed, list and places) again finishes recording it, for a run that
+/// stopped half-way.
 pub async fn draw<S: Store>(
     form: &FormDefinition,
     store: &S,
     published: &PublishedList,
     seed: &str,
     now: DateTime<Utc>,
-) -> Result<Draw, StaffError> {
+) -> Result<Drawn, StaffError> {
     if now < form.closes {
-        return Err(StaffError::Refused(format!(
-            "{} is still open until {}: draw after it closes",
-            form.id,
-            form.closes.format("%Y-%m-%d %H:%M")
-        )));
-    }
-    let current = lottery_list(form, store, now).await?;
-    if current.sha256_hex() != published.sha256_hex() {
-        return Err(StaffError::Refused(
-            "the published list differs from the applications in the store: publish the list again before the draw".to_owned(),
-        ));
+        return Err(still_open(form, "draw"));
     }
     let places = form.capacity.unwrap_or(0) as usize;
     let result =
         lottery::draw(published, seed, places).map_err(|e| StaffError::Refused(e.to_string()))?;
-    store
-        .record_draw(&form.id, &result.winners, &result.reserve)
-        .await?;
-    Ok(result)
+    let record = DrawRecord {
+        seed: result.seed.clone(),
+        list_sha256: result.list_sha256.clone(),
+        places: result.places as u64,
+        winners: result.winners.clone(),
+        reserve: result.reserve.clone(),
+        drawn_at: now,
+    };
+    let earlier = store.draw_record(&form.id).await?;
+    match &earlier {
+        Some(earlier) if !earlier.is_same_draw(&record) => {
+            return Err(drawn_already(form, earlier))
+        }
+        // Its list was checked when it was first recorded; the store has
+        // moved on since (people were selected), so it is not checked again.
+        Some(_) => {}
+        None => {
+            let current = lottery_list(form, store, now).await?;
+            if current.sha256_hex() != published.sha256_hex() {
+                return Err(StaffError::Refused(
+                    "the published list differs from the applications in the store: publish the list again before the draw".to_owned(),
+                ));
+            }
+        }
+    }
+    match store.record_draw(&form.id, &record).await? {
+        DrawRecorded::Done(recorded) => Ok(Drawn {
+            result,
+            drawn_at: recorded.drawn_at,
+            resumed: earlier.is_some(),
+        }),
+        DrawRecorded::Refused(other) => Err(drawn_already(form, &other)),
+    }
+}
+
+fn drawn_already(form: &FormDefinition, earlier: &DrawRecord) -> StaffError {
+    StaffError::Refused(format!(
+        "{} was drawn already, on {} with the seed {:?} ({} places, list SHA-256 {}): a form is drawn once; \
+         to finish that draw, run it again with the same seed and list",
+        form.id,
+        earlier
+            .drawn_at
+            .with_timezone(&form.closes.timezone())
+            .format("%Y-%m-%d %H:%M"),
+        earlier.seed,
+        earlier.places,
+        earlier.list_sha256
+    ))
+}
+
+/// How e-mailing a draw's results went.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mailed {
+    /// The people the draw decided.
+    pub people: usize,
+    pub sent: usize,
+    /// Each reference whose message failed, with why.
+    pub failed: Vec<(String, String)>,
+}
+
+/// E-mails each person of the draw what it gave them (a place, or their
+/// position on the reserve list). A failed message is reported, never
+/// undoes the draw. People who withdrew since, or left no address, get
+/// nothing.
+pub async fn mail_draw_results<S: Store, M: Mailer>(
+    form: &FormDefinition,
+    store: &S,
+    mailer: &M,
+    result: &Draw,
+    contact_email: &str,
+    now: DateTime<Utc>,
+) -> Result<Mailed, StaffError> {
+    let registrations: HashMap<String, Registration> = store
+        .list(&form.id, now)
+        .await?
+        .into_iter()
+        .map(|r| (r.reference.clone(), r))
+        .collect();
+    let mut mailed = Mailed::default();
+    for reference in result.winners.iter().chain(&result.reserve) {
+        mailed.people += 1;
+        let Some(email) = registrations
+            .get(reference)
+            .and_then(|r| service::draw_result_email(form, r, contact_email))
+        else {
+            continue;
+        };
+        match mailer.send(email).await {
+            Ok(()) => mailed.sent += 1,
+            Err(error) => mailed.failed.push((reference.clone(), error.to_string())),
+        }
+    }
+    Ok(mailed)
 }
 
 /// A page of the site announcing a draw's result: references only, with
@@ -220,11 +327,11 @@ pub fn draw_page(form: &FormDefinition, result: &Draw, date: &str) -> String {
     let _ = write!(
         page,
         "Losowanie odbyło się {date}. Wzięło w nim udział {} z listy opublikowanej przed losowaniem; miejsc było {}.\n\n\
-         Każdy może sprawdzić wynik: skrót SHA-256 listy to `{}`, a ziarno losowania to `{}`.\n\n",
+         Każdy może sprawdzić wynik: skrót SHA-256 listy to `{}`, a ziarno losowania, dokładnie tak, jak go użyto, to:\n\n{}\n",
         agora_functions::polish::count_pl(applicants, "zgłoszenie", "zgłoszenia", "zgłoszeń"),
         result.places,
         result.list_sha256,
-        result.seed.replace('`', "'")
+        fenced(&result.seed)
     );
     page.push_str("## Miejsca przyznane w losowaniu\n\n");
     for (rank, reference) in result.winners.iter().enumerate() {
@@ -239,6 +346,15 @@ pub fn draw_page(form: &FormDefinition, result: &Draw, date: &str) -> String {
     }
     page.push_str("\nGdy ktoś z przyznanym miejscem zrezygnuje, miejsce dostaje pierwsza osoba z listy rezerwowej.\n");
     page
+}
+
+/// `text` as a fenced code block, which Markdown shows exactly as it is
+/// (spaces, backticks, line breaks): the fence is longer than any run of
+/// backticks inside, so nothing in it can close the block.
+fn fenced(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    format!("{fence}text\n{text}\n{fence}\n")
 }
 
 /// The public list of ambassadors: confirmed registrations whose person

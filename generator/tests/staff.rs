@@ -2,10 +2,12 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Mutex;
 
 use agora::staff::{self, ExportFormat};
 use agora_functions::forms::{self, FormDefinition};
-use agora_functions::lottery;
+use agora_functions::lottery::{self, PublishedList};
+use agora_functions::mail::{Email, MailError, Mailer};
 use agora_functions::registration::{
     new_reference, new_token, token_hash, Admission, ConsentRecord, NewRegistration, Status,
 };
@@ -142,9 +144,12 @@ async fn a_draw_gives_60_places_and_anyone_can_verify_it() {
     assert!(early.is_err(), "no draw while applications are open");
 
     let seed = "Lotto 2020-03-21: 3 11 19 27 35 44";
-    let result = staff::draw(&workshops, &store, &list, seed, after_closing)
+    let drawn = staff::draw(&workshops, &store, &list, seed, after_closing)
         .await
         .expect("drawn");
+    assert!(!drawn.resumed);
+    assert_eq!(drawn.drawn_at, after_closing);
+    let result = drawn.result;
     assert_eq!((result.winners.len(), result.reserve.len()), (60, 15));
     let counts = store.counts(&workshops.id).await.expect("counts");
     assert_eq!((counts.taken, counts.waiting, counts.applied), (60, 15, 0));
@@ -169,7 +174,7 @@ async fn a_draw_gives_60_places_and_anyone_can_verify_it() {
             && page.contains(&format!("15. {}", result.reserve[14])),
         "{page}"
     );
-    assert!(page.contains(&list.sha256_hex()) && page.contains(seed));
+    assert!(page.contains(&list.sha256_hex()) && page.contains(&format!("\n{seed}\n")));
     assert!(
         !page.contains("@example.pl") && !page.contains("Osoba"),
         "references only"
@@ -269,4 +274,237 @@ async fn only_consenting_ambassadors_are_published_with_their_public_fields() {
     }
     let parsed: serde_json::Value = serde_yaml::from_str(&yaml).expect("valid YAML");
     assert_eq!(parsed["ambassadors"][0]["area"], "Osiedle Kabel");
+}
+
+/// Keeps every message; refuses those to `failing`.
+#[derive(Default)]
+struct Recording {
+    sent: Mutex<Vec<Email>>,
+    failing: Option<String>,
+}
+
+impl Mailer for Recording {
+    async fn send(&self, email: Email) -> Result<(), MailError> {
+        if self.failing.as_deref() == Some(email.to.as_str()) {
+            return Err(MailError::Send("the server said no".to_owned()));
+        }
+        self.sent.lock().expect("not poisoned").push(email);
+        Ok(())
+    }
+}
+
+/// The workshops form with `count` confirmed applications, and its list
+/// after closing.
+async fn applications(count: usize) -> (SqliteStore, FormDefinition, PublishedList) {
+    let store = SqliteStore::in_memory().expect("a store");
+    let workshops = form("warsztaty-wspolne-projekty-miejskie-2020");
+    for i in 0..count {
+        register(
+            &store,
+            &workshops,
+            &[
+                ("full_name", "Osoba"),
+                ("email", &format!("o{i}@example.pl")),
+            ],
+            &["processing"],
+            Admission::Lottery,
+        )
+        .await;
+    }
+    let list = staff::lottery_list(&workshops, &store, at(2020, 3, 21))
+        .await
+        .expect("a list");
+    (store, workshops, list)
+}
+
+#[tokio::test]
+async fn a_form_is_drawn_once_and_the_same_draw_can_be_finished() {
+    let (store, workshops, list) = applications(70).await;
+    let seed = "Lotto 2020-03-21: 3 11 19 27 35 44";
+    let first = staff::draw(&workshops, &store, &list, seed, at(2020, 3, 21))
+        .await
+        .expect("drawn");
+
+    // Another seed a day later would give other winners and, with places
+    // counted again, more than the capacity: refused, naming the draw.
+    let refused = staff::draw(&workshops, &store, &list, "another seed", at(2020, 3, 22))
+        .await
+        .expect_err("drawn already");
+    let message = refused.to_string();
+    assert!(
+        message.contains("drawn already")
+            && message.contains("2020-03-21 13:00")
+            && message.contains(&format!("{seed:?}")),
+        "{message}"
+    );
+    let counts = store.counts(&workshops.id).await.expect("counts");
+    assert_eq!((counts.taken, counts.waiting, counts.applied), (60, 10, 0));
+
+    // The same draw again (after a run that stopped half-way) is taken
+    // as finishing it: nothing changes, the first time is kept.
+    let again = staff::draw(&workshops, &store, &list, seed, at(2020, 3, 22))
+        .await
+        .expect("resumed");
+    assert!(again.resumed);
+    assert_eq!(again.drawn_at, at(2020, 3, 21));
+    assert_eq!(again.result, first.result);
+    let counts = store.counts(&workshops.id).await.expect("counts");
+    assert_eq!((counts.taken, counts.waiting, counts.applied), (60, 10, 0));
+}
+
+#[tokio::test]
+async fn nothing_is_listed_or_drawn_while_the_form_is_open_nor_confirmed_late() {
+    let (store, workshops, list) = applications(3).await;
+    let open = at(2020, 3, 10);
+    let refused = staff::lottery_list(&workshops, &store, open)
+        .await
+        .expect_err("still open");
+    assert!(
+        refused
+            .to_string()
+            .contains("still open until 2020-03-20 23:59"),
+        "{refused}"
+    );
+    assert!(staff::draw(&workshops, &store, &list, "seed", open)
+        .await
+        .is_err());
+
+    // Confirmed after closing: not in the list, which therefore cannot
+    // grow once published.
+    let confirm = new_token().expect("randomness");
+    let late = NewRegistration {
+        form_id: workshops.id.clone(),
+        reference: new_reference().expect("randomness"),
+        unique_key: "late@example.pl".to_owned(),
+        values: BTreeMap::from([("email".to_owned(), "late@example.pl".to_owned())]),
+        consents: Vec::new(),
+        confirm_token_hash: Some(token_hash(&confirm)),
+        withdraw_token_hash: token_hash(&new_token().expect("randomness")),
+        spam: None,
+        created_at: at(2020, 3, 20),
+        expires_at: at(2021, 3, 20),
+    };
+    store.insert(late.clone(), None).await.expect("stored");
+    let confirmed = store
+        .confirm(
+            &workshops.id,
+            &token_hash(&confirm),
+            Admission::Lottery,
+            at(2020, 3, 21),
+        )
+        .await
+        .expect("answered")
+        .expect("confirmed");
+    assert_eq!(confirmed.status, Status::Applied);
+    let after = staff::lottery_list(&workshops, &store, at(2020, 3, 22))
+        .await
+        .expect("a list");
+    assert_eq!(after, list);
+    assert!(!after.references().contains(&late.reference));
+}
+
+#[tokio::test]
+async fn everyone_drawn_is_emailed_the_result_and_a_failure_keeps_the_draw() {
+    let (store, workshops, list) = applications(62).await;
+    let drawn = staff::draw(&workshops, &store, &list, "seed", at(2020, 3, 21))
+        .await
+        .expect("drawn");
+    let winner = store
+        .find(&workshops.id, &drawn.result.winners[0])
+        .await
+        .expect("read")
+        .expect("found");
+    let second_reserve = store
+        .find(&workshops.id, &drawn.result.reserve[1])
+        .await
+        .expect("read")
+        .expect("found");
+    let mailer = Recording {
+        failing: Some(winner.values["email"].clone()),
+        ..Recording::default()
+    };
+    let mailed = staff::mail_draw_results(
+        &workshops,
+        &store,
+        &mailer,
+        &drawn.result,
+        "budzet@example.pl",
+        at(2020, 3, 21),
+    )
+    .await
+    .expect("mailed");
+    assert_eq!((mailed.people, mailed.sent), (62, 61));
+    assert_eq!(mailed.failed.len(), 1);
+    assert_eq!(mailed.failed[0].0, winner.reference);
+    let counts = store.counts(&workshops.id).await.expect("counts");
+    assert_eq!((counts.taken, counts.waiting), (60, 2), "the draw stands");
+
+    let sent = mailer.sent.into_inner().expect("not poisoned");
+    let to = |registration: &agora_functions::registration::Registration| {
+        sent.iter()
+            .find(|e| e.to == registration.values["email"])
+            .cloned()
+            .expect("e-mailed")
+    };
+    let reserve = to(&second_reserve);
+    assert!(
+        reserve.subject.contains(&second_reserve.reference),
+        "{reserve:?}"
+    );
+    assert!(
+        reserve
+            .body
+            .contains(&format!("Numer zgłoszenia: {}", second_reserve.reference))
+            && reserve.body.contains("liście rezerwowej, na pozycji 2.")
+            && reserve.body.contains("wycofaj zgłoszenie")
+            && reserve.body.contains("budzet@example.pl"),
+        "{}",
+        reserve.body
+    );
+    let other_winner = store
+        .find(&workshops.id, &drawn.result.winners[1])
+        .await
+        .expect("read")
+        .expect("found");
+    let place = to(&other_winner);
+    assert!(
+        place.body.contains("Masz miejsce przyznane w losowaniu.")
+            && place.body.contains("wycofaj zgłoszenie")
+            && !place.body.contains("rezerwowej, na pozycji"),
+        "{}",
+        place.body
+    );
+}
+
+#[test]
+fn the_draw_page_shows_the_seed_exactly() {
+    let workshops = form("warsztaty-wspolne-projekty-miejskie-2020");
+    let list = PublishedList::new(&workshops.id, ["ABCD-EFGH", "JKLM-NPQR"]).expect("a list");
+    let seed = "  ``Lotto`` `3` ";
+    let result = lottery::draw(&list, seed, 1).expect("drawn");
+    let page = staff::draw_page(&workshops, &result, "21 marca 2020");
+    assert!(
+        page.contains(&format!("\n```text\n{seed}\n```\n")),
+        "{page}"
+    );
+}
+
+#[test]
+fn the_draw_runs_on_the_real_clock_only() {
+    // `--now` once let a draw run "after closing" before the form closed.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+        .args([
+            "lottery",
+            "draw",
+            "warsztaty-wspolne-projekty-miejskie-2020",
+            "--seed",
+            "seed",
+            "--now",
+            "2020-03-21 12:00",
+        ])
+        .output()
+        .expect("agora runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("unexpected argument '--now'"), "{stderr}");
 }

@@ -242,7 +242,11 @@ impl Pages<'_> {
              <p>Wysłaliśmy Ci też e-mail z tą informacją.</p>\n",
             escape(&form.title),
             reference_panel(&registration.reference),
-            escape(&decision(form, registration.status, registration.position))
+            escape(&if crate::service::confirmed_too_late(form, registration) {
+                crate::service::late_for_draw(form)
+            } else {
+                decision(form, registration.status, registration.position)
+            })
         );
         self.layout("Zgłoszenie potwierdzone", &main)
     }

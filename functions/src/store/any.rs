@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::dynamodb::DynamoStore;
 use super::sqlite::SqliteStore;
-use super::{Counts, Inserted, Store, StoreError, Withdrawn};
+use super::{Counts, DrawRecord, DrawRecorded, Inserted, Store, StoreError, Withdrawn};
 use crate::registration::{Admission, NewRegistration, Registration};
 
 #[derive(Debug, Clone)]
@@ -82,13 +82,16 @@ impl Store for AnyStore {
         each!(self, store => store.list(form_id, now))
     }
 
+    async fn draw_record(&self, form_id: &str) -> Result<Option<DrawRecord>, StoreError> {
+        each!(self, store => store.draw_record(form_id))
+    }
+
     async fn record_draw(
         &self,
         form_id: &str,
-        selected: &[String],
-        reserve: &[String],
-    ) -> Result<(), StoreError> {
-        each!(self, store => store.record_draw(form_id, selected, reserve))
+        draw: &DrawRecord,
+    ) -> Result<DrawRecorded, StoreError> {
+        each!(self, store => store.record_draw(form_id, draw))
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {

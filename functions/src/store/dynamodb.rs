@@ -12,6 +12,7 @@
 //! | `confirm#<token hash>`, `withdraw#<token hash>` | point at the registration | strongly consistent token look-ups (a GSI is only eventually consistent) |
 //! | `counter` | `taken`, `next_position` | the capacity and the waiting list, decided in the same transaction as the registration |
 //! | `wait#<position>`, `reserve#<position>` | point at a registration on a list | the first in line is one `Query` with `Limit 1` (zero-padded, so they sort) |
+//! | `draw` | the form's draw: seed, list SHA-256, places, winners, reserve, time | put only where none is, so a form is drawn once |
 //!
 //! Request counts live in `rate#<key>` / `window#<start>`. Every item with
 //! personal data or a pointer to it carries `ttl` (epoch seconds), so
@@ -33,7 +34,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
-use super::{Counts, Inserted, Store, StoreError, Withdrawn};
+use super::{Counts, DrawRecord, DrawRecorded, Inserted, Store, StoreError, Withdrawn};
 use crate::registration::{
     token_hash, Admission, ConsentRecord, NewRegistration, Registration, Status,
 };
@@ -43,6 +44,8 @@ const DEFAULT_REGION: &str = "eu-central-1";
 /// The TTL attribute, in epoch seconds.
 const TTL: &str = "ttl";
 const COUNTER: &str = "counter";
+/// The sort key of a form's draw record, which exists once.
+const DRAW: &str = "draw";
 /// Transactions cancelled by conflicts or throttling are tried this many
 /// times, with growing jittered waits, before the store reports itself
 /// unavailable.
@@ -960,25 +963,52 @@ impl Store for DynamoStore {
         Ok(registrations)
     }
 
+    async fn draw_record(&self, form_id: &str) -> Result<Option<DrawRecord>, StoreError> {
+        self.get(&form_pk(form_id), DRAW)
+            .await?
+            .map(|item| read_draw(&item))
+            .transpose()
+    }
+
     async fn record_draw(
         &self,
         form_id: &str,
-        selected: &[String],
-        reserve: &[String],
-    ) -> Result<(), StoreError> {
-        // A transaction holds at most 100 items, fewer than a draw may
-        // need, so each person is one step; a repeated call finishes the
-        // work, as only `Applied` registrations change.
+        draw: &DrawRecord,
+    ) -> Result<DrawRecorded, StoreError> {
         let pk = form_pk(form_id);
-        for reference in selected {
+        // The record is put first, only where none is: of two draws at
+        // once, one wins, and the other is refused before it changes
+        // anyone.
+        let mut backoff = Backoff::default();
+        let recorded = loop {
+            if let Some(earlier) = self.draw_record(form_id).await? {
+                if !earlier.is_same_draw(draw) {
+                    return Ok(DrawRecorded::Refused(earlier));
+                }
+                break earlier;
+            }
+            let put =
+                Write::put(Role::Other, draw_item(&pk, draw)).when("attribute_not_exists(#pk)");
+            match self.transact(vec![put]).await? {
+                Outcome::Committed => break draw.clone(),
+                Outcome::Contended => backoff.conflict("record_draw").await?,
+                // Another draw was recorded meanwhile: read it.
+                Outcome::Failed(..) => backoff.race("record_draw").await?,
+            }
+        };
+        // A transaction holds at most 100 items, fewer than a draw may
+        // need, so each person is one step. If this stops half-way, the
+        // same draw run again comes here and finishes the work, as only
+        // `Applied` registrations change.
+        for reference in &recorded.winners {
             self.draw_one(&pk, reference, Status::Selected, None)
                 .await?;
         }
-        for (position, reference) in (1u64..).zip(reserve) {
+        for (position, reference) in (1u64..).zip(&recorded.reserve) {
             self.draw_one(&pk, reference, Status::Reserve, Some(position))
                 .await?;
         }
-        Ok(())
+        Ok(DrawRecorded::Done(recorded))
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
@@ -1426,6 +1456,38 @@ fn registration_item(registration: &Registration, lookups: &Lookups) -> Item {
         }
     }
     item
+}
+
+fn draw_item(pk: &str, draw: &DrawRecord) -> Item {
+    let references = |list: &[String]| AttributeValue::L(list.iter().map(|r| s(r)).collect());
+    let mut item = key(pk, DRAW);
+    item.extend([
+        ("seed".to_owned(), s(&draw.seed)),
+        ("list_sha256".to_owned(), s(&draw.list_sha256)),
+        ("places".to_owned(), number_value(draw.places)),
+        ("winners".to_owned(), references(&draw.winners)),
+        ("reserve".to_owned(), references(&draw.reserve)),
+        ("drawn_at".to_owned(), s(&time(draw.drawn_at))),
+    ]);
+    item
+}
+
+fn read_draw(item: &Item) -> Result<DrawRecord, StoreError> {
+    let references = |name: &str| match item.get(name) {
+        Some(AttributeValue::L(list)) => list
+            .iter()
+            .map(|r| attribute_text(r, name).map(str::to_owned))
+            .collect::<Result<Vec<_>, _>>(),
+        _ => Err(corrupt_attribute(item, name)),
+    };
+    Ok(DrawRecord {
+        seed: text(item, "seed")?.to_owned(),
+        list_sha256: text(item, "list_sha256")?.to_owned(),
+        places: number(item, "places")?.ok_or_else(|| corrupt_attribute(item, "places"))?,
+        winners: references("winners")?,
+        reserve: references("reserve")?,
+        drawn_at: parse_time(text(item, "drawn_at")?)?,
+    })
 }
 
 fn read_stored(item: &Item) -> Result<Stored, StoreError> {

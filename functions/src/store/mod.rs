@@ -54,6 +54,41 @@ pub struct Counts {
     pub applied: u64,
 }
 
+/// A form's draw as the store keeps it: enough to tell it from another
+/// draw, and what it gave. References only, no personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrawRecord {
+    pub seed: String,
+    /// The SHA-256 of the published list drawn from, in lowercase hex.
+    pub list_sha256: String,
+    pub places: u64,
+    pub winners: Vec<String>,
+    /// In reserve-list order.
+    pub reserve: Vec<String>,
+    pub drawn_at: DateTime<Utc>,
+}
+
+impl DrawRecord {
+    /// The same seed, list and number of places give the same result, so
+    /// such a draw may be run again to finish recording it.
+    pub fn is_same_draw(&self, other: &Self) -> bool {
+        self.seed == other.seed
+            && self.list_sha256 == other.list_sha256
+            && self.places == other.places
+    }
+}
+
+/// What recording a draw came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DrawRecorded {
+    /// The draw is recorded and every registration it decides is changed;
+    /// the record is the stored one (the first run's time, when resumed).
+    Done(DrawRecord),
+    /// Another draw of the form was recorded before (this one): nothing
+    /// changed.
+    Refused(DrawRecord),
+}
+
 pub trait Store: Send + Sync {
     /// Stores `new` unless the form already has a registration with its
     /// unique key (then returns that one, unchanged). With `admit`, the
@@ -118,14 +153,23 @@ pub trait Store: Send + Sync {
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<Registration>, StoreError>> + Send;
 
-    /// Records a draw: `selected` get places, `reserve` the reserve list
-    /// in its order. Only `Applied` registrations are changed.
+    /// The draw recorded for the form, if one was.
+    fn draw_record(
+        &self,
+        form_id: &str,
+    ) -> impl Future<Output = Result<Option<DrawRecord>, StoreError>> + Send;
+
+    /// Records the form's draw, once: the record is stored only if the
+    /// form has none, then its winners get places and its reserve the
+    /// reserve list in order (only `Applied` registrations change). When
+    /// the same draw ([`DrawRecord::is_same_draw`]) is recorded already,
+    /// this finishes its changes to registrations, as a draw interrupted
+    /// half-way needs; another draw is refused and changes nothing.
     fn record_draw(
         &self,
         form_id: &str,
-        selected: &[String],
-        reserve: &[String],
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+        draw: &DrawRecord,
+    ) -> impl Future<Output = Result<DrawRecorded, StoreError>> + Send;
 
     /// Erases registrations whose retention period ended; returns how many.
     fn purge_expired(

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
-use super::{Counts, Inserted, Store, StoreError, Withdrawn};
+use super::{Counts, DrawRecord, DrawRecorded, Inserted, Store, StoreError, Withdrawn};
 use crate::registration::{Admission, NewRegistration, Registration, Status};
 
 const SCHEMA: &str = "
@@ -37,6 +37,16 @@ CREATE TABLE IF NOT EXISTS request_counts (
     window_start TEXT NOT NULL,
     count INTEGER NOT NULL,
     PRIMARY KEY (key, window_start)
+);
+-- One draw per form: the primary key makes a second one impossible.
+CREATE TABLE IF NOT EXISTS draws (
+    form_id TEXT NOT NULL PRIMARY KEY,
+    seed TEXT NOT NULL,
+    list_sha256 TEXT NOT NULL,
+    places INTEGER NOT NULL,
+    winners TEXT NOT NULL,
+    reserve TEXT NOT NULL,
+    drawn_at TEXT NOT NULL
 );
 ";
 
@@ -161,6 +171,42 @@ fn select_one(
     .optional()
     .map_err(unavailable)?
     .transpose()
+}
+
+fn select_draw(tx: &Transaction<'_>, form_id: &str) -> Result<Option<DrawRecord>, StoreError> {
+    let row = tx
+        .query_row(
+            "SELECT seed, list_sha256, places, winners, reserve, drawn_at FROM draws WHERE form_id = ?1",
+            params![form_id],
+            |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, i64>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                ))
+            },
+        )
+        .optional()
+        .map_err(unavailable)?;
+    let Some((seed, list_sha256, places, winners, reserve, drawn_at)) = row else {
+        return Ok(None);
+    };
+    let list = |text: &str| {
+        serde_json::from_str::<Vec<String>>(text)
+            .map_err(|e| StoreError::Corrupt(format!("the draw of {form_id}: {e}")))
+    };
+    Ok(Some(DrawRecord {
+        seed,
+        list_sha256,
+        places: u64::try_from(places)
+            .map_err(|_| StoreError::Corrupt(format!("the draw of {form_id}: {places} places")))?,
+        winners: list(&winners)?,
+        reserve: list(&reserve)?,
+        drawn_at: parse_time(&drawn_at)?,
+    }))
 }
 
 /// Decides a registration that now counts: a place, the waiting list or an
@@ -462,16 +508,49 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn draw_record(&self, form_id: &str) -> Result<Option<DrawRecord>, StoreError> {
+        let form_id = form_id.to_owned();
+        self.transaction(move |tx| select_draw(tx, &form_id)).await
+    }
+
     async fn record_draw(
         &self,
         form_id: &str,
-        selected: &[String],
-        reserve: &[String],
-    ) -> Result<(), StoreError> {
+        draw: &DrawRecord,
+    ) -> Result<DrawRecorded, StoreError> {
         let form_id = form_id.to_owned();
-        let (selected, reserve) = (selected.to_vec(), reserve.to_vec());
+        let draw = draw.clone();
+        // The record and every status change are one transaction: a draw
+        // is recorded whole or not at all.
         self.transaction(move |tx| {
-            for reference in &selected {
+            let recorded = match select_draw(tx, &form_id)? {
+                Some(earlier) if !earlier.is_same_draw(&draw) => {
+                    return Ok(DrawRecorded::Refused(earlier))
+                }
+                Some(earlier) => earlier,
+                None => {
+                    let list = |references: &[String]| {
+                        serde_json::to_string(references)
+                            .map_err(|e| StoreError::Corrupt(e.to_string()))
+                    };
+                    tx.execute(
+                        "INSERT INTO draws (form_id, seed, list_sha256, places, winners, reserve, drawn_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                        params![
+                            form_id,
+                            draw.seed,
+                            draw.list_sha256,
+                            i64::try_from(draw.places).unwrap_or(i64::MAX),
+                            list(&draw.winners)?,
+                            list(&draw.reserve)?,
+                            time(draw.drawn_at),
+                        ],
+                    )
+                    .map_err(unavailable)?;
+                    draw
+                }
+            };
+            for reference in &recorded.winners {
                 tx.execute(
                     "UPDATE registrations SET status = 'selected', position = NULL
                      WHERE form_id = ?1 AND reference = ?2 AND status = 'applied'",
@@ -479,7 +558,7 @@ impl Store for SqliteStore {
                 )
                 .map_err(unavailable)?;
             }
-            for (index, reference) in reserve.iter().enumerate() {
+            for (index, reference) in recorded.reserve.iter().enumerate() {
                 let position = i64::try_from(index + 1).unwrap_or(i64::MAX);
                 tx.execute(
                     "UPDATE registrations SET status = 'reserve', position = ?1
@@ -488,7 +567,7 @@ impl Store for SqliteStore {
                 )
                 .map_err(unavailable)?;
             }
-            Ok(())
+            Ok(DrawRecorded::Done(recorded))
         })
         .await
     }
