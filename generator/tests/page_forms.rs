@@ -145,6 +145,12 @@ fn after_closing_the_page_says_so_and_shows_no_form() {
 #[test]
 fn the_krakow_pages_show_their_forms() {
     let site = TempSite::real();
+    // Joining a process needs published ambassadors to choose from (the
+    // empty list's notice is checked in build.rs).
+    site.write(
+        "content/data/ambasadorzy.yaml",
+        "ambassadors:\n  - id: K7QX-M3PA\n    area: Osiedle Zabłocie\n",
+    );
     let mut options = site.options(Some("public"));
     // Inside the 2020 recruitments; the 2023 post is then in the future.
     options.now = Some("2020-03-05 12:00".to_owned());
