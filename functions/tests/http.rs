@@ -662,7 +662,11 @@ fields:
     assert!(page.page().contains("Nabór odwołany"));
     let status = send(&router, get("/api/forms/spacer-nh")).await.json();
     assert_eq!(status["state"], "cancelled");
-    let counts = service.store().counts("spacer-nh").await.expect("counts");
+    let counts = service
+        .store()
+        .counts("spacer-nh", march_5())
+        .await
+        .expect("counts");
     assert_eq!(counts, Counts::default(), "nothing was stored");
 }
 
@@ -960,14 +964,15 @@ impl Store for Switchable {
         &self,
         form_id: &str,
         reference: &str,
+        now: DateTime<Utc>,
     ) -> Result<Option<Registration>, StoreError> {
         self.check()?;
-        self.inner.find(form_id, reference).await
+        self.inner.find(form_id, reference, now).await
     }
 
-    async fn counts(&self, form_id: &str) -> Result<Counts, StoreError> {
+    async fn counts(&self, form_id: &str, now: DateTime<Utc>) -> Result<Counts, StoreError> {
         self.check()?;
-        self.inner.counts(form_id).await
+        self.inner.counts(form_id, now).await
     }
 
     async fn list(
@@ -1121,7 +1126,7 @@ async fn the_same_person_again_gets_the_same_answer_and_no_duplicate() {
     let counts = app
         .service
         .store()
-        .counts("ambasadorzy")
+        .counts("ambasadorzy", march_5())
         .await
         .expect("counts");
     assert_eq!(counts.pending, 1);
@@ -1174,7 +1179,7 @@ async fn confirming_is_a_page_then_a_post() {
     let counts = app
         .service
         .store()
-        .counts("ambasadorzy")
+        .counts("ambasadorzy", march_5())
         .await
         .expect("counts");
     assert_eq!((counts.pending, counts.taken), (1, 0));
@@ -1194,7 +1199,7 @@ async fn confirming_is_a_page_then_a_post() {
     let counts = app
         .service
         .store()
-        .counts("ambasadorzy")
+        .counts("ambasadorzy", march_5())
         .await
         .expect("counts");
     assert_eq!((counts.pending, counts.taken), (0, 1));
@@ -1338,7 +1343,7 @@ async fn withdrawing_erases_the_registration_and_promotes_the_first_waiting() {
     assert!(app
         .service
         .store()
-        .find("spacer", &references[0])
+        .find("spacer", &references[0], march_5())
         .await
         .expect("read")
         .is_some_and(|r| r.status == Status::Registered));
@@ -1353,7 +1358,7 @@ async fn withdrawing_erases_the_registration_and_promotes_the_first_waiting() {
     let anna = app
         .service
         .store()
-        .find("spacer", &references[0])
+        .find("spacer", &references[0], march_5())
         .await
         .expect("read");
     assert!(
@@ -1364,7 +1369,7 @@ async fn withdrawing_erases_the_registration_and_promotes_the_first_waiting() {
     let ewa = app
         .service
         .store()
-        .find("spacer", &waiting_reference)
+        .find("spacer", &waiting_reference, march_5())
         .await
         .expect("read")
         .expect("still there");
@@ -1373,7 +1378,12 @@ async fn withdrawing_erases_the_registration_and_promotes_the_first_waiting() {
         .mails()
         .iter()
         .any(|(name, _)| name == &format!("{waiting_reference}-registered.eml")));
-    let counts = app.service.store().counts("spacer").await.expect("counts");
+    let counts = app
+        .service
+        .store()
+        .counts("spacer", march_5())
+        .await
+        .expect("counts");
     assert_eq!((counts.taken, counts.waiting), (2, 0));
 
     // The link works once.

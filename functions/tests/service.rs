@@ -202,7 +202,7 @@ async fn a_resident_registers_confirms_and_withdraws() {
     let stored = setup
         .service
         .store()
-        .find("ambasadorzy", &reference)
+        .find("ambasadorzy", &reference, now())
         .await
         .expect("read")
         .expect("a tombstone");
@@ -272,7 +272,7 @@ async fn bots_are_answered_as_people_but_kept_apart_for_review() {
     let stored = setup
         .service
         .store()
-        .find("ambasadorzy", &reference)
+        .find("ambasadorzy", &reference, now())
         .await
         .expect("read")
         .expect("kept");
@@ -294,7 +294,7 @@ async fn bots_are_answered_as_people_but_kept_apart_for_review() {
     let stored = setup
         .service
         .store()
-        .find("ambasadorzy", &reference)
+        .find("ambasadorzy", &reference, now())
         .await
         .expect("read")
         .expect("kept");
@@ -394,7 +394,7 @@ async fn a_failed_email_loses_no_registration() {
     );
     assert!(service
         .store()
-        .find("ambasadorzy", &reference)
+        .find("ambasadorzy", &reference, now())
         .await
         .expect("read")
         .is_some());

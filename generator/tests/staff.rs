@@ -146,10 +146,13 @@ async fn a_draw_gives_60_places_and_anyone_can_verify_it() {
         .await
         .expect("drawn");
     assert_eq!((result.winners.len(), result.reserve.len()), (60, 15));
-    let counts = store.counts(&workshops.id).await.expect("counts");
+    let counts = store
+        .counts(&workshops.id, after_closing)
+        .await
+        .expect("counts");
     assert_eq!((counts.taken, counts.waiting, counts.applied), (60, 15, 0));
     let first_reserve = store
-        .find(&workshops.id, &result.reserve[0])
+        .find(&workshops.id, &result.reserve[0], after_closing)
         .await
         .expect("read")
         .expect("found");
