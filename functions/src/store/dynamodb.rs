@@ -24,6 +24,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::client::Waiters as _;
@@ -53,13 +54,18 @@ const COUNTER: &str = "counter";
 const CONFLICT_ATTEMPTS: u32 = 10;
 /// Attempts lost because another writer changed the state first. Each
 /// loss means another write succeeded, so a burst always makes progress;
-/// the bound only stops a runaway loop, and is above the losses of the
-/// last of 90 people joining a waiting list at once (about 40).
+/// the bound only stops a runaway loop. Admissions to a form take turns
+/// within a process (see `DynamoStore::gate`), so they lose only to other
+/// processes, and to withdrawals and the purge.
 const RACE_ATTEMPTS: u32 = 200;
 /// How long a request-count window is kept (as the SQLite store does).
 const RATE_WINDOW_KEPT: chrono::Duration = chrono::Duration::days(1);
 
 type Item = HashMap<String, AttributeValue>;
+
+/// Per form, the turn of this process's admissions, holding the counter as
+/// the last admission left it.
+type Gates = Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Counter>>>>>>;
 
 /// Registrations in one DynamoDB table. The client is created once (per
 /// Lambda instance) and lent to the store.
@@ -67,6 +73,7 @@ type Item = HashMap<String, AttributeValue>;
 pub struct DynamoStore {
     client: Client,
     table: String,
+    gates: Gates,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -80,7 +87,11 @@ impl std::fmt::Debug for DynamoStore {
 
 impl DynamoStore {
     pub fn new(client: Client, table: String) -> Self {
-        Self { client, table }
+        Self {
+            client,
+            table,
+            gates: Gates::default(),
+        }
     }
 
     /// A store with the SDK's usual configuration from the environment
@@ -175,6 +186,33 @@ impl DynamoStore {
                 .map_err(|e| failure("UpdateTimeToLive", e))?;
         }
         Ok(())
+    }
+
+    /// The gate of a form's admissions with a capacity in this process.
+    /// Without it the writers of a burst all race for the one counter and
+    /// only one wins each round, so the last of n loses about n times (and
+    /// the losers' retries load the table n² times). Through the gate they
+    /// take turns, and each starts from the counter as the one before left
+    /// it, so a turn is usually one transaction. Other processes (other
+    /// Lambda instances) still race; the conditions keep that exact.
+    fn gate(&self, pk: &str) -> Result<Arc<tokio::sync::Mutex<Option<Counter>>>, StoreError> {
+        let mut gates = self
+            .gates
+            .lock()
+            .map_err(|_| StoreError::Unavailable("the admission gates are poisoned".to_owned()))?;
+        Ok(Arc::clone(gates.entry(pk.to_owned()).or_default()))
+    }
+
+    /// The gate the admission must pass, if it decides on the counter.
+    fn gate_of(
+        &self,
+        pk: &str,
+        admission: Option<Admission>,
+    ) -> Result<Option<Arc<tokio::sync::Mutex<Option<Counter>>>>, StoreError> {
+        match admission {
+            Some(Admission::FirstCome { capacity: Some(_) }) => self.gate(pk).map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// Runs one transaction and says how it ended.
@@ -316,6 +354,7 @@ impl DynamoStore {
                     status: Status::Applied,
                     position: None,
                     writes: Vec::new(),
+                    after: None,
                 })
             }
             Admission::FirstCome { capacity } => capacity,
@@ -335,6 +374,7 @@ impl DynamoStore {
                 status: Status::Registered,
                 position: None,
                 writes: vec![write],
+                after: None,
             });
         };
         // A free place goes to a newcomer only when nobody waits for it:
@@ -354,6 +394,10 @@ impl DynamoStore {
                         status: Status::Registered,
                         position: None,
                         writes: vec![unchanged_line(write, &counter)],
+                        after: Some(Counter {
+                            taken: counter.taken + 1,
+                            ..counter
+                        }),
                     });
                 }
             }
@@ -382,6 +426,10 @@ impl DynamoStore {
             status: Status::Waiting,
             position: Some(position),
             writes,
+            after: Some(Counter {
+                next_position: Some(position + 1),
+                ..counter
+            }),
         })
     }
 
@@ -722,7 +770,14 @@ impl Store for DynamoStore {
             confirm: new.confirm_token_hash.as_deref().map(confirm_sk),
             withdraw: Some(withdraw_sk(&new.withdraw_token_hash)),
         };
-        let mut counter = None;
+        let gate = self.gate_of(&pk, admission)?;
+        let mut turn = match &gate {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        };
+        // A stale counter only costs a failed condition, which returns
+        // the counter as it is.
+        let mut counter = turn.as_mut().and_then(|last| last.take());
         loop {
             let decision = match admission {
                 Some(admission) => Some(
@@ -757,9 +812,15 @@ impl Store for DynamoStore {
                 let pointer = pointer_item(&pk, token, &new.reference, ttl);
                 writes.push(Write::put(Role::Other, pointer));
             }
+            let after = decision.as_ref().and_then(|d| d.after);
             writes.extend(decision.map(|d| d.writes).unwrap_or_default());
             match self.transact(writes).await? {
-                Outcome::Committed => return Ok(Inserted::New(stored)),
+                Outcome::Committed => {
+                    if let Some(last) = turn.as_mut() {
+                        **last = after;
+                    }
+                    return Ok(Inserted::New(stored));
+                }
                 Outcome::Contended => backoff.conflict("insert").await?,
                 Outcome::Failed(failed, _) if failed.contains(&Role::UniqueKey) => {
                     match self.existing(&pk, &unique_sk, new.created_at).await? {
@@ -790,7 +851,12 @@ impl Store for DynamoStore {
         // The time as it reads back, so the answer equals a later `find`.
         let now = parse_time(&time(now))?;
         let mut backoff = Backoff::default();
-        let mut counter = None;
+        let gate = self.gate_of(&pk, Some(admission))?;
+        let mut turn = match &gate {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        };
+        let mut counter = turn.as_mut().and_then(|last| last.take());
         loop {
             let Some(reference) = self.pointer(&pk, &confirm_sk(token_hash)).await? else {
                 return Ok(None);
@@ -831,6 +897,9 @@ impl Store for DynamoStore {
             writes.extend(decision.writes);
             match self.transact(writes).await? {
                 Outcome::Committed => {
+                    if let Some(last) = turn.as_mut() {
+                        **last = decision.after;
+                    }
                     return Ok(Some(Registration {
                         status: decision.status,
                         position: decision.position,
@@ -1299,7 +1368,7 @@ fn jitter(ceiling_ms: u64) -> Duration {
     Duration::from_millis(random % (ceiling_ms + 1))
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 struct Counter {
     taken: u64,
     next_position: Option<u64>,
@@ -1316,6 +1385,8 @@ struct Decision {
     status: Status,
     position: Option<u64>,
     writes: Vec<Write>,
+    /// The counter once the writes commit, when they are conditioned on it.
+    after: Option<Counter>,
 }
 
 /// The two ordered lists of a form.
