@@ -1,15 +1,16 @@
 //! A burst of concurrent submissions to a 60-place first-come form: it
 //! must end with exactly 60 registered and everyone else waiting in an
-//! unbroken order, none lost or duplicated. Reports throughput and
-//! latency percentiles. See bench/README.md.
+//! unbroken order that respects arrival, none lost or duplicated. Reports
+//! throughput and latency percentiles. See bench/README.md.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use agora_functions::forms::{FormDefinition, Submission};
 use agora_functions::mail::{Email, MailError, Mailer};
-use agora_functions::registration::Status;
+use agora_functions::registration::{Registration, Status};
 use agora_functions::service::{Client, Service, Settings, Submitted};
 use agora_functions::store::any::AnyStore;
 use agora_functions::store::dynamodb::DynamoStore;
@@ -53,6 +54,19 @@ struct Args {
     /// A DynamoDB endpoint (DynamoDB Local); a fresh table is created.
     #[arg(long, default_value = "http://127.0.0.1:8000")]
     dynamodb_endpoint: String,
+    /// Submissions arrive evenly over this many milliseconds (0: all at
+    /// once). Arrivals spread in time are what make the order check bite:
+    /// only a submission answered before another was sent must be ahead.
+    #[arg(long, default_value_t = 1000)]
+    ramp_ms: u64,
+}
+
+/// One submission as the client saw it: when it was sent and answered
+/// (since the burst started), and the reference it was given.
+struct Sent {
+    sent: Duration,
+    answered: Duration,
+    reference: Option<String>,
 }
 
 /// E-mail is not what is measured: messages are dropped.
@@ -91,17 +105,20 @@ async fn main() -> Result<(), String> {
         contact_email: "bench@example.org".to_owned(),
     };
     let service = Arc::new(Service::new(vec![form.clone()], store, NoMail, settings));
-    let now = Utc
+    let opened = Utc
         .with_ymd_and_hms(2025, 1, 1, 12, 0, 0)
         .single()
         .ok_or("a valid time")?;
 
     let started = Instant::now();
+    let ramp = Duration::from_millis(args.ramp_ms);
     let tasks: Vec<_> = (0..args.submissions)
         .map(|i| {
             let service = Arc::clone(&service);
             let form = form.clone();
+            let arrival = ramp.mul_f64(i as f64 / args.submissions as f64);
             tokio::spawn(async move {
+                tokio::time::sleep_until((started + arrival).into()).await;
                 let submission = Submission::from_pairs([
                     ("email", format!("osoba{i}@example.pl")),
                     ("processing", "on".to_owned()),
@@ -109,26 +126,34 @@ async fn main() -> Result<(), String> {
                 let client = Client {
                     address: format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256),
                 };
-                let sent = Instant::now();
+                let sent = started.elapsed();
+                // Each person's own moment: the clock moves with the burst.
+                let now = opened + chrono::Duration::from_std(sent).unwrap_or_default();
                 let outcome = service.submit(&form, &submission, &client, now).await;
-                (sent.elapsed(), outcome)
+                // A form without double opt-in names each new registration.
+                let reference = match outcome {
+                    Ok(Submitted::Accepted { reference, .. }) => reference,
+                    _ => None,
+                };
+                Sent {
+                    sent,
+                    answered: started.elapsed(),
+                    reference,
+                }
             })
         })
         .collect();
-    let mut latencies = Vec::with_capacity(args.submissions);
-    let mut failures = 0;
+    let mut sent = Vec::with_capacity(args.submissions);
     for task in tasks {
-        let (latency, outcome) = task.await.map_err(|e| e.to_string())?;
-        latencies.push(latency);
-        if !matches!(outcome, Ok(Submitted::Accepted { .. })) {
-            failures += 1;
-        }
+        sent.push(task.await.map_err(|e| e.to_string())?);
     }
     let elapsed = started.elapsed();
+    let failures = sent.iter().filter(|s| s.reference.is_none()).count();
+    let mut latencies: Vec<Duration> = sent.iter().map(|s| s.answered - s.sent).collect();
 
     let all = service
         .store()
-        .list("burst", now)
+        .list("burst", opened + chrono::Duration::days(1))
         .await
         .map_err(|e| e.to_string())?;
     let registered = all
@@ -142,22 +167,26 @@ async fn main() -> Result<(), String> {
         .collect();
     positions.sort_unstable();
     let unbroken = positions.iter().copied().eq(1..=positions.len() as u64);
+    let distinct: HashSet<&str> = sent.iter().filter_map(|s| s.reference.as_deref()).collect();
+    let order = check_arrival_order(&sent, &all);
     latencies.sort_unstable();
     let percentile = |p: f64| {
         latencies[((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1]
     };
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "store={} submissions={} stored={} registered={} waiting={} failures={} elapsed={:.2}s throughput={:.0}/s p50={:.1}ms p99={:.1}ms",
+        "store={} submissions={} ramp={}ms stored={} registered={} waiting={} failures={} ordered_pairs={} elapsed={:.2}s throughput={:.0}/s p50={:.1}ms p99={:.1}ms",
         match args.store {
             Backend::Sqlite => "sqlite",
             Backend::Dynamodb => "dynamodb",
         },
         args.submissions,
+        args.ramp_ms,
         all.len(),
         registered,
         positions.len(),
         failures,
+        order.as_ref().map_or_else(|e| e.clone(), u64::to_string),
         elapsed.as_secs_f64(),
         args.submissions as f64 / elapsed.as_secs_f64(),
         ms(percentile(0.50)),
@@ -165,6 +194,8 @@ async fn main() -> Result<(), String> {
     );
     let expected_registered = args.submissions.min(60);
     if failures > 0
+        || distinct.len() != args.submissions
+        || order.is_err()
         || all.len() != args.submissions
         || registered != expected_registered
         || !unbroken
@@ -173,4 +204,53 @@ async fn main() -> Result<(), String> {
         return Err("the burst broke an invariant: see the line above".to_owned());
     }
     Ok(())
+}
+
+/// Checks that nobody is behind a person whose submission was sent after
+/// theirs was answered: whoever was answered first was decided first, so
+/// holds a place or an earlier place in line. (Submissions in flight at
+/// the same time may be decided in either order.) Returns how many pairs
+/// of people that rule ordered, so a run shows it was not vacuous.
+fn check_arrival_order(sent: &[Sent], all: &[Registration]) -> Result<u64, String> {
+    // A place is ahead of every place in line.
+    let rank: HashMap<&str, u64> = all
+        .iter()
+        .filter_map(|r| match r.status {
+            Status::Registered => Some((r.reference.as_str(), 0)),
+            Status::Waiting => r.position.map(|p| (r.reference.as_str(), p)),
+            _ => None,
+        })
+        .collect();
+    let mut people: Vec<(u64, &Sent)> = sent
+        .iter()
+        .filter_map(|s| Some((*rank.get(s.reference.as_deref()?)?, s)))
+        .collect();
+    // From the back of the line: the earliest answer of anyone further back
+    // must not come before a person ahead was sent.
+    people.sort_by_key(|p| std::cmp::Reverse(p.0));
+    let mut earliest_behind: Option<&Sent> = None;
+    for group in people.chunk_by(|a, b| a.0 == b.0) {
+        for (_, ahead) in group {
+            if let Some(behind) = earliest_behind.filter(|b| b.answered < ahead.sent) {
+                return Err(format!(
+                    "out-of-order: {} was answered at {:?} yet is behind {}, sent at {:?}",
+                    behind.reference.as_deref().unwrap_or("?"),
+                    behind.answered,
+                    ahead.reference.as_deref().unwrap_or("?"),
+                    ahead.sent
+                ));
+            }
+        }
+        for (_, person) in group {
+            if earliest_behind.is_none_or(|b| person.answered < b.answered) {
+                earliest_behind = Some(person);
+            }
+        }
+    }
+    let mut answers: Vec<Duration> = sent.iter().map(|s| s.answered).collect();
+    answers.sort_unstable();
+    Ok(sent
+        .iter()
+        .map(|s| answers.partition_point(|a| *a < s.sent) as u64)
+        .sum())
 }

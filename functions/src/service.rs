@@ -313,7 +313,7 @@ impl<S: Store, M: Mailer> Service<S, M> {
         form: &FormDefinition,
         now: DateTime<Utc>,
     ) -> Result<FormStatus, StoreError> {
-        let counts = self.store.counts(&form.id).await?;
+        let counts = self.store.counts(&form.id, now).await?;
         let places_left = match (form.allocation, form.capacity) {
             (Allocation::FirstCome, Some(capacity)) => {
                 Some(u64::from(capacity).saturating_sub(counts.taken))

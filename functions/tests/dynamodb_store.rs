@@ -228,7 +228,7 @@ async fn a_reference_is_never_given_twice() {
         store.insert(second.new, Some(capacity(5))).await,
         Err(StoreError::ReferenceTaken)
     ));
-    assert_eq!(store.counts("f").await.expect("counts").taken, 1);
+    assert_eq!(store.counts("f", now()).await.expect("counts").taken, 1);
 }
 
 #[test]

@@ -736,7 +736,11 @@ fields:
     assert!(page.page().contains("Nabór odwołany"));
     let status = send(&router, get("/api/forms/spacer-nh")).await.json();
     assert_eq!(status["state"], "cancelled");
-    let counts = service.store().counts("spacer-nh").await.expect("counts");
+    let counts = service
+        .store()
+        .counts("spacer-nh", march_5())
+        .await
+        .expect("counts");
     assert_eq!(counts, Counts::default(), "nothing was stored");
 }
 
@@ -1048,14 +1052,15 @@ impl Store for Switchable {
         &self,
         form_id: &str,
         reference: &str,
+        now: DateTime<Utc>,
     ) -> Result<Option<Registration>, StoreError> {
         self.check()?;
-        self.inner.find(form_id, reference).await
+        self.inner.find(form_id, reference, now).await
     }
 
-    async fn counts(&self, form_id: &str) -> Result<Counts, StoreError> {
+    async fn counts(&self, form_id: &str, now: DateTime<Utc>) -> Result<Counts, StoreError> {
         self.check()?;
-        self.inner.counts(form_id).await
+        self.inner.counts(form_id, now).await
     }
 
     async fn list(
@@ -1214,7 +1219,7 @@ async fn the_same_person_again_gets_the_same_answer_and_no_duplicate() {
     let counts = app
         .service
         .store()
-        .counts("ambasadorzy")
+        .counts("ambasadorzy", march_5())
         .await
         .expect("counts");
     assert_eq!(counts.pending, 1);
@@ -1260,7 +1265,7 @@ async fn confirming_is_a_page_then_a_post() {
     let counts = app
         .service
         .store()
-        .counts("ambasadorzy")
+        .counts("ambasadorzy", march_5())
         .await
         .expect("counts");
     assert_eq!((counts.pending, counts.taken), (1, 0));
@@ -1280,7 +1285,7 @@ async fn confirming_is_a_page_then_a_post() {
     let counts = app
         .service
         .store()
-        .counts("ambasadorzy")
+        .counts("ambasadorzy", march_5())
         .await
         .expect("counts");
     assert_eq!((counts.pending, counts.taken), (0, 1));
@@ -1423,7 +1428,7 @@ async fn withdrawing_erases_the_registration_and_promotes_the_first_waiting() {
     assert!(app
         .service
         .store()
-        .find("spacer", &references[0])
+        .find("spacer", &references[0], march_5())
         .await
         .expect("read")
         .is_some_and(|r| r.status == Status::Registered));
@@ -1438,7 +1443,7 @@ async fn withdrawing_erases_the_registration_and_promotes_the_first_waiting() {
     let anna = app
         .service
         .store()
-        .find("spacer", &references[0])
+        .find("spacer", &references[0], march_5())
         .await
         .expect("read");
     assert!(
@@ -1449,7 +1454,7 @@ async fn withdrawing_erases_the_registration_and_promotes_the_first_waiting() {
     let ewa = app
         .service
         .store()
-        .find("spacer", &waiting_reference)
+        .find("spacer", &waiting_reference, march_5())
         .await
         .expect("read")
         .expect("still there");
@@ -1458,7 +1463,12 @@ async fn withdrawing_erases_the_registration_and_promotes_the_first_waiting() {
         .mails()
         .iter()
         .any(|(name, _)| name == &format!("{waiting_reference}-registered.eml")));
-    let counts = app.service.store().counts("spacer").await.expect("counts");
+    let counts = app
+        .service
+        .store()
+        .counts("spacer", march_5())
+        .await
+        .expect("counts");
     assert_eq!((counts.taken, counts.waiting), (2, 0));
 
     // The link works once.

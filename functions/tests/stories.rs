@@ -1,6 +1,7 @@
 //! The same stories against every store: registering, a duplicate,
 //! confirming, withdrawing with promotion, capacity under a concurrent
-//! burst, a draw (once only, resumable), expiry. Each store is a real one (SQLite in memory;
+//! burst, a draw (once only, resumable), expiry (reads ignore it before
+//! the purge; the purge hands places on). Each store is a real one (SQLite in memory;
 //! DynamoDB Local), never a fake.
 
 mod dynamodb_local;
@@ -46,6 +47,15 @@ fn person(form: &str, email: &str, confirm: bool) -> (NewRegistration, String, S
     (new, confirm_token, withdraw_token)
 }
 
+/// A registration of `email` made `days_ago` days before `now()`, whose
+/// retention ends `expires_in` days after `now()` (before it if negative).
+fn aged(form: &str, email: &str, days_ago: i64, expires_in: i64) -> (NewRegistration, String) {
+    let (mut new, _, withdraw) = person(form, email, false);
+    new.created_at = now() - Duration::days(days_ago);
+    new.expires_at = now() + Duration::days(expires_in);
+    (new, withdraw)
+}
+
 fn inserted(result: Inserted) -> agora_functions::registration::Registration {
     match result {
         Inserted::New(registration) => registration,
@@ -69,12 +79,19 @@ pub async fn a_registration_is_stored_and_found<S: Store>(store: S) {
     assert_eq!(registration.values["email"], "anna@example.pl");
     assert_eq!(registration.consents[0].version, "2020-02-19");
     let found = store
-        .find("ambasadorzy", &new.reference)
+        .find("ambasadorzy", &new.reference, now())
         .await
         .expect("read")
         .expect("found");
     assert_eq!(found, registration);
-    assert_eq!(store.counts("ambasadorzy").await.expect("counts").taken, 1);
+    assert_eq!(
+        store
+            .counts("ambasadorzy", now())
+            .await
+            .expect("counts")
+            .taken,
+        1
+    );
 }
 
 pub async fn the_same_person_twice_creates_no_duplicate<S: Store>(store: S) {
@@ -94,7 +111,14 @@ pub async fn the_same_person_twice_creates_no_duplicate<S: Store>(store: S) {
         Inserted::Existing(existing) => assert_eq!(existing.reference, stored.reference),
         Inserted::New(new) => panic!("duplicate stored: {new:?}"),
     }
-    assert_eq!(store.counts("ambasadorzy").await.expect("counts").taken, 1);
+    assert_eq!(
+        store
+            .counts("ambasadorzy", now())
+            .await
+            .expect("counts")
+            .taken,
+        1
+    );
     // Another form is another matter.
     let (other, _, _) = person("dolacz-do-procesu", "anna@example.pl", false);
     inserted(
@@ -110,7 +134,11 @@ pub async fn a_pending_registration_counts_once_confirmed<S: Store>(store: S) {
     let pending = inserted(store.insert(new, None).await.expect("stored"));
     assert_eq!(pending.status, Status::Pending);
     assert_eq!(
-        store.counts("ambasadorzy").await.expect("counts").pending,
+        store
+            .counts("ambasadorzy", now())
+            .await
+            .expect("counts")
+            .pending,
         1
     );
     assert!(store
@@ -144,7 +172,7 @@ pub async fn a_pending_registration_counts_once_confirmed<S: Store>(store: S) {
         .expect("answered")
         .expect("still known");
     assert_eq!(again, confirmed, "confirming twice changes nothing");
-    let counts = store.counts("ambasadorzy").await.expect("counts");
+    let counts = store.counts("ambasadorzy", now()).await.expect("counts");
     assert_eq!((counts.pending, counts.taken), (0, 1));
 }
 
@@ -228,7 +256,14 @@ pub async fn renewed_links_replace_the_old_ones<S: Store>(store: S) {
         .await
         .expect("answered")
         .is_some());
-    assert_eq!(store.counts("ambasadorzy").await.expect("counts").taken, 0);
+    assert_eq!(
+        store
+            .counts("ambasadorzy", now())
+            .await
+            .expect("counts")
+            .taken,
+        0
+    );
 
     // Withdrawn: nothing to renew.
     assert!(store
@@ -273,7 +308,7 @@ pub async fn a_full_form_keeps_a_waiting_list_and_promotes_on_withdrawal<S: Stor
     assert_eq!(promoted.reference, people[3].0.reference);
     assert_eq!(promoted.status, Status::Registered);
     let gone = store
-        .find("warsztat", &people[1].0.reference)
+        .find("warsztat", &people[1].0.reference, now())
         .await
         .expect("read")
         .expect("kept as a tombstone");
@@ -287,7 +322,7 @@ pub async fn a_full_form_keeps_a_waiting_list_and_promotes_on_withdrawal<S: Stor
         .await
         .expect("answered")
         .is_none());
-    let counts = store.counts("warsztat").await.expect("counts");
+    let counts = store.counts("warsztat", now()).await.expect("counts");
     assert_eq!((counts.taken, counts.waiting), (3, 1));
     // The withdrawn person may register again, as a new registration.
     let (again, _, _) = person("warsztat", "osoba1@example.pl", false);
@@ -349,7 +384,14 @@ pub async fn a_lottery_records_its_draw_and_promotes_from_the_reserve<S: Store>(
         assert_eq!(registration.status, Status::Applied);
         people.push((registration.reference, withdraw));
     }
-    assert_eq!(store.counts("losowanie").await.expect("counts").applied, 4);
+    assert_eq!(
+        store
+            .counts("losowanie", now())
+            .await
+            .expect("counts")
+            .applied,
+        4
+    );
     let selected = vec![people[2].0.clone(), people[0].0.clone()];
     let reserve = vec![people[3].0.clone(), people[1].0.clone()];
     let recorded = store
@@ -362,7 +404,7 @@ pub async fn a_lottery_records_its_draw_and_promotes_from_the_reserve<S: Store>(
         let store = &store;
         async move {
             store
-                .find("losowanie", &reference)
+                .find("losowanie", &reference, now())
                 .await
                 .expect("read")
                 .expect("found")
@@ -424,7 +466,7 @@ async fn applicants<S: Store>(store: &S, form: &str, count: usize) -> Vec<(Strin
 
 async fn state<S: Store>(store: &S, form: &str, reference: &str) -> (Status, Option<u64>) {
     let found = store
-        .find(form, reference)
+        .find(form, reference, now())
         .await
         .expect("read")
         .expect("found");
@@ -478,7 +520,7 @@ pub async fn a_second_draw_is_refused_and_places_never_exceed_capacity<S: Store>
             "{other:?}"
         );
     }
-    let counts = store.counts("losowanie").await.expect("counts");
+    let counts = store.counts("losowanie", now()).await.expect("counts");
     assert_eq!((counts.taken, counts.waiting, counts.applied), (2, 3, 0));
     assert_eq!(
         state(&store, "losowanie", &r[3]).await,
@@ -542,7 +584,7 @@ pub async fn the_same_draw_run_again_finishes_it<S: Store>(store: S) {
         state(&store, "losowanie", &r[4]).await,
         (Status::Selected, None)
     );
-    let counts = store.counts("losowanie").await.expect("counts");
+    let counts = store.counts("losowanie", now()).await.expect("counts");
     assert_eq!((counts.taken, counts.waiting, counts.applied), (2, 3, 0));
     for (position, reference) in (1u64..).zip(&draw.reserve) {
         assert_eq!(
@@ -566,7 +608,7 @@ pub async fn the_same_draw_run_again_finishes_it<S: Store>(store: S) {
     };
     assert_eq!(withdraw(late_withdraw).await, Some(r[0].clone()));
     assert_eq!(withdraw(people[2].1.clone()).await, Some(r[3].clone()));
-    let counts = store.counts("losowanie").await.expect("counts");
+    let counts = store.counts("losowanie", now()).await.expect("counts");
     assert_eq!((counts.taken, counts.waiting), (2, 1));
 }
 
@@ -588,12 +630,163 @@ pub async fn expired_data_is_not_listed_and_is_purged<S: Store>(store: S) {
         1,
         "an expired record is not shown even before purging"
     );
-    assert_eq!(store.purge_expired(now()).await.expect("purged"), 1);
     assert!(store
-        .find("stary", &old.reference)
+        .find("stary", &old.reference, now())
         .await
         .expect("read")
         .is_none());
+    assert_eq!(
+        store.counts("stary", now()).await.expect("counts").taken,
+        1,
+        "nor counted"
+    );
+    assert_eq!(store.purge_expired(now()).await.expect("purged"), 1);
+    assert!(store
+        .find("stary", &old.reference, now())
+        .await
+        .expect("read")
+        .is_none());
+}
+
+pub async fn an_expired_registration_does_not_block_the_same_person<S: Store>(store: S) {
+    let (old, _) = aged("stary", "anna@example.pl", 400, -1);
+    let old = inserted(store.insert(old, Some(FIRST_COME_3)).await.expect("stored"));
+    let (again, _) = aged("stary", "anna@example.pl", 0, 365);
+    let again = inserted(
+        store
+            .insert(again, Some(FIRST_COME_3))
+            .await
+            .expect("the expired registration does not block a new one"),
+    );
+    assert_eq!(again.status, Status::Registered);
+    assert_ne!(again.reference, old.reference);
+    let counts = store.counts("stary", now()).await.expect("counts");
+    assert_eq!(
+        (counts.taken, counts.waiting),
+        (1, 0),
+        "only the new one counts"
+    );
+    assert_eq!(store.purge_expired(now()).await.expect("purged"), 1);
+    // The purge of the old one left the new one's uniqueness alone.
+    let (third, _) = aged("stary", "anna@example.pl", 0, 365);
+    match store
+        .insert(third, Some(FIRST_COME_3))
+        .await
+        .expect("answered")
+    {
+        Inserted::Existing(existing) => assert_eq!(existing.reference, again.reference),
+        Inserted::New(new) => panic!("duplicate stored: {new:?}"),
+    }
+}
+
+pub async fn an_expired_waiting_person_is_never_promoted<S: Store>(store: S) {
+    let one_place = Admission::FirstCome { capacity: Some(1) };
+    let (holder, withdraw) = aged("kolejka", "holder@example.pl", 10, 365);
+    let (expired, _) = aged("kolejka", "expired@example.pl", 10, -1);
+    let (next, _) = aged("kolejka", "next@example.pl", 10, 365);
+    let mut stored = Vec::new();
+    for new in [holder, expired, next] {
+        stored.push(inserted(
+            store.insert(new, Some(one_place)).await.expect("stored"),
+        ));
+    }
+    assert_eq!(
+        (stored[1].status, stored[1].position),
+        (Status::Waiting, Some(1))
+    );
+    let counts = store.counts("kolejka", now()).await.expect("counts");
+    assert_eq!(
+        (counts.taken, counts.waiting),
+        (1, 1),
+        "the expired one is not counted"
+    );
+    let withdrawn = store
+        .withdraw("kolejka", &token_hash(&withdraw), now())
+        .await
+        .expect("answered")
+        .expect("withdrawn");
+    assert_eq!(
+        withdrawn.promoted.map(|p| p.reference),
+        Some(stored[2].reference.clone()),
+        "the expired first in line is passed over"
+    );
+    assert!(store
+        .find("kolejka", &stored[1].reference, now())
+        .await
+        .expect("read")
+        .is_none());
+    let counts = store.counts("kolejka", now()).await.expect("counts");
+    assert_eq!((counts.taken, counts.waiting), (1, 0));
+}
+
+pub async fn the_purge_hands_freed_places_to_the_waiting_list_in_order<S: Store>(store: S) {
+    let two_places = Admission::FirstCome { capacity: Some(2) };
+    // Two places whose retention ended, and a line where the second
+    // person's ended too.
+    let people = [
+        aged("kolejka", "r1@example.pl", 10, -1),
+        aged("kolejka", "r2@example.pl", 10, -1),
+        aged("kolejka", "w1@example.pl", 10, 365),
+        aged("kolejka", "w2@example.pl", 10, -1),
+        aged("kolejka", "w3@example.pl", 10, 365),
+        aged("kolejka", "w4@example.pl", 10, 365),
+    ];
+    let mut stored = Vec::new();
+    for (new, _) in &people {
+        stored.push(inserted(
+            store
+                .insert(new.clone(), Some(two_places))
+                .await
+                .expect("stored"),
+        ));
+    }
+    let positions: Vec<Option<u64>> = stored.iter().map(|r| r.position).collect();
+    assert_eq!(positions, [None, None, Some(1), Some(2), Some(3), Some(4)]);
+    // Before the purge the expired still hold their places: a newcomer
+    // must not take one ahead of those waiting.
+    let (newcomer, _) = aged("kolejka", "new@example.pl", 0, 365);
+    let newcomer = inserted(
+        store
+            .insert(newcomer, Some(two_places))
+            .await
+            .expect("stored"),
+    );
+    assert_eq!(
+        (newcomer.status, newcomer.position),
+        (Status::Waiting, Some(5))
+    );
+    assert_eq!(store.purge_expired(now()).await.expect("purged"), 3);
+    let status = |i: usize| {
+        let reference = stored[i].reference.clone();
+        let store = &store;
+        async move {
+            store
+                .find("kolejka", &reference, now())
+                .await
+                .expect("read")
+                .map(|r| (r.status, r.position))
+        }
+    };
+    assert_eq!(status(2).await, Some((Status::Registered, None)));
+    assert_eq!(
+        status(3).await,
+        None,
+        "the expired in line is erased, not promoted"
+    );
+    assert_eq!(status(4).await, Some((Status::Registered, None)));
+    assert_eq!(status(5).await, Some((Status::Waiting, Some(4))));
+    let counts = store.counts("kolejka", now()).await.expect("counts");
+    assert_eq!((counts.taken, counts.waiting), (2, 2));
+    // The places are exact afterwards: the next freed one goes on in order.
+    let withdrawn = store
+        .withdraw("kolejka", &token_hash(&people[2].1), now())
+        .await
+        .expect("answered")
+        .expect("withdrawn");
+    assert_eq!(
+        withdrawn.promoted.map(|p| p.reference),
+        Some(stored[5].reference.clone())
+    );
 }
 
 pub async fn spam_is_kept_for_review_but_never_counted<S: Store>(store: S) {
@@ -606,7 +799,14 @@ pub async fn spam_is_kept_for_review_but_never_counted<S: Store>(store: S) {
             .expect("stored"),
     );
     assert_eq!(stored.status, Status::Spam);
-    assert_eq!(store.counts("ambasadorzy").await.expect("counts").taken, 0);
+    assert_eq!(
+        store
+            .counts("ambasadorzy", now())
+            .await
+            .expect("counts")
+            .taken,
+        0
+    );
     let (real, _, _) = person("ambasadorzy", "anna@example.pl", false);
     let real = inserted(
         store
@@ -690,6 +890,18 @@ macro_rules! stories {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn expired_data_is_not_listed_and_is_purged() {
                 super::expired_data_is_not_listed_and_is_purged($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn an_expired_registration_does_not_block_the_same_person() {
+                super::an_expired_registration_does_not_block_the_same_person($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn an_expired_waiting_person_is_never_promoted() {
+                super::an_expired_waiting_person_is_never_promoted($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn the_purge_hands_freed_places_to_the_waiting_list_in_order() {
+                super::the_purge_hands_freed_places_to_the_waiting_list_in_order($make.await).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn spam_is_kept_for_review_but_never_counted() {

@@ -454,7 +454,7 @@ async fn staff_command(command: Staff) -> Result<String, String> {
         Staff::Forms(FormsCommand::List { store }) => {
             let forms = load_forms(&store.root)?;
             let opened = open_store(&store).await?;
-            staff::list_forms(&forms, &opened)
+            staff::list_forms(&forms, &opened, now)
                 .await
                 .map_err(staff_error)
         }

@@ -6,6 +6,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use agora_functions::forms;
 use agora_functions::http::{
@@ -15,6 +16,7 @@ use agora_functions::mail::Outbox;
 use agora_functions::registration::new_token;
 use agora_functions::service::{Service, Settings};
 use agora_functions::store::sqlite::SqliteStore;
+use agora_functions::store::Store as _;
 use axum::extract::Request;
 use axum::response::IntoResponse;
 use axum::Router;
@@ -26,6 +28,10 @@ use crate::{build, BuildOptions};
 
 /// Where `agora serve` keeps what it makes, under the site's root.
 pub const WORK_DIR: &str = ".agora";
+
+/// How often `agora serve` erases registrations past their retention (and
+/// hands their places on), as the daily job does in the cloud.
+const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -93,6 +99,11 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         address_salt: new_token().map_err(|e| format!("no randomness: {e}"))?,
         contact_email: config.contact.email.clone().unwrap_or_default(),
     };
+    // A preview of another moment never erases: its clock is not the
+    // retention's.
+    if options.now.is_none() {
+        purge_periodically(store.clone());
+    }
     let service = Arc::new(Service::new(site_forms, store, outbox, settings));
     let clock = match &options.now {
         Some(text) => {
@@ -144,4 +155,22 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
     })
     .await
     .map_err(|e| format!("the server stopped: {e}"))
+}
+
+/// Purges now and every [`PURGE_EVERY`] while the server runs. The log
+/// says how many were erased, never whom.
+fn purge_periodically(store: SqliteStore) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(PURGE_EVERY);
+        // After a suspended laptop wakes, one purge catches up.
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            // The first tick is at once.
+            ticks.tick().await;
+            match store.purge_expired(chrono::Utc::now()).await {
+                Ok(erased) => println!("agora: purge erased {erased} expired registrations"),
+                Err(error) => eprintln!("agora: the purge failed: {error}"),
+            }
+        }
+    });
 }

@@ -21,10 +21,12 @@ pub enum StaffError {
     Refused(String),
 }
 
-/// One line per form: id, window, allocation, capacity, counts.
+/// One line per form: id, window, allocation, capacity, counts (of the
+/// registrations not expired at `now`).
 pub async fn list_forms<S: Store>(
     forms: &[FormDefinition],
     store: &S,
+    now: DateTime<Utc>,
 ) -> Result<String, StaffError> {
     let mut out = String::new();
     let _ = writeln!(
@@ -33,7 +35,7 @@ pub async fn list_forms<S: Store>(
         "form", "window", "allocation", "capacity", "pending", "taken", "waiting", "applied"
     );
     for form in forms {
-        let counts = store.counts(&form.id).await?;
+        let counts = store.counts(&form.id, now).await?;
         let window = format!(
             "{} – {}",
             form.opens.format("%Y-%m-%d %H:%M"),

@@ -151,10 +151,13 @@ async fn a_draw_gives_60_places_and_anyone_can_verify_it() {
     assert_eq!(drawn.drawn_at, after_closing);
     let result = drawn.result;
     assert_eq!((result.winners.len(), result.reserve.len()), (60, 15));
-    let counts = store.counts(&workshops.id).await.expect("counts");
+    let counts = store
+        .counts(&workshops.id, after_closing)
+        .await
+        .expect("counts");
     assert_eq!((counts.taken, counts.waiting, counts.applied), (60, 15, 0));
     let first_reserve = store
-        .find(&workshops.id, &result.reserve[0])
+        .find(&workshops.id, &result.reserve[0], after_closing)
         .await
         .expect("read")
         .expect("found");
@@ -337,7 +340,10 @@ async fn a_form_is_drawn_once_and_the_same_draw_can_be_finished() {
             && message.contains(&format!("{seed:?}")),
         "{message}"
     );
-    let counts = store.counts(&workshops.id).await.expect("counts");
+    let counts = store
+        .counts(&workshops.id, at(2020, 3, 22))
+        .await
+        .expect("counts");
     assert_eq!((counts.taken, counts.waiting, counts.applied), (60, 10, 0));
 
     // The same draw again (after a run that stopped half-way) is taken
@@ -348,7 +354,10 @@ async fn a_form_is_drawn_once_and_the_same_draw_can_be_finished() {
     assert!(again.resumed);
     assert_eq!(again.drawn_at, at(2020, 3, 21));
     assert_eq!(again.result, first.result);
-    let counts = store.counts(&workshops.id).await.expect("counts");
+    let counts = store
+        .counts(&workshops.id, at(2020, 3, 22))
+        .await
+        .expect("counts");
     assert_eq!((counts.taken, counts.waiting, counts.applied), (60, 10, 0));
 }
 
@@ -410,12 +419,12 @@ async fn everyone_drawn_is_emailed_the_result_and_a_failure_keeps_the_draw() {
         .await
         .expect("drawn");
     let winner = store
-        .find(&workshops.id, &drawn.result.winners[0])
+        .find(&workshops.id, &drawn.result.winners[0], at(2020, 3, 22))
         .await
         .expect("read")
         .expect("found");
     let second_reserve = store
-        .find(&workshops.id, &drawn.result.reserve[1])
+        .find(&workshops.id, &drawn.result.reserve[1], at(2020, 3, 22))
         .await
         .expect("read")
         .expect("found");
@@ -436,7 +445,10 @@ async fn everyone_drawn_is_emailed_the_result_and_a_failure_keeps_the_draw() {
     assert_eq!((mailed.people, mailed.sent), (62, 61));
     assert_eq!(mailed.failed.len(), 1);
     assert_eq!(mailed.failed[0].0, winner.reference);
-    let counts = store.counts(&workshops.id).await.expect("counts");
+    let counts = store
+        .counts(&workshops.id, at(2020, 3, 22))
+        .await
+        .expect("counts");
     assert_eq!((counts.taken, counts.waiting), (60, 2), "the draw stands");
 
     let sent = mailer.sent.into_inner().expect("not poisoned");
@@ -462,7 +474,7 @@ async fn everyone_drawn_is_emailed_the_result_and_a_failure_keeps_the_draw() {
         reserve.body
     );
     let other_winner = store
-        .find(&workshops.id, &drawn.result.winners[1])
+        .find(&workshops.id, &drawn.result.winners[1], at(2020, 3, 22))
         .await
         .expect("read")
         .expect("found");

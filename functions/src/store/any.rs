@@ -66,12 +66,13 @@ impl Store for AnyStore {
         &self,
         form_id: &str,
         reference: &str,
+        now: DateTime<Utc>,
     ) -> Result<Option<Registration>, StoreError> {
-        each!(self, store => store.find(form_id, reference))
+        each!(self, store => store.find(form_id, reference, now))
     }
 
-    async fn counts(&self, form_id: &str) -> Result<Counts, StoreError> {
-        each!(self, store => store.counts(form_id))
+    async fn counts(&self, form_id: &str, now: DateTime<Utc>) -> Result<Counts, StoreError> {
+        each!(self, store => store.counts(form_id, now))
     }
 
     async fn list(

@@ -17,10 +17,15 @@
 //! Request counts live in `rate#<key>` / `window#<start>`. Every item with
 //! personal data or a pointer to it carries `ttl` (epoch seconds), so
 //! DynamoDB erases it even if `purge_expired` never runs; TTL deletion is
-//! lazy (up to days late), so `list` also filters on `expires_at`.
+//! lazy (up to days late), so every read filters on `expires_at`: an
+//! expired registration is never found, counted, listed, matched as a
+//! duplicate (its unique key item is taken over) or promoted (the line is
+//! walked past it). Its place stays counted in `taken` until the purge
+//! erases it and hands the place on, in the same transaction.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::client::Waiters as _;
@@ -52,13 +57,18 @@ const DRAW: &str = "draw";
 const CONFLICT_ATTEMPTS: u32 = 10;
 /// Attempts lost because another writer changed the state first. Each
 /// loss means another write succeeded, so a burst always makes progress;
-/// the bound only stops a runaway loop, and is above the losses of the
-/// last of 90 people joining a waiting list at once (about 40).
+/// the bound only stops a runaway loop. Admissions to a form take turns
+/// within a process (see `DynamoStore::gate`), so they lose only to other
+/// processes, and to withdrawals and the purge.
 const RACE_ATTEMPTS: u32 = 200;
 /// How long a request-count window is kept (as the SQLite store does).
 const RATE_WINDOW_KEPT: chrono::Duration = chrono::Duration::days(1);
 
 type Item = HashMap<String, AttributeValue>;
+
+/// Per form, the turn of this process's admissions, holding the counter as
+/// the last admission left it.
+type Gates = Arc<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Counter>>>>>>;
 
 /// Registrations in one DynamoDB table. The client is created once (per
 /// Lambda instance) and lent to the store.
@@ -66,6 +76,7 @@ type Item = HashMap<String, AttributeValue>;
 pub struct DynamoStore {
     client: Client,
     table: String,
+    gates: Gates,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -79,7 +90,11 @@ impl std::fmt::Debug for DynamoStore {
 
 impl DynamoStore {
     pub fn new(client: Client, table: String) -> Self {
-        Self { client, table }
+        Self {
+            client,
+            table,
+            gates: Gates::default(),
+        }
     }
 
     /// A store with the SDK's usual configuration from the environment
@@ -189,6 +204,33 @@ impl DynamoStore {
         Ok(())
     }
 
+    /// The gate of a form's admissions with a capacity in this process.
+    /// Without it the writers of a burst all race for the one counter and
+    /// only one wins each round, so the last of n loses about n times (and
+    /// the losers' retries load the table n² times). Through the gate they
+    /// take turns, and each starts from the counter as the one before left
+    /// it, so a turn is usually one transaction. Other processes (other
+    /// Lambda instances) still race; the conditions keep that exact.
+    fn gate(&self, pk: &str) -> Result<Arc<tokio::sync::Mutex<Option<Counter>>>, StoreError> {
+        let mut gates = self
+            .gates
+            .lock()
+            .map_err(|_| StoreError::Unavailable("the admission gates are poisoned".to_owned()))?;
+        Ok(Arc::clone(gates.entry(pk.to_owned()).or_default()))
+    }
+
+    /// The gate the admission must pass, if it decides on the counter.
+    fn gate_of(
+        &self,
+        pk: &str,
+        admission: Option<Admission>,
+    ) -> Result<Option<Arc<tokio::sync::Mutex<Option<Counter>>>>, StoreError> {
+        match admission {
+            Some(Admission::FirstCome { capacity: Some(_) }) => self.gate(pk).map(Some),
+            _ => Ok(None),
+        }
+    }
+
     /// Runs one transaction and says how it ended.
     async fn transact(&self, writes: Vec<Write>) -> Result<Outcome, StoreError> {
         let roles: Vec<Role> = writes.iter().map(|w| w.role).collect();
@@ -279,13 +321,12 @@ impl DynamoStore {
     }
 
     /// Items of the partition whose sort key starts with `prefix`, in sort
-    /// key order: all of them, or the first `limit`.
+    /// key order.
     async fn query(
         &self,
         pk: &str,
         prefix: &str,
         projection: Option<&str>,
-        limit: Option<i32>,
     ) -> Result<Vec<Item>, StoreError> {
         const CONDITION: &str = "#pk = :pk AND begins_with(#sk, :prefix)";
         let mut pages = self
@@ -300,17 +341,12 @@ impl DynamoStore {
                 (":prefix".to_owned(), s(prefix)),
             ]))
             .consistent_read(true)
-            .set_limit(limit)
             .into_paginator()
             .items()
             .send();
-        let wanted = limit.and_then(|l| usize::try_from(l).ok());
         let mut items = Vec::new();
         while let Some(item) = pages.next().await {
             items.push(item.map_err(|e| failure("Query", e))?);
-            if Some(items.len()) == wanted {
-                break;
-            }
         }
         Ok(items)
     }
@@ -326,6 +362,7 @@ impl DynamoStore {
         admission: Admission,
         ttl: i64,
         known: Option<Counter>,
+        now: DateTime<Utc>,
     ) -> Result<Decision, StoreError> {
         let capacity = match admission {
             Admission::Lottery => {
@@ -333,6 +370,7 @@ impl DynamoStore {
                     status: Status::Applied,
                     position: None,
                     writes: Vec::new(),
+                    after: None,
                 })
             }
             Admission::FirstCome { capacity } => capacity,
@@ -352,65 +390,170 @@ impl DynamoStore {
                 status: Status::Registered,
                 position: None,
                 writes: vec![write],
+                after: None,
             });
         };
+        // A free place goes to a newcomer only when nobody waits for it:
+        // the first in line still waiting (not expired) holds the list.
+        let mut ahead = None;
         if counter.taken < u64::from(capacity) {
-            let write = Write::update(Role::Counter, counter_key, "ADD #taken :one")
-                .when("(attribute_not_exists(#taken) OR #taken < :cap)")
-                .value(":one", number_value(1))
-                .value(":cap", number_value(capacity))
-                .returning_old();
-            return Ok(Decision {
-                status: Status::Registered,
-                position: None,
-                writes: vec![write],
-            });
+            match self.first_in_line(pk, List::Waiting, now).await? {
+                Some((place, _)) => ahead = Some(place),
+                None => {
+                    // Nobody joined the list since it was read.
+                    let write = Write::update(Role::Counter, counter_key, "ADD #taken :one")
+                        .when("(attribute_not_exists(#taken) OR #taken < :cap)")
+                        .value(":one", number_value(1))
+                        .value(":cap", number_value(capacity))
+                        .returning_old();
+                    return Ok(Decision {
+                        status: Status::Registered,
+                        position: None,
+                        writes: vec![unchanged_line(write, &counter)],
+                        after: Some(Counter {
+                            taken: counter.taken + 1,
+                            ..counter
+                        }),
+                    });
+                }
+            }
         }
-        // Full: the next place on the waiting list, if the form is still
-        // full and nobody took that place meanwhile.
+        // Full, or others wait: the next place on the waiting list, if
+        // nobody took that place meanwhile.
         let position = counter.next_position.unwrap_or(1);
         let mut write = Write::update(Role::Counter, counter_key, "SET #next_position = :next")
             .value(":next", number_value(position + 1))
             .returning_old();
-        write = match counter.next_position {
-            Some(_) => write
-                .when("#next_position = :position")
-                .value(":position", number_value(position)),
-            None => write.when("attribute_not_exists(#next_position)"),
-        };
-        // A capacity of 0 is always full (and `taken` may not exist).
-        if capacity > 0 {
+        write = unchanged_line(write, &counter);
+        // Still full (a capacity of 0 is, even without `taken`).
+        if ahead.is_none() && capacity > 0 {
             write = write
                 .when("#taken >= :cap")
                 .value(":cap", number_value(capacity));
         }
+        let mut writes = vec![write];
+        // The one ahead must still be waiting when this one joins.
+        if let Some(ahead) = ahead {
+            writes.push(Write::check(Role::Other, key(pk, &ahead)).when("attribute_exists(#pk)"));
+        }
         let place = pointer_item(pk, &List::Waiting.sort_key(position), reference, ttl);
+        writes.push(Write::put(Role::Line, place).when("attribute_not_exists(#pk)"));
         Ok(Decision {
             status: Status::Waiting,
             position: Some(position),
-            writes: vec![
-                write,
-                Write::put(Role::Line, place).when("attribute_not_exists(#pk)"),
-            ],
+            writes,
+            after: Some(Counter {
+                next_position: Some(position + 1),
+                ..counter
+            }),
         })
+    }
+
+    /// The first place on `list` whose registration is still there at that
+    /// place and has not expired, with that registration. Places left
+    /// behind by erased or withdrawn registrations are dropped on the way;
+    /// expired ones are passed over (the purge erases them).
+    async fn first_in_line(
+        &self,
+        pk: &str,
+        list: List,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(String, Registration)>, StoreError> {
+        const CONDITION: &str = "#pk = :pk AND begins_with(#sk, :prefix)";
+        // Usually the first place is the one: pages stay small.
+        let mut pages = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(CONDITION)
+            .set_expression_attribute_names(names(&[CONDITION]))
+            .set_expression_attribute_values(values(vec![
+                (":pk".to_owned(), s(pk)),
+                (":prefix".to_owned(), s(list.prefix())),
+            ]))
+            .consistent_read(true)
+            .limit(8)
+            .into_paginator()
+            .items()
+            .send();
+        while let Some(item) = pages.next().await {
+            let item = item.map_err(|e| failure("Query", e))?;
+            let place = text(&item, "sk")?;
+            let reference = text(&item, "reference")?;
+            match self.stored(pk, reference).await? {
+                Some(Stored { registration, .. })
+                    if List::of(registration.status) == Some(list)
+                        && registration.position.map(|p| list.sort_key(p)).as_deref()
+                            == Some(place) =>
+                {
+                    if registration.expires_at > now {
+                        return Ok(Some((place.to_owned(), registration)));
+                    }
+                }
+                // The place outlived its registration (TTL erased it
+                // first, or it moved on since the query read the place).
+                _ => self.drop_stale(pk, place, reference).await?,
+            }
+        }
+        Ok(None)
     }
 
     /// The registration the unique key item points at, if it is a live one.
     /// A key item left behind (its registration erased by TTL first) is
     /// removed, so the person can register; `None` then asks for a retry.
-    async fn existing(&self, pk: &str, key_sk: &str) -> Result<Option<Registration>, StoreError> {
+    /// A key item of an expired registration is released the same way.
+    async fn existing(
+        &self,
+        pk: &str,
+        key_sk: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Registration>, StoreError> {
         let Some(reference) = self.pointer(pk, key_sk).await? else {
             return Ok(None);
         };
         match self.stored(pk, &reference).await? {
-            Some(stored) if stored.registration.status != Status::Withdrawn => {
-                Ok(Some(stored.registration))
+            Some(stored) if stored.registration.status == Status::Withdrawn => {
+                self.drop_stale(pk, key_sk, &reference).await?;
+                Ok(None)
             }
-            _ => {
+            Some(stored) if stored.registration.expires_at > now => Ok(Some(stored.registration)),
+            Some(_) => {
+                self.release_expired(pk, key_sk, &reference, now).await?;
+                Ok(None)
+            }
+            None => {
                 self.drop_stale(pk, key_sk, &reference).await?;
                 Ok(None)
             }
         }
+    }
+
+    /// Frees the unique key of an expired registration for the same
+    /// person's new one. The registration forgets the key item, so that
+    /// its purge cannot delete the new owner's; it keeps its place until
+    /// then. The conditions make it a no-op if anything changed meanwhile.
+    async fn release_expired(
+        &self,
+        pk: &str,
+        key_sk: &str,
+        reference: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let writes = vec![
+            Write::update(
+                Role::Other,
+                key(pk, &registration_sk(reference)),
+                "REMOVE #unique_sk",
+            )
+            .when("#expires_at <= :now AND #unique_sk = :key")
+            .value(":now", s(&time(now)))
+            .value(":key", s(key_sk)),
+            Write::delete(Role::Other, key(pk, key_sk))
+                .when("#reference = :reference")
+                .value(":reference", s(reference)),
+        ];
+        // Whatever the outcome, the caller reads the state again.
+        self.transact(writes).await.map(|_| ())
     }
 
     /// Deletes a lookup item whose registration is gone or withdrawn. The
@@ -428,11 +571,11 @@ impl DynamoStore {
         self.transact(writes).await.map(|_| ())
     }
 
-    /// Erases one expired registration with its lookup items; false when it
-    /// was gone already.
-    async fn purge_one(&self, pk: &str, sk: &str, now: &str) -> Result<bool, StoreError> {
+    /// Erases one expired registration with its lookup items, and hands its
+    /// place on to the first person waiting; false when it was gone already.
+    async fn purge_one(&self, pk: &str, sk: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let now_text = time(now);
         let mut backoff = Backoff::default();
-        let mut decrement = true;
         loop {
             let Some(item) = self.get(pk, sk).await? else {
                 return Ok(false);
@@ -440,13 +583,28 @@ impl DynamoStore {
             // Only what the erasure needs is read, so that a damaged
             // registration is erased all the same.
             let status = text(&item, "status")?.to_owned();
-            if optional_text(&item, "expires_at")?.is_some_and(|expires| expires > now) {
+            if optional_text(&item, "expires_at")?
+                .is_some_and(|expires| expires > now_text.as_str())
+            {
                 return Ok(false);
             }
             let mut writes = vec![Write::delete(Role::Registration, key(pk, sk))
                 .when("#status = :status")
                 .value(":status", s(&status))];
-            for lookup in ["unique_sk", "confirm_sk", "withdraw_sk"] {
+            // The unique key item may be another registration's by now
+            // (TTL erased this one's first and the person registered again).
+            if let Some(unique) = optional_text(&item, "unique_sk")? {
+                let reference = text(&item, "reference")?;
+                if self.pointer(pk, unique).await?.as_deref() == Some(reference) {
+                    writes.push(
+                        Write::delete(Role::Other, key(pk, unique))
+                            .when("#reference = :reference")
+                            .value(":reference", s(reference)),
+                    );
+                }
+            }
+            // Token hashes are one registration's alone.
+            for lookup in ["confirm_sk", "withdraw_sk"] {
                 if let Some(lookup) = optional_text(&item, lookup)? {
                     writes.push(Write::delete(Role::Other, key(pk, lookup)));
                 }
@@ -457,24 +615,20 @@ impl DynamoStore {
             {
                 writes.push(Write::delete(Role::Line, key(pk, &list.sort_key(position))));
             }
-            if parsed == Some(Status::Registered) && decrement {
-                writes.push(
-                    Write::update(Role::Counter, key(pk, COUNTER), "ADD #taken :minus_one")
-                        .when("#taken > :zero")
-                        .value(":minus_one", number_value(-1))
-                        .value(":zero", number_value(0)),
-                );
+            if parsed == Some(Status::Registered) {
+                // As a withdrawal does: the place goes to the first person
+                // waiting, else is free again.
+                let (more, _) = self
+                    .hand_on(pk, List::Waiting, Status::Registered, now)
+                    .await?;
+                writes.extend(more);
             }
             match self.transact(writes).await? {
                 Outcome::Committed => return Ok(true),
                 Outcome::Contended => backoff.conflict("purge").await?,
-                Outcome::Failed(failed, _) => {
-                    // A counter already at 0 was wrong before: erase anyway.
-                    if failed.contains(&Role::Counter) {
-                        decrement = false;
-                    }
-                    backoff.race("purge").await?;
-                }
+                // Changed meanwhile (the registration, the list or the
+                // counter): read again.
+                Outcome::Failed(..) => backoff.race("purge").await?,
             }
         }
     }
@@ -536,77 +690,55 @@ impl DynamoStore {
         }
     }
 
-    /// The writes that give the place a withdrawal frees to the first
-    /// person in `list`, or free it when nobody waits; with that person.
-    /// `None`: the list's first place was stale and is gone; look again.
+    /// The writes that give the place a withdrawal or the purge frees to
+    /// the first person in `list` who has not expired, or free it when
+    /// nobody waits; with that person.
     async fn hand_on(
         &self,
         pk: &str,
         list: List,
         given: Status,
-    ) -> Result<Option<(Vec<Write>, Option<Registration>)>, StoreError> {
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<Write>, Option<Registration>), StoreError> {
         // Read before the list: whoever joins the waiting list after the
         // query moves `next_position`, and the condition below fails.
         let counter = match list {
             List::Waiting => Some(self.counter(pk).await?),
             List::Reserve => None,
         };
-        let first = self.query(pk, list.prefix(), None, Some(1)).await?;
-        let Some(first) = first.first() else {
+        let Some((place, next)) = self.first_in_line(pk, list, now).await? else {
             let Some(counter) = counter else {
                 // An empty reserve list: the place stays empty.
-                return Ok(Some((Vec::new(), None)));
+                return Ok((Vec::new(), None));
             };
             // Nobody waits: the place is free again.
-            let mut write = match counter.taken {
+            let write = match counter.taken {
                 0 => Write::check(Role::Counter, key(pk, COUNTER)),
                 _ => Write::update(Role::Counter, key(pk, COUNTER), "ADD #taken :minus_one")
                     .when("#taken > :zero")
                     .value(":minus_one", number_value(-1))
                     .value(":zero", number_value(0)),
             };
-            write = match counter.next_position {
-                Some(next) => write
-                    .when("#next_position = :next")
-                    .value(":next", number_value(next)),
-                None => write.when("attribute_not_exists(#next_position)"),
-            };
-            return Ok(Some((vec![write], None)));
-        };
-        let place = text(first, "sk")?;
-        let reference = text(first, "reference")?;
-        let next = match self.stored(pk, reference).await? {
-            Some(Stored { registration, .. })
-                if List::of(registration.status) == Some(list)
-                    && registration.position.map(|p| list.sort_key(p)).as_deref()
-                        == Some(place) =>
-            {
-                registration
-            }
-            _ => {
-                // The place outlived its registration (TTL erased it first).
-                self.drop_stale(pk, place, reference).await?;
-                return Ok(None);
-            }
+            return Ok((vec![unchanged_line(write, &counter)], None));
         };
         let writes = vec![
             Write::update(
                 Role::Other,
-                key(pk, &registration_sk(reference)),
+                key(pk, &registration_sk(&next.reference)),
                 "SET #status = :given REMOVE #position",
             )
             .when("#status = :listed AND #position = :position")
             .value(":given", s(given.as_str()))
             .value(":listed", s(next.status.as_str()))
             .value(":position", number_value(next.position.unwrap_or_default())),
-            Write::delete(Role::Line, key(pk, place)).when("attribute_exists(#pk)"),
+            Write::delete(Role::Line, key(pk, &place)).when("attribute_exists(#pk)"),
         ];
         let promoted = Registration {
             status: given,
             position: None,
             ..next
         };
-        Ok(Some((writes, Some(promoted))))
+        Ok((writes, Some(promoted)))
     }
 }
 
@@ -654,12 +786,26 @@ impl Store for DynamoStore {
             confirm: new.confirm_token_hash.as_deref().map(confirm_sk),
             withdraw: Some(withdraw_sk(&new.withdraw_token_hash)),
         };
-        let mut counter = None;
+        let gate = self.gate_of(&pk, admission)?;
+        let mut turn = match &gate {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        };
+        // A stale counter only costs a failed condition, which returns
+        // the counter as it is.
+        let mut counter = turn.as_mut().and_then(|last| last.take());
         loop {
             let decision = match admission {
                 Some(admission) => Some(
-                    self.decide(&pk, &new.reference, admission, ttl, counter.take())
-                        .await?,
+                    self.decide(
+                        &pk,
+                        &new.reference,
+                        admission,
+                        ttl,
+                        counter.take(),
+                        new.created_at,
+                    )
+                    .await?,
                 ),
                 None => None,
             };
@@ -682,12 +828,18 @@ impl Store for DynamoStore {
                 let pointer = pointer_item(&pk, token, &new.reference, ttl);
                 writes.push(Write::put(Role::Other, pointer));
             }
+            let after = decision.as_ref().and_then(|d| d.after);
             writes.extend(decision.map(|d| d.writes).unwrap_or_default());
             match self.transact(writes).await? {
-                Outcome::Committed => return Ok(Inserted::New(stored)),
+                Outcome::Committed => {
+                    if let Some(last) = turn.as_mut() {
+                        **last = after;
+                    }
+                    return Ok(Inserted::New(stored));
+                }
                 Outcome::Contended => backoff.conflict("insert").await?,
                 Outcome::Failed(failed, _) if failed.contains(&Role::UniqueKey) => {
-                    match self.existing(&pk, &unique_sk).await? {
+                    match self.existing(&pk, &unique_sk, new.created_at).await? {
                         Some(existing) => return Ok(Inserted::Existing(existing)),
                         None => backoff.race("insert").await?,
                     }
@@ -715,7 +867,12 @@ impl Store for DynamoStore {
         // The time as it reads back, so the answer equals a later `find`.
         let now = parse_time(&time(now))?;
         let mut backoff = Backoff::default();
-        let mut counter = None;
+        let gate = self.gate_of(&pk, Some(admission))?;
+        let mut turn = match &gate {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        };
+        let mut counter = turn.as_mut().and_then(|last| last.take());
         loop {
             let Some(reference) = self.pointer(&pk, &confirm_sk(token_hash)).await? else {
                 return Ok(None);
@@ -723,6 +880,9 @@ impl Store for DynamoStore {
             let Some(Stored { registration, .. }) = self.stored(&pk, &reference).await? else {
                 return Ok(None);
             };
+            if registration.expires_at <= now {
+                return Ok(None);
+            }
             match registration.status {
                 Status::Pending => {}
                 // Withdrawn meanwhile (a withdrawal deletes the token too).
@@ -731,7 +891,7 @@ impl Store for DynamoStore {
             }
             let ttl = registration.expires_at.timestamp();
             let decision = self
-                .decide(&pk, &reference, admission, ttl, counter.take())
+                .decide(&pk, &reference, admission, ttl, counter.take(), now)
                 .await?;
             let expression = match decision.position {
                 Some(_) => "SET #status = :status, #confirmed_at = :now, #position = :position",
@@ -753,12 +913,15 @@ impl Store for DynamoStore {
             writes.extend(decision.writes);
             match self.transact(writes).await? {
                 Outcome::Committed => {
+                    if let Some(last) = turn.as_mut() {
+                        **last = decision.after;
+                    }
                     return Ok(Some(Registration {
                         status: decision.status,
                         position: decision.position,
                         confirmed_at: Some(now),
                         ..registration
-                    }))
+                    }));
                 }
                 Outcome::Contended => backoff.conflict("confirm").await?,
                 // Confirmed by a parallel request, or the counter moved.
@@ -789,7 +952,9 @@ impl Store for DynamoStore {
             else {
                 return Ok(None);
             };
-            if matches!(registration.status, Status::Withdrawn | Status::Spam) {
+            if matches!(registration.status, Status::Withdrawn | Status::Spam)
+                || registration.expires_at <= now
+            {
                 return Ok(None);
             }
             let mut writes = vec![Write::update(
@@ -826,10 +991,7 @@ impl Store for DynamoStore {
             };
             let mut promoted = None;
             if let Some((list, given)) = freed {
-                let Some((more, next)) = self.hand_on(&pk, list, given).await? else {
-                    backoff.race("withdraw").await?;
-                    continue;
-                };
+                let (more, next) = self.hand_on(&pk, list, given, now).await?;
                 writes.extend(more);
                 promoted = next;
             }
@@ -921,19 +1083,26 @@ impl Store for DynamoStore {
         &self,
         form_id: &str,
         reference: &str,
+        now: DateTime<Utc>,
     ) -> Result<Option<Registration>, StoreError> {
         Ok(self
             .stored(&form_pk(form_id), reference)
             .await?
-            .map(|s| s.registration))
+            .map(|s| s.registration)
+            .filter(|registration| registration.expires_at > now))
     }
 
-    async fn counts(&self, form_id: &str) -> Result<Counts, StoreError> {
+    async fn counts(&self, form_id: &str, now: DateTime<Utc>) -> Result<Counts, StoreError> {
+        let now = time(now);
         let mut counts = Counts::default();
         let items = self
-            .query(&form_pk(form_id), "reg#", Some("#status"), None)
+            .query(&form_pk(form_id), "reg#", Some("#status, #expires_at"))
             .await?;
         for item in items {
+            // Times are stored as text that sorts as time.
+            if text(&item, "expires_at")? <= now.as_str() {
+                continue;
+            }
             match Status::parse(text(&item, "status")?) {
                 Some(Status::Pending) => counts.pending += 1,
                 Some(Status::Registered | Status::Selected) => counts.taken += 1,
@@ -951,7 +1120,7 @@ impl Store for DynamoStore {
         now: DateTime<Utc>,
     ) -> Result<Vec<Registration>, StoreError> {
         let mut registrations = Vec::new();
-        for item in self.query(&form_pk(form_id), "reg#", None, None).await? {
+        for item in self.query(&form_pk(form_id), "reg#", None).await? {
             let registration = read_stored(&item)?.registration;
             // TTL erases late: expired data is never shown.
             if registration.expires_at > now {
@@ -1044,7 +1213,7 @@ impl Store for DynamoStore {
         let mut removed = 0;
         for (pk, sk) in due {
             if sk.starts_with("reg#") {
-                if self.purge_one(&pk, &sk, &now_text).await? {
+                if self.purge_one(&pk, &sk, now).await? {
                     removed += 1;
                 }
             } else {
@@ -1295,13 +1464,24 @@ impl Backoff {
     }
 }
 
+/// Adds to a counter write the condition that nobody joined the waiting
+/// list since `counter` was read.
+fn unchanged_line(write: Write, counter: &Counter) -> Write {
+    match counter.next_position {
+        Some(next) => write
+            .when("#next_position = :next_position")
+            .value(":next_position", number_value(next)),
+        None => write.when("attribute_not_exists(#next_position)"),
+    }
+}
+
 fn jitter(ceiling_ms: u64) -> Duration {
     // Without randomness, half the ceiling still backs off.
     let random = getrandom::u64().unwrap_or(ceiling_ms / 2);
     Duration::from_millis(random % (ceiling_ms + 1))
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 struct Counter {
     taken: u64,
     next_position: Option<u64>,
@@ -1318,6 +1498,8 @@ struct Decision {
     status: Status,
     position: Option<u64>,
     writes: Vec<Write>,
+    /// The counter once the writes commit, when they are conditioned on it.
+    after: Option<Counter>,
 }
 
 /// The two ordered lists of a form.

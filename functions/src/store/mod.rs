@@ -2,6 +2,13 @@
 //! registration, confirm it, withdraw it); each backend keeps uniqueness
 //! and capacity exact under any concurrency: SQLite in one transaction,
 //! DynamoDB with conditional writes in transactions.
+//!
+//! Expiry: a registration whose `expires_at` is not after `now` is gone
+//! for every read (found, counted, listed, matched as a duplicate,
+//! promoted), though it may still be stored: DynamoDB's TTL erases late
+//! and SQLite erases only when purged. Its place is held until the purge
+//! erases it and hands the place on, so that freed places always go to
+//! the waiting list first, in order.
 
 pub mod any;
 pub mod dynamodb;
@@ -91,10 +98,12 @@ pub enum DrawRecorded {
 
 pub trait Store: Send + Sync {
     /// Stores `new` unless the form already has a registration with its
-    /// unique key (then returns that one, unchanged). With `admit`, the
+    /// unique key that has not expired at `new.created_at` (then returns
+    /// that one, unchanged). With `admit`, the
     /// registration counts at once and is decided in the same atomic step
     /// (a place, the waiting list or an application); without, it waits
     /// as `Pending` for confirmation. Spam is stored as `Spam`, undecided.
+    /// A first-come newcomer never takes a place while someone waits.
     fn insert(
         &self,
         new: NewRegistration,
@@ -138,13 +147,20 @@ pub trait Store: Send + Sync {
         withdraw_token_hash: &str,
     ) -> impl Future<Output = Result<Option<Registration>, StoreError>> + Send;
 
+    /// The registration, unless it has expired at `now`.
     fn find(
         &self,
         form_id: &str,
         reference: &str,
+        now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<Registration>, StoreError>> + Send;
 
-    fn counts(&self, form_id: &str) -> impl Future<Output = Result<Counts, StoreError>> + Send;
+    /// The counts of the registrations that have not expired at `now`.
+    fn counts(
+        &self,
+        form_id: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Counts, StoreError>> + Send;
 
     /// Every registration of the form that has not expired, oldest first.
     fn list(
@@ -172,6 +188,8 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<DrawRecorded, StoreError>> + Send;
 
     /// Erases registrations whose retention period ended; returns how many.
+    /// Each place an erased first-come registration held goes to the first
+    /// person still waiting, in the same atomic step.
     fn purge_expired(
         &self,
         now: DateTime<Utc>,

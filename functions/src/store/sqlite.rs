@@ -1,6 +1,7 @@
 //! The embedded store: one SQLite file, for `agora serve` on one machine.
 //! Every change is one `IMMEDIATE` transaction, so SQLite's single writer
-//! keeps uniqueness and capacity exact.
+//! keeps uniqueness and capacity exact. Expired rows stay until purged,
+//! so every read asks for `expires_at > now`.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -216,6 +217,7 @@ fn admit(
     form_id: &str,
     reference: &str,
     admission: Admission,
+    now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let (status, position) = match admission {
         Admission::Lottery => (Status::Applied, None),
@@ -223,6 +225,8 @@ fn admit(
         Admission::FirstCome {
             capacity: Some(capacity),
         } => {
+            // Expired places count until the purge hands them on to the
+            // waiting list: a newcomer must not take them first.
             let taken: i64 = tx
                 .query_row(
                     "SELECT COUNT(*) FROM registrations WHERE form_id = ?1 AND status IN ('registered', 'selected')",
@@ -230,7 +234,14 @@ fn admit(
                     |row| row.get(0),
                 )
                 .map_err(unavailable)?;
-            if taken < i64::from(capacity) {
+            let someone_waits: bool = tx
+                .query_row(
+                    "SELECT COUNT(*) > 0 FROM registrations WHERE form_id = ?1 AND status = 'waiting' AND expires_at > ?2",
+                    params![form_id, time(now)],
+                    |row| row.get(0),
+                )
+                .map_err(unavailable)?;
+            if taken < i64::from(capacity) && !someone_waits {
                 (Status::Registered, None)
             } else {
                 let last: Option<i64> = tx
@@ -252,6 +263,39 @@ fn admit(
     Ok(())
 }
 
+/// Gives a freed place to the first person on `list` who has not expired;
+/// `None` when nobody waits.
+fn promote_first(
+    tx: &Transaction<'_>,
+    form_id: &str,
+    list: &str,
+    given: Status,
+    now: DateTime<Utc>,
+) -> Result<Option<Registration>, StoreError> {
+    let first: Option<String> = tx
+        .query_row(
+            "SELECT reference FROM registrations WHERE form_id = ?1 AND status = ?2 AND expires_at > ?3
+             ORDER BY position LIMIT 1",
+            params![form_id, list, time(now)],
+            |row| row.get(0),
+        )
+        .optional()
+        .map_err(unavailable)?;
+    let Some(reference) = first else {
+        return Ok(None);
+    };
+    tx.execute(
+        "UPDATE registrations SET status = ?1, position = NULL WHERE form_id = ?2 AND reference = ?3",
+        params![given.as_str(), form_id, reference],
+    )
+    .map_err(unavailable)?;
+    select_one(
+        tx,
+        "form_id = ?1 AND reference = ?2",
+        &[&form_id, &reference],
+    )
+}
+
 impl Store for SqliteStore {
     async fn insert(
         &self,
@@ -261,7 +305,16 @@ impl Store for SqliteStore {
         self.transaction(move |tx| {
             if new.spam.is_none() {
                 if let Some(existing) = select_one(tx, "form_id = ?1 AND unique_key = ?2", &[&new.form_id, &new.unique_key])? {
-                    return Ok(Inserted::Existing(existing));
+                    if existing.expires_at > new.created_at {
+                        return Ok(Inserted::Existing(existing));
+                    }
+                    // Expired: it no longer blocks the person, but keeps its
+                    // place until the purge erases it and hands the place on.
+                    tx.execute(
+                        "UPDATE registrations SET unique_key = 'expired:' || reference WHERE form_id = ?1 AND reference = ?2",
+                        params![existing.form_id, existing.reference],
+                    )
+                    .map_err(unavailable)?;
                 }
             }
             let taken: bool = tx
@@ -302,7 +355,7 @@ impl Store for SqliteStore {
             )
             .map_err(unavailable)?;
             if let (Some(admission), None) = (admission, &new.spam) {
-                admit(tx, &new.form_id, &new.reference, admission)?;
+                admit(tx, &new.form_id, &new.reference, admission, new.created_at)?;
                 tx.execute(
                     "UPDATE registrations SET confirmed_at = ?1 WHERE form_id = ?2 AND reference = ?3",
                     params![time(new.created_at), new.form_id, new.reference],
@@ -327,8 +380,8 @@ impl Store for SqliteStore {
         self.transaction(move |tx| {
             let Some(found) = select_one(
                 tx,
-                "form_id = ?1 AND confirm_token_hash = ?2 AND status != 'spam'",
-                &[&form_id, &token_hash],
+                "form_id = ?1 AND confirm_token_hash = ?2 AND status != 'spam' AND expires_at > ?3",
+                &[&form_id, &token_hash, &time(now)],
             )?
             else {
                 return Ok(None);
@@ -336,7 +389,7 @@ impl Store for SqliteStore {
             if found.status != Status::Pending {
                 return Ok(Some(found));
             }
-            admit(tx, &form_id, &found.reference, admission)?;
+            admit(tx, &form_id, &found.reference, admission, now)?;
             tx.execute(
                 "UPDATE registrations SET confirmed_at = ?1 WHERE form_id = ?2 AND reference = ?3",
                 params![time(now), form_id, found.reference],
@@ -361,8 +414,8 @@ impl Store for SqliteStore {
         self.transaction(move |tx| {
             let Some(found) = select_one(
                 tx,
-                "form_id = ?1 AND withdraw_token_hash = ?2 AND status NOT IN ('withdrawn', 'spam')",
-                &[&form_id, &token_hash],
+                "form_id = ?1 AND withdraw_token_hash = ?2 AND status NOT IN ('withdrawn', 'spam') AND expires_at > ?3",
+                &[&form_id, &token_hash, &time(now)],
             )?
             else {
                 return Ok(None);
@@ -380,25 +433,10 @@ impl Store for SqliteStore {
                 Status::Selected => Some(("reserve", Status::Selected)),
                 _ => None,
             };
-            let mut promoted = None;
-            if let Some((list, given)) = next_in_line {
-                let first: Option<String> = tx
-                    .query_row(
-                        "SELECT reference FROM registrations WHERE form_id = ?1 AND status = ?2 ORDER BY position LIMIT 1",
-                        params![form_id, list],
-                        |row| row.get(0),
-                    )
-                    .optional()
-                    .map_err(unavailable)?;
-                if let Some(reference) = first {
-                    tx.execute(
-                        "UPDATE registrations SET status = ?1, position = NULL WHERE form_id = ?2 AND reference = ?3",
-                        params![given.as_str(), form_id, reference],
-                    )
-                    .map_err(unavailable)?;
-                    promoted = select_one(tx, "form_id = ?1 AND reference = ?2", &[&form_id, &reference])?;
-                }
-            }
+            let promoted = match next_in_line {
+                Some((list, given)) => promote_first(tx, &form_id, list, given, now)?,
+                None => None,
+            };
             Ok(Some(Withdrawn {
                 reference: found.reference,
                 promoted,
@@ -446,28 +484,29 @@ impl Store for SqliteStore {
         &self,
         form_id: &str,
         reference: &str,
+        now: DateTime<Utc>,
     ) -> Result<Option<Registration>, StoreError> {
         let (form_id, reference) = (form_id.to_owned(), reference.to_owned());
         self.transaction(move |tx| {
             select_one(
                 tx,
-                "form_id = ?1 AND reference = ?2",
-                &[&form_id, &reference],
+                "form_id = ?1 AND reference = ?2 AND expires_at > ?3",
+                &[&form_id, &reference, &time(now)],
             )
         })
         .await
     }
 
-    async fn counts(&self, form_id: &str) -> Result<Counts, StoreError> {
+    async fn counts(&self, form_id: &str, now: DateTime<Utc>) -> Result<Counts, StoreError> {
         let form_id = form_id.to_owned();
         self.transaction(move |tx| {
             let mut statement = tx
                 .prepare(
-                    "SELECT status, COUNT(*) FROM registrations WHERE form_id = ?1 GROUP BY status",
+                    "SELECT status, COUNT(*) FROM registrations WHERE form_id = ?1 AND expires_at > ?2 GROUP BY status",
                 )
                 .map_err(unavailable)?;
             let rows = statement
-                .query_map(params![form_id], |row| {
+                .query_map(params![form_id, time(now)], |row| {
                     Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
                 })
                 .map_err(unavailable)?;
@@ -574,12 +613,33 @@ impl Store for SqliteStore {
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         self.transaction(move |tx| {
+            // The places the erased held, per form, go to those waiting.
+            let mut statement = tx
+                .prepare(
+                    "SELECT form_id, COUNT(*) FROM registrations
+                     WHERE expires_at <= ?1 AND status = 'registered' GROUP BY form_id",
+                )
+                .map_err(unavailable)?;
+            let freed = statement
+                .query_map(params![time(now)], |row| {
+                    Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+                })
+                .map_err(unavailable)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(unavailable)?;
             let removed = tx
                 .execute(
                     "DELETE FROM registrations WHERE expires_at <= ?1",
                     params![time(now)],
                 )
                 .map_err(unavailable)?;
+            for (form_id, places) in freed {
+                for _ in 0..places {
+                    if promote_first(tx, &form_id, "waiting", Status::Registered, now)?.is_none() {
+                        break;
+                    }
+                }
+            }
             let day_ago = now - chrono::Duration::days(1);
             tx.execute(
                 "DELETE FROM request_counts WHERE window_start < ?1",
