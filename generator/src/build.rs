@@ -14,9 +14,10 @@ use crate::content::{self, LoadOptions, CONTENT_DIR};
 use crate::dates;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::feeds;
+use crate::model::Content;
 use crate::output;
-use crate::render::{self, Renderer};
-use crate::site::Site;
+use crate::render::{self, OutputFile, Renderer};
+use crate::site::{MarkdownCache, Rendering, Site, Tag};
 use crate::templates::{self, Theme};
 
 #[derive(Debug, Clone)]
@@ -66,13 +67,52 @@ impl Stages {
     }
 }
 
-/// Builds the site (or, without `out`, runs every check of a build).
-pub fn build(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
-    run(options).map_err(Diagnostics::sorted)
+/// What a build made, in memory: kept by `agora serve` to rebuild only
+/// what an edit changes.
+pub struct Made {
+    pub config: Config,
+    pub now: DateTime<Tz>,
+    pub theme: Theme,
+    pub content: Content,
+    pub static_paths: HashSet<String>,
+    pub copies: Vec<output::Copy>,
+    pub rendering: Rendering,
+    /// Each section's pages in display order, and the tags.
+    pub section_pages: Vec<Vec<usize>>,
+    pub tags: Vec<Tag>,
+    pub files: Vec<OutputFile>,
+    pub report: BuildReport,
 }
 
-fn run(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
+/// Builds the site (or, without `out`, runs every check of a build).
+pub fn build(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let mut stages = Stages::new();
+    let made = make(options, None, &mut stages).map_err(Diagnostics::sorted)?;
+    if let Some(out) = &options.out {
+        output::write(out, &made.files, &made.copies).map_err(|d| Diagnostics::sorted(vec![d]))?;
+        stages.finish("write");
+    }
+    Ok(BuildReport {
+        elapsed: stages.started.elapsed(),
+        stages: stages.done,
+        ..made.report
+    })
+}
+
+/// Every stage but writing; `cache`: Markdown rendered by earlier builds.
+pub fn make_in_memory(
+    options: &BuildOptions,
+    cache: &mut MarkdownCache,
+) -> Result<Made, Diagnostics> {
+    let mut stages = Stages::new();
+    make(options, Some(cache), &mut stages).map_err(Diagnostics::sorted)
+}
+
+fn make(
+    options: &BuildOptions,
+    cache: Option<&mut MarkdownCache>,
+    stages: &mut Stages,
+) -> Result<Made, Vec<Diagnostic>> {
     let root = &options.root;
     let mut config = Config::load(root)?;
     if let Some(base_url) = &options.base_url {
@@ -121,7 +161,14 @@ fn run(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
     // With files that failed to load, links to them cannot be judged:
     // the site is still assembled, for every other problem to be reported.
     let complete = problems.is_empty();
-    let site = match Site::assemble(&config, &content, now, static_paths, complete) {
+    let site = match Site::assemble(
+        &config,
+        &content,
+        now,
+        static_paths.clone(),
+        complete,
+        cache,
+    ) {
         Ok(site) if complete => site,
         Ok(_) => return Err(problems),
         Err(mut found) => {
@@ -151,16 +198,31 @@ fn run(options: &BuildOptions) -> Result<BuildReport, Vec<Diagnostic>> {
     files.extend(feeds::all(&site).map_err(|message| vec![Diagnostic::new(CONTENT_DIR, message)])?);
     stages.finish("feeds");
 
-    if let Some(out) = &options.out {
-        output::write(out, &files, &copies).map_err(|d| vec![d])?;
-        stages.finish("write");
-    }
-    Ok(BuildReport {
+    let rendering = Rendering {
+        page_html: site.page_html.clone(),
+        section_html: site.section_html.clone(),
+        content_urls: site.content_urls.clone(),
+    };
+    let (section_pages, tags) = (site.section_pages.clone(), site.tags.clone());
+    let report = BuildReport {
         pages,
         files: files.len() + copies.len(),
         elapsed: stages.started.elapsed(),
-        stages: stages.done,
+        stages: stages.done.clone(),
         warnings,
+    };
+    Ok(Made {
+        config,
+        now,
+        theme,
+        content,
+        static_paths,
+        copies,
+        rendering,
+        section_pages,
+        tags,
+        files,
+        report,
     })
 }
 

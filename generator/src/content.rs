@@ -131,6 +131,43 @@ pub fn load(
     Ok((content, problems))
 }
 
+/// Reads one page of a section already loaded (`content_path` relative to
+/// `content/`), for a rebuild after an edit. `Ok(None)`: the page is not
+/// published (a draft, scheduled, or in no known section), which only a
+/// whole load can tell apart.
+pub fn load_page(
+    root: &Path,
+    config: &Config,
+    options: LoadOptions,
+    sections: &[Section],
+    content_path: &str,
+) -> Result<Option<Page>, Vec<Diagnostic>> {
+    let file = Path::new(CONTENT_DIR).join(content_path);
+    let text = std::fs::read_to_string(root.join(&file))
+        .map_err(|error| vec![Diagnostic::io(&file, "read the file", &error)])?;
+    let source = Source {
+        file,
+        content_path: content_path.to_owned(),
+        text,
+    };
+    let split = frontmatter::split(&source.text, &source.file).map_err(|d| vec![d])?;
+    let folder = folder_of(content_path).0;
+    let Some(index) = sections
+        .iter()
+        .position(|s| folder_of(&s.doc.content_path).0 == folder)
+    else {
+        return Ok(None);
+    };
+    let parsed = Parsed {
+        source: &source,
+        front: split.front_matter,
+        yaml: split.yaml,
+        body: split.body,
+        body_line: split.body_line,
+    };
+    build_page(parsed, index, &sections[index], config, options)
+}
+
 fn load_data(
     files: &[(PathBuf, String)],
     problems: &mut Vec<Diagnostic>,

@@ -24,18 +24,32 @@ const FEED_ENTRIES: usize = 30;
 const CALENDAR_PRODID: &str = "-//Agora//Agora site generator//PL";
 
 pub fn all(site: &Site<'_>) -> Result<Vec<OutputFile>, String> {
-    let mut files = vec![
+    let mut files = listings(site)?;
+    files.push(search(site)?);
+    files.extend(site.events.iter().map(|&index| event_calendar(site, index)));
+    Ok(files)
+}
+
+/// The files that list pages: the feed, the sitemap, robots.txt and the
+/// calendar of every event.
+pub fn listings(site: &Site<'_>) -> Result<Vec<OutputFile>, String> {
+    Ok(vec![
         OutputFile::at(FEED_PATH, atom(site).into_bytes()),
         OutputFile::at(SITEMAP_PATH, sitemap(site)?),
         OutputFile::at(ROBOTS_PATH, robots(site).into_bytes()),
-        OutputFile::at(SEARCH_INDEX_PATH, search_index(site)?),
         OutputFile::at(CALENDAR_PATH, calendar(site, &site.events).into_bytes()),
-    ];
-    for &index in &site.events {
-        let path = site::ics_path(&site.content.pages[index].doc.path);
-        files.push(OutputFile::at(&path, calendar(site, &[index]).into_bytes()));
-    }
-    Ok(files)
+    ])
+}
+
+/// The search index: every page's title, summary and text.
+pub fn search(site: &Site<'_>) -> Result<OutputFile, String> {
+    Ok(OutputFile::at(SEARCH_INDEX_PATH, search_index(site)?))
+}
+
+/// The iCalendar file of the event page `index`.
+pub fn event_calendar(site: &Site<'_>, index: usize) -> OutputFile {
+    let path = site::ics_path(&site.content.pages[index].doc.path);
+    OutputFile::at(&path, calendar(site, &[index]).into_bytes())
 }
 
 /// The moment a page last changed, for feeds and sitemaps.

@@ -18,6 +18,7 @@ pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod page_forms;
+pub mod rebuild;
 pub mod render;
 pub mod scaffold;
 pub mod serve;

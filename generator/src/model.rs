@@ -17,7 +17,7 @@ pub enum PageKind {
     Event,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EventInfo {
     pub start: DateTime<Tz>,
     pub end: DateTime<Tz>,

@@ -4,6 +4,7 @@
 //! its page shows the form's state and links to the page showing it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use agora_functions::forms::html::{render_form, FormLinks, PRIVACY_POLICY_PATH};
 use agora_functions::forms::{Allocation, FormState, Submission};
@@ -31,8 +32,8 @@ pub type FormPages = HashMap<String, String>;
 /// form named exists and that each event's form is shown somewhere.
 pub fn find(
     content: &Content,
-    page_html: &[Rendered],
-    section_html: &[Rendered],
+    page_html: &[Arc<Rendered>],
+    section_html: &[Arc<Rendered>],
 ) -> Result<FormPages, Vec<Diagnostic>> {
     let known: Vec<&str> = content.forms.iter().map(|f| f.id.as_str()).collect();
     let mut problems = Vec::new();

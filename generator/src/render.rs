@@ -58,7 +58,8 @@ impl OutputFile {
     }
 }
 
-enum Job<'a> {
+/// One file the renderer makes: a page or a list page.
+pub enum Job<'a> {
     Home,
     Page(usize),
     Section {
@@ -120,7 +121,10 @@ impl<'s> Renderer<'s> {
     }
 
     pub fn render_all(&self) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-        let jobs = self.jobs();
+        self.render_jobs(&self.jobs())
+    }
+
+    pub fn render_jobs(&self, jobs: &[Job<'s>]) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
         let results: Vec<Result<OutputFile, Diagnostic>> =
             jobs.par_iter().map(|job| self.render(job)).collect();
         let mut files = Vec::with_capacity(results.len());
@@ -138,7 +142,8 @@ impl<'s> Renderer<'s> {
         }
     }
 
-    fn jobs(&self) -> Vec<Job<'s>> {
+    /// Everything a build renders.
+    pub fn jobs(&self) -> Vec<Job<'s>> {
         let site = self.site;
         let mut jobs = vec![Job::Home, Job::Tags, Job::Search, Job::NotFound];
         jobs.extend((0..site.content.pages.len()).map(Job::Page));

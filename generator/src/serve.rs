@@ -1,7 +1,9 @@
 //! `agora serve`: the site and its form functions on one machine, with no
 //! cloud account and no configuration: the embedded SQLite store and an
-//! e-mail outbox folder. (Live reload after edits comes with its issue;
-//! for now, restart after an edit.)
+//! e-mail outbox folder. The site is served from memory and rebuilt after
+//! each edit; open pages reload (see [`live`]).
+
+mod live;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -18,13 +20,12 @@ use agora_functions::service::{Service, Settings};
 use agora_functions::store::sqlite::SqliteStore;
 use agora_functions::store::Store as _;
 use axum::extract::Request;
-use axum::response::IntoResponse;
 use axum::Router;
 use tower::ServiceExt as _;
-use tower_http::services::{ServeDir, ServeFile};
 
 use crate::config::Config;
-use crate::{build, BuildOptions};
+use crate::rebuild::LiveBuild;
+use crate::BuildOptions;
 
 /// Where `agora serve` keeps what it makes, under the site's root.
 pub const WORK_DIR: &str = ".agora";
@@ -61,17 +62,17 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {wanted}: {e}"))?;
     let public_url = format!("http://{address}");
     let work = options.root.join(WORK_DIR);
-    let site_dir = work.join("site");
     // A preview of another moment shows every page, drafts and posts
     // scheduled after it included: published pages may link to them.
-    let report = build(&BuildOptions {
+    let (site, report) = LiveBuild::new(BuildOptions {
         root: options.root.clone(),
-        out: Some(site_dir.clone()),
+        out: None,
         base_url: Some(public_url.clone()),
         drafts: options.drafts || options.now.is_some(),
         now: options.now.clone(),
     })
     .map_err(|problems| problems.to_string())?;
+    let files = live::start(&options.root, site)?;
 
     let config = Config::load(&options.root)
         .map_err(|problems| crate::Diagnostics::sorted(problems).to_string())?;
@@ -121,8 +122,6 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         },
     );
     hide_panic_messages();
-    let files =
-        ServeDir::new(&site_dir).not_found_service(ServeFile::new(site_dir.join("404.html")));
     // The API router answers under /api/ (its own not-found answers
     // included); every other path is a file of the built site.
     let app = Router::new().fallback_service(tower::service_fn(move |request: Request| {
@@ -131,16 +130,13 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
             if request.uri().path().starts_with("/api/") {
                 api.oneshot(request).await
             } else {
-                files
-                    .oneshot(request)
-                    .await
-                    .map(IntoResponse::into_response)
+                Ok(files.respond(request).await)
             }
         }
     }));
 
     println!(
-        "built {} pages; serving {public_url}/ (forms on /api/, store {}, e-mail in {}); Ctrl-C stops",
+        "built {} pages; serving {public_url}/ (forms on /api/, store {}, e-mail in {}); reloading after edits; Ctrl-C stops",
         report.pages,
         store_path.display(),
         outbox_dir.display()

@@ -3,7 +3,9 @@
 //! check that every internal link and anchor resolves.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::DateTime;
 use chrono_tz::Tz;
@@ -57,9 +59,10 @@ pub struct Site<'c> {
     pub config: &'c Config,
     pub content: &'c Content,
     pub now: DateTime<Tz>,
-    /// Parallel to `content.pages` and `content.sections`.
-    pub page_html: Vec<Rendered>,
-    pub section_html: Vec<Rendered>,
+    /// Parallel to `content.pages` and `content.sections`; shared, so that
+    /// a rebuild can reuse the Markdown of documents that did not change.
+    pub page_html: Vec<Arc<Rendered>>,
+    pub section_html: Vec<Arc<Rendered>>,
     /// Per section: its pages in display order (news newest first, events
     /// by start, pages by weight then title).
     pub section_pages: Vec<Vec<usize>>,
@@ -116,6 +119,108 @@ pub fn ics_path(page_path: &str) -> String {
     format!("{}.ics", page_path.trim_end_matches('/'))
 }
 
+/// The rendered Markdown of earlier builds, by content file, for `agora
+/// serve`: a rebuild renders again only the documents whose text, URL or
+/// summary changed (and those with `@/` links when any URL changed).
+#[derive(Default)]
+pub struct MarkdownCache {
+    entries: HashMap<String, CacheEntry>,
+}
+
+struct CacheEntry {
+    key: u64,
+    /// The key of every content file's URL when the document links with
+    /// `@/` (those links are written with the URLs); else `None`.
+    urls_key: Option<u64>,
+    rendered: Arc<Rendered>,
+}
+
+impl MarkdownCache {
+    fn get(&self, doc: &Document, key: u64, urls_key: Option<u64>) -> Option<Arc<Rendered>> {
+        let entry = self.entries.get(&doc.content_path)?;
+        (entry.key == key && entry.urls_key.is_none_or(|k| Some(k) == urls_key))
+            .then(|| Arc::clone(&entry.rendered))
+    }
+
+    /// Keeps exactly the documents of the latest build: a deleted file's
+    /// entry goes with it.
+    fn replace(&mut self, fresh: Vec<(&Document, u64, Arc<Rendered>)>, urls_key: u64) {
+        self.entries = fresh
+            .into_iter()
+            .map(|(doc, key, rendered)| {
+                let uses_urls = rendered
+                    .links
+                    .iter()
+                    .any(|l| l.dest.trim().starts_with("@/"));
+                let entry = CacheEntry {
+                    key,
+                    urls_key: uses_urls.then_some(urls_key),
+                    rendered,
+                };
+                (doc.content_path.clone(), entry)
+            })
+            .collect();
+    }
+}
+
+/// The Markdown of every document, parallel to `content.pages` and
+/// `content.sections`, and the URLs its `@/` links were written with.
+pub struct Rendering {
+    pub page_html: Vec<Arc<Rendered>>,
+    pub section_html: Vec<Arc<Rendered>>,
+    pub content_urls: HashMap<String, String>,
+}
+
+/// A document's rendered Markdown, with its cache key when a cache is used.
+type Keyed = (Option<u64>, Arc<Rendered>);
+
+/// Renders one document's Markdown (`summary`: a page's `summary:`).
+pub fn render_document(
+    config: &Config,
+    content_urls: &HashMap<String, String>,
+    doc: &Document,
+    summary: Option<&String>,
+) -> Result<Rendered, Vec<Diagnostic>> {
+    let rewriter = LinkRewriter {
+        base_path: &config.base_path,
+        content_urls,
+        page_path: &doc.path,
+    };
+    let mut rendered = markdown::render(&doc.body, doc.body_line, &rewriter).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|(line, message)| Diagnostic::new(&doc.file, message).at_line(line))
+            .collect::<Vec<_>>()
+    })?;
+    if let Some(summary) = summary {
+        (rendered.summary, rendered.summary_text) = markdown::render_summary(summary);
+    }
+    Ok(rendered)
+}
+
+/// Everything a document's rendered Markdown depends on but the URLs of
+/// other files.
+fn document_key(config: &Config, doc: &Document, summary: Option<&String>) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (
+        &config.base_path,
+        &doc.path,
+        doc.body_line,
+        &doc.body,
+        summary,
+    )
+        .hash(&mut hasher);
+    hasher.finish()
+}
+
+fn urls_key(content_urls: &HashMap<String, String>) -> u64 {
+    let mut sorted: Vec<(&String, &String)> = content_urls.iter().collect();
+    sorted.sort_unstable();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    sorted.hash(&mut hasher);
+    hasher.finish()
+}
+
 impl<'c> Site<'c> {
     pub fn assemble(
         config: &'c Config,
@@ -123,6 +228,7 @@ impl<'c> Site<'c> {
         now: DateTime<Tz>,
         static_paths: HashSet<String>,
         complete: bool,
+        cache: Option<&mut MarkdownCache>,
     ) -> Result<Self, Vec<Diagnostic>> {
         let content_urls: HashMap<String, String> = content
             .pages
@@ -131,45 +237,91 @@ impl<'c> Site<'c> {
             .chain(content.sections.iter().map(|s| &s.doc))
             .map(|doc| (doc.content_path.clone(), doc.path.clone()))
             .collect();
-        let render = |doc: &Document| {
-            let rewriter = LinkRewriter {
-                base_path: &config.base_path,
-                content_urls: &content_urls,
-                page_path: &doc.path,
-            };
-            markdown::render(&doc.body, doc.body_line, &rewriter).map_err(|errors| {
-                errors
-                    .into_iter()
-                    .map(|(line, message)| Diagnostic::new(&doc.file, message).at_line(line))
-                    .collect::<Vec<_>>()
-            })
+        let urls_key = cache.as_ref().map(|_| urls_key(&content_urls));
+        let render = |doc: &Document, summary: Option<&String>| {
+            let key = cache.as_ref().map(|_| document_key(config, doc, summary));
+            if let Some(hit) = cache
+                .as_ref()
+                .zip(key)
+                .and_then(|(cache, key)| cache.get(doc, key, urls_key))
+            {
+                return Ok((key, hit));
+            }
+            let rendered = render_document(config, &content_urls, doc, summary)?;
+            Ok((key, Arc::new(rendered)))
         };
-        let page_results: Vec<_> = content.pages.par_iter().map(|p| render(&p.doc)).collect();
+        let page_results: Vec<_> = content
+            .pages
+            .par_iter()
+            .map(|p| render(&p.doc, p.summary.as_ref()))
+            .collect();
         let section_results: Vec<_> = content
             .sections
             .par_iter()
-            .map(|s| render(&s.doc))
+            .map(|s| render(&s.doc, None))
             .collect();
         let mut problems = Vec::new();
-        let mut collect = |results: Vec<Result<Rendered, Vec<Diagnostic>>>| {
+        let mut fresh = Vec::new();
+        let mut collect = |results: Vec<Result<Keyed, Vec<Diagnostic>>>,
+                           docs: &mut dyn Iterator<Item = &'c Document>| {
             results
                 .into_iter()
-                .map(|r| {
-                    r.unwrap_or_else(|mut found| {
+                .zip(docs)
+                .map(|(r, doc)| match r {
+                    Ok((key, rendered)) => {
+                        if let Some(key) = key {
+                            fresh.push((doc, key, Arc::clone(&rendered)));
+                        }
+                        rendered
+                    }
+                    Err(mut found) => {
                         problems.append(&mut found);
-                        Rendered::default()
-                    })
+                        Arc::default()
+                    }
                 })
                 .collect::<Vec<_>>()
         };
-        let mut page_html = collect(page_results);
-        let section_html = collect(section_results);
-        for (page, rendered) in content.pages.iter().zip(page_html.iter_mut()) {
-            if let Some(summary) = &page.summary {
-                (rendered.summary, rendered.summary_text) = markdown::render_summary(summary);
-            }
+        let page_html = collect(page_results, &mut content.pages.iter().map(|p| &p.doc));
+        let section_html = collect(
+            section_results,
+            &mut content.sections.iter().map(|s| &s.doc),
+        );
+        if let (Some(cache), Some(urls_key)) = (cache, urls_key) {
+            cache.replace(fresh, urls_key);
         }
+        let parts = Rendering {
+            page_html,
+            section_html,
+            content_urls,
+        };
+        Self::from_parts(
+            config,
+            content,
+            now,
+            static_paths,
+            complete,
+            parts,
+            problems,
+        )
+    }
 
+    /// The site from Markdown already rendered: the orders, the tags, and
+    /// every check of URLs, links and forms. `problems`: those found so
+    /// far, reported with these.
+    pub fn from_parts(
+        config: &'c Config,
+        content: &'c Content,
+        now: DateTime<Tz>,
+        static_paths: HashSet<String>,
+        complete: bool,
+        parts: Rendering,
+        mut problems: Vec<Diagnostic>,
+    ) -> Result<Self, Vec<Diagnostic>> {
+        let Rendering {
+            page_html,
+            section_html,
+            content_urls,
+        } = parts;
         // With files that failed to load (forms among them), which forms
         // exist is not known.
         let form_pages = if complete {

@@ -1,0 +1,152 @@
+//! `agora serve`'s rebuild after an edit, on the Kraków site grown to N
+//! news posts: the full build's stages, then the median time from saving
+//! one post to its new page being ready to serve (in memory), for an edit
+//! of the text alone and for an edit of the title (which lists show).
+//! The watcher's quiet period (25 ms) comes on top. See bench/README.md.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use agora::rebuild::LiveBuild;
+use agora::BuildOptions;
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(about = "Rebuild time after one edit, on a site of N posts")]
+struct Args {
+    /// News posts added to the Kraków site.
+    #[arg(long, default_value_t = 10_000)]
+    posts: usize,
+    /// Edits measured, of each kind.
+    #[arg(long, default_value_t = 21)]
+    edits: usize,
+}
+
+const TAGS: [&str; 10] = [
+    "budżet obywatelski",
+    "Wspólne Projekty",
+    "NGO",
+    "warsztaty",
+    "ambasadorzy",
+    "dzielnice",
+    "konsultacje",
+    "ekologia",
+    "transport",
+    "kultura",
+];
+
+fn main() -> Result<(), String> {
+    let args = Args::parse();
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .ok_or("the bench crate lives in the workspace")?
+        .to_path_buf();
+    let temp = tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?;
+    let root = temp.path().join("site");
+    copy_dir(&workspace.join("content"), &root.join("content"))?;
+    copy_dir(&workspace.join("themes"), &root.join("themes"))?;
+    fs::copy(workspace.join("agora.yaml"), root.join("agora.yaml"))
+        .map_err(|e| format!("agora.yaml: {e}"))?;
+    for n in 0..args.posts {
+        let (path, text) = post(n, "Wpis", "Pierwsza wersja.");
+        write(&root, &path, &text)?;
+    }
+    let options = BuildOptions {
+        root: root.clone(),
+        out: Some(temp.path().join("public")),
+        base_url: None,
+        drafts: false,
+        now: Some("2026-01-01 12:00".to_owned()),
+    };
+
+    let report = agora::build(&options).map_err(|p| p.to_string())?;
+    println!(
+        "full build, {} posts: {} pages, {} files in {} ms",
+        args.posts,
+        report.pages,
+        report.files,
+        report.elapsed.as_millis()
+    );
+    for (stage, took) in &report.stages {
+        println!("{stage:>20}: {} ms", took.as_millis());
+    }
+
+    let started = Instant::now();
+    let (mut live, _) = LiveBuild::new(options).map_err(|p| p.to_string())?;
+    println!(
+        "first build of agora serve (in memory): {} ms",
+        started.elapsed().as_millis()
+    );
+
+    let edited = args.posts / 2;
+    let page = format!("aktualnosci/wpis-{edited:05}/index.html");
+    for (kind, title) in [("text", false), ("title", true)] {
+        let mut times = Vec::with_capacity(args.edits);
+        let mut pages = 0;
+        for round in 0..args.edits {
+            let marker = format!("Zmiana {kind} {round}.");
+            let (path, text) = post(edited, if title { &marker } else { "Wpis" }, &marker);
+            let saved = Instant::now();
+            write(&root, &path, &text)?;
+            let rebuilt = live.rebuild(&[path]).map_err(|p| p.to_string())?;
+            let served = live
+                .files()
+                .get(&page)
+                .is_some_and(|bytes| String::from_utf8_lossy(bytes).contains(&marker));
+            times.push(saved.elapsed());
+            if !served || rebuilt.whole {
+                return Err(format!(
+                    "round {round}: the edit was not rebuilt incrementally"
+                ));
+            }
+            pages = rebuilt.pages;
+        }
+        times.sort();
+        println!(
+            "edit of one post's {kind}: median {} ms, max {} ms, {pages} pages rendered ({} edits)",
+            millis(times[times.len() / 2]),
+            millis(times[times.len() - 1]),
+            args.edits
+        );
+    }
+    Ok(())
+}
+
+fn millis(duration: Duration) -> String {
+    format!("{:.1}", duration.as_secs_f64() * 1000.0)
+}
+
+/// Post `n`: (its path from the root, its text).
+fn post(n: usize, title: &str, body: &str) -> (PathBuf, String) {
+    let date = format!("20{:02}-{:02}-{:02}", 10 + n % 14, 1 + n % 12, 1 + n % 28);
+    let filler = "Mieszkańcy Krakowa przygotowują projekty razem z ekspertami miasta. ".repeat(20);
+    let text = format!(
+        "---\ntitle: {title} {n}\ndate: {date}\ntags: [{}, {}]\n---\n\n{body} Wpis {n} o [kontakcie](/kontakt/).\n\n<!-- more -->\n\n## Szczegóły\n\n{filler}\n\n## Co dalej?\n\nZobacz [aktualności](/aktualnosci/) i [wydarzenia](@/wydarzenia/_index.md).\n",
+        TAGS[n % 10],
+        TAGS[(n * 7) % 10]
+    );
+    (
+        PathBuf::from(format!("content/aktualnosci/{date}-wpis-{n:05}.md")),
+        text,
+    )
+}
+
+fn write(root: &Path, path: &Path, text: &str) -> Result<(), String> {
+    fs::write(root.join(path), text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.map_err(|e| format!("{}: {e}", from.display()))?;
+        let relative = entry.path().strip_prefix(from).map_err(|e| e.to_string())?;
+        let target = to.join(relative);
+        let done = if entry.file_type().is_dir() {
+            fs::create_dir_all(&target)
+        } else {
+            fs::copy(entry.path(), &target).map(drop)
+        };
+        done.map_err(|e| format!("{}: {e}", target.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! `agora serve` with live reload, end to end: the real command on a copy
+//! of the valid fixture, on a free port. An edit is served without a
+//! restart and announced to open pages; a broken edit keeps the last good
+//! page and is reported over the events; the fix recovers.
+
+// Each test file uses part of the shared helpers.
+#[allow(dead_code)]
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{TempSite, NOW};
+
+const POST: &str = "content/aktualnosci/2020-02-05-ankieta.md";
+const PAGE: &str = "/aktualnosci/ankieta/";
+
+/// The server process, stopped when the test ends, passed or not.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(site: &TempSite) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
+        .args(["serve", "--port", "0", "--now", NOW, "--root"])
+        .arg(site.root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start agora serve");
+    let stdout = child.stdout.take().expect("the server's output");
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines
+        .next()
+        .and_then(Result::ok)
+        .expect("agora serve says where it serves");
+    let address = first
+        .split("serving http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in: {first}"))
+        .to_owned();
+    // Keep reading, so that the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Server { child, address }
+}
+
+fn get(server: &Server, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(&server.address).expect("connect to agora serve");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        server.address
+    )
+    .expect("send the request");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read the answer");
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .expect("a status line");
+    (status, answer)
+}
+
+/// Waits up to 20 s for `check` to hold of the page at `path`.
+fn wait_for_page(server: &Server, path: &str, check: impl Fn(&str) -> bool) -> String {
+    let started = Instant::now();
+    loop {
+        let (_, page) = get(server, path);
+        if check(&page) {
+            return page;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the page never changed: {page}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// An open events stream, as a page's script holds it.
+struct Events {
+    stream: TcpStream,
+    seen: String,
+}
+
+impl Events {
+    fn open(server: &Server) -> Self {
+        let mut stream = TcpStream::connect(&server.address).expect("connect for events");
+        write!(
+            stream,
+            "GET /__agora/events HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
+            server.address
+        )
+        .expect("ask for events");
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("a read timeout");
+        Self {
+            stream,
+            seen: String::new(),
+        }
+    }
+
+    /// Reads until `needle` arrives (up to 20 s); returns what came with it.
+    fn wait_for(&mut self, needle: &str) -> String {
+        let started = Instant::now();
+        let mut buffer = [0u8; 4096];
+        while !self.seen.contains(needle) {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "no `{needle}` in the events: {}",
+                self.seen
+            );
+            if let Ok(read) = self.stream.read(&mut buffer) {
+                self.seen
+                    .push_str(&String::from_utf8_lossy(&buffer[..read]));
+            }
+        }
+        let at = self.seen.find(needle).unwrap_or(0);
+        let found = self.seen[at..].to_owned();
+        self.seen = self.seen[at + needle.len()..].to_owned();
+        found
+    }
+}
+
+fn post(body: &str, date: &str) -> String {
+    format!("---\ntitle: Ankieta dla mieszkańców\ndate: {date}\ntags: []\n---\n\n{body}\n")
+}
+
+#[test]
+fn edits_are_served_live_and_errors_shown_until_fixed() {
+    let site = TempSite::fixture("valid");
+    let server = start(&site);
+
+    let (status, page) = get(&server, PAGE);
+    assert_eq!(status, 200);
+    assert!(page.contains("<script src=\"/__agora/live.js?g=1\" defer></script></head>"));
+    let (status, script) = get(&server, "/__agora/live.js");
+    assert_eq!(status, 200);
+    assert!(script.contains("EventSource") && script.contains("alertdialog"));
+    // The built site itself carries no trace of live reload.
+    let (_, index) = get(&server, "/search-index.json");
+    assert!(!index.contains("__agora"));
+
+    let mut events = Events::open(&server);
+    events.wait_for("event: reload\ndata: 1\n");
+
+    site.write(POST, &post("Pierwsza zmiana, bez restartu.", "2020-02-05"));
+    wait_for_page(&server, PAGE, |p| {
+        p.contains("Pierwsza zmiana, bez restartu.")
+    });
+    events.wait_for("event: reload\ndata: 2\n");
+
+    site.write(POST, &post("Popsuty wpis.", "nie-data"));
+    let error = events.wait_for("event: build-error");
+    let error = error.split("\n\n").next().unwrap_or_default().to_owned();
+    assert!(
+        error.contains(POST) && error.contains(":3"),
+        "the error names the file and line: {error}"
+    );
+    let (status, page) = get(&server, PAGE);
+    assert_eq!(status, 200, "the last good site is still served");
+    assert!(page.contains("Pierwsza zmiana, bez restartu."));
+    assert!(!page.contains("Popsuty wpis."));
+
+    site.write(POST, &post("Naprawione.", "2020-02-05"));
+    events.wait_for("event: reload\ndata: 3\n");
+    let page = wait_for_page(&server, PAGE, |p| p.contains("Naprawione."));
+    assert!(page.contains("live.js?g=3"));
+
+    let (status, missing) = get(&server, "/nie-ma-takiej-strony/");
+    assert_eq!(status, 404);
+    assert!(missing.contains("live.js"), "the 404 page reloads too");
+}
