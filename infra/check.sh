@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The offline checks of infra/template.yaml (scripts/test runs them):
+#   sam validate --lint   SAM's own transform and cfn-lint on the result
+#   cfn-lint              the template as written
+#   checkov               no failed check; every skipped one has its reason
+#   check-functions.py    the template's functions are functions/'s binaries
+# The tools (infra/requirements.txt) live in a virtual environment under
+# the user's cache, made when missing or when the requirements changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv="${XDG_CACHE_HOME:-$HOME/.cache}/agora/infra-venv"
+stamp="$venv/.agora-requirements"
+if [ ! -x "$venv/bin/python" ] || ! cmp -s infra/requirements.txt "$stamp"; then
+  echo "installing the infra tools into $venv (infra/requirements.txt)"
+  rm -rf "$venv"
+  mkdir -p "$(dirname "$venv")"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r infra/requirements.txt
+  cp infra/requirements.txt "$stamp"
+fi
+
+# Nothing reaches AWS: SAM and the linters only need a region and some
+# credentials to be present.
+export AWS_ACCESS_KEY_ID=offline AWS_SECRET_ACCESS_KEY=offline AWS_SESSION_TOKEN=offline
+export AWS_DEFAULT_REGION=eu-central-1 AWS_REGION=eu-central-1
+export SAM_CLI_TELEMETRY=0 AWS_EC2_METADATA_DISABLED=true
+
+echo "-- sam validate --lint"
+"$venv/bin/sam" validate --lint --template-file infra/template.yaml
+echo "-- cfn-lint"
+"$venv/bin/cfn-lint" infra/template.yaml
+echo "-- checkov"
+report="$(mktemp)"
+trap 'rm -f "$report"' EXIT
+status=0
+"$venv/bin/checkov" --file infra/template.yaml --framework cloudformation --skip-download \
+  --output json > "$report" || status=$?
+"$venv/bin/python" - "$report" "$status" <<'PY'
+import json, sys
+report, status = json.load(open(sys.argv[1])), int(sys.argv[2])
+results = report.get("results", {})
+failed = results.get("failed_checks", [])
+skipped = results.get("skipped_checks", [])
+for check in failed:
+    print(f"FAILED {check['check_id']} {check['resource']}: {check['check_name']}")
+unjustified = [c for c in skipped if not (c.get("check_result", {}).get("suppress_comment") or "").strip()]
+for check in unjustified:
+    print(f"SKIPPED WITHOUT A REASON {check['check_id']} {check['resource']}")
+passed = len(results.get("passed_checks", []))
+print(f"checkov: {passed} passed, {len(failed)} failed, {len(skipped)} skipped (each with its reason in the template)")
+if failed or unjustified or not passed or (status != 0 and not failed):
+    sys.exit(1)
+PY
+echo "-- every function is a binary of functions/"
+python3 infra/check-functions.py
