@@ -79,6 +79,11 @@ enum Command {
         /// X-Forwarded-For, not by the proxy's own.
         #[arg(long)]
         trusted_proxy: bool,
+        /// Serve the site as built: no rebuilds after edits, no
+        /// live-reload script in its pages (a machine serving residents
+        /// rather than an editor's preview).
+        #[arg(long)]
+        no_watch: bool,
     },
     /// Create a news post, page or event with valid front matter.
     New {
@@ -297,6 +302,7 @@ fn main() -> ExitCode {
             port,
             store,
             trusted_proxy,
+            no_watch,
         } => {
             let options = agora::serve::ServeOptions {
                 root: site.root,
@@ -304,6 +310,7 @@ fn main() -> ExitCode {
                 port,
                 store,
                 trusted_proxy,
+                watch: !no_watch,
                 drafts: site.drafts,
                 now: site.now,
             };

@@ -44,6 +44,8 @@ pub struct ServeOptions {
     /// A reverse proxy of the operator's is in front (see
     /// [`HttpSettings::trusted_proxy`]).
     pub trusted_proxy: bool,
+    /// Rebuild after edits and reload open pages (off with `--no-watch`).
+    pub watch: bool,
     pub drafts: bool,
     /// Preview the site and its forms as of another moment.
     pub now: Option<String>,
@@ -72,7 +74,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         now: options.now.clone(),
     })
     .map_err(|problems| problems.to_string())?;
-    let files = live::start(&options.root, site)?;
+    let files = live::start(&options.root, site, options.watch)?;
 
     let config = Config::load(&options.root)
         .map_err(|problems| crate::Diagnostics::sorted(problems).to_string())?;
@@ -136,10 +138,15 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
     }));
 
     println!(
-        "built {} pages; serving {public_url}/ (forms on /api/, store {}, e-mail in {}); reloading after edits; Ctrl-C stops",
+        "built {} pages; serving {public_url}/ (forms on /api/, store {}, e-mail in {}); {}; Ctrl-C stops",
         report.pages,
         store_path.display(),
-        outbox_dir.display()
+        outbox_dir.display(),
+        if options.watch {
+            "reloading after edits"
+        } else {
+            "not watching for edits"
+        }
     );
     axum::serve(
         listener,

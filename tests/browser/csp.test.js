@@ -16,13 +16,13 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
-const os = require('node:os');
 const path = require('node:path');
 
-const { REPO_ROOT, launchBrowser, withBrowser } = require('./lib');
+const {
+  REPO_ROOT, copyKrakowSite, launchBrowser, startAgoraServe, withBrowser,
+} = require('./lib');
 
 const AGORA_BIN = process.env.AGORA_BIN ? path.resolve(process.env.AGORA_BIN) : '';
 const TEMPLATE = path.join(REPO_ROOT, 'infra', 'template.yaml');
@@ -48,32 +48,12 @@ function templatePolicies() {
   return { site: policy('Site'), api: policy('Api') };
 }
 
-// Starts `agora serve` on a copy of the site; resolves with its address.
-function startServe(root) {
-  const child = spawn(AGORA_BIN, ['serve', '--root', root, '--port', '0', '--now', NOW], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error(`agora serve did not start in 60 s:\n${output}`));
-    }, 60_000);
-    const read = (chunk) => {
-      output += chunk;
-      const address = output.match(/http:\/\/127\.0\.0\.1:(\d+)/);
-      if (address) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(address[1]) });
-      }
-    };
-    child.stdout.on('data', read);
-    child.stderr.on('data', read);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`agora serve exited with ${code}:\n${output}`));
-    });
-  });
+// Starts `agora serve` on a copy of the site; resolves with its port.
+async function startServe(root) {
+  // As a machine serving residents runs it: CloudFront's pages carry no
+  // live-reload script (tests/browser/live.test.js covers that one).
+  const serve = await startAgoraServe(AGORA_BIN, root, ['--now', NOW, '--no-watch']);
+  return { child: serve.child, port: Number(new URL(serve.origin).port) };
 }
 
 // CloudFront in miniature: passes every request on and sets the policy of
@@ -100,9 +80,11 @@ function startProxy(upstreamPort, policies) {
       answer.pipe(res);
     });
     upstream.on('error', (error) => {
-      res.writeHead(502);
+      if (!res.headersSent) res.writeHead(502);
       res.end(String(error));
     });
+    // A page left behind closes its live-reload event stream: so must we.
+    res.on('close', () => upstream.destroy());
     req.pipe(upstream);
   });
   return new Promise((resolve, reject) => {
@@ -156,10 +138,7 @@ function defineTests() {
 
     before(async () => {
       policies = templatePolicies();
-      root = fs.mkdtempSync(path.join(os.tmpdir(), 'agora-csp-'));
-      fs.copyFileSync(path.join(REPO_ROOT, 'agora.yaml'), path.join(root, 'agora.yaml'));
-      fs.cpSync(path.join(REPO_ROOT, 'content'), path.join(root, 'content'), { recursive: true });
-      fs.cpSync(path.join(REPO_ROOT, 'themes'), path.join(root, 'themes'), { recursive: true });
+      root = copyKrakowSite('agora-csp-');
       serve = await startServe(root);
       proxy = await startProxy(serve.port, policies);
       origin = `http://127.0.0.1:${proxy.address().port}`;

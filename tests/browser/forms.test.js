@@ -14,13 +14,11 @@
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
 
 const {
-  ARTIFACTS_DIR, REPO_ROOT, VIEWPORTS, assertAxeClean, launchBrowser, withBrowser,
+  ARTIFACTS_DIR, VIEWPORTS, assertAxeClean, copyKrakowSite, launchBrowser, startAgoraServe, withBrowser,
 } = require('./lib');
 
 const AGORA_BIN = process.env.AGORA_BIN ? path.resolve(process.env.AGORA_BIN) : '';
@@ -81,40 +79,13 @@ const PEOPLE = {
 // agora serve on a copy of the site
 
 function copySite() {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'agora-forms-'));
-  fs.copyFileSync(path.join(REPO_ROOT, 'agora.yaml'), path.join(root, 'agora.yaml'));
-  fs.cpSync(path.join(REPO_ROOT, 'content'), path.join(root, 'content'), { recursive: true });
-  fs.cpSync(path.join(REPO_ROOT, 'themes'), path.join(root, 'themes'), { recursive: true });
+  const root = copyKrakowSite('agora-forms-');
   fs.writeFileSync(path.join(root, 'content', 'data', 'ambasadorzy.yaml'), AMBASSADORS);
   return root;
 }
 
-// Starts `agora serve` and resolves with its address once it listens.
 function startServe(root, now) {
-  const child = spawn(AGORA_BIN, ['serve', '--root', root, '--port', '0', '--now', now], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill();
-      reject(new Error(`agora serve did not start in 60 s:\n${output}`));
-    }, 60_000);
-    const read = (chunk) => {
-      output += chunk;
-      const address = output.match(/http:\/\/127\.0\.0\.1:\d+/);
-      if (address) {
-        clearTimeout(timer);
-        resolve({ child, origin: address[0], output: () => output });
-      }
-    };
-    child.stdout.on('data', read);
-    child.stderr.on('data', read);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`agora serve exited with ${code}:\n${output}`));
-    });
-  });
+  return startAgoraServe(AGORA_BIN, root, ['--now', now]);
 }
 
 // The newest e-mail to `address`, decoded (quoted-printable).

@@ -129,7 +129,49 @@ async function assertAxeClean(page, where) {
   }
 }
 
+// A copy of the Kraków site (agora.yaml, content/, themes/) in a new
+// temporary folder, for tests that edit it or keep a store in it.
+function copyKrakowSite(prefix) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.copyFileSync(path.join(REPO_ROOT, 'agora.yaml'), path.join(root, 'agora.yaml'));
+  fs.cpSync(path.join(REPO_ROOT, 'content'), path.join(root, 'content'), { recursive: true });
+  fs.cpSync(path.join(REPO_ROOT, 'themes'), path.join(root, 'themes'), { recursive: true });
+  return root;
+}
+
+// Starts `agora serve --root ROOT --port 0 ARGS…` and resolves with its
+// address once it listens; `output()` is everything it printed so far.
+function startAgoraServe(agoraBin, root, args = []) {
+  const { spawn } = require('node:child_process');
+  const child = spawn(agoraBin, ['serve', '--root', root, '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill();
+      reject(new Error(`agora serve did not start in 60 s:\n${output}`));
+    }, 60_000);
+    const read = (chunk) => {
+      output += chunk;
+      const address = output.match(/http:\/\/127\.0\.0\.1:\d+/);
+      if (address) {
+        clearTimeout(timer);
+        resolve({ child, origin: address[0], output: () => output });
+      }
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`agora serve exited with ${code}:\n${output}`));
+    });
+  });
+}
+
 module.exports = {
+  copyKrakowSite,
+  startAgoraServe,
   ARTIFACTS_DIR,
   AXE_TAGS,
   CHROMIUM,

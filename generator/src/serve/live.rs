@@ -47,13 +47,24 @@ pub(crate) enum Status {
 pub(crate) struct Live {
     files: Arc<RwLock<Arc<SiteFiles>>>,
     status: watch::Receiver<Status>,
+    /// Edits are watched and pages get the live-reload script.
+    watching: bool,
 }
 
-/// Serves `site` and starts watching `root` for edits; the watcher and
-/// rebuilds run until the process ends.
-pub(crate) fn start(root: &Path, site: LiveBuild) -> Result<Live, String> {
+/// Serves `site` and, with `watching`, starts watching `root` for edits;
+/// the watcher and rebuilds run until the process ends. Without, the site
+/// is served as built, with nothing added to its pages (`--no-watch`: a
+/// machine that serves residents, not an editor's preview).
+pub(crate) fn start(root: &Path, site: LiveBuild, watching: bool) -> Result<Live, String> {
     let files = Arc::new(RwLock::new(site.files()));
     let (status_sender, status) = watch::channel(Status::Good { generation: 1 });
+    if !watching {
+        return Ok(Live {
+            files,
+            status,
+            watching,
+        });
+    }
     let (events, changes) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(events)
         .map_err(|e| format!("cannot watch the site for edits: {e}"))?;
@@ -77,7 +88,11 @@ pub(crate) fn start(root: &Path, site: LiveBuild) -> Result<Live, String> {
             rebuild_loop(&root, site, &changes, &shared, &status_sender);
         })
         .map_err(|e| format!("cannot start the rebuild thread: {e}"))?;
-    Ok(Live { files, status })
+    Ok(Live {
+        files,
+        status,
+        watching,
+    })
 }
 
 fn rebuild_loop(
@@ -188,8 +203,8 @@ impl Live {
                 .into_response();
         }
         match request.uri().path() {
-            EVENTS_PATH => self.events().into_response(),
-            SCRIPT_PATH => (
+            EVENTS_PATH if self.watching => self.events().into_response(),
+            SCRIPT_PATH if self.watching => (
                 [
                     (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
                     (header::CACHE_CONTROL, "no-cache"),
@@ -241,7 +256,7 @@ impl Live {
             | (_, mime_guess::mime::XML) => format!("{mime}; charset=utf-8"),
             _ => mime.to_string(),
         };
-        let body = if mime.subtype() == mime_guess::mime::HTML {
+        let body = if self.watching && mime.subtype() == mime_guess::mime::HTML {
             Body::from(with_script(bytes, self.generation()))
         } else {
             Body::from(axum::body::Bytes::from_owner(Arc::clone(bytes)))
