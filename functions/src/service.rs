@@ -93,8 +93,12 @@ pub struct FormStatus {
     pub counts: Counts,
 }
 
+/// The forms by id. Replaced whole when an editor changes a definition
+/// under `agora serve`; a request keeps the definition it started with.
+type Forms = Arc<BTreeMap<String, Arc<FormDefinition>>>;
+
 pub struct Service<S, M> {
-    forms: Arc<BTreeMap<String, FormDefinition>>,
+    forms: std::sync::RwLock<Forms>,
     store: S,
     mailer: M,
     settings: Settings,
@@ -103,15 +107,33 @@ pub struct Service<S, M> {
 impl<S: Store, M: Mailer> Service<S, M> {
     pub fn new(forms: Vec<FormDefinition>, store: S, mailer: M, settings: Settings) -> Self {
         Self {
-            forms: Arc::new(forms.into_iter().map(|f| (f.id.clone(), f)).collect()),
+            forms: std::sync::RwLock::new(index(forms)),
             store,
             mailer,
             settings,
         }
     }
 
-    pub fn form(&self, id: &str) -> Option<&FormDefinition> {
-        self.forms.get(id)
+    pub fn form(&self, id: &str) -> Option<Arc<FormDefinition>> {
+        self.current_forms().get(id).cloned()
+    }
+
+    /// Every form from now on is one of `forms` (`agora serve`, after an
+    /// edit of `content/forms/` or of a data file they read).
+    pub fn replace_forms(&self, forms: Vec<FormDefinition>) {
+        let forms = index(forms);
+        match self.forms.write() {
+            Ok(mut current) => *current = forms,
+            Err(poisoned) => *poisoned.into_inner() = forms,
+        }
+    }
+
+    fn current_forms(&self) -> Forms {
+        match self.forms.read() {
+            Ok(forms) => Arc::clone(&forms),
+            // Replacing is one assignment: a panic cannot leave it half done.
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
     }
 
     pub fn store(&self) -> &S {
@@ -552,6 +574,15 @@ pub fn draw_result_email(
 struct Links {
     confirm: Option<String>,
     withdraw: Option<String>,
+}
+
+fn index(forms: Vec<FormDefinition>) -> Forms {
+    Arc::new(
+        forms
+            .into_iter()
+            .map(|f| (f.id.clone(), Arc::new(f)))
+            .collect(),
+    )
 }
 
 fn admission(form: &FormDefinition) -> Admission {

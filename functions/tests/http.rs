@@ -163,7 +163,7 @@ impl<S: Store + 'static> App<S> {
     }
 
     fn form(&self, id: &str) -> FormDefinition {
-        self.service.form(id).expect("the form").clone()
+        FormDefinition::clone(&self.service.form(id).expect("the form"))
     }
 
     /// The outbox's messages: (file name, decoded text), by name.

@@ -61,7 +61,7 @@ fn setup() -> Setup {
 
 impl Setup {
     fn form(&self, id: &str) -> FormDefinition {
-        self.service.form(id).expect("the form").clone()
+        FormDefinition::clone(&self.service.form(id).expect("the form"))
     }
 
     /// The outbox's messages: (file name, decoded text).
@@ -470,7 +470,7 @@ impl Mailer for BrokenMailer {
 async fn a_failed_email_loses_no_registration() {
     let store = SqliteStore::in_memory().expect("a store");
     let service = Service::new(krakow_forms(), store, BrokenMailer, settings());
-    let form = service.form("ambasadorzy").expect("the form").clone();
+    let form = FormDefinition::clone(&service.form("ambasadorzy").expect("the form"));
     accepted(
         service
             .submit(&form, &ambassador("anna@example.pl"), &client("a"), now())

@@ -6,7 +6,7 @@
 mod live;
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,6 +26,11 @@ use tower::ServiceExt as _;
 use crate::config::Config;
 use crate::rebuild::LiveBuild;
 use crate::BuildOptions;
+
+/// A form definition, or a data file a form may take its options from.
+fn feeds_forms(relative: &Path) -> bool {
+    relative.starts_with("content/forms") || relative.starts_with("content/data")
+}
 
 /// Where `agora serve` keeps what it makes, under the site's root.
 pub const WORK_DIR: &str = ".agora";
@@ -74,8 +79,6 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         now: options.now.clone(),
     })
     .map_err(|problems| problems.to_string())?;
-    let files = live::start(&options.root, site, options.watch)?;
-
     let config = Config::load(&options.root)
         .map_err(|problems| crate::Diagnostics::sorted(problems).to_string())?;
     let site_forms = forms::load_site(
@@ -108,6 +111,25 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         purge_periodically(store.clone());
     }
     let service = Arc::new(Service::new(site_forms, store, outbox, settings));
+    let files = live::start(&options.root, site, options.watch, {
+        let (service, content) = (Arc::clone(&service), options.root.join("content"));
+        // The functions validate with what the pages now show.
+        move |changed: &[PathBuf]| {
+            if changed.iter().any(|p| feeds_forms(p)) {
+                match forms::load_site(&content, Path::new("content")) {
+                    Ok(reloaded) => {
+                        service.replace_forms(reloaded);
+                        println!("forms reloaded for /api/");
+                    }
+                    // The build that just passed checked them: not expected.
+                    Err(problems) => eprintln!(
+                        "{} form problems; /api/ keeps the forms it had (run agora check)",
+                        problems.len()
+                    ),
+                }
+            }
+        }
+    })?;
     let clock = match &options.now {
         Some(text) => {
             let at = crate::dates::parse_local(text, config.timezone)?;

@@ -184,3 +184,27 @@ fn edits_are_served_live_and_errors_shown_until_fixed() {
     assert_eq!(status, 404);
     assert!(missing.contains("live.js"), "the 404 page reloads too");
 }
+
+#[test]
+fn an_edited_form_definition_reaches_the_functions_without_a_restart() {
+    let site = TempSite::real();
+    let server = start(&site);
+    let form = "content/forms/ambasadorzy.yaml";
+    let (status, before) = get(&server, "/api/forms/ambasadorzy");
+    assert_eq!(status, 200);
+    assert!(before.contains("\"capacity\":null"), "{before}");
+
+    let definition = std::fs::read_to_string(site.root().join(form)).expect("the form file");
+    assert!(definition.contains("\nallocation: first_come\n"));
+    site.write(
+        form,
+        &definition.replace(
+            "\nallocation: first_come\n",
+            "\nallocation: first_come\ncapacity: 5\n",
+        ),
+    );
+    let after = wait_for_page(&server, "/api/forms/ambasadorzy", |p| {
+        p.contains("\"capacity\":5")
+    });
+    assert!(after.contains("\"places_left\":5"), "{after}");
+}

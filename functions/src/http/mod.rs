@@ -204,6 +204,7 @@ async fn submit<S: Store + 'static, M: Mailer + 'static>(
     let Some(form) = state.service.form(&id) else {
         return answer::unknown_form(format, &pages);
     };
+    let form = &*form;
     let (format, submission) = match read_submission(&parts.headers, body, format, &pages).await {
         Ok(read) => read,
         Err(answer) => return answer,
@@ -311,6 +312,7 @@ async fn status<S: Store + 'static, M: Mailer + 'static>(
     let Some(form) = state.service.form(&id) else {
         return answer::unknown_form(Format::Json, &pages);
     };
+    let form = &*form;
     match state.service.status(form, state.now()).await {
         Ok(status) => answer::json(StatusCode::OK, &status),
         Err(error) => answer::store_failed(Format::Json, &pages, None, &error),
@@ -328,6 +330,7 @@ async fn received<S: Store + 'static, M: Mailer + 'static>(
     let Some(form) = state.service.form(&id) else {
         return answer::unknown_form(Format::Html, &pages);
     };
+    let form = &*form;
     // A form with double opt-in never shows a reference before the
     // address is proven (its answers lead to `wyslane`).
     if form.double_opt_in || !is_reference(&reference) {
@@ -348,6 +351,7 @@ async fn sent<S: Store + 'static, M: Mailer + 'static>(
     let Some(form) = state.service.form(&id) else {
         return answer::unknown_form(Format::Html, &pages);
     };
+    let form = &*form;
     answer::html(StatusCode::OK, pages.sent(form))
 }
 
@@ -387,6 +391,7 @@ fn link_page<S: Store, M: Mailer>(
     let Some(form) = state.service.form(id) else {
         return answer::unknown_form(Format::Html, &pages);
     };
+    let form = &*form;
     match body::query_value(query, "token").filter(|t| is_token(t)) {
         Some(token) => answer::html(StatusCode::OK, pages.link(form, action, &token)),
         None => answer::html(StatusCode::NOT_FOUND, pages.unknown_token(form, action)),
@@ -425,6 +430,7 @@ async fn token_action<S: Store + 'static, M: Mailer + 'static>(
     let Some(form) = state.service.form(id) else {
         return answer::unknown_form(format, &pages);
     };
+    let form = &*form;
     let (format, submission) = match read_submission(&parts.headers, body, format, &pages).await {
         Ok(read) => read,
         Err(answer) => return answer,

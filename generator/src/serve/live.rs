@@ -55,7 +55,13 @@ pub(crate) struct Live {
 /// the watcher and rebuilds run until the process ends. Without, the site
 /// is served as built, with nothing added to its pages (`--no-watch`: a
 /// machine that serves residents, not an editor's preview).
-pub(crate) fn start(root: &Path, site: LiveBuild, watching: bool) -> Result<Live, String> {
+/// `on_rebuilt` hears the files of each good rebuild (relative to `root`).
+pub(crate) fn start(
+    root: &Path,
+    site: LiveBuild,
+    watching: bool,
+    on_rebuilt: impl Fn(&[PathBuf]) + Send + 'static,
+) -> Result<Live, String> {
     let files = Arc::new(RwLock::new(site.files()));
     let (status_sender, status) = watch::channel(Status::Good { generation: 1 });
     if !watching {
@@ -85,7 +91,7 @@ pub(crate) fn start(root: &Path, site: LiveBuild, watching: bool) -> Result<Live
         .spawn(move || {
             // The watcher stops when dropped: it lives as long as the loop.
             let _watcher = watcher;
-            rebuild_loop(&root, site, &changes, &shared, &status_sender);
+            rebuild_loop(&root, site, &changes, &shared, &status_sender, &on_rebuilt);
         })
         .map_err(|e| format!("cannot start the rebuild thread: {e}"))?;
     Ok(Live {
@@ -101,6 +107,7 @@ fn rebuild_loop(
     changes: &mpsc::Receiver<notify::Result<notify::Event>>,
     files: &RwLock<Arc<SiteFiles>>,
     status: &watch::Sender<Status>,
+    on_rebuilt: &dyn Fn(&[PathBuf]),
 ) {
     let mut generation = 1;
     // Ends when the watcher is gone.
@@ -128,6 +135,7 @@ fn rebuild_loop(
                 if let Ok(mut served) = files.write() {
                     *served = site.files();
                 }
+                on_rebuilt(&paths);
                 status.send_replace(Status::Good { generation });
                 println!(
                     "rebuilt {}{}: {} pages rendered in {} ms",
