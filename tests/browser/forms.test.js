@@ -123,7 +123,9 @@ function linkIn(mail, action) {
 
 async function openPage(browser, origin, { javascript = true, viewport = VIEWPORTS[0] } = {}) {
   const page = await browser.newPage();
-  page.setDefaultTimeout(15_000);
+  // Generous: a loaded 2-core machine has taken over 15 s for one
+  // navigation; a real failure still fails, only later.
+  page.setDefaultTimeout(30_000);
   const errors = [];
   const offSite = [];
   await page.setRequestInterception(true);
