@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{header, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -214,10 +214,10 @@ impl Live {
         } else {
             relative.to_owned()
         };
-        if let Some(bytes) = files.get(&key) {
+        if let Some(bytes) = files.get(key.as_str()) {
             return self.answer(StatusCode::OK, &key, bytes);
         }
-        if files.contains_key(&format!("{relative}/index.html")) {
+        if files.contains_key(format!("{relative}/index.html").as_str()) {
             // A folder's page asked for without its slash: its relative
             // links need the slash.
             return (
@@ -232,7 +232,7 @@ impl Live {
         }
     }
 
-    fn answer(&self, status: StatusCode, key: &str, bytes: &Arc<[u8]>) -> Response {
+    fn answer(&self, status: StatusCode, key: &str, bytes: &Bytes) -> Response {
         let mime = mime_guess::from_path(key).first_or_octet_stream();
         let content_type = match (mime.type_(), mime.subtype()) {
             (mime_guess::mime::TEXT, _)
@@ -244,7 +244,7 @@ impl Live {
         let body = if mime.subtype() == mime_guess::mime::HTML {
             Body::from(with_script(bytes, self.generation()))
         } else {
-            Body::from(axum::body::Bytes::from_owner(Arc::clone(bytes)))
+            Body::from(bytes.clone())
         };
         (
             status,
