@@ -29,8 +29,12 @@ pub(crate) const EVENTS_PATH: &str = "/__agora/events";
 pub(crate) const SCRIPT_PATH: &str = "/__agora/live.js";
 const SCRIPT: &str = include_str!("live.js");
 /// Editors save in bursts (a temporary file, a rename, a metadata
-/// change): one rebuild once they have been quiet this long.
-const DEBOUNCE: Duration = Duration::from_millis(25);
+/// change): one rebuild once they have been quiet this long. The writes
+/// of one save come well under a millisecond apart (Vim's rename to a
+/// backup and write, VS Code's truncate and write); what may come later
+/// (an fsync, the backup removed) leaves the file as written. 10 ms
+/// coalesces a save and adds little to the time an edit takes to show.
+const DEBOUNCE: Duration = Duration::from_millis(10);
 
 /// The latest build as open pages are told it.
 #[derive(Debug, Clone, PartialEq, Eq)]
