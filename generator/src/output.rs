@@ -42,7 +42,9 @@ pub fn write(out: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<(), Di
         .file_name()
         .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
     let staging = tempfile_dir(parent, &format!(".{name}.building-"))?;
-    let result = fill(&staging, files, copies).and_then(|()| swap(&staging, out, parent, &name));
+    let previous = out.is_dir().then_some(out);
+    let result =
+        fill(&staging, previous, files, copies).and_then(|()| swap(&staging, out, parent, &name));
     if result.is_err() {
         // Best effort: the error that matters is the one returned.
         let _ = fs::remove_dir_all(&staging);
@@ -65,7 +67,16 @@ fn tempfile_dir(parent: &Path, prefix: &str) -> Result<PathBuf, Diagnostic> {
     )
 }
 
-fn fill(staging: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<(), Diagnostic> {
+/// Writes the site into `staging`. A file with the same bytes in the
+/// `previous` site is linked to it instead (a hard link; the previous
+/// site stays whole until the swap): removing the previous site then
+/// frees only what changed, and the disk has less to write.
+fn fill(
+    staging: &Path,
+    previous: Option<&Path>,
+    files: &[OutputFile],
+    copies: &[Copy],
+) -> Result<(), Diagnostic> {
     // Each file's folder is made when its first file finds it missing
     // (most pages have a folder of their own), in parallel: making a
     // folder that another thread has just made succeeds.
@@ -80,8 +91,15 @@ fn fill(staging: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<(), Dia
     };
     files.par_iter().try_for_each(|file| {
         let target = staging.join(&file.path);
-        with_folder(&target, &|| fs::write(&target, &file.bytes))?
-            .map_err(|e| Diagnostic::io(&target, "write the file", &e))
+        let unchanged = previous
+            .map(|p| p.join(&file.path))
+            .filter(|old| fs::read(old).is_ok_and(|bytes| bytes == file.bytes));
+        let write = || match &unchanged {
+            // Where links cannot be made, the file is written.
+            Some(old) => fs::hard_link(old, &target).or_else(|_| fs::write(&target, &file.bytes)),
+            None => fs::write(&target, &file.bytes),
+        };
+        with_folder(&target, &write)?.map_err(|e| Diagnostic::io(&target, "write the file", &e))
     })?;
     copies.par_iter().try_for_each(|(from, to)| {
         let target = staging.join(to);
