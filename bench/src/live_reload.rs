@@ -1,8 +1,9 @@
 //! `agora serve`'s rebuild after an edit, on the Kraków site grown to N
 //! news posts: the full build's stages, then the median time from saving
 //! one post to its new page being ready to serve (in memory), for an edit
-//! of the text alone and for an edit of the title (which lists show).
-//! The watcher's quiet period (25 ms) comes on top. See bench/README.md.
+//! of the text below `<!-- more -->` (the page alone), of the teaser and
+//! of the title (both shown by lists). The watcher's quiet period comes
+//! on top. See bench/README.md.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,11 @@ struct Args {
     /// Edits measured, of each kind.
     #[arg(long, default_value_t = 21)]
     edits: usize,
+    /// Make the site in this folder and keep it (for `agora build` on the
+    /// same corpus), or reuse the site made there before; by default a
+    /// temporary folder.
+    #[arg(long)]
+    site: Option<PathBuf>,
 }
 
 const TAGS: [&str; 10] = [
@@ -43,15 +49,24 @@ fn main() -> Result<(), String> {
         .ok_or("the bench crate lives in the workspace")?
         .to_path_buf();
     let temp = tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?;
-    let root = temp.path().join("site");
-    copy_dir(&workspace.join("content"), &root.join("content"))?;
-    copy_dir(&workspace.join("themes"), &root.join("themes"))?;
-    fs::copy(workspace.join("agora.yaml"), root.join("agora.yaml"))
-        .map_err(|e| format!("agora.yaml: {e}"))?;
-    for n in 0..args.posts {
-        let (path, text) = post(n, "Wpis", "Pierwsza wersja.");
-        write(&root, &path, &text)?;
+    let root = args
+        .site
+        .clone()
+        .unwrap_or_else(|| temp.path().join("site"));
+    if !root.exists() {
+        copy_dir(&workspace.join("content"), &root.join("content"))?;
+        copy_dir(&workspace.join("themes"), &root.join("themes"))?;
+        fs::copy(workspace.join("agora.yaml"), root.join("agora.yaml"))
+            .map_err(|e| format!("agora.yaml: {e}"))?;
+        for n in 0..args.posts {
+            let (path, text) = post(n, "Wpis", "Pierwsza wersja.", "");
+            write(&root, &path, &text)?;
+        }
     }
+    // A site reused keeps the last edit of an earlier run: undone.
+    let edited = args.posts / 2;
+    let (path, text) = post(edited, "Wpis", "Pierwsza wersja.", "");
+    write(&root, &path, &text)?;
     let options = BuildOptions {
         root: root.clone(),
         out: Some(temp.path().join("public")),
@@ -79,20 +94,27 @@ fn main() -> Result<(), String> {
         started.elapsed().as_millis()
     );
 
-    let edited = args.posts / 2;
     let page = format!("aktualnosci/wpis-{edited:05}/index.html");
-    for (kind, title) in [("text", false), ("title", true)] {
+    // The server holds the site it serves while the next one is made, as
+    // `agora serve` does.
+    let mut serving = live.files();
+    for kind in [Edit::Body, Edit::Teaser, Edit::Title] {
         let mut times = Vec::with_capacity(args.edits);
         let mut pages = 0;
         for round in 0..args.edits {
-            let marker = format!("Zmiana {kind} {round}.");
-            let (path, text) = post(edited, if title { &marker } else { "Wpis" }, &marker);
+            let marker = format!("Zmiana {} {round}.", kind.name());
+            let (title, teaser, tail) = match kind {
+                Edit::Body => ("Wpis", "Pierwsza wersja.", marker.as_str()),
+                Edit::Teaser => ("Wpis", marker.as_str(), ""),
+                Edit::Title => (marker.as_str(), marker.as_str(), ""),
+            };
+            let (path, text) = post(edited, title, teaser, tail);
             let saved = Instant::now();
             write(&root, &path, &text)?;
             let rebuilt = live.rebuild(&[path]).map_err(|p| p.to_string())?;
-            let served = live
-                .files()
-                .get(&page)
+            drop(std::mem::replace(&mut serving, live.files()));
+            let served = serving
+                .get(page.as_str())
                 .is_some_and(|bytes| String::from_utf8_lossy(bytes).contains(&marker));
             times.push(saved.elapsed());
             if !served || rebuilt.whole {
@@ -100,29 +122,56 @@ fn main() -> Result<(), String> {
                     "round {round}: the edit was not rebuilt incrementally"
                 ));
             }
+            if matches!(kind, Edit::Body) && rebuilt.pages != 1 {
+                return Err(format!(
+                    "round {round}: an edit below <!-- more --> rendered {} pages, not the page alone",
+                    rebuilt.pages
+                ));
+            }
             pages = rebuilt.pages;
         }
         times.sort();
         println!(
-            "edit of one post's {kind}: median {} ms, max {} ms, {pages} pages rendered ({} edits)",
+            "edit of one post's {}: median {} ms, max {} ms, {pages} pages rendered ({} edits)",
+            kind.name(),
             millis(times[times.len() / 2]),
             millis(times[times.len() - 1]),
-            args.edits
+            args.edits,
         );
     }
     Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum Edit {
+    /// Text below `<!-- more -->`: no list shows it.
+    Body,
+    /// The text above it, which lists show.
+    Teaser,
+    Title,
+}
+
+impl Edit {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Body => "body",
+            Self::Teaser => "teaser",
+            Self::Title => "title",
+        }
+    }
 }
 
 fn millis(duration: Duration) -> String {
     format!("{:.1}", duration.as_secs_f64() * 1000.0)
 }
 
-/// Post `n`: (its path from the root, its text).
-fn post(n: usize, title: &str, body: &str) -> (PathBuf, String) {
+/// Post `n`: (its path from the root, its text), with `teaser` before
+/// `<!-- more -->` and `tail` at the end.
+fn post(n: usize, title: &str, teaser: &str, tail: &str) -> (PathBuf, String) {
     let date = format!("20{:02}-{:02}-{:02}", 10 + n % 14, 1 + n % 12, 1 + n % 28);
     let filler = "Mieszkańcy Krakowa przygotowują projekty razem z ekspertami miasta. ".repeat(20);
     let text = format!(
-        "---\ntitle: {title} {n}\ndate: {date}\ntags: [{}, {}]\n---\n\n{body} Wpis {n} o [kontakcie](/kontakt/).\n\n<!-- more -->\n\n## Szczegóły\n\n{filler}\n\n## Co dalej?\n\nZobacz [aktualności](/aktualnosci/) i [wydarzenia](@/wydarzenia/_index.md).\n",
+        "---\ntitle: {title} {n}\ndate: {date}\ntags: [{}, {}]\n---\n\n{teaser} Wpis {n} o [kontakcie](/kontakt/).\n\n<!-- more -->\n\n## Szczegóły\n\n{filler}\n\n## Co dalej?\n\nZobacz [aktualności](/aktualnosci/) i [wydarzenia](@/wydarzenia/_index.md). {tail}\n",
         TAGS[n % 10],
         TAGS[(n * 7) % 10]
     );

@@ -13,11 +13,11 @@ use crate::config::{Config, CONFIG_FILE};
 use crate::content::{self, LoadOptions, CONTENT_DIR};
 use crate::dates;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::feeds;
+use crate::feeds::{self, SearchIndex};
 use crate::model::Content;
 use crate::output;
 use crate::render::{self, OutputFile, Renderer};
-use crate::site::{MarkdownCache, Rendering, Site, Tag};
+use crate::site::{MarkdownCache, Site, SiteParts};
 use crate::templates::{self, Theme};
 
 #[derive(Debug, Clone)]
@@ -74,12 +74,10 @@ pub struct Made {
     pub now: DateTime<Tz>,
     pub theme: Theme,
     pub content: Content,
-    pub static_paths: HashSet<String>,
     pub copies: Vec<output::Copy>,
-    pub rendering: Rendering,
-    /// Each section's pages in display order, and the tags.
-    pub section_pages: Vec<Vec<usize>>,
-    pub tags: Vec<Tag>,
+    /// The site put together, but its config and content.
+    pub parts: SiteParts,
+    pub search: SearchIndex,
     pub files: Vec<OutputFile>,
     pub report: BuildReport,
 }
@@ -161,14 +159,7 @@ fn make(
     // With files that failed to load, links to them cannot be judged:
     // the site is still assembled, for every other problem to be reported.
     let complete = problems.is_empty();
-    let site = match Site::assemble(
-        &config,
-        &content,
-        now,
-        static_paths.clone(),
-        complete,
-        cache,
-    ) {
+    let site = match Site::assemble(&config, &content, now, static_paths, complete, cache) {
         Ok(site) if complete => site,
         Ok(_) => return Err(problems),
         Err(mut found) => {
@@ -183,7 +174,7 @@ fn make(
         return Err(template_problems);
     }
     let theme_assets: HashSet<String> = theme.static_files.iter().cloned().collect();
-    let pages: HashSet<String> = site.known_paths().into_keys().collect();
+    let pages: HashSet<String> = site.known.keys().cloned().collect();
     templates::register(
         &mut theme.tera,
         &config.base_path,
@@ -195,15 +186,14 @@ fn make(
     let pages = files.len();
     stages.finish("render");
 
-    files.extend(feeds::all(&site).map_err(|message| vec![Diagnostic::new(CONTENT_DIR, message)])?);
+    let feed_problem = |message| vec![Diagnostic::new(CONTENT_DIR, message)];
+    let (feeds, search) = rayon::join(|| feeds::all(&site), || SearchIndex::new(&site));
+    let search = search.map_err(feed_problem)?;
+    files.extend(feeds.map_err(feed_problem)?);
+    files.push(search.file());
     stages.finish("feeds");
 
-    let rendering = Rendering {
-        page_html: site.page_html.clone(),
-        section_html: site.section_html.clone(),
-        content_urls: site.content_urls.clone(),
-    };
-    let (section_pages, tags) = (site.section_pages.clone(), site.tags.clone());
+    let parts = site.into_parts();
     let report = BuildReport {
         pages,
         files: files.len() + copies.len(),
@@ -216,11 +206,9 @@ fn make(
         now,
         theme,
         content,
-        static_paths,
         copies,
-        rendering,
-        section_pages,
-        tags,
+        parts,
+        search,
         files,
         report,
     })

@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use icalendar::{Calendar, Component, EventLike, EventStatus as IcalStatus};
 use quick_xml::events::{BytesDecl, Event};
 use quick_xml::Writer;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::frontmatter::EventStatus;
@@ -23,27 +24,83 @@ use crate::site::{
 const FEED_ENTRIES: usize = 30;
 const CALENDAR_PRODID: &str = "-//Agora//Agora site generator//PL";
 
+/// Every file of this module but the search index (see [`SearchIndex`]).
 pub fn all(site: &Site<'_>) -> Result<Vec<OutputFile>, String> {
-    let mut files = listings(site)?;
-    files.push(search(site)?);
-    files.extend(site.events.iter().map(|&index| event_calendar(site, index)));
+    let mut files = vec![
+        feed(site),
+        sitemap_file(site)?,
+        OutputFile::at(ROBOTS_PATH, robots(site).into_bytes()),
+        site_calendar(site),
+    ];
+    files.par_extend(
+        site.events
+            .par_iter()
+            .map(|&index| event_calendar(site, index)),
+    );
     Ok(files)
 }
 
-/// The files that list pages: the feed, the sitemap, robots.txt and the
-/// calendar of every event.
-pub fn listings(site: &Site<'_>) -> Result<Vec<OutputFile>, String> {
-    Ok(vec![
-        OutputFile::at(FEED_PATH, atom(site).into_bytes()),
-        OutputFile::at(SITEMAP_PATH, sitemap(site)?),
-        OutputFile::at(ROBOTS_PATH, robots(site).into_bytes()),
-        OutputFile::at(CALENDAR_PATH, calendar(site, &site.events).into_bytes()),
-    ])
+/// The Atom feed of the latest news.
+pub fn feed(site: &Site<'_>) -> OutputFile {
+    OutputFile::at(FEED_PATH, atom(site).into_bytes())
 }
 
-/// The search index: every page's title, summary and text.
-pub fn search(site: &Site<'_>) -> Result<OutputFile, String> {
-    Ok(OutputFile::at(SEARCH_INDEX_PATH, search_index(site)?))
+/// The sitemap: every page's URL, with the date it last changed.
+pub fn sitemap_file(site: &Site<'_>) -> Result<OutputFile, String> {
+    Ok(OutputFile::at(SITEMAP_PATH, sitemap(site)?))
+}
+
+/// The calendar of every event.
+pub fn site_calendar(site: &Site<'_>) -> OutputFile {
+    OutputFile::at(CALENDAR_PATH, calendar(site, &site.events).into_bytes())
+}
+
+/// The search index (every page's title, summary and text: a JSON
+/// array), kept entry by entry, sections then pages in the model's
+/// order, so that a rebuild after an edit serialises only the edited
+/// pages' entries. The bytes are those of serialising the whole array.
+pub struct SearchIndex {
+    sections: usize,
+    entries: Vec<Vec<u8>>,
+}
+
+impl SearchIndex {
+    pub fn new(site: &Site<'_>) -> Result<Self, String> {
+        let sections = (0..site.content.sections.len())
+            .into_par_iter()
+            .map(|index| section_entry(site, index));
+        let pages = (0..site.content.pages.len())
+            .into_par_iter()
+            .map(|index| page_entry(site, index));
+        let entries = sections.chain(pages).collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            sections: site.content.sections.len(),
+            entries,
+        })
+    }
+
+    /// The entry of page `index`, for [`SearchIndex::set_page`].
+    pub fn page_entry(site: &Site<'_>, index: usize) -> Result<Vec<u8>, String> {
+        page_entry(site, index)
+    }
+
+    pub fn set_page(&mut self, index: usize, entry: Vec<u8>) {
+        self.entries[self.sections + index] = entry;
+    }
+
+    pub fn file(&self) -> OutputFile {
+        let length = self.entries.iter().map(|e| e.len() + 1).sum::<usize>() + 1;
+        let mut bytes = Vec::with_capacity(length.max(2));
+        bytes.push(b'[');
+        for (index, entry) in self.entries.iter().enumerate() {
+            if index > 0 {
+                bytes.push(b',');
+            }
+            bytes.extend_from_slice(entry);
+        }
+        bytes.push(b']');
+        OutputFile::at(SEARCH_INDEX_PATH, bytes)
+    }
 }
 
 /// The iCalendar file of the event page `index`.
@@ -257,34 +314,32 @@ struct SearchEntry<'a> {
     tags: &'a [String],
 }
 
-fn search_index(site: &Site<'_>) -> Result<Vec<u8>, String> {
-    let config = site.config;
-    let sections =
-        site.content
-            .sections
-            .iter()
-            .zip(&site.section_html)
-            .map(|(section, rendered)| SearchEntry {
-                title: &section.doc.title,
-                url: config.url(&section.doc.path),
-                date: None,
-                summary: &rendered.summary_text,
-                text: &rendered.text,
-                tags: &[],
-            });
-    let pages = site
-        .content
-        .pages
-        .iter()
-        .zip(&site.page_html)
-        .map(|(page, rendered)| SearchEntry {
-            title: &page.doc.title,
-            url: config.url(&page.doc.path),
-            date: page.date.map(|d| d.format("%Y-%m-%d").to_string()),
-            summary: &rendered.summary_text,
-            text: &rendered.text,
-            tags: &page.tags,
-        });
-    let entries: Vec<SearchEntry<'_>> = sections.chain(pages).collect();
-    serde_json::to_vec(&entries).map_err(|e| format!("cannot write the search index: {e}"))
+fn section_entry(site: &Site<'_>, index: usize) -> Result<Vec<u8>, String> {
+    let section = &site.content.sections[index];
+    let rendered = &site.section_html[index];
+    search_entry(&SearchEntry {
+        title: &section.doc.title,
+        url: site.config.url(&section.doc.path),
+        date: None,
+        summary: &rendered.summary_text,
+        text: &rendered.text,
+        tags: &[],
+    })
+}
+
+fn page_entry(site: &Site<'_>, index: usize) -> Result<Vec<u8>, String> {
+    let page = &site.content.pages[index];
+    let rendered = &site.page_html[index];
+    search_entry(&SearchEntry {
+        title: &page.doc.title,
+        url: site.config.url(&page.doc.path),
+        date: page.date.map(|d| d.format("%Y-%m-%d").to_string()),
+        summary: &rendered.summary_text,
+        text: &rendered.text,
+        tags: &page.tags,
+    })
+}
+
+fn search_entry(entry: &SearchEntry<'_>) -> Result<Vec<u8>, String> {
+    serde_json::to_vec(entry).map_err(|e| format!("cannot write the search index: {e}"))
 }

@@ -42,7 +42,9 @@ pub fn write(out: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<(), Di
         .file_name()
         .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
     let staging = tempfile_dir(parent, &format!(".{name}.building-"))?;
-    let result = fill(&staging, files, copies).and_then(|()| swap(&staging, out, parent, &name));
+    let previous = out.is_dir().then_some(out);
+    let result =
+        fill(&staging, previous, files, copies).and_then(|()| swap(&staging, out, parent, &name));
     if result.is_err() {
         // Best effort: the error that matters is the one returned.
         let _ = fs::remove_dir_all(&staging);
@@ -65,27 +67,43 @@ fn tempfile_dir(parent: &Path, prefix: &str) -> Result<PathBuf, Diagnostic> {
     )
 }
 
-fn fill(staging: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<(), Diagnostic> {
-    let mut folders: Vec<PathBuf> = files
-        .iter()
-        .map(|f| f.path.as_str())
-        .chain(copies.iter().map(|(_, to)| to.as_str()))
-        .filter_map(|p| Path::new(p).parent().map(Path::to_path_buf))
-        .collect();
-    folders.sort();
-    folders.dedup();
-    for folder in &folders {
-        let target = staging.join(folder);
-        fs::create_dir_all(&target)
-            .map_err(|e| Diagnostic::io(&target, "create the folder", &e))?;
-    }
+/// Writes the site into `staging`. A file with the same bytes in the
+/// `previous` site is linked to it instead (a hard link; the previous
+/// site stays whole until the swap): removing the previous site then
+/// frees only what changed, and the disk has less to write.
+fn fill(
+    staging: &Path,
+    previous: Option<&Path>,
+    files: &[OutputFile],
+    copies: &[Copy],
+) -> Result<(), Diagnostic> {
+    // Each file's folder is made when its first file finds it missing
+    // (most pages have a folder of their own), in parallel: making a
+    // folder that another thread has just made succeeds.
+    let with_folder = |target: &Path, make: &dyn Fn() -> std::io::Result<()>| match make() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let folder = target.parent().unwrap_or(staging);
+            fs::create_dir_all(folder)
+                .map_err(|e| Diagnostic::io(folder, "create the folder", &e))?;
+            Ok(make())
+        }
+        done => Ok(done),
+    };
     files.par_iter().try_for_each(|file| {
         let target = staging.join(&file.path);
-        fs::write(&target, &file.bytes).map_err(|e| Diagnostic::io(&target, "write the file", &e))
+        let unchanged = previous
+            .map(|p| p.join(&file.path))
+            .filter(|old| fs::read(old).is_ok_and(|bytes| bytes == file.bytes));
+        let write = || match &unchanged {
+            // Where links cannot be made, the file is written.
+            Some(old) => fs::hard_link(old, &target).or_else(|_| fs::write(&target, &file.bytes)),
+            None => fs::write(&target, &file.bytes),
+        };
+        with_folder(&target, &write)?.map_err(|e| Diagnostic::io(&target, "write the file", &e))
     })?;
     copies.par_iter().try_for_each(|(from, to)| {
-        fs::copy(from, staging.join(to))
-            .map(|_| ())
+        let target = staging.join(to);
+        with_folder(&target, &|| fs::copy(from, &target).map(|_| ()))?
             .map_err(|e| Diagnostic::io(from, "copy the file", &e))
     })
 }
@@ -103,5 +121,39 @@ fn swap(staging: &Path, out: &Path, parent: &Path, name: &str) -> Result<(), Dia
         let _ = fs::rename(&old, out);
         return Err(Diagnostic::io(out, "move the new site into place", &e));
     }
-    fs::remove_dir_all(&old).map_err(|e| Diagnostic::io(&old, "remove the previous site", &e))
+    remove_tree(&old).map_err(|e| Diagnostic::io(&old, "remove the previous site", &e))
+}
+
+/// Threads that remove files: removing waits on the disk more than it
+/// works (on file systems mounted with `discard`, each removal waits for
+/// the device), so more than there are cores.
+const REMOVERS: usize = 16;
+
+/// `fs::remove_dir_all`, its files removed in parallel, then its folders
+/// deepest first.
+fn remove_tree(root: &Path) -> std::io::Result<()> {
+    let mut files = Vec::new();
+    let mut folders: Vec<(usize, PathBuf)> = Vec::new();
+    for entry in walkdir::WalkDir::new(root) {
+        let entry = entry.map_err(std::io::Error::other)?;
+        if entry.file_type().is_dir() {
+            folders.push((entry.depth(), entry.into_path()));
+        } else {
+            files.push(entry.into_path());
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(REMOVERS)
+        .build()
+        .map_err(std::io::Error::other)?;
+    pool.install(|| {
+        files.par_iter().try_for_each(fs::remove_file)?;
+        folders.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
+        for level in folders.chunk_by(|a, b| a.0 == b.0) {
+            level
+                .par_iter()
+                .try_for_each(|(_, folder)| fs::remove_dir(folder))?;
+        }
+        Ok(())
+    })
 }

@@ -6,27 +6,42 @@
 //! files, renders only their Markdown, and re-renders their pages; the
 //! lists that show them (home, section and tag pages, feeds) only when
 //! what lists show changed (title, date, summary, tags, …), and of those
-//! only the pages whose items changed. The search index is made again on
-//! every rebuild. Anything else rebuilds the whole site in memory, reusing
-//! the Markdown of every document that did not change. Every check of a
-//! build (links and anchors across the site among them) runs each time.
+//! only the pages whose items changed. The search index gets the edited
+//! pages' entries (see `feeds::SearchIndex`), and the site keeps its
+//! orders, tags and known paths (`site::SiteParts`) unless what pages are
+//! sorted by changed. Anything else rebuilds the whole site in memory,
+//! reusing the Markdown of every document that did not change.
+//!
+//! A rebuild fails exactly when a whole build would. An edit of pages
+//! that keeps their URLs and aliases (and every list page) cannot change
+//! which URLs are claimed or which paths links may point to, so only what
+//! the edit can break is checked again: the edited pages' links,
+//! templates and events, the forms, and every link to an anchor when an
+//! edited page lost one (`Site::check_edits`). `tests/rebuild.rs`
+//! compares each rebuild with a whole build, byte for byte.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
+
 use crate::build::{self, BuildOptions, BuildReport, Made};
 use crate::content::{self, LoadOptions, CONTENT_DIR};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::feeds;
+use crate::feeds::{self, SearchIndex};
+use crate::frontmatter::SectionKind;
 use crate::markdown::Rendered;
 use crate::model::{Page, PageKind};
 use crate::render::{self, Job, OutputFile, Renderer};
-use crate::site::{self, MarkdownCache, Rendering, Site, Tag};
+use crate::site::{self, MarkdownCache, Orders, Site, Tag};
+use crate::templates::Theme;
 
-/// The built site: output path (`kontakt/index.html`) -> bytes.
-pub type SiteFiles = HashMap<String, Arc<[u8]>>;
+/// The built site: output path (`kontakt/index.html`) -> bytes. Both
+/// are shared, so that a rebuild copies the map cheaply while the server
+/// still serves the previous one.
+pub type SiteFiles = HashMap<Arc<str>, Bytes>;
 
 const SECTION_FILE: &str = "_index.md";
 
@@ -150,7 +165,7 @@ impl LiveBuild {
             };
             match site::render_document(
                 &made.config,
-                &made.rendering.content_urls,
+                &made.parts.content_urls,
                 &page.doc,
                 page.summary.as_ref(),
             ) {
@@ -162,33 +177,54 @@ impl LiveBuild {
             return Err(Diagnostics::sorted(problems));
         }
 
-        let mut listed: HashSet<usize> = HashSet::new();
+        let mut change = Change::default();
         let mut previous = Vec::new();
         for (index, page, rendered) in fresh {
-            if listed_facts(&made.content.pages[index], &made.rendering.page_html[index])
-                != listed_facts(&page, &rendered)
-            {
-                listed.insert(index);
+            let (old_page, old_html) = (&made.content.pages[index], &made.parts.page_html[index]);
+            if listed_facts(old_page, old_html) != listed_facts(&page, &rendered) {
+                change.listed.insert(index);
             }
+            change.dated |= (old_page.date, old_page.doc.updated) != (page.date, page.doc.updated);
+            let section = made.content.sections[page.section].kind;
+            change.reordered |= order_facts(old_page, section) != order_facts(&page, section);
+            change.anchors_lost |= !old_html.anchors.is_subset(&rendered.anchors);
+            change.edited.push(index);
             let old_page = std::mem::replace(&mut made.content.pages[index], page);
-            let old_html = std::mem::replace(&mut made.rendering.page_html[index], rendered);
+            let old_html = std::mem::replace(&mut made.parts.page_html[index], rendered);
             previous.push((index, old_page, old_html));
         }
-        let edited: HashSet<usize> = edits.iter().map(|(index, _)| *index).collect();
-        let outcome = render_edits(made, &edited, &listed);
+        change.edited.sort_unstable();
+        change.edited.dedup();
+
+        let mut site = Site::from_saved(
+            &made.config,
+            &made.content,
+            made.now,
+            std::mem::take(&mut made.parts),
+        );
+        // The orders before the edit: what list pages showed.
+        let before = change.reordered.then(|| site.reorder());
+        let outcome = render_edits(&mut site, &made.theme, &change, before.as_ref());
+        if !matches!(outcome, Ok(Some(_))) {
+            // Back to the last good site before reporting.
+            if let Some(before) = before {
+                site.set_orders(before);
+            }
+        }
+        made.parts = site.into_parts();
         let Ok(Some(done)) = outcome else {
-            // Back to the last good model before reporting.
             for (index, page, html) in previous {
                 made.content.pages[index] = page;
-                made.rendering.page_html[index] = html;
+                made.parts.page_html[index] = html;
             }
             return outcome.map(|_| None).map_err(Diagnostics::sorted);
         };
-        made.section_pages = done.section_pages;
-        made.tags = done.tags;
+        for (index, entry) in done.search_entries {
+            made.search.set_page(index, entry);
+        }
         let files = Arc::make_mut(&mut self.files);
-        for file in done.outputs {
-            files.insert(file.path, file.bytes.into());
+        for file in done.outputs.into_iter().chain([made.search.file()]) {
+            files.insert(file.path.into(), file.bytes.into());
         }
         Ok(Some(done.pages))
     }
@@ -206,96 +242,127 @@ impl LiveBuild {
 /// What a rebuild of edited pages made.
 struct Edited {
     outputs: Vec<OutputFile>,
+    /// The edited pages' new entries of the search index.
+    search_entries: Vec<(usize, Vec<u8>)>,
     /// Pages rendered.
     pages: usize,
-    section_pages: Vec<Vec<usize>>,
-    tags: Vec<Tag>,
 }
 
-/// Checks the site with the `edited` pages in place and renders what they
-/// change (`listed`: those whose listed facts changed); `None` when a
-/// whole rebuild is needed (tag pages to add or remove).
+/// What an edit of pages changed.
+#[derive(Default)]
+struct Change {
+    /// The pages edited, sorted.
+    edited: Vec<usize>,
+    /// Those whose listed facts changed.
+    listed: HashSet<usize>,
+    /// A page's date or last update changed (the sitemap shows them).
+    dated: bool,
+    /// An edited page lost a heading another page may link to.
+    anchors_lost: bool,
+    /// What pages are sorted by changed.
+    reordered: bool,
+}
+
+/// Checks the site with the edited pages in place and renders what they
+/// change; `before`: the orders before the edit, when they changed.
+/// `None` when a whole rebuild is needed (tag pages to add or remove).
 fn render_edits(
-    made: &Made,
-    edited: &HashSet<usize>,
-    listed: &HashSet<usize>,
+    site: &mut Site<'_>,
+    theme: &Theme,
+    change: &Change,
+    before: Option<&Orders>,
 ) -> Result<Option<Edited>, Vec<Diagnostic>> {
-    let parts = Rendering {
-        page_html: made.rendering.page_html.clone(),
-        section_html: made.rendering.section_html.clone(),
-        content_urls: made.rendering.content_urls.clone(),
-    };
-    let site = Site::from_parts(
-        &made.config,
-        &made.content,
-        made.now,
-        made.static_paths.clone(),
-        true,
-        parts,
-        Vec::new(),
-    )?;
-    let problems = render::check_templates(&site, &made.theme);
+    if let Some(before) = before {
+        if !same_tags(&before.tags, site) {
+            return Ok(None);
+        }
+    }
+    let edited_docs = change.edited.iter().map(|&i| &site.content.pages[i].doc);
+    let mut problems = render::check_document_templates(edited_docs, theme);
+    if problems.is_empty() {
+        problems = site.check_edits(&change.edited, change.anchors_lost);
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
-    if !same_tags(&made.tags, &site) {
-        return Ok(None);
+    let site = &*site;
+    let listed = &change.listed;
+    let mut jobs: Vec<Job<'_>> = change.edited.iter().map(|&i| Job::Page(i)).collect();
+    if !listed.is_empty() {
+        // The orders the list pages showed.
+        let (section_pages, tags) = match before {
+            Some(before) => (&before.section_pages, &before.tags),
+            None => (&site.section_pages, &site.tags),
+        };
+        jobs.extend([Job::Home, Job::Tags]);
+        // Pages whose shortcodes may list the edited ones.
+        jobs.extend(
+            (0..site.content.pages.len())
+                .filter(|i| {
+                    !site.page_html[*i].shortcodes.is_empty()
+                        && change.edited.binary_search(i).is_err()
+                })
+                .map(Job::Page),
+        );
+        for (index, shown) in section_pages.iter().enumerate().skip(1) {
+            let per_page = match site.pager_count(index) {
+                0 => usize::MAX,
+                _ => site.per_page(index),
+            };
+            for pager in 1..=site.pager_count(index).max(1) {
+                if !site.section_html[index].shortcodes.is_empty()
+                    || items_changed(shown, &site.section_pages[index], pager, per_page, listed)
+                {
+                    jobs.push(Job::Section { index, pager });
+                }
+            }
+        }
+        for (index, tag) in site.tags.iter().enumerate() {
+            for pager in 1..=site.tag_pager_count(tag) {
+                if items_changed(
+                    &tags[index].pages,
+                    &tag.pages,
+                    pager,
+                    site.config.news_per_page,
+                    listed,
+                ) {
+                    jobs.push(Job::Tag { index, pager });
+                }
+            }
+        }
     }
-    let any_listed = !listed.is_empty();
-    let renderer = Renderer::new(&site, &made.theme);
-    let jobs: Vec<Job<'_>> = renderer
-        .jobs()
-        .into_iter()
-        .filter(|job| match job {
-            Job::Page(index) => {
-                edited.contains(index)
-                    || (any_listed && !site.page_html[*index].shortcodes.is_empty())
-            }
-            Job::Home | Job::Tags => any_listed,
-            Job::Section { index, pager } => {
-                let per_page = match site.pager_count(*index) {
-                    0 => usize::MAX,
-                    _ => site.per_page(*index),
-                };
-                any_listed
-                    && (!site.section_html[*index].shortcodes.is_empty()
-                        || items_changed(
-                            &made.section_pages[*index],
-                            &site.section_pages[*index],
-                            *pager,
-                            per_page,
-                            listed,
-                        ))
-            }
-            Job::Tag { index, pager } => {
-                any_listed
-                    && items_changed(
-                        &made.tags[*index].pages,
-                        &site.tags[*index].pages,
-                        *pager,
-                        made.config.news_per_page,
-                        listed,
-                    )
-            }
-            Job::Search | Job::NotFound | Job::Alias { .. } => false,
-        })
-        .collect();
+    let renderer = Renderer::new(site, theme);
     let mut outputs = renderer.render_jobs(&jobs)?;
-    outputs.push(feeds::search(&site).map_err(feed_problem)?);
-    if any_listed {
-        outputs.extend(feeds::listings(&site).map_err(feed_problem)?);
+    let search_entries = change
+        .edited
+        .iter()
+        .map(|&index| Ok((index, SearchIndex::page_entry(site, index)?)))
+        .collect::<Result<_, String>>()
+        .map_err(feed_problem)?;
+    if !listed.is_empty() {
+        // robots.txt shows no page; the sitemap shows dates, not titles.
+        outputs.push(feeds::feed(site));
+        if change.dated {
+            outputs.push(feeds::sitemap_file(site).map_err(feed_problem)?);
+        }
+        let events: Vec<usize> = listed
+            .iter()
+            .copied()
+            .filter(|&index| site.content.pages[index].kind == PageKind::Event)
+            .collect();
+        if !events.is_empty() {
+            outputs.push(feeds::site_calendar(site));
+        }
         outputs.extend(
-            listed
+            events
                 .iter()
-                .filter(|&&index| site.content.pages[index].kind == PageKind::Event)
-                .map(|&index| feeds::event_calendar(&site, index)),
+                .map(|&index| feeds::event_calendar(site, index)),
         );
     }
     Ok(Some(Edited {
         outputs,
+        search_entries,
         pages: jobs.len(),
-        section_pages: site.section_pages.clone(),
-        tags: site.tags.clone(),
     }))
 }
 
@@ -310,6 +377,12 @@ fn listed_facts<'a>(page: &'a Page, rendered: &'a Rendered) -> impl PartialEq + 
     )
 }
 
+/// What pages are sorted by, in sections of `kind` (see `site::orders`).
+fn order_facts(page: &Page, kind: SectionKind) -> impl PartialEq + '_ {
+    let by_title = (kind == SectionKind::Pages).then_some((&page.doc.weight, &page.doc.title));
+    (&page.date, &page.tags, by_title)
+}
+
 /// Whether list page `pager` (from 1) shows other items than before, or
 /// an item whose listed facts changed.
 fn items_changed(
@@ -319,16 +392,15 @@ fn items_changed(
     per_page: usize,
     listed: &HashSet<usize>,
 ) -> bool {
-    let slice = |items: &[usize]| -> Vec<usize> {
-        items
-            .iter()
-            .copied()
-            .skip((pager - 1).saturating_mul(per_page))
-            .take(per_page)
-            .collect()
-    };
-    let shown = slice(after);
-    slice(before) != shown || shown.iter().any(|index| listed.contains(index))
+    let start = (pager - 1).saturating_mul(per_page);
+    let shown = page_of(after, start, per_page);
+    page_of(before, start, per_page) != shown || shown.iter().any(|index| listed.contains(index))
+}
+
+/// `per_page` items from `start` (fewer at the end).
+fn page_of(items: &[usize], start: usize, per_page: usize) -> &[usize] {
+    let start = start.min(items.len());
+    &items[start..start.saturating_add(per_page).min(items.len())]
 }
 
 /// The same tags, each with as many list pages: no tag page to add or
@@ -360,11 +432,11 @@ fn pages_by_file(made: &Made) -> HashMap<String, usize> {
 fn in_memory(made: &mut Made) -> Result<SiteFiles, Diagnostics> {
     let mut files: SiteFiles = std::mem::take(&mut made.files)
         .into_iter()
-        .map(|OutputFile { path, bytes }| (path, bytes.into()))
+        .map(|OutputFile { path, bytes }| (path.into(), bytes.into()))
         .collect();
     for (from, to) in &made.copies {
         let bytes = std::fs::read(from).map_err(|e| Diagnostic::io(from, "read the file", &e))?;
-        files.insert(to.clone(), bytes.into());
+        files.insert(to.as_str().into(), bytes.into());
     }
     Ok(files)
 }

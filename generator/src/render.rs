@@ -10,7 +10,7 @@ use tera::Context;
 use crate::diagnostics::Diagnostic;
 use crate::frontmatter::SectionKind;
 use crate::markdown::Rendered;
-use crate::model::PageKind;
+use crate::model::{Document, PageKind};
 use crate::page_forms::{self, FormView};
 use crate::shortcodes::ShortcodeCall;
 use crate::site::{self, Site, NOT_FOUND_PATH, SEARCH_PATH, TAGS_PATH};
@@ -93,7 +93,17 @@ pub fn check_templates(site: &Site<'_>, theme: &Theme) -> Vec<Diagnostic> {
             .hint("every theme needs the templates listed in README.md (\"Theme guide\")")
         })
         .collect();
-    for doc in site.documents() {
+    problems.extend(check_document_templates(site.documents(), theme));
+    problems
+}
+
+/// The templates the documents name must exist.
+pub fn check_document_templates<'d>(
+    documents: impl Iterator<Item = &'d Document>,
+    theme: &Theme,
+) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for doc in documents {
         if let Some(template) = &doc.template {
             if !theme.has_template(template) {
                 problems.push(

@@ -55,6 +55,18 @@ impl Tag {
     }
 }
 
+/// What a site path the build writes is, for links to it: a document,
+/// whose anchors a link may name, or another file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Known {
+    Page(usize),
+    Section(usize),
+    File,
+}
+
+/// Every site path the build writes that a link may point to.
+pub type KnownPaths = HashMap<String, Known>;
+
 pub struct Site<'c> {
     pub config: &'c Config,
     pub content: &'c Content,
@@ -79,6 +91,33 @@ pub struct Site<'c> {
     pub content_urls: HashMap<String, String>,
     /// Form id -> the page that shows it.
     pub form_pages: FormPages,
+    /// Every path the build writes that a link may point to.
+    pub known: KnownPaths,
+}
+
+/// A site without its config and content: what `agora serve` keeps
+/// between rebuilds, to put the site together again without redoing it.
+#[derive(Default)]
+pub struct SiteParts {
+    pub page_html: Vec<Arc<Rendered>>,
+    pub section_html: Vec<Arc<Rendered>>,
+    pub section_pages: Vec<Vec<usize>>,
+    pub subsections: Vec<Vec<usize>>,
+    pub posts: Vec<usize>,
+    pub events: Vec<usize>,
+    pub tags: Vec<Tag>,
+    pub static_paths: HashSet<String>,
+    pub content_urls: HashMap<String, String>,
+    pub form_pages: FormPages,
+    pub known: KnownPaths,
+}
+
+/// The orders of a site, which an edit of what lists show can change.
+pub struct Orders {
+    pub section_pages: Vec<Vec<usize>>,
+    pub posts: Vec<usize>,
+    pub events: Vec<usize>,
+    pub tags: Vec<Tag>,
 }
 
 /// A site path the build writes, for finding two things claiming one URL.
@@ -333,17 +372,14 @@ impl<'c> Site<'c> {
             FormPages::new()
         };
         let (section_pages, subsections) = order_sections(content);
-        let mut posts: Vec<usize> = (0..content.pages.len())
-            .filter(|&i| content.pages[i].kind == PageKind::Post)
-            .collect();
-        posts.sort_by(|&a, &b| newest_first(content, a, b));
-        let mut events: Vec<usize> = (0..content.pages.len())
-            .filter(|&i| content.pages[i].kind == PageKind::Event)
-            .collect();
-        events.sort_by(|&a, &b| oldest_first(content, a, b));
-        let tags = collect_tags(content);
+        let Orders {
+            section_pages,
+            posts,
+            events,
+            tags,
+        } = orders(content, section_pages);
 
-        let site = Self {
+        let mut site = Self {
             config,
             content,
             now,
@@ -357,16 +393,106 @@ impl<'c> Site<'c> {
             static_paths,
             content_urls,
             form_pages,
+            known: KnownPaths::new(),
         };
+        site.known = site.known_paths();
         site.check_urls(&mut problems);
         if problems.is_empty() {
-            site.check_links(complete, &mut problems);
+            site.check_links(complete, None, &mut problems);
         }
         if problems.is_empty() {
             Ok(site)
         } else {
             Err(problems)
         }
+    }
+
+    /// The site as it was put together before (`into_parts`), unchecked:
+    /// for a rebuild that changes it only through `update`.
+    pub fn from_saved(
+        config: &'c Config,
+        content: &'c Content,
+        now: DateTime<Tz>,
+        parts: SiteParts,
+    ) -> Self {
+        let SiteParts {
+            page_html,
+            section_html,
+            section_pages,
+            subsections,
+            posts,
+            events,
+            tags,
+            static_paths,
+            content_urls,
+            form_pages,
+            known,
+        } = parts;
+        Self {
+            config,
+            content,
+            now,
+            page_html,
+            section_html,
+            section_pages,
+            subsections,
+            posts,
+            events,
+            tags,
+            static_paths,
+            content_urls,
+            form_pages,
+            known,
+        }
+    }
+
+    pub fn into_parts(self) -> SiteParts {
+        SiteParts {
+            page_html: self.page_html,
+            section_html: self.section_html,
+            section_pages: self.section_pages,
+            subsections: self.subsections,
+            posts: self.posts,
+            events: self.events,
+            tags: self.tags,
+            static_paths: self.static_paths,
+            content_urls: self.content_urls,
+            form_pages: self.form_pages,
+            known: self.known,
+        }
+    }
+
+    /// Sorts the pages again (after edits of what lists show); the
+    /// previous orders are returned.
+    pub fn reorder(&mut self) -> Orders {
+        let fresh = orders(self.content, order_sections(self.content).0);
+        self.set_orders(fresh)
+    }
+
+    /// Puts `orders` in place, returning those it replaces.
+    pub fn set_orders(&mut self, orders: Orders) -> Orders {
+        Orders {
+            section_pages: std::mem::replace(&mut self.section_pages, orders.section_pages),
+            posts: std::mem::replace(&mut self.posts, orders.posts),
+            events: std::mem::replace(&mut self.events, orders.events),
+            tags: std::mem::replace(&mut self.tags, orders.tags),
+        }
+    }
+
+    /// The checks an edit of the pages `edited` can fail, when their URLs
+    /// and aliases stayed and no list page came or went (so that no URL
+    /// claim changes and the paths links may point to are the same): the
+    /// forms, and the links of the edited pages, with every link to an
+    /// anchor when `anchors_lost` (an edited page lost a heading).
+    pub fn check_edits(&mut self, edited: &[usize], anchors_lost: bool) -> Vec<Diagnostic> {
+        let mut problems = Vec::new();
+        match page_forms::find(self.content, &self.page_html, &self.section_html) {
+            Ok(form_pages) => self.form_pages = form_pages,
+            Err(mut found) => problems.append(&mut found),
+        }
+        let edited: HashSet<usize> = edited.iter().copied().collect();
+        self.check_links(true, Some((&edited, anchors_lost)), &mut problems);
+        problems
     }
 
     /// How many list pages a section of news has (0 for other sections).
@@ -394,38 +520,41 @@ impl<'c> Site<'c> {
 
     /// Every site path the build writes that a link may point to, with the
     /// anchors of its page where it has any.
-    pub fn known_paths(&self) -> HashMap<String, Option<&HashSet<String>>> {
-        let mut known: HashMap<String, Option<&HashSet<String>>> = HashMap::new();
-        for (page, rendered) in self.content.pages.iter().zip(&self.page_html) {
-            known.insert(page.doc.path.clone(), Some(&rendered.anchors));
+    fn known_paths(&self) -> KnownPaths {
+        let mut known = KnownPaths::new();
+        for (index, page) in self.content.pages.iter().enumerate() {
+            known.insert(page.doc.path.clone(), Known::Page(index));
             if page.kind == PageKind::Event {
-                known.insert(ics_path(&page.doc.path), None);
+                known.insert(ics_path(&page.doc.path), Known::File);
             }
         }
-        for (index, (section, rendered)) in self
-            .content
-            .sections
-            .iter()
-            .zip(&self.section_html)
-            .enumerate()
-        {
-            known.insert(section.doc.path.clone(), Some(&rendered.anchors));
+        for (index, section) in self.content.sections.iter().enumerate() {
+            known.insert(section.doc.path.clone(), Known::Section(index));
             for n in 2..=self.pager_count(index) {
-                known.insert(pager_path(&section.doc.path, n), None);
+                known.insert(pager_path(&section.doc.path, n), Known::File);
             }
         }
         for tag in &self.tags {
             for n in 1..=self.tag_pager_count(tag) {
-                known.insert(pager_path(&tag.path(), n), None);
+                known.insert(pager_path(&tag.path(), n), Known::File);
             }
         }
         for fixed in GENERATED_PATHS {
-            known.insert(fixed.to_owned(), None);
+            known.insert(fixed.to_owned(), Known::File);
         }
         for path in &self.static_paths {
-            known.insert(path.clone(), None);
+            known.insert(path.clone(), Known::File);
         }
         known
+    }
+
+    /// The anchors of a known path's page, if it is a page.
+    fn anchors(&self, known: Known) -> Option<&HashSet<String>> {
+        match known {
+            Known::Page(index) => Some(&self.page_html[index].anchors),
+            Known::Section(index) => Some(&self.section_html[index].anchors),
+            Known::File => None,
+        }
     }
 
     fn check_urls(&self, problems: &mut Vec<Diagnostic>) {
@@ -486,29 +615,45 @@ impl<'c> Site<'c> {
     }
 
     /// `complete`: every content file loaded, so a link to an unknown page
-    /// is dead (not a link to a file that failed to load).
-    fn check_links(&self, complete: bool, problems: &mut Vec<Diagnostic>) {
-        let known = self.known_paths();
+    /// is dead (not a link to a file that failed to load). `edits`: only
+    /// the links of these pages, and every link to an anchor when the
+    /// flag is set (else every link).
+    fn check_links(
+        &self,
+        complete: bool,
+        edits: Option<(&HashSet<usize>, bool)>,
+        problems: &mut Vec<Diagnostic>,
+    ) {
         let checker = LinkChecker {
-            known: &known,
-            content_urls: &self.content_urls,
+            site: self,
             complete,
         };
-        let docs = self
+        let sections = self.content.sections.iter().map(|s| (&s.doc, None));
+        let pages = self
             .content
-            .sections
+            .pages
             .iter()
-            .map(|s| &s.doc)
-            .zip(&self.section_html)
-            .chain(
-                self.content
-                    .pages
-                    .iter()
-                    .map(|p| &p.doc)
-                    .zip(&self.page_html),
-            );
-        for (doc, rendered) in docs {
+            .enumerate()
+            .map(|(i, p)| (&p.doc, Some(i)));
+        let html = self.section_html.iter().chain(&self.page_html);
+        // Which links of a document to check.
+        let wanted = |page: Option<usize>| -> Option<bool> {
+            match edits {
+                None => Some(false),
+                Some((edited, _)) if page.is_some_and(|i| edited.contains(&i)) => Some(false),
+                Some((_, true)) => Some(true),
+                Some((_, false)) => None,
+            }
+        };
+        let with_anchor = |dest: &str| dest.contains('#');
+        for ((doc, page), rendered) in sections.chain(pages).zip(html) {
+            let Some(anchored_only) = wanted(page) else {
+                continue;
+            };
             for link in &rendered.links {
+                if anchored_only && !with_anchor(&link.dest) {
+                    continue;
+                }
                 if let Err((message, hint)) = checker.check(&link.dest, &doc.path) {
                     problems.push(
                         Diagnostic::new(&doc.file, message)
@@ -518,10 +663,17 @@ impl<'c> Site<'c> {
                 }
             }
         }
-        for page in &self.content.pages {
+        for (index, page) in self.content.pages.iter().enumerate() {
             let Some(event) = &page.event else { continue };
+            let Some(anchored_only) = wanted(Some(index)) else {
+                continue;
+            };
             let line_of = |key: &str| page.doc.line_of(key);
-            if let Some(registration) = &event.registration {
+            let registration = event
+                .registration
+                .as_ref()
+                .filter(|r| !anchored_only || with_anchor(r));
+            if let Some(registration) = registration {
                 if let Err((message, hint)) = checker.check(registration, &page.doc.path) {
                     problems.push(
                         Diagnostic::new(&page.doc.file, message)
@@ -530,7 +682,7 @@ impl<'c> Site<'c> {
                     );
                 }
             }
-            if let Some(online) = &event.online {
+            if let Some(online) = event.online.as_ref().filter(|_| !anchored_only) {
                 if !(online.starts_with("https://") || online.starts_with("http://")) {
                     problems.push(
                         Diagnostic::new(
@@ -544,6 +696,12 @@ impl<'c> Site<'c> {
             }
         }
         for (item, line) in self.config.menu.iter().zip(&self.config.menu_lines) {
+            let Some(anchored_only) = wanted(None) else {
+                break;
+            };
+            if anchored_only && !with_anchor(&item.url) {
+                continue;
+            }
             if let Err((message, hint)) = checker.check(&item.url, "/") {
                 problems.push(
                     Diagnostic::new(PathBuf::from(CONFIG_FILE), message)
@@ -564,8 +722,7 @@ fn normalise_alias(alias: &str) -> String {
 }
 
 struct LinkChecker<'a> {
-    known: &'a HashMap<String, Option<&'a HashSet<String>>>,
-    content_urls: &'a HashMap<String, String>,
+    site: &'a Site<'a>,
     complete: bool,
 }
 
@@ -582,7 +739,7 @@ impl LinkChecker<'_> {
         }
         if let Some(reference) = dest.strip_prefix("@/") {
             let (file, anchor) = reference.split_once('#').unwrap_or((reference, ""));
-            let Some(path) = self.content_urls.get(file) else {
+            let Some(path) = self.site.content_urls.get(file) else {
                 if !self.complete {
                     return Ok(());
                 }
@@ -607,12 +764,12 @@ impl LinkChecker<'_> {
     }
 
     fn check_target(&self, dest: &str, path: &str, anchor: &str) -> Result<(), (String, String)> {
-        let Some(anchors) = self.known.get(path) else {
+        let Some(&known) = self.site.known.get(path) else {
             if !self.complete {
                 return Ok(());
             }
             let with_slash = format!("{path}/");
-            let hint = if self.known.contains_key(&with_slash) {
+            let hint = if self.site.known.contains_key(&with_slash) {
                 format!("write `{with_slash}` (with the trailing slash)")
             } else {
                 "check the address; pages are linked as /section/slug/ or @/file.md".to_owned()
@@ -625,7 +782,7 @@ impl LinkChecker<'_> {
         if anchor.is_empty() {
             return Ok(());
         }
-        match anchors {
+        match self.site.anchors(known) {
             Some(anchors) if anchors.contains(anchor) => Ok(()),
             Some(anchors) => {
                 let mut known: Vec<&str> = anchors.iter().map(String::as_str).collect();
@@ -694,6 +851,24 @@ fn order_sections(content: &Content) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
         });
     }
     (pages, subsections)
+}
+
+/// Every order but the sections' pages' (given).
+fn orders(content: &Content, section_pages: Vec<Vec<usize>>) -> Orders {
+    let mut posts: Vec<usize> = (0..content.pages.len())
+        .filter(|&i| content.pages[i].kind == PageKind::Post)
+        .collect();
+    posts.sort_by(|&a, &b| newest_first(content, a, b));
+    let mut events: Vec<usize> = (0..content.pages.len())
+        .filter(|&i| content.pages[i].kind == PageKind::Event)
+        .collect();
+    events.sort_by(|&a, &b| oldest_first(content, a, b));
+    Orders {
+        section_pages,
+        posts,
+        events,
+        tags: collect_tags(content),
+    }
 }
 
 fn collect_tags(content: &Content) -> Vec<Tag> {

@@ -1155,6 +1155,35 @@ fn a_successful_build_replaces_the_previous_output_whole() {
 }
 
 #[test]
+fn a_build_over_the_previous_output_equals_a_fresh_one() {
+    // Unchanged files are linked to the previous output's: a file edited
+    // there by hand, or changed by the sources, must still be written.
+    let site = TempSite::fixture("valid");
+    site.build_ok("public");
+    let out = site.out("public");
+    fs::write(out.join("kontakt/index.html"), "zmieniony ręcznie").expect("edit the output");
+    let before = fs::read(out.join("polityka-prywatnosci/index.html")).expect("read a page");
+    let post = "content/aktualnosci/2020-02-05-ankieta.md";
+    let text = fs::read_to_string(site.root().join(post)).expect("read a post");
+    site.write(post, &format!("{text}\nDopisek.\n"));
+    site.build_ok("public");
+    site.build_ok("fresh");
+    assert_eq!(read_tree(&out), read_tree(&site.out("fresh")));
+    assert!(read_tree(&out)["aktualnosci/ankieta/index.html"]
+        .windows(8)
+        .any(|w| w == b"Dopisek."));
+    assert_eq!(
+        fs::read(out.join("polityka-prywatnosci/index.html")).expect("read a page"),
+        before
+    );
+    assert!(
+        leftovers(site.parent()).is_empty(),
+        "{:?}",
+        leftovers(site.parent())
+    );
+}
+
+#[test]
 fn check_writes_nothing_and_counts_like_build() {
     let site = TempSite::fixture("valid");
     let sources = read_tree(&site.root());

@@ -37,7 +37,7 @@ fn differences(a: &SiteFiles, b: &SiteFiles) -> Vec<String> {
         .keys()
         .chain(b.keys())
         .filter(|p| a.get(*p) != b.get(*p))
-        .cloned()
+        .map(|p| p.to_string())
         .collect();
     paths.sort();
     paths.dedup();
@@ -168,6 +168,79 @@ fn new_and_deleted_files_rebuild_the_whole_site() {
     std::fs::remove_file(site.root().join(new)).expect("delete the post");
     assert!(rebuild_ok(&mut live, new).whole);
     assert!(!live.files().contains_key("aktualnosci/nowy/index.html"));
+    assert_eq!(
+        differences(&live.files(), &whole(&site)),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_heading_removed_breaks_the_links_of_other_pages_to_it() {
+    let site = TempSite::fixture("valid");
+    let mut live = start(&site);
+    let good = live.files();
+    let contact = "content/kontakt.md";
+    let text = std::fs::read_to_string(site.root().join(contact)).expect("read kontakt.md");
+    // Another post links to /kontakt/#telefon.
+    site.write(contact, &text.replace("## Telefon", "Telefon:"));
+    let problems = match live.rebuild(&[PathBuf::from(contact)]) {
+        Ok(_) => panic!("a link to the removed heading must fail the rebuild"),
+        Err(problems) => problems.to_string(),
+    };
+    assert!(
+        problems.contains("2020-02-19-nowa-sciezka.md") && problems.contains("#telefon"),
+        "the linking page is named: {problems}"
+    );
+    assert_eq!(differences(&live.files(), &good), Vec::<String>::new());
+
+    // A heading renamed the same way, and one added: fine again.
+    site.write(
+        contact,
+        &text.replace("## Dojazd", "## Dojazd\n\n## Godziny otwarcia"),
+    );
+    let rebuilt = rebuild_ok(&mut live, contact);
+    assert!(!rebuilt.whole);
+    assert_eq!(rebuilt.pages, 1, "only the page itself is rendered");
+    assert_eq!(
+        differences(&live.files(), &whole(&site)),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn an_edit_checks_its_own_links_and_form() {
+    let site = TempSite::fixture("valid");
+    let mut live = start(&site);
+    let good = live.files();
+    let contact = "content/kontakt.md";
+    let text = std::fs::read_to_string(site.root().join(contact)).expect("read kontakt.md");
+    for (broken, expected) in [
+        (
+            format!("{text}\n[program](@/program/dzielnicowe.md#nie-ma)\n"),
+            "#nie-ma",
+        ),
+        (format!("{text}\n[zła](/nie-ma/)\n"), "/nie-ma/"),
+        (
+            text.replace("form: zbiorka", "form: nie-ma-takiego"),
+            "nie-ma-takiego",
+        ),
+    ] {
+        site.write(contact, &broken);
+        let problems = match live.rebuild(&[PathBuf::from(contact)]) {
+            Ok(_) => panic!("{expected}: the edit must fail"),
+            Err(problems) => problems.to_string(),
+        };
+        assert!(
+            problems.contains("kontakt.md") && problems.contains(expected),
+            "{expected}: {problems}"
+        );
+        assert_eq!(differences(&live.files(), &good), Vec::<String>::new());
+    }
+    site.write(
+        contact,
+        &format!("{text}\n[etap I](@/program/dzielnicowe.md#etap-i-ambasadorzy)\n"),
+    );
+    assert!(!rebuild_ok(&mut live, contact).whole);
     assert_eq!(
         differences(&live.files(), &whole(&site)),
         Vec::<String>::new()
