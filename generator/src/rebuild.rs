@@ -280,7 +280,10 @@ fn render_edits(
     let edited_docs = change.edited.iter().map(|&i| &site.content.pages[i].doc);
     let mut problems = render::check_document_templates(edited_docs, theme);
     if problems.is_empty() {
-        problems = site.check_edits(&change.edited, change.anchors_lost);
+        match site.check_edits(&change.edited, change.anchors_lost) {
+            Some(found) => problems = found,
+            None => return Ok(None),
+        }
     }
     if !problems.is_empty() {
         return Err(problems);

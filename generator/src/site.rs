@@ -483,16 +483,19 @@ impl<'c> Site<'c> {
     /// and aliases stayed and no list page came or went (so that no URL
     /// claim changes and the paths links may point to are the same): the
     /// forms, and the links of the edited pages, with every link to an
-    /// anchor when `anchors_lost` (an edited page lost a heading).
-    pub fn check_edits(&mut self, edited: &[usize], anchors_lost: bool) -> Vec<Diagnostic> {
+    /// anchor when `anchors_lost` (an edited page lost a heading). `None`
+    /// when a form is now shown on another page (pages that link to it
+    /// would change): a whole rebuild is needed.
+    pub fn check_edits(&mut self, edited: &[usize], anchors_lost: bool) -> Option<Vec<Diagnostic>> {
         let mut problems = Vec::new();
         match page_forms::find(self.content, &self.page_html, &self.section_html) {
-            Ok(form_pages) => self.form_pages = form_pages,
+            Ok(form_pages) if form_pages != self.form_pages => return None,
+            Ok(_) => {}
             Err(mut found) => problems.append(&mut found),
         }
         let edited: HashSet<usize> = edited.iter().copied().collect();
         self.check_links(true, Some((&edited, anchors_lost)), &mut problems);
-        problems
+        Some(problems)
     }
 
     /// How many list pages a section of news has (0 for other sections).

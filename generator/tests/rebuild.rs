@@ -246,3 +246,19 @@ fn an_edit_checks_its_own_links_and_form() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn a_form_shown_on_another_page_rebuilds_the_whole_site() {
+    // The first page showing a form is the one other pages link to.
+    let site = TempSite::fixture("valid");
+    let mut live = start(&site);
+    site.write(
+        POST,
+        "---\ntitle: Ankieta dla mieszkańców\ndate: 2020-02-05\ntags: []\nform: zbiorka\n---\n\nWypełnij ankietę o potrzebach twojej okolicy.\n",
+    );
+    assert!(rebuild_ok(&mut live, POST).whole);
+    assert_eq!(
+        differences(&live.files(), &whole(&site)),
+        Vec::<String>::new()
+    );
+}
