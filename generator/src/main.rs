@@ -72,8 +72,19 @@ enum Command {
         #[arg(long, default_value_t = 1111)]
         port: u16,
         /// The SQLite store (default: .agora/agora.sqlite3 under --root).
-        #[arg(long, value_name = "PATH")]
+        #[arg(long, value_name = "PATH", conflicts_with = "dynamodb_table")]
         store: Option<PathBuf>,
+        /// Keep registrations in this DynamoDB table instead (credentials
+        /// from the usual AWS environment).
+        #[arg(long, value_name = "NAME")]
+        dynamodb_table: Option<String>,
+        /// A DynamoDB endpoint other than AWS's (e.g. DynamoDB Local).
+        #[arg(long, value_name = "URL", requires = "dynamodb_table")]
+        dynamodb_endpoint: Option<String>,
+        /// The table's AWS region (default: AWS_REGION, the AWS profile's,
+        /// else eu-central-1).
+        #[arg(long, value_name = "REGION", requires = "dynamodb_table")]
+        dynamodb_region: Option<String>,
         /// A reverse proxy of yours (nginx, Caddy) is in front: count each
         /// resident's submissions by the address it appends to
         /// X-Forwarded-For, not by the proxy's own.
@@ -301,14 +312,25 @@ fn main() -> ExitCode {
             bind,
             port,
             store,
+            dynamodb_table,
+            dynamodb_endpoint,
+            dynamodb_region,
             trusted_proxy,
             no_watch,
         } => {
-            let options = agora::serve::ServeOptions {
+            let store_args = StoreArgs {
+                root: site.root.clone(),
+                store,
+                dynamodb_table,
+                dynamodb_endpoint,
+                dynamodb_region,
+            };
+            let serve = |store, store_label| agora::serve::ServeOptions {
                 root: site.root,
                 bind,
                 port,
                 store,
+                store_label,
                 trusted_proxy,
                 watch: !no_watch,
                 drafts: site.drafts,
@@ -318,7 +340,10 @@ fn main() -> ExitCode {
                 .enable_all()
                 .build()
             {
-                Ok(runtime) => match runtime.block_on(agora::serve::serve(options)) {
+                Ok(runtime) => match runtime.block_on(async {
+                    let store = open_store(&store_args).await?;
+                    agora::serve::serve(serve(store, store_label(&store_args))).await
+                }) {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(message) => {
                         eprintln!("{message}");
@@ -388,6 +413,19 @@ fn run_staff(command: Staff) -> ExitCode {
     }
 }
 
+/// How `agora serve` names the store it uses.
+fn store_label(args: &StoreArgs) -> String {
+    match (&args.dynamodb_table, &args.store) {
+        (Some(table), _) => format!("DynamoDB table {table}"),
+        (None, Some(path)) => path.display().to_string(),
+        (None, None) => default_store(&args.root).display().to_string(),
+    }
+}
+
+fn default_store(root: &std::path::Path) -> PathBuf {
+    root.join(agora::serve::WORK_DIR).join("agora.sqlite3")
+}
+
 async fn open_store(args: &StoreArgs) -> Result<AnyStore, String> {
     if let Some(table) = &args.dynamodb_table {
         return DynamoStore::from_env_in(
@@ -402,7 +440,7 @@ async fn open_store(args: &StoreArgs) -> Result<AnyStore, String> {
     let path = args
         .store
         .clone()
-        .unwrap_or_else(|| args.root.join(".agora").join("agora.sqlite3"));
+        .unwrap_or_else(|| default_store(&args.root));
     SqliteStore::open(&path)
         .map(AnyStore::Sqlite)
         .map_err(|e| format!("{}: {e}", path.display()))

@@ -17,7 +17,7 @@ use agora_functions::http::{
 use agora_functions::mail::Outbox;
 use agora_functions::registration::new_token;
 use agora_functions::service::{Service, Settings};
-use agora_functions::store::sqlite::SqliteStore;
+use agora_functions::store::any::AnyStore;
 use agora_functions::store::Store as _;
 use axum::extract::Request;
 use axum::Router;
@@ -44,8 +44,11 @@ pub struct ServeOptions {
     pub root: PathBuf,
     pub bind: IpAddr,
     pub port: u16,
-    /// The SQLite store (default `.agora/agora.sqlite3`).
-    pub store: Option<PathBuf>,
+    /// Where registrations are: the embedded SQLite store (by default
+    /// `.agora/agora.sqlite3`) or a DynamoDB table.
+    pub store: AnyStore,
+    /// The store as the start-up line names it.
+    pub store_label: String,
     /// A reverse proxy of the operator's is in front (see
     /// [`HttpSettings::trusted_proxy`]).
     pub trusted_proxy: bool,
@@ -86,12 +89,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         std::path::Path::new("content"),
     )
     .map_err(|problems| format!("{} form problems; run agora check", problems.len()))?;
-    let store_path = options
-        .store
-        .clone()
-        .unwrap_or_else(|| work.join("agora.sqlite3"));
-    let store =
-        SqliteStore::open(&store_path).map_err(|e| format!("{}: {e}", store_path.display()))?;
+    let store = options.store.clone();
     let outbox_dir = work.join("outbox");
     let outbox = Outbox::new(
         &outbox_dir,
@@ -162,7 +160,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
     println!(
         "built {} pages; serving {public_url}/ (forms on /api/, store {}, e-mail in {}); {}; Ctrl-C stops",
         report.pages,
-        store_path.display(),
+        options.store_label,
         outbox_dir.display(),
         if options.watch {
             "reloading after edits"
@@ -184,7 +182,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
 
 /// Purges now and every [`PURGE_EVERY`] while the server runs. The log
 /// says how many were erased, never whom.
-fn purge_periodically(store: SqliteStore) {
+fn purge_periodically(store: AnyStore) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(PURGE_EVERY);
         // After a suspended laptop wakes, one purge catches up.

@@ -1,0 +1,112 @@
+//! `agora serve --dynamodb-table`: the site's forms on a DynamoDB table
+//! (Amazon's DynamoDB Local) instead of the embedded store; a resident's
+//! registration through the served `/api/` lands in the table.
+
+// Each test file uses part of the shared helpers.
+#[allow(dead_code)]
+#[path = "../../functions/tests/dynamodb_local/mod.rs"]
+mod dynamodb_local;
+#[allow(dead_code)]
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+use agora_functions::store::Store;
+use chrono::{TimeZone, Utc};
+use common::TempSite;
+
+/// The server process, stopped when the test ends, passed or not.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_through_serve_lands_in_the_dynamodb_table() {
+    let (store, endpoint, table) = dynamodb_local::fresh_table().await;
+    let site = TempSite::real();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--no-watch",
+            "--now",
+            "2020-03-05 12:00",
+        ])
+        .args(["--dynamodb-table", &table, "--dynamodb-endpoint", &endpoint])
+        .arg("--root")
+        .arg(site.root())
+        // DynamoDB Local checks that requests are signed, not by whom.
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_REGION", "eu-central-1")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start agora serve");
+    let stdout = child.stdout.take().expect("the server's output");
+    let server = Server(child);
+    let first = tokio::task::spawn_blocking(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().and_then(Result::ok).unwrap_or_default();
+        // Keep reading, so that the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        first
+    })
+    .await
+    .expect("the first line");
+    assert!(
+        first.contains(&format!("DynamoDB table {table}")),
+        "{first}"
+    );
+    let address = first
+        .split("serving http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in: {first}"))
+        .to_owned();
+
+    let body = serde_json::json!({
+        "full_name": "Anna Nowak",
+        "email": "anna@example.pl",
+        "district": "XIII",
+        "area": "Osiedle Kabel",
+        "processing": true,
+    })
+    .to_string();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(&address).expect("connect to agora serve");
+        write!(
+            stream,
+            "POST /api/forms/ambasadorzy HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("send the registration");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read the answer");
+        answer
+    })
+    .await
+    .expect("the answer");
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+
+    let now = Utc
+        .with_ymd_and_hms(2020, 3, 5, 12, 0, 0)
+        .single()
+        .expect("a valid time");
+    let stored = store.list("ambasadorzy", now).await.expect("listed");
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0].values["email"], "anna@example.pl");
+    drop(server);
+}
