@@ -1281,6 +1281,12 @@ async fn confirming_is_a_page_then_a_post() {
     let html = confirmed.page();
     assert!(html.contains("Zgłoszenie potwierdzone"));
     assert!(html.contains(&reference));
+    let next = app.form("ambasadorzy").next_steps.expect("next steps");
+    assert!(html.contains(&next), "what happens next: {html}");
+    assert!(
+        html.contains(&format!("mailto:{CONTACT}")),
+        "contact details"
+    );
     assert!(html.contains("Twoje zgłoszenie jest przyjęte."), "{html}");
     let counts = app
         .service

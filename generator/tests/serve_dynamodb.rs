@@ -4,10 +4,10 @@
 
 // Each test file uses part of the shared helpers.
 #[allow(dead_code)]
+mod common;
+#[allow(dead_code)]
 #[path = "../../functions/tests/dynamodb_local/mod.rs"]
 mod dynamodb_local;
-#[allow(dead_code)]
-mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

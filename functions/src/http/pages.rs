@@ -236,8 +236,10 @@ impl Pages<'_> {
         )
     }
 
+    /// The confirmation page: the reference (shown here first on a form
+    /// with double opt-in), the decision and what happens next.
     pub(crate) fn confirmed(&self, form: &FormDefinition, registration: &Registration) -> String {
-        let main = format!(
+        let mut main = format!(
             "<h1>Zgłoszenie potwierdzone</h1>\n<p>{}</p>\n{}<p>{}</p>\n\
              <p>Wysłaliśmy Ci też e-mail z tą informacją.</p>\n",
             escape(&form.title),
@@ -248,6 +250,10 @@ impl Pages<'_> {
                 decision(form, registration.status, registration.position)
             })
         );
+        if let Some(next) = &form.next_steps {
+            main.push_str(&format!("<h2>Co dalej?</h2>\n<p>{}</p>\n", escape(next)));
+        }
+        main.push_str("<p>Zapisz numer zgłoszenia – przyda się, gdy będziesz do nas pisać.</p>\n");
         self.layout("Zgłoszenie potwierdzone", &main)
     }
 
