@@ -33,6 +33,9 @@ CREATE UNIQUE INDEX IF NOT EXISTS registrations_unique_key ON registrations (for
 CREATE INDEX IF NOT EXISTS registrations_confirm ON registrations (form_id, confirm_token_hash);
 CREATE INDEX IF NOT EXISTS registrations_withdraw ON registrations (form_id, withdraw_token_hash);
 CREATE INDEX IF NOT EXISTS registrations_expiry ON registrations (expires_at);
+-- Places taken, the first and last in line: read on every admission, so
+-- an index range, not a scan of the form's registrations.
+CREATE INDEX IF NOT EXISTS registrations_status ON registrations (form_id, status, position);
 CREATE TABLE IF NOT EXISTS request_counts (
     key TEXT NOT NULL,
     window_start TEXT NOT NULL,
@@ -234,14 +237,16 @@ fn admit(
                     |row| row.get(0),
                 )
                 .map_err(unavailable)?;
-            let someone_waits: bool = tx
-                .query_row(
-                    "SELECT COUNT(*) > 0 FROM registrations WHERE form_id = ?1 AND status = 'waiting' AND expires_at > ?2",
+            // Only asked while places are free: a full form queues anyway.
+            let someone_waits = || -> Result<bool, StoreError> {
+                tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM registrations WHERE form_id = ?1 AND status = 'waiting' AND expires_at > ?2)",
                     params![form_id, time(now)],
                     |row| row.get(0),
                 )
-                .map_err(unavailable)?;
-            if taken < i64::from(capacity) && !someone_waits {
+                .map_err(unavailable)
+            };
+            if taken < i64::from(capacity) && !someone_waits()? {
                 (Status::Registered, None)
             } else {
                 let last: Option<i64> = tx
