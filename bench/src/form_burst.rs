@@ -9,15 +9,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use agora_functions::forms::{FormDefinition, Submission};
-use agora_functions::mail::{Email, MailError, Mailer};
 use agora_functions::registration::{Registration, Status};
 use agora_functions::service::{Client, Service, Settings, Submitted};
-use agora_functions::store::any::AnyStore;
-use agora_functions::store::dynamodb::DynamoStore;
-use agora_functions::store::sqlite::SqliteStore;
 use agora_functions::store::Store;
 use chrono::{TimeZone, Utc};
-use clap::{Parser, ValueEnum};
+use clap::Parser;
+
+mod bench_store;
+use bench_store::{Backend, NoMail};
 
 const FORM: &str = "title: Burst
 opens: 2020-01-01 00:00
@@ -36,12 +35,6 @@ consents:
     version: v1
     text: Zgoda.
 ";
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Backend {
-    Sqlite,
-    Dynamodb,
-}
 
 #[derive(Parser)]
 #[command(about = "A burst of concurrent submissions to a 60-place first-come form")]
@@ -69,34 +62,16 @@ struct Sent {
     reference: Option<String>,
 }
 
-/// E-mail is not what is measured: messages are dropped.
-struct NoMail;
-
-impl Mailer for NoMail {
-    async fn send(&self, _: Email) -> Result<(), MailError> {
-        Ok(())
-    }
-}
-
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let args = Args::parse();
     let form = FormDefinition::parse("burst", FORM, Path::new("burst.yaml"), &|_| None)
         .map_err(|e| format!("the bench form is invalid: {e:?}"))?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let store = match args.store {
-        Backend::Sqlite => AnyStore::Sqlite(
-            SqliteStore::open(&dir.path().join("bench.sqlite3")).map_err(|e| e.to_string())?,
-        ),
-        Backend::Dynamodb => {
-            let table = format!("agora-bench-{}", std::process::id());
-            let store = DynamoStore::from_env(table, Some(args.dynamodb_endpoint.clone()))
-                .await
-                .map_err(|e| e.to_string())?;
-            store.create_table().await.map_err(|e| e.to_string())?;
-            AnyStore::Dynamo(store)
-        }
-    };
+    let store = args
+        .store
+        .open(dir.path(), "agora-bench", &args.dynamodb_endpoint)
+        .await?;
     let settings = Settings {
         public_url: "http://127.0.0.1".to_owned(),
         rate_limit: 1000,
@@ -176,10 +151,7 @@ async fn main() -> Result<(), String> {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
         "store={} submissions={} ramp={}ms stored={} registered={} waiting={} failures={} ordered_pairs={} elapsed={:.2}s throughput={:.0}/s p50={:.1}ms p99={:.1}ms",
-        match args.store {
-            Backend::Sqlite => "sqlite",
-            Backend::Dynamodb => "dynamodb",
-        },
+        args.store.name(),
         args.submissions,
         args.ramp_ms,
         all.len(),

@@ -16,20 +16,19 @@ use std::time::{Duration, Instant};
 
 use agora_functions::forms::FormDefinition;
 use agora_functions::http::{router_with, system_clock, HttpSettings};
-use agora_functions::mail::{Email, MailError, Mailer};
 use agora_functions::registration::Status;
 use agora_functions::service::{Service, Settings};
-use agora_functions::store::any::AnyStore;
-use agora_functions::store::dynamodb::DynamoStore;
-use agora_functions::store::sqlite::SqliteStore;
 use agora_functions::store::Store;
 use axum::body::Bytes;
 use axum::http::{header, Request, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
+
+mod bench_store;
+use bench_store::{Backend, NoMail};
 
 /// A first-come form with room for everyone: every submission is one
 /// registration, none waits.
@@ -55,12 +54,6 @@ const FORM_ID: &str = "bench";
 /// answers a fixed 201 JSON.
 const STATIC_PATH: &str = "/bench/static";
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Backend {
-    Sqlite,
-    Dynamodb,
-}
-
 #[derive(Parser)]
 #[command(
     about = "Throughput and latency of POST /api/forms/{id} over HTTP, beside a static route"
@@ -80,15 +73,6 @@ struct Args {
     /// Give up when a run takes longer than this many seconds.
     #[arg(long, default_value_t = 600)]
     timeout_seconds: u64,
-}
-
-/// E-mail is not what is measured: messages are dropped.
-struct NoMail;
-
-impl Mailer for NoMail {
-    async fn send(&self, _: Email) -> Result<(), MailError> {
-        Ok(())
-    }
 }
 
 /// One answer as a client saw it.
@@ -112,22 +96,11 @@ async fn main() -> Result<(), String> {
     let form = FormDefinition::parse(FORM_ID, FORM, Path::new("bench.yaml"), &|_| None)
         .map_err(|e| format!("the bench form is invalid: {e:?}"))?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let (store, store_name) = match args.store {
-        Backend::Sqlite => (
-            AnyStore::Sqlite(
-                SqliteStore::open(&dir.path().join("bench.sqlite3")).map_err(|e| e.to_string())?,
-            ),
-            "sqlite",
-        ),
-        Backend::Dynamodb => {
-            let table = format!("agora-http-bench-{}", std::process::id());
-            let store = DynamoStore::from_env(table, Some(args.dynamodb_endpoint.clone()))
-                .await
-                .map_err(|e| e.to_string())?;
-            store.create_table().await.map_err(|e| e.to_string())?;
-            (AnyStore::Dynamo(store), "dynamodb")
-        }
-    };
+    let store = args
+        .store
+        .open(dir.path(), "agora-http-bench", &args.dynamodb_endpoint)
+        .await?;
+    let store_name = args.store.name();
     let settings = Settings {
         public_url: "http://127.0.0.1".to_owned(),
         // Each submission comes from its own address (X-Forwarded-For

@@ -1,0 +1,58 @@
+//! What the form-function benchmarks share: the store under test (a new
+//! SQLite file, or a fresh table on DynamoDB Local) and a mailer that
+//! drops every message, since e-mail is not what is measured.
+
+use std::path::Path;
+
+use agora_functions::mail::{Email, MailError, Mailer};
+use agora_functions::store::any::AnyStore;
+use agora_functions::store::dynamodb::DynamoStore;
+use agora_functions::store::sqlite::SqliteStore;
+use clap::ValueEnum;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum Backend {
+    Sqlite,
+    Dynamodb,
+}
+
+impl Backend {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Dynamodb => "dynamodb",
+        }
+    }
+
+    /// An empty store: `bench.sqlite3` in `dir`, or a new table named
+    /// `<table_prefix>-<process id>` at `dynamodb_endpoint`.
+    pub(crate) async fn open(
+        self,
+        dir: &Path,
+        table_prefix: &str,
+        dynamodb_endpoint: &str,
+    ) -> Result<AnyStore, String> {
+        match self {
+            Backend::Sqlite => SqliteStore::open(&dir.join("bench.sqlite3"))
+                .map(AnyStore::Sqlite)
+                .map_err(|e| e.to_string()),
+            Backend::Dynamodb => {
+                let table = format!("{table_prefix}-{}", std::process::id());
+                let store = DynamoStore::from_env(table, Some(dynamodb_endpoint.to_owned()))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                store.create_table().await.map_err(|e| e.to_string())?;
+                Ok(AnyStore::Dynamo(store))
+            }
+        }
+    }
+}
+
+/// E-mail is not what is measured: messages are dropped.
+pub(crate) struct NoMail;
+
+impl Mailer for NoMail {
+    async fn send(&self, _: Email) -> Result<(), MailError> {
+        Ok(())
+    }
+}
