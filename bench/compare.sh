@@ -34,30 +34,42 @@ agora="$bin/agora"
 # median of the numbers on standard input
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# time_builds NAME SITE OUT -- COMMAND...: RUNS builds, each into an empty OUT;
-# prints "NAME wall cpu peak_mib pages".
-time_builds() {
-  local name="$1" out="$3"
-  shift 4
-  local samples
-  samples="$(mktemp)"
-  for _ in $(seq "$runs"); do
-    rm -rf "$out"
-    /usr/bin/time -f "%e %U %S %M" -o "$samples.one" "$@" >/dev/null
-    cat "$samples.one" >>"$samples"
-  done
-  local pages wall cpu mem
-  pages="$(find "$out" -name '*.html' | wc -l)"
-  if [ "$pages" -eq 0 ]; then
+# build_once NAME OUT -- COMMAND...: one timed build into OUT, a folder that
+# does not exist yet; appends "wall cpu peak_kib" to $samples/NAME. Outputs
+# are removed only once every build is timed: a build right after tens of
+# thousands of files were removed is slowed down by the file system (ext4
+# skips recently freed inodes when it allocates; measured here: a 10,000-post
+# agora build went from 0.8 s to 3.5-6.9 s of system time).
+build_once() {
+  local name="$1" out="$2"
+  shift 3
+  rm -rf "$out"
+  # Wall time from the shell's clock (microseconds; GNU time's has 10 ms
+  # steps, a tenth of a 1,000-post agora build), CPU and memory from GNU time.
+  local started="$EPOCHREALTIME"
+  /usr/bin/time -f "%U %S %M" -o "$samples/one" "$@" >/dev/null
+  local ended="$EPOCHREALTIME"
+  awk -v wall="$(awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.4f", b - a }')" \
+    '{ print wall, $1 + $2, $3 }' "$samples/one" >>"$samples/$name"
+  if [ "$(find "$out" -name '*.html' | head -1)" = "" ]; then
     echo "error: $name wrote no pages into $out" >&2
     exit 1
   fi
-  wall="$(awk '{ print $1 }' "$samples" | median)"
-  cpu="$(awk '{ print $2 + $3 }' "$samples" | median)"
-  mem="$(awk '{ print $4 / 1024 }' "$samples" | median)"
-  rm -f "$samples" "$samples.one"
-  printf '%s %s %s %.0f %s\n' "$name" "$wall" "$cpu" "$mem" "$pages"
 }
+
+# summary NAME OUT: "NAME wall cpu peak_mib pages", medians of the samples.
+summary() {
+  local name="$1" out="$2" wall cpu mem pages
+  wall="$(awk '{ print $1 }' "$samples/$name" | median)"
+  cpu="$(awk '{ print $2 }' "$samples/$name" | median)"
+  mem="$(awk '{ print $3 / 1024 }' "$samples/$name" | median)"
+  pages="$(find "$out" -name '*.html' | wc -l)"
+  printf '%s %.3f %.2f %.0f %s\n' "$name" "$wall" "$cpu" "$mem" "$pages"
+}
+
+samples="$(mktemp -d)"
+remove_outputs() { rm -rf "$samples" "$work"/*/out-*; }
+trap remove_outputs EXIT
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $("$agora" --version); $(hugo version | cut -d' ' -f1-2)${ZOLA:+; $("$ZOLA" --version)}; $profile build; median of $runs runs"
 printf '%-7s %6s %-6s %9s %9s %10s %7s\n' posts tool "" wall_s cpu_s peak_MiB pages
@@ -65,13 +77,25 @@ declare -A wall mem
 for n in $sizes; do
   site="$work/$n"
   "$bin/corpus" --posts "$n" --out "$site" >/dev/null
-  results=(
-    "$(time_builds agora "$site/agora" "$site/out-agora" -- "$agora" build --root "$site/agora" --out "$site/out-agora")"
-    "$(time_builds hugo "$site/hugo" "$site/out-hugo" -- hugo --quiet --source "$site/hugo" --destination "$site/out-hugo")"
-  )
-  if [ -n "${ZOLA:-}" ]; then
-    results+=("$(time_builds zola "$site/zola" "$site/out-zola" -- "$ZOLA" --root "$site/zola" build --output-dir "$site/out-zola" --force)")
-  fi
+  tools=(agora hugo)
+  if [ -n "${ZOLA:-}" ]; then tools+=(zola); fi
+  rm -f "$samples"/*
+  # The generators take turns, so that a change in the machine's load
+  # during the runs weighs on each alike.
+  for run in $(seq "$runs"); do
+    for tool in "${tools[@]}"; do
+      out="$site/out-$tool-$run"
+      case "$tool" in
+        agora) build_once agora "$out" -- "$agora" build --root "$site/agora" --out "$out" ;;
+        hugo) build_once hugo "$out" -- hugo --quiet --source "$site/hugo" --destination "$out" ;;
+        zola) build_once zola "$out" -- "$ZOLA" --root "$site/zola" build --output-dir "$out" --force ;;
+      esac
+    done
+  done
+  results=()
+  for tool in "${tools[@]}"; do
+    results+=("$(summary "$tool" "$site/out-$tool-1")")
+  done
   for line in "${results[@]}"; do
     read -r tool w c m p <<<"$line"
     printf '%-7s %6s %-6s %9s %9s %10s %7s\n' "$n" "$tool" "" "$w" "$c" "$m" "$p"

@@ -38,8 +38,10 @@ for name in "${names[@]}"; do
   bins+=(--bin "$name")
 done
 
-echo "== cargo lambda build --release -p agora-functions ${bins[*]}"
-"$CARGO_LAMBDA" lambda build --release --locked -p agora-functions --x86-64 "${bins[@]}"
+# The release-lambda profile (Cargo.toml): small, stripped binaries for the
+# package size and the cold start; bench/README.md has the figures.
+echo "== cargo lambda build --profile release-lambda -p agora-functions ${bins[*]}"
+"$CARGO_LAMBDA" lambda build --profile release-lambda --locked -p agora-functions --x86-64 "${bins[@]}"
 
 out=target/lambda-package
 rm -rf "$out"

@@ -5,6 +5,7 @@
 //! paginated list of 10, tag pages, a feed of 30, a sitemap). The same
 //! `--posts` gives the same bytes on every machine.
 
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -17,7 +18,8 @@ struct Args {
     /// How many news posts.
     #[arg(long, default_value_t = 1000)]
     posts: usize,
-    /// The folder to write `agora/`, `hugo/` and `zola/` into (emptied first).
+    /// The folder to write `agora/`, `hugo/` and `zola/` into (what else
+    /// they hold is removed; the rest of the folder is left alone).
     #[arg(long)]
     out: PathBuf,
     /// The Agora theme to copy into the Agora site.
@@ -251,53 +253,95 @@ fn yaml_list(tags: &[&str]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-    }
-    fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+/// The files of the corpus as they are written. A file already holding
+/// the same text is left alone, and files of an earlier corpus that this
+/// one lacks are removed: a corpus made again at the same size changes
+/// nothing on disk. Removing and re-creating tens of thousands of files
+/// would slow the builds timed right after it (ext4 skips the inodes of
+/// recently deleted files when it allocates new ones).
+#[derive(Default)]
+struct Files {
+    written: HashSet<PathBuf>,
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.map_err(|e| e.to_string())?;
-        let relative = entry.path().strip_prefix(from).map_err(|e| e.to_string())?;
-        let target = to.join(relative);
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&target).map_err(|e| format!("{}: {e}", target.display()))?;
-        } else {
-            fs::copy(entry.path(), &target).map_err(|e| format!("{}: {e}", target.display()))?;
+impl Files {
+    fn write<T: AsRef<[u8]> + ?Sized>(&mut self, path: &Path, text: &T) -> Result<(), String> {
+        let text = text.as_ref();
+        self.written.insert(path.to_path_buf());
+        if fs::read(path).is_ok_and(|old| old == text) {
+            return Ok(());
         }
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
     }
-    Ok(())
+
+    fn copy_dir(&mut self, from: &Path, to: &Path) -> Result<(), String> {
+        for entry in walkdir::WalkDir::new(from) {
+            let entry = entry.map_err(|e| e.to_string())?;
+            let relative = entry.path().strip_prefix(from).map_err(|e| e.to_string())?;
+            if entry.file_type().is_file() {
+                let bytes = fs::read(entry.path())
+                    .map_err(|e| format!("{}: {e}", entry.path().display()))?;
+                self.write(&to.join(relative), &bytes)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes what under `root` this corpus did not write.
+    fn remove_others(&self, root: &Path) -> Result<(), String> {
+        let mut folders = Vec::new();
+        for entry in walkdir::WalkDir::new(root).contents_first(true) {
+            let entry = entry.map_err(|e| e.to_string())?;
+            let path = entry.path();
+            if entry.file_type().is_dir() {
+                folders.push(path.to_path_buf());
+            } else if !self.written.contains(path) {
+                fs::remove_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            }
+        }
+        for folder in folders {
+            // Only empty folders go; the others fail to be removed.
+            let _ = fs::remove_dir(folder);
+        }
+        Ok(())
+    }
 }
 
-fn agora_site(root: &Path, theme: &Path, posts: &[Post], text: &mut Random) -> Result<(), String> {
-    write(
+fn agora_site(
+    files: &mut Files,
+    root: &Path,
+    theme: &Path,
+    posts: &[Post],
+    text: &mut Random,
+) -> Result<(), String> {
+    files.write(
         &root.join("agora.yaml"),
         "title: Korpus testowy\ndescription: Strona do pomiaru szybkości generatora.\nbase_url: https://example.org\nnews_per_page: 10\nmenu:\n  - title: Aktualności\n    url: /aktualnosci/\n",
     )?;
-    write(
+    files.write(
         &root.join("content/_index.md"),
         &format!("---\ntitle: Korpus testowy\n---\n\n{}\n", text.paragraph()),
     )?;
-    write(
+    files.write(
         &root.join("content/aktualnosci/_index.md"),
         "---\ntitle: Aktualności\nkind: news\n---\n",
     )?;
     // The theme links its footer and home page to these: they must exist.
-    write(
+    files.write(
         &root.join("content/wydarzenia/_index.md"),
         "---\ntitle: Wydarzenia\nkind: events\n---\n",
     )?;
     for (slug, title) in PAGES {
-        write(
+        files.write(
             &root.join(format!("content/{slug}.md")),
             &format!("---\ntitle: {title}\n---\n\n{}\n", text.paragraph()),
         )?;
     }
     for post in posts {
-        write(
+        files.write(
             &root.join(format!(
                 "content/aktualnosci/{}-{}.md",
                 post.date, post.slug
@@ -311,7 +355,7 @@ fn agora_site(root: &Path, theme: &Path, posts: &[Post], text: &mut Random) -> R
             ),
         )?;
     }
-    copy_dir(theme, &root.join("themes/default"))
+    files.copy_dir(theme, &root.join("themes/default"))
 }
 
 const HUGO_CONFIG: &str = r##"baseURL = "https://example.org/"
@@ -400,29 +444,34 @@ const HUGO_TERMS: &str = r##"{{ define "main" }}
 {{ end }}
 "##;
 
-fn hugo_site(root: &Path, posts: &[Post], text: &mut Random) -> Result<(), String> {
-    write(&root.join("hugo.toml"), HUGO_CONFIG)?;
-    write(&root.join("layouts/_default/baseof.html"), HUGO_BASEOF)?;
-    write(&root.join("layouts/_default/single.html"), HUGO_SINGLE)?;
-    write(&root.join("layouts/_default/list.html"), HUGO_LIST)?;
-    write(&root.join("layouts/_default/terms.html"), HUGO_TERMS)?;
-    write(&root.join("layouts/index.html"), HUGO_HOME)?;
-    write(
+fn hugo_site(
+    files: &mut Files,
+    root: &Path,
+    posts: &[Post],
+    text: &mut Random,
+) -> Result<(), String> {
+    files.write(&root.join("hugo.toml"), HUGO_CONFIG)?;
+    files.write(&root.join("layouts/_default/baseof.html"), HUGO_BASEOF)?;
+    files.write(&root.join("layouts/_default/single.html"), HUGO_SINGLE)?;
+    files.write(&root.join("layouts/_default/list.html"), HUGO_LIST)?;
+    files.write(&root.join("layouts/_default/terms.html"), HUGO_TERMS)?;
+    files.write(&root.join("layouts/index.html"), HUGO_HOME)?;
+    files.write(
         &root.join("content/_index.md"),
         &format!("---\ntitle: Korpus testowy\n---\n\n{}\n", text.paragraph()),
     )?;
-    write(
+    files.write(
         &root.join("content/aktualnosci/_index.md"),
         "---\ntitle: Aktualności\n---\n",
     )?;
     for (slug, title) in PAGES {
-        write(
+        files.write(
             &root.join(format!("content/{slug}.md")),
             &format!("---\ntitle: {title}\n---\n\n{}\n", text.paragraph()),
         )?;
     }
     for post in posts {
-        write(
+        files.write(
             &root.join(format!("content/aktualnosci/{}.md", post.slug)),
             &format!(
                 "---\ntitle: \"{}\"\ndate: {}\nslug: {}\ntags: {}\n---\n\n{}",
@@ -514,40 +563,45 @@ const ZOLA_TERMS: &str = r##"{% extends "base.html" %}
 {% endblock %}
 "##;
 
-fn zola_site(root: &Path, posts: &[Post], text: &mut Random) -> Result<(), String> {
-    write(&root.join("config.toml"), ZOLA_CONFIG)?;
-    write(&root.join("templates/base.html"), ZOLA_BASE)?;
-    write(&root.join("templates/page.html"), ZOLA_PAGE)?;
-    write(
+fn zola_site(
+    files: &mut Files,
+    root: &Path,
+    posts: &[Post],
+    text: &mut Random,
+) -> Result<(), String> {
+    files.write(&root.join("config.toml"), ZOLA_CONFIG)?;
+    files.write(&root.join("templates/base.html"), ZOLA_BASE)?;
+    files.write(&root.join("templates/page.html"), ZOLA_PAGE)?;
+    files.write(
         &root.join("templates/section.html"),
         &ZOLA_LIST.replace("{{ TITLE }}", "{{ section.title }}"),
     )?;
-    write(&root.join("templates/index.html"), ZOLA_HOME)?;
-    write(&root.join("templates/taxonomy_list.html"), ZOLA_TERMS)?;
-    write(
+    files.write(&root.join("templates/index.html"), ZOLA_HOME)?;
+    files.write(&root.join("templates/taxonomy_list.html"), ZOLA_TERMS)?;
+    files.write(
         &root.join("templates/taxonomy_single.html"),
         &ZOLA_LIST.replace("{{ TITLE }}", "{{ term.name }}"),
     )?;
-    write(
+    files.write(
         &root.join("content/_index.md"),
         &format!(
             "+++\ntitle = \"Korpus testowy\"\n+++\n\n{}\n",
             text.paragraph()
         ),
     )?;
-    write(
+    files.write(
         &root.join("content/aktualnosci/_index.md"),
         "+++\ntitle = \"Aktualności\"\nsort_by = \"date\"\npaginate_by = 10\n+++\n",
     )?;
     for (slug, title) in PAGES {
-        write(
+        files.write(
             &root.join(format!("content/{slug}.md")),
             &format!("+++\ntitle = \"{title}\"\n+++\n\n{}\n", text.paragraph()),
         )?;
     }
     for post in posts {
         let tags: Vec<String> = post.tags.iter().map(|t| format!("\"{t}\"")).collect();
-        write(
+        files.write(
             &root.join(format!("content/aktualnosci/{}.md", post.slug)),
             &format!(
                 "+++\ntitle = \"{}\"\ndate = {}\nslug = \"{}\"\n[taxonomies]\ntags = [{}]\n+++\n\n{}",
@@ -564,14 +618,16 @@ fn zola_site(root: &Path, posts: &[Post], text: &mut Random) -> Result<(), Strin
 
 fn main() -> Result<(), String> {
     let args = Args::parse();
-    if args.out.exists() {
-        fs::remove_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    }
     let posts = posts(args.posts);
+    let mut files = Files::default();
     // Each site's pages get the same text: one generator per site, same seed.
-    agora_site(&args.out.join("agora"), &args.theme, &posts, &mut Random(7))?;
-    hugo_site(&args.out.join("hugo"), &posts, &mut Random(7))?;
-    zola_site(&args.out.join("zola"), &posts, &mut Random(7))?;
+    let sites = ["agora", "hugo", "zola"].map(|name| args.out.join(name));
+    agora_site(&mut files, &sites[0], &args.theme, &posts, &mut Random(7))?;
+    hugo_site(&mut files, &sites[1], &posts, &mut Random(7))?;
+    zola_site(&mut files, &sites[2], &posts, &mut Random(7))?;
+    for site in &sites {
+        files.remove_others(site)?;
+    }
     println!(
         "wrote {} posts as the sites agora/, hugo/ and zola/ in {}",
         posts.len(),

@@ -84,7 +84,7 @@ fn main() -> Result<(), String> {
         report.elapsed.as_millis()
     );
     for (stage, took) in &report.stages {
-        println!("{stage:>20}: {} ms", took.as_millis());
+        println!("{stage:>23}: {} ms", took.as_millis());
     }
 
     let started = Instant::now();

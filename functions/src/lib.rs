@@ -1,6 +1,7 @@
 //! The form backend of Agora: form definitions and the validation of
 //! submissions ([`forms`]), Polish grammar ([`polish`]).
 
+pub mod aws;
 pub mod forms;
 pub mod http;
 pub mod lottery;

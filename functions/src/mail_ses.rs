@@ -31,12 +31,8 @@ impl SesMailer {
     /// (credentials, `AWS_REGION`, else eu-central-1), as staff commands
     /// on their own machines need.
     pub async fn from_env(from: &str) -> Self {
-        let region = aws_config::meta::region::RegionProviderChain::default_provider()
-            .or_else("eu-central-1");
-        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .region(region)
-            .load()
-            .await;
+        let region = crate::aws::region(None, "eu-central-1");
+        let config = crate::aws::config_loader().region(region).load().await;
         Self::new(aws_sdk_sesv2::Client::new(&config), from)
     }
 }

@@ -236,6 +236,7 @@ fn the_debug_form_shows_no_credentials() {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
         .region(aws_sdk_dynamodb::config::Region::new("eu-central-1"))
+        .http_client(agora_functions::aws::https_client())
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
             "AKIDEXAMPLE",
             "wJalrXUtnFEMI-secret",

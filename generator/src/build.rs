@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -16,7 +16,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::feeds::{self, SearchIndex};
 use crate::model::Content;
 use crate::output;
-use crate::render::{self, OutputFile, Renderer};
+use crate::render::{self, Emit, OutputFile, Renderer};
 use crate::site::{MarkdownCache, Site, SiteParts};
 use crate::templates::{self, Theme};
 
@@ -77,18 +77,33 @@ pub struct Made {
     pub copies: Vec<output::Copy>,
     /// The site put together, but its config and content.
     pub parts: SiteParts,
+    /// The search index entry by entry, for `agora serve` to replace an
+    /// edited page's (empty after `agora build`, which wrote it at once).
     pub search: SearchIndex,
+    /// The files made, when made in memory (`make_in_memory`).
     pub files: Vec<OutputFile>,
     pub report: BuildReport,
 }
 
 /// Builds the site (or, without `out`, runs every check of a build).
+/// Pages are written as they are rendered, into a folder that replaces
+/// the output only once the whole site is there.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     let mut stages = Stages::new();
-    let made = make(options, None, &mut stages).map_err(Diagnostics::sorted)?;
-    if let Some(out) = &options.out {
-        output::write(out, &made.files, &made.copies).map_err(|d| Diagnostics::sorted(vec![d]))?;
-        stages.finish("write");
+    let one = |problem| Diagnostics::sorted(vec![problem]);
+    let staging = match &options.out {
+        Some(out) => {
+            output::check_target(&options.root, out).map_err(one)?;
+            Some(output::Staging::open(out).map_err(one)?)
+        }
+        None => None,
+    };
+    let emit = |file: OutputFile| staging.as_ref().map_or(Ok(()), |s| s.put(&file));
+    let made = make(options, None, &mut stages, &emit).map_err(Diagnostics::sorted)?;
+    if let Some(staging) = staging {
+        staging.copy(&made.copies).map_err(one)?;
+        staging.finish().map_err(one)?;
+        stages.finish("copy and swap");
     }
     Ok(BuildReport {
         elapsed: stages.started.elapsed(),
@@ -97,29 +112,42 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     })
 }
 
-/// Every stage but writing; `cache`: Markdown rendered by earlier builds.
+/// Every stage but writing, the files kept in memory (in the order of
+/// their paths); `cache`: Markdown rendered by earlier builds.
 pub fn make_in_memory(
     options: &BuildOptions,
     cache: &mut MarkdownCache,
 ) -> Result<Made, Diagnostics> {
     let mut stages = Stages::new();
-    make(options, Some(cache), &mut stages).map_err(Diagnostics::sorted)
+    let files = Mutex::new(Vec::new());
+    let emit = |file| {
+        files
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(file);
+        Ok(())
+    };
+    let mut made = make(options, Some(cache), &mut stages, &emit).map_err(Diagnostics::sorted)?;
+    made.files = files.into_inner().unwrap_or_else(PoisonError::into_inner);
+    made.files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    Ok(made)
 }
 
+/// Every stage of a build; each file goes to `emit` once it is made.
 fn make(
     options: &BuildOptions,
     cache: Option<&mut MarkdownCache>,
     stages: &mut Stages,
+    emit: Emit<'_>,
 ) -> Result<Made, Vec<Diagnostic>> {
     let root = &options.root;
+    // Only `agora serve` keeps what a build made, to rebuild from it.
+    let in_memory = cache.is_some();
     let mut config = Config::load(root)?;
     if let Some(base_url) = &options.base_url {
         config = config.with_base_url(base_url)?;
     }
     let now = build_time(options.now.as_deref(), config.timezone)?;
-    if let Some(out) = &options.out {
-        output::check_target(root, out).map_err(|d| vec![d])?;
-    }
     stages.finish("config");
 
     let load = LoadOptions {
@@ -182,21 +210,32 @@ fn make(
         Arc::new(theme_assets),
         Arc::new(pages),
     );
-    let mut files = Renderer::new(&site, &theme).render_all()?;
-    let pages = files.len();
-    stages.finish("render");
-
-    let feed_problem = |message| vec![Diagnostic::new(CONTENT_DIR, message)];
-    let (feeds, search) = rayon::join(|| feeds::all(&site), || SearchIndex::new(&site));
-    let search = search.map_err(feed_problem)?;
-    files.extend(feeds.map_err(feed_problem)?);
-    files.push(search.file());
-    stages.finish("feeds");
+    let renderer = Renderer::new(&site, &theme);
+    let jobs = renderer.jobs();
+    // The feeds and the search index need no rendered page: they are made
+    // alongside the pages, on whichever core is free.
+    let (rendered, feeds) = rayon::join(
+        || renderer.render_to(&jobs, emit),
+        || feeds_and_search(&site, in_memory, emit),
+    );
+    let (feed_files, search) = match (rendered, feeds) {
+        (Ok(()), Ok(made)) => made,
+        (rendered, feeds) => {
+            let mut problems = rendered.err().unwrap_or_default();
+            problems.extend(feeds.err().unwrap_or_default());
+            return Err(problems);
+        }
+    };
+    let pages = jobs.len();
+    stages.finish(match options.out {
+        Some(_) => "render, feeds and write",
+        None => "render and feeds",
+    });
 
     let parts = site.into_parts();
     let report = BuildReport {
         pages,
-        files: files.len() + copies.len(),
+        files: pages + feed_files + copies.len(),
         elapsed: stages.started.elapsed(),
         stages: stages.done.clone(),
         warnings,
@@ -209,9 +248,38 @@ fn make(
         copies,
         parts,
         search,
-        files,
+        files: Vec::new(),
         report,
     })
+}
+
+/// The feeds, the sitemap and the search index, each handed to `emit`;
+/// how many files they are, and the search index as `agora serve` keeps
+/// it, entry by entry, to replace an edited page's (a build writes it at
+/// once, so that it is never held twice).
+fn feeds_and_search(
+    site: &Site<'_>,
+    in_memory: bool,
+    emit: Emit<'_>,
+) -> Result<(usize, SearchIndex), Vec<Diagnostic>> {
+    let problem = |message| vec![Diagnostic::new(CONTENT_DIR, message)];
+    let (feeds, search) = rayon::join(
+        || feeds::all(site),
+        || {
+            if in_memory {
+                SearchIndex::new(site).map(|index| (index.file(), index))
+            } else {
+                SearchIndex::file_of(site).map(|file| (file, SearchIndex::default()))
+            }
+        },
+    );
+    let (search_file, search) = search.map_err(problem)?;
+    let feeds = feeds.map_err(problem)?;
+    let count = feeds.len() + 1;
+    for file in feeds.into_iter().chain([search_file]) {
+        emit(file).map_err(|problem| vec![problem])?;
+    }
+    Ok((count, search))
 }
 
 /// Form definitions (`content/forms/*.yaml`): checked by every build,

@@ -59,6 +59,7 @@ pub fn site_calendar(site: &Site<'_>) -> OutputFile {
 /// array), kept entry by entry, sections then pages in the model's
 /// order, so that a rebuild after an edit serialises only the edited
 /// pages' entries. The bytes are those of serialising the whole array.
+#[derive(Default)]
 pub struct SearchIndex {
     sections: usize,
     entries: Vec<Vec<u8>>,
@@ -68,10 +69,10 @@ impl SearchIndex {
     pub fn new(site: &Site<'_>) -> Result<Self, String> {
         let sections = (0..site.content.sections.len())
             .into_par_iter()
-            .map(|index| section_entry(site, index));
+            .map(|index| serialised(&section_entry(site, index)));
         let pages = (0..site.content.pages.len())
             .into_par_iter()
-            .map(|index| page_entry(site, index));
+            .map(|index| serialised(&page_entry(site, index)));
         let entries = sections.chain(pages).collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
             sections: site.content.sections.len(),
@@ -81,7 +82,7 @@ impl SearchIndex {
 
     /// The entry of page `index`, for [`SearchIndex::set_page`].
     pub fn page_entry(site: &Site<'_>, index: usize) -> Result<Vec<u8>, String> {
-        page_entry(site, index)
+        serialised(&page_entry(site, index))
     }
 
     pub fn set_page(&mut self, index: usize, entry: Vec<u8>) {
@@ -100,6 +101,26 @@ impl SearchIndex {
         }
         bytes.push(b']');
         OutputFile::at(SEARCH_INDEX_PATH, bytes)
+    }
+
+    /// The same file for a build that keeps no index: serialised straight
+    /// into it, so that it is never held twice (entries, then the file).
+    pub fn file_of(site: &Site<'_>) -> Result<OutputFile, String> {
+        let entries = || {
+            (0..site.content.sections.len())
+                .map(|index| section_entry(site, index))
+                .chain((0..site.content.pages.len()).map(|index| page_entry(site, index)))
+        };
+        let mut bytes = Vec::with_capacity(entries().map(|e| e.estimated_length()).sum());
+        bytes.push(b'[');
+        for (index, entry) in entries().enumerate() {
+            if index > 0 {
+                bytes.push(b',');
+            }
+            serde_json::to_writer(&mut bytes, &entry).map_err(search_problem)?;
+        }
+        bytes.push(b']');
+        Ok(OutputFile::at(SEARCH_INDEX_PATH, bytes))
     }
 }
 
@@ -314,32 +335,50 @@ struct SearchEntry<'a> {
     tags: &'a [String],
 }
 
-fn section_entry(site: &Site<'_>, index: usize) -> Result<Vec<u8>, String> {
+impl SearchEntry<'_> {
+    /// About the length of the entry's JSON (and its comma): its texts,
+    /// and room for the keys and a little escaping.
+    fn estimated_length(&self) -> usize {
+        let texts = self.title.len() + self.url.len() + self.summary.len() + self.text.len();
+        let tags: usize = self.tags.iter().map(|t| t.len() + 3).sum();
+        texts + texts / 32 + tags + 80
+    }
+}
+
+fn section_entry<'s>(site: &'s Site<'_>, index: usize) -> SearchEntry<'s> {
     let section = &site.content.sections[index];
     let rendered = &site.section_html[index];
-    search_entry(&SearchEntry {
+    SearchEntry {
         title: &section.doc.title,
         url: site.config.url(&section.doc.path),
         date: None,
         summary: &rendered.summary_text,
         text: &rendered.text,
         tags: &[],
-    })
+    }
 }
 
-fn page_entry(site: &Site<'_>, index: usize) -> Result<Vec<u8>, String> {
+fn page_entry<'s>(site: &'s Site<'_>, index: usize) -> SearchEntry<'s> {
     let page = &site.content.pages[index];
     let rendered = &site.page_html[index];
-    search_entry(&SearchEntry {
+    SearchEntry {
         title: &page.doc.title,
         url: site.config.url(&page.doc.path),
         date: page.date.map(|d| d.format("%Y-%m-%d").to_string()),
         summary: &rendered.summary_text,
         text: &rendered.text,
         tags: &page.tags,
-    })
+    }
 }
 
-fn search_entry(entry: &SearchEntry<'_>) -> Result<Vec<u8>, String> {
-    serde_json::to_vec(entry).map_err(|e| format!("cannot write the search index: {e}"))
+fn serialised(entry: &SearchEntry<'_>) -> Result<Vec<u8>, String> {
+    let mut bytes = serde_json::to_vec(entry).map_err(search_problem)?;
+    // Kept until the build ends (by `agora serve`, between edits): without
+    // the room it grew into, which was half of the index's memory.
+    bytes.shrink_to_fit();
+    Ok(bytes)
+}
+
+fn search_problem(error: serde_json::Error) -> String {
+    format!("cannot write the search index: {error}")
 }

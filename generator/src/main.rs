@@ -18,6 +18,12 @@ use agora_functions::store::sqlite::SqliteStore;
 use agora_functions::store::Store as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// A build renders some 13,000 pages with many small allocations each, from
+/// every core at once; glibc's allocator spent a quarter of a 10,000-post
+/// build's time in malloc and free (bench/README.md, "Profile").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "agora",
@@ -673,7 +679,7 @@ fn run_build(site: SiteArgs, out: Option<PathBuf>, base_url: Option<String>) -> 
             }
             if timings {
                 for (stage, took) in &report.stages {
-                    eprintln!("{stage:>20}: {} ms", took.as_millis());
+                    eprintln!("{stage:>23}: {} ms", took.as_millis());
                 }
             }
             let millis = report.elapsed.as_millis();

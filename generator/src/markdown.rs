@@ -291,6 +291,11 @@ pub fn render(
     let mut html_out = String::with_capacity(text.len() * 3 / 2);
     html::push_html(&mut html_out, events.into_iter());
     truncate_at_char(&mut plain, SEARCH_TEXT_LIMIT);
+    // Every document's text is kept for the whole build (and by `agora
+    // serve` between edits): without the room it grew into, a 10,000-post
+    // site's peak memory is some 20 MB smaller.
+    html_out.shrink_to_fit();
+    plain.shrink_to_fit();
 
     Ok(Rendered {
         html: html_out,

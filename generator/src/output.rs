@@ -31,25 +31,111 @@ pub fn check_target(root: &Path, out: &Path) -> Result<(), Diagnostic> {
     Ok(())
 }
 
-pub fn write(out: &Path, files: &[OutputFile], copies: &[Copy]) -> Result<(), Diagnostic> {
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent)
-        .map_err(|e| Diagnostic::io(parent, "create the output's parent folder", &e))?;
-    let name = out
-        .file_name()
-        .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
-    let staging = tempfile_dir(parent, &format!(".{name}.building-"))?;
-    let previous = out.is_dir().then_some(out);
-    let result =
-        fill(&staging, previous, files, copies).and_then(|()| swap(&staging, out, parent, &name));
-    if result.is_err() {
-        // Best effort: the error that matters is the one returned.
-        let _ = fs::remove_dir_all(&staging);
+/// A site being written: a fresh folder beside the output folder, filled
+/// file by file as pages are rendered (a whole site is never held in
+/// memory), which replaces the output only once complete (`finish`).
+/// Dropped unfinished, it is removed: the previous site stays as it was.
+pub struct Staging {
+    dir: PathBuf,
+    out: PathBuf,
+    parent: PathBuf,
+    name: String,
+    /// The output as the previous build left it, for unchanged files.
+    previous: Option<PathBuf>,
+    finished: bool,
+}
+
+impl Staging {
+    pub fn open(out: &Path) -> Result<Self, Diagnostic> {
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        fs::create_dir_all(&parent)
+            .map_err(|e| Diagnostic::io(&parent, "create the output's parent folder", &e))?;
+        let name = out
+            .file_name()
+            .map_or_else(|| "public".into(), |n| n.to_string_lossy().into_owned());
+        let dir = tempfile_dir(&parent, &format!(".{name}.building-"))?;
+        Ok(Self {
+            dir,
+            out: out.to_path_buf(),
+            parent,
+            previous: out.is_dir().then(|| out.to_path_buf()),
+            name,
+            finished: false,
+        })
     }
-    result
+
+    /// Writes one file; called from many threads at once. A file with the
+    /// same bytes in the previous site is linked to it instead (a hard
+    /// link; the previous site stays whole until the swap): removing the
+    /// previous site then frees only what changed, and the disk has less
+    /// to write.
+    pub fn put(&self, file: &OutputFile) -> Result<(), Diagnostic> {
+        let target = self.dir.join(&file.path);
+        let unchanged = self
+            .previous
+            .as_ref()
+            .map(|p| p.join(&file.path))
+            .filter(|old| fs::read(old).is_ok_and(|bytes| bytes == file.bytes));
+        let write = || match &unchanged {
+            // Where links cannot be made, the file is written.
+            Some(old) => fs::hard_link(old, &target).or_else(|_| fs::write(&target, &file.bytes)),
+            None => fs::write(&target, &file.bytes),
+        };
+        self.with_folder(&target, &write)?
+            .map_err(|e| Diagnostic::io(&target, "write the file", &e))
+    }
+
+    /// Copies the files shipped as they are, in parallel.
+    pub fn copy(&self, copies: &[Copy]) -> Result<(), Diagnostic> {
+        copies.par_iter().try_for_each(|(from, to)| {
+            let target = self.dir.join(to);
+            self.with_folder(&target, &|| fs::copy(from, &target).map(|_| ()))?
+                .map_err(|e| Diagnostic::io(from, "copy the file", &e))
+        })
+    }
+
+    /// Puts the new site in the output's place.
+    pub fn finish(mut self) -> Result<(), Diagnostic> {
+        self.finished = true;
+        let result = swap(&self.dir, &self.out, &self.parent, &self.name);
+        if result.is_err() && self.dir.exists() {
+            // Best effort: the error that matters is the one returned.
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+        result
+    }
+
+    /// Runs `make`; a file's folder is made when its first file finds it
+    /// missing (most pages have a folder of their own), from many threads:
+    /// making a folder that another thread has just made succeeds.
+    fn with_folder(
+        &self,
+        target: &Path,
+        make: &dyn Fn() -> std::io::Result<()>,
+    ) -> Result<std::io::Result<()>, Diagnostic> {
+        match make() {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let folder = target.parent().unwrap_or(&self.dir);
+                fs::create_dir_all(folder)
+                    .map_err(|e| Diagnostic::io(folder, "create the folder", &e))?;
+                Ok(make())
+            }
+            done => Ok(done),
+        }
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.finished {
+            // Best effort: the build's own error is what is reported.
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
 }
 
 fn tempfile_dir(parent: &Path, prefix: &str) -> Result<PathBuf, Diagnostic> {
@@ -65,47 +151,6 @@ fn tempfile_dir(parent: &Path, prefix: &str) -> Result<PathBuf, Diagnostic> {
         Diagnostic::new(parent, "cannot create a temporary build folder")
             .hint("remove old .*.building-* folders"),
     )
-}
-
-/// Writes the site into `staging`. A file with the same bytes in the
-/// `previous` site is linked to it instead (a hard link; the previous
-/// site stays whole until the swap): removing the previous site then
-/// frees only what changed, and the disk has less to write.
-fn fill(
-    staging: &Path,
-    previous: Option<&Path>,
-    files: &[OutputFile],
-    copies: &[Copy],
-) -> Result<(), Diagnostic> {
-    // Each file's folder is made when its first file finds it missing
-    // (most pages have a folder of their own), in parallel: making a
-    // folder that another thread has just made succeeds.
-    let with_folder = |target: &Path, make: &dyn Fn() -> std::io::Result<()>| match make() {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let folder = target.parent().unwrap_or(staging);
-            fs::create_dir_all(folder)
-                .map_err(|e| Diagnostic::io(folder, "create the folder", &e))?;
-            Ok(make())
-        }
-        done => Ok(done),
-    };
-    files.par_iter().try_for_each(|file| {
-        let target = staging.join(&file.path);
-        let unchanged = previous
-            .map(|p| p.join(&file.path))
-            .filter(|old| fs::read(old).is_ok_and(|bytes| bytes == file.bytes));
-        let write = || match &unchanged {
-            // Where links cannot be made, the file is written.
-            Some(old) => fs::hard_link(old, &target).or_else(|_| fs::write(&target, &file.bytes)),
-            None => fs::write(&target, &file.bytes),
-        };
-        with_folder(&target, &write)?.map_err(|e| Diagnostic::io(&target, "write the file", &e))
-    })?;
-    copies.par_iter().try_for_each(|(from, to)| {
-        let target = staging.join(to);
-        with_folder(&target, &|| fs::copy(from, &target).map(|_| ()))?
-            .map_err(|e| Diagnostic::io(from, "copy the file", &e))
-    })
 }
 
 fn swap(staging: &Path, out: &Path, parent: &Path, name: &str) -> Result<(), Diagnostic> {

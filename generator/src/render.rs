@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
 use tera::Context;
@@ -57,6 +58,10 @@ impl OutputFile {
         Self { path, bytes }
     }
 }
+
+/// Where rendered files go, from many threads at once: into the output
+/// folder as they are made, or into memory.
+pub type Emit<'e> = &'e (dyn Fn(OutputFile) -> Result<(), Diagnostic> + Sync);
 
 /// One file the renderer makes: a page or a list page.
 pub enum Job<'a> {
@@ -130,26 +135,39 @@ impl<'s> Renderer<'s> {
         Self { site, theme, base }
     }
 
-    pub fn render_all(&self) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-        self.render_jobs(&self.jobs())
-    }
-
-    pub fn render_jobs(&self, jobs: &[Job<'s>]) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-        let results: Vec<Result<OutputFile, Diagnostic>> =
-            jobs.par_iter().map(|job| self.render(job)).collect();
-        let mut files = Vec::with_capacity(results.len());
-        let mut problems = Vec::new();
-        for result in results {
-            match result {
-                Ok(file) => files.push(file),
-                Err(problem) => problems.push(problem),
-            }
-        }
+    /// Renders `jobs` in parallel, handing each file to `emit` as soon as
+    /// it is made. Every page that fails to render is reported; the first
+    /// file that `emit` fails on stops the rest.
+    pub fn render_to(&self, jobs: &[Job<'s>], emit: Emit<'_>) -> Result<(), Vec<Diagnostic>> {
+        let failed: Result<Vec<Option<Diagnostic>>, Diagnostic> = jobs
+            .par_iter()
+            .map(|job| match self.render(job) {
+                Ok(file) => emit(file).map(|()| None),
+                Err(problem) => Ok(Some(problem)),
+            })
+            .collect();
+        let problems: Vec<Diagnostic> =
+            failed.map_err(|e| vec![e])?.into_iter().flatten().collect();
         if problems.is_empty() {
-            Ok(files)
+            Ok(())
         } else {
             Err(problems)
         }
+    }
+
+    /// Renders `jobs` into memory, in the order of their paths.
+    pub fn render_jobs(&self, jobs: &[Job<'s>]) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
+        let files = Mutex::new(Vec::with_capacity(jobs.len()));
+        self.render_to(jobs, &|file| {
+            files
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(file);
+            Ok(())
+        })?;
+        let mut files = files.into_inner().unwrap_or_else(PoisonError::into_inner);
+        files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
     }
 
     /// Everything a build renders.
@@ -273,10 +291,12 @@ impl<'s> Renderer<'s> {
         };
         context.insert("current_path", &site.config.url(&path));
         context.insert("current_url", &site.config.permalink(&path));
-        let html = self
-            .theme
+        // Into bytes directly: `Tera::render` would check the whole page
+        // for UTF-8 again to return a String (4% of a build).
+        let mut html = Vec::new();
+        self.theme
             .tera
-            .render(template, &context)
+            .render_to(template, &context, &mut html)
             .map_err(|error| {
                 Diagnostic::new(
                     file,
@@ -287,7 +307,7 @@ impl<'s> Renderer<'s> {
                 )
                 .hint("fix the template, or the value it could not use")
             })?;
-        Ok(OutputFile::at(&path, html.into_bytes()))
+        Ok(OutputFile::at(&path, html))
     }
 
     fn section<'p>(

@@ -1099,6 +1099,20 @@ fn leftovers(parent: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The previous output is byte-identical, and nothing of the failed build
+/// is left beside it.
+fn assert_untouched(site: &TempSite, out: &Path, before: &BTreeMap<String, Vec<u8>>) {
+    assert!(
+        read_tree(out) == *before,
+        "the previous output is byte-identical"
+    );
+    assert!(
+        leftovers(site.parent()).is_empty(),
+        "{:?}",
+        leftovers(site.parent())
+    );
+}
+
 #[test]
 fn a_failed_build_leaves_the_previous_output_untouched() {
     let site = TempSite::fixture("valid");
@@ -1120,17 +1134,36 @@ fn a_failed_build_leaves_the_previous_output_untouched() {
             .contains("content/aktualnosci/zly.md:3"),
         "{problems}"
     );
-    assert!(
-        read_tree(&out) == before,
-        "the previous output is byte-identical"
-    );
-    assert!(
-        leftovers(site.parent()).is_empty(),
-        "{:?}",
-        leftovers(site.parent())
-    );
+    assert_untouched(&site, &out, &before);
 }
 
+#[test]
+fn a_page_failing_to_render_leaves_the_previous_output_untouched() {
+    // Pages are written as they are rendered: the pages written before
+    // the failing one must not reach the output, nor stay beside it.
+    let site = TempSite::fixture("valid");
+    site.build_ok("public");
+    let out = site.out("public");
+    let before = read_tree(&out);
+
+    site.write(
+        "themes/default/templates/zepsuty.html",
+        "{% extends \"base.html\" %}{% block content %}{{ nie_ma_takiej }}{% endblock content %}\n",
+    );
+    site.write(
+        "content/zepsuta.md",
+        "---\ntitle: Zepsuta\ntemplate: zepsuty.html\n---\n\nTekst.\n",
+    );
+    let problems = site
+        .build("public")
+        .expect_err("a page that cannot render fails the build");
+    let shown = problems.to_string();
+    assert!(
+        shown.contains("content/zepsuta.md") && shown.contains("zepsuty.html"),
+        "{shown}"
+    );
+    assert_untouched(&site, &out, &before);
+}
 #[test]
 fn a_successful_build_replaces_the_previous_output_whole() {
     let site = TempSite::fixture("valid");

@@ -144,7 +144,7 @@ pub async fn run<S: Store + 'static>(
 ) -> Result<(), lambda_http::Error> {
     super::hide_panic_messages();
     let forms = load_forms(&environment.forms_dir)?;
-    let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = crate::aws::config_loader().load().await;
     // A slow SES must not hold the resident's answer past API Gateway's
     // 30 s: the registration is stored already, the e-mail is best effort.
     let ses = aws_sdk_sesv2::config::Builder::from(&config)

@@ -117,12 +117,8 @@ impl DynamoStore {
                 "no DynamoDB table is named".to_owned(),
             ));
         }
-        let region = aws_config::meta::region::RegionProviderChain::first_try(
-            region.map(aws_config::Region::new),
-        )
-        .or_default_provider()
-        .or_else(DEFAULT_REGION);
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region);
+        let region = crate::aws::region(region, DEFAULT_REGION);
+        let mut loader = crate::aws::config_loader().region(region);
         if let Some(endpoint) = endpoint {
             loader = loader.endpoint_url(endpoint);
         }

@@ -57,6 +57,7 @@ pub(crate) async fn fresh_table() -> (DynamoStore, String, String) {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("eu-central-1"))
+        .http_client(agora_functions::aws::https_client())
         // DynamoDB Local checks that requests are signed, not by whom.
         .credentials_provider(Credentials::new(
             "local",
