@@ -38,14 +38,8 @@ folder() {
 out="$(folder "$profile")"
 lambda_out="$(folder "$lambda_profile")"
 
-names=()
-for source in functions/src/bin/*.rs; do
-  names+=("$(basename "$source" .rs)")
-done
-bins=()
-for name in "${names[@]}"; do
-  bins+=(--bin "$name")
-done
+# shellcheck source=infra/function-names.sh
+source infra/function-names.sh
 
 echo "== cargo build: the Lambda binaries (--profile $lambda_profile), http-submit and lambda-start (--profile $profile)"
 cargo build --locked --profile "$lambda_profile" -p agora-functions "${bins[@]}"

@@ -29,14 +29,8 @@ if [ -z "${CARGO_LAMBDA:-}" ]; then
   fi
 fi
 
-names=()
-for source in functions/src/bin/*.rs; do
-  names+=("$(basename "$source" .rs)")
-done
-bins=()
-for name in "${names[@]}"; do
-  bins+=(--bin "$name")
-done
+# shellcheck source=infra/function-names.sh
+source infra/function-names.sh
 
 # The release-lambda profile (Cargo.toml): small, stripped binaries for the
 # package size and the cold start; bench/README.md has the figures.

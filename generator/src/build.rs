@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -16,7 +16,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::feeds::{self, SearchIndex};
 use crate::model::Content;
 use crate::output;
-use crate::render::{self, Emit, OutputFile, Renderer};
+use crate::render::{self, Emit, Gathered, OutputFile, Renderer};
 use crate::site::{MarkdownCache, Site, SiteParts};
 use crate::templates::{self, Theme};
 
@@ -112,24 +112,19 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Diagnostics> {
     })
 }
 
-/// Every stage but writing, the files kept in memory (in the order of
-/// their paths); `cache`: Markdown rendered by earlier builds.
+/// Every stage but writing, the files kept in memory; `cache`: Markdown
+/// rendered by earlier builds.
 pub fn make_in_memory(
     options: &BuildOptions,
     cache: &mut MarkdownCache,
 ) -> Result<Made, Diagnostics> {
     let mut stages = Stages::new();
-    let files = Mutex::new(Vec::new());
-    let emit = |file| {
-        files
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(file);
-        Ok(())
-    };
-    let mut made = make(options, Some(cache), &mut stages, &emit).map_err(Diagnostics::sorted)?;
-    made.files = files.into_inner().unwrap_or_else(PoisonError::into_inner);
-    made.files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    let gathered = Gathered::default();
+    let mut made = make(options, Some(cache), &mut stages, &|file| {
+        gathered.add(file)
+    })
+    .map_err(Diagnostics::sorted)?;
+    made.files = gathered.into_files();
     Ok(made)
 }
 

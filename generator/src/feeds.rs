@@ -3,6 +3,7 @@
 //! library that knows its format; each is deterministic (no clock: dates
 //! come from the content).
 
+use std::convert::Infallible;
 use std::io::Cursor;
 
 use atom_syndication::{Entry, Feed, Link, Person, Text};
@@ -90,17 +91,12 @@ impl SearchIndex {
     }
 
     pub fn file(&self) -> OutputFile {
-        let length = self.entries.iter().map(|e| e.len() + 1).sum::<usize>() + 1;
-        let mut bytes = Vec::with_capacity(length.max(2));
-        bytes.push(b'[');
-        for (index, entry) in self.entries.iter().enumerate() {
-            if index > 0 {
-                bytes.push(b',');
-            }
+        let length = self.entries.iter().map(|e| e.len() + 1).sum();
+        let Ok(file) = json_array(length, &self.entries, |bytes, entry| {
             bytes.extend_from_slice(entry);
-        }
-        bytes.push(b']');
-        OutputFile::at(SEARCH_INDEX_PATH, bytes)
+            Ok::<_, Infallible>(())
+        });
+        file
     }
 
     /// The same file for a build that keeps no index: serialised straight
@@ -111,17 +107,30 @@ impl SearchIndex {
                 .map(|index| section_entry(site, index))
                 .chain((0..site.content.pages.len()).map(|index| page_entry(site, index)))
         };
-        let mut bytes = Vec::with_capacity(entries().map(|e| e.estimated_length()).sum());
-        bytes.push(b'[');
-        for (index, entry) in entries().enumerate() {
-            if index > 0 {
-                bytes.push(b',');
-            }
-            serde_json::to_writer(&mut bytes, &entry).map_err(search_problem)?;
-        }
-        bytes.push(b']');
-        Ok(OutputFile::at(SEARCH_INDEX_PATH, bytes))
+        let length = entries().map(|e| e.estimated_length()).sum();
+        json_array(length, entries(), |bytes, entry| {
+            serde_json::to_writer(bytes, &entry).map_err(search_problem)
+        })
     }
+}
+
+/// The search index file: `items` as a JSON array of about `length` bytes,
+/// each item written by `write`.
+fn json_array<T, E>(
+    length: usize,
+    items: impl IntoIterator<Item = T>,
+    mut write: impl FnMut(&mut Vec<u8>, T) -> Result<(), E>,
+) -> Result<OutputFile, E> {
+    let mut bytes = Vec::with_capacity(length + 2);
+    bytes.push(b'[');
+    for (index, item) in items.into_iter().enumerate() {
+        if index > 0 {
+            bytes.push(b',');
+        }
+        write(&mut bytes, item)?;
+    }
+    bytes.push(b']');
+    Ok(OutputFile::at(SEARCH_INDEX_PATH, bytes))
 }
 
 /// The iCalendar file of the event page `index`.

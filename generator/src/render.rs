@@ -63,6 +63,25 @@ impl OutputFile {
 /// folder as they are made, or into memory.
 pub type Emit<'e> = &'e (dyn Fn(OutputFile) -> Result<(), Diagnostic> + Sync);
 
+/// Files emitted into memory from many threads, in no particular order
+/// (`agora serve` keeps them by path).
+#[derive(Default)]
+pub struct Gathered(Mutex<Vec<OutputFile>>);
+
+impl Gathered {
+    pub fn add(&self, file: OutputFile) -> Result<(), Diagnostic> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(file);
+        Ok(())
+    }
+
+    pub fn into_files(self) -> Vec<OutputFile> {
+        self.0.into_inner().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// One file the renderer makes: a page or a list page.
 pub enum Job<'a> {
     Home,
@@ -155,19 +174,11 @@ impl<'s> Renderer<'s> {
         }
     }
 
-    /// Renders `jobs` into memory, in the order of their paths.
+    /// Renders `jobs` into memory.
     pub fn render_jobs(&self, jobs: &[Job<'s>]) -> Result<Vec<OutputFile>, Vec<Diagnostic>> {
-        let files = Mutex::new(Vec::with_capacity(jobs.len()));
-        self.render_to(jobs, &|file| {
-            files
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(file);
-            Ok(())
-        })?;
-        let mut files = files.into_inner().unwrap_or_else(PoisonError::into_inner);
-        files.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-        Ok(files)
+        let gathered = Gathered::default();
+        self.render_to(jobs, &|file| gathered.add(file))?;
+        Ok(gathered.into_files())
     }
 
     /// Everything a build renders.
