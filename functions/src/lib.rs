@@ -2,6 +2,7 @@
 //! submissions ([`forms`]), Polish grammar ([`polish`]).
 
 pub mod aws;
+pub mod fill_time;
 pub mod forms;
 pub mod http;
 pub mod lottery;

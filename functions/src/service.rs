@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use sha2::{Digest, Sha256};
 
+use crate::fill_time::{Stamp, Stamps};
 use crate::forms::{
     validate, Allocation, FieldError, FieldType, FormDefinition, FormState, Submission,
 };
@@ -20,8 +21,9 @@ use crate::store::{Counts, Inserted, Store, StoreError};
 
 /// The honeypot: a field hidden from people, which bots fill in.
 pub const HONEYPOT_FIELD: &str = "website";
-/// When the page with the form was opened (milliseconds since 1970), set
-/// by the page's script; a form sent faster than a person can is spam.
+/// When the server gave the form out: a signed stamp ([`crate::fill_time`])
+/// that the page's script takes from the status endpoint; a form sent
+/// faster than a person can, or with a stamp we did not sign, is spam.
 pub const STARTED_FIELD: &str = "started_at";
 /// How long a rate-limit window lasts.
 const RATE_WINDOW_MINUTES: i64 = 10;
@@ -37,7 +39,9 @@ pub struct Settings {
     pub rate_limit: u32,
     /// The least time in which a person can fill in a form.
     pub min_fill_seconds: i64,
-    /// Mixed into hashed client addresses so they cannot be reversed.
+    /// Mixed into hashed client addresses so they cannot be reversed, and
+    /// the secret that signs fill-time stamps: keep it across restarts, or
+    /// forms opened before one are sent with stamps that no longer verify.
     pub address_salt: String,
     /// Staff contact shown to residents.
     pub contact_email: String,
@@ -72,6 +76,12 @@ pub enum Submitted {
     RateLimited {
         retry_after_seconds: u64,
     },
+    /// Sent without a fill-time stamp, as a page whose script did not run
+    /// sends it: nothing is stored; the person sends the form again (kept
+    /// as typed) with `stamp`, so that the second sending is timed.
+    Unstamped {
+        stamp: String,
+    },
 }
 
 /// The public state of a form.
@@ -84,6 +94,9 @@ pub struct FormStatus {
     /// puts it in `started_at`, so the fill time is measured on one clock
     /// (also under `agora serve --now`).
     pub now_ms: i64,
+    /// A signed fill-time stamp for this form, issued now: the page's
+    /// script puts it in the form's `started_at` field.
+    pub started_at: String,
     pub opens: String,
     pub closes: String,
     pub allocation: Allocation,
@@ -101,6 +114,7 @@ pub struct Service<S, M> {
     forms: std::sync::RwLock<Forms>,
     store: S,
     mailer: M,
+    stamps: Stamps,
     settings: Settings,
 }
 
@@ -110,6 +124,7 @@ impl<S: Store, M: Mailer> Service<S, M> {
             forms: std::sync::RwLock::new(index(forms)),
             store,
             mailer,
+            stamps: Stamps::new(&settings.address_salt),
             settings,
         }
     }
@@ -174,12 +189,18 @@ impl<S: Store, M: Mailer> Service<S, M> {
                 retry_after_seconds: u64::try_from(retry.num_seconds().max(1)).unwrap_or(60),
             });
         }
-        let spam = self.spam_reason(submission, now);
+        let stamp = self.stamp_of(form, submission);
+        let spam = self.spam_reason(submission, stamp, now);
         let accepted = match validate(form, submission) {
             Ok(accepted) => accepted,
             // A bot's invalid submission is answered like anyone's.
             Err(errors) => return Ok(Submitted::Invalid(errors)),
         };
+        if stamp == Stamp::Empty && spam.is_none() {
+            return Ok(Submitted::Unstamped {
+                stamp: self.resend_stamp(form, now),
+            });
+        }
         let confirm_token = new_token().map_err(randomness)?;
         let withdraw_token = new_token().map_err(randomness)?;
         let needs_confirmation = form.double_opt_in && spam.is_none();
@@ -347,6 +368,7 @@ impl<S: Store, M: Mailer> Service<S, M> {
             state: form.state_at(&now),
             open: form.state_at(&now) == FormState::Open,
             now_ms: now.timestamp_millis(),
+            started_at: self.stamps.issue(&form.id, now),
             opens: form.opens.to_rfc3339(),
             closes: form.closes.to_rfc3339(),
             allocation: form.allocation,
@@ -363,14 +385,66 @@ impl<S: Store, M: Mailer> Service<S, M> {
         hex::encode(&digest[..16])
     }
 
-    fn spam_reason(&self, submission: &Submission, now: DateTime<Utc>) -> Option<String> {
+    /// A fill-time stamp of `form` given out at `at` (what the status
+    /// endpoint hands the page's script).
+    pub fn fill_stamp(&self, form: &FormDefinition, at: DateTime<Utc>) -> String {
+        self.stamps.issue(&form.id, at)
+    }
+
+    /// `submission` as the form shown again should carry it: its own
+    /// stamp when we signed it (the fill time still counts from the first
+    /// opening), otherwise one given out now for the next sending.
+    pub fn with_fresh_stamp(
+        &self,
+        form: &FormDefinition,
+        submission: &Submission,
+        now: DateTime<Utc>,
+    ) -> Submission {
+        let mut again = submission.clone();
+        if !matches!(self.stamp_of(form, submission), Stamp::Issued(_)) {
+            again
+                .values
+                .insert(STARTED_FIELD.to_owned(), vec![self.resend_stamp(form, now)]);
+        }
+        again
+    }
+
+    /// The stamp for sending a form again: the person has filled it in
+    /// already, so it is dated as if given out the least fill time ago,
+    /// less one second; a person needs a moment to press the button, a
+    /// bot must still wait.
+    fn resend_stamp(&self, form: &FormDefinition, now: DateTime<Utc>) -> String {
+        let credit = Duration::seconds((self.settings.min_fill_seconds - 1).max(0));
+        self.stamps.issue(&form.id, now - credit)
+    }
+
+    fn stamp_of(&self, form: &FormDefinition, submission: &Submission) -> Stamp {
+        let value = submission
+            .values
+            .get(STARTED_FIELD)
+            .map(|values| values.first().map_or("", String::as_str));
+        self.stamps.read(&form.id, value)
+    }
+
+    fn spam_reason(
+        &self,
+        submission: &Submission,
+        stamp: Stamp,
+        now: DateTime<Utc>,
+    ) -> Option<String> {
         if !submission.first(HONEYPOT_FIELD).is_empty() {
             return Some("the hidden field was filled in".to_owned());
         }
-        let started = submission.first(STARTED_FIELD).parse::<i64>().ok()?;
-        let elapsed = now.timestamp_millis().saturating_sub(started);
-        (elapsed < self.settings.min_fill_seconds * 1000)
-            .then(|| format!("sent {elapsed} ms after the page opened"))
+        match stamp {
+            Stamp::Absent => Some("no fill-time stamp was sent".to_owned()),
+            Stamp::Forged => Some("the fill-time stamp was not signed by us".to_owned()),
+            Stamp::Empty => None,
+            Stamp::Issued(given_out) => {
+                let elapsed = (now - given_out).num_milliseconds();
+                (elapsed < self.settings.min_fill_seconds * 1000)
+                    .then(|| format!("sent {elapsed} ms after the form was given out"))
+            }
+        }
     }
 
     fn link(&self, form: &FormDefinition, action: &str, token: &str) -> String {

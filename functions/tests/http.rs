@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use agora_functions::fill_time::Stamps;
 use agora_functions::forms::{self, FormDefinition};
 use agora_functions::http::{fixed_clock, router, router_with, HttpSettings};
 use agora_functions::mail::Outbox;
@@ -27,6 +28,8 @@ use tower::ServiceExt;
 
 const SITE: &str = "https://example.org";
 const CONTACT: &str = "budzetobywatelski@um.krakow.pl";
+/// The test deployment's secret: hashed addresses, fill-time stamps.
+const SALT: &str = "test-salt";
 
 fn at(year: i32, month: u32, day: u32, hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(year, month, day, hour, 0, 0)
@@ -88,7 +91,7 @@ fn settings(rate_limit: u32) -> Settings {
         public_url: SITE.to_owned(),
         rate_limit,
         min_fill_seconds: 3,
-        address_salt: "test-salt".to_owned(),
+        address_salt: SALT.to_owned(),
         contact_email: CONTACT.to_owned(),
     }
 }
@@ -272,11 +275,40 @@ fn urlencode(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-fn post_form(path: &str, pairs: &[(&str, &str)]) -> Request<Body> {
-    post_raw(path, "application/x-www-form-urlencoded", urlencode(pairs))
+/// A fill-time stamp signed with the test settings' secret long before
+/// any test's clock: a person who took their time.
+fn stamp(form_id: &str) -> String {
+    Stamps::new(SALT).issue(form_id, at(2000, 1, 1, 0))
 }
 
+/// The form a path under `/api/forms/` names.
+fn form_in(path: &str) -> &str {
+    path.trim_start_matches("/api/forms/")
+        .split(['/', '?'])
+        .next()
+        .unwrap_or_default()
+}
+
+/// A browser's submission; without a `started_at` pair, with the stamp
+/// the page's script would have put there.
+fn post_form(path: &str, pairs: &[(&str, &str)]) -> Request<Body> {
+    let mut pairs = pairs.to_vec();
+    let stamp = stamp(form_in(path));
+    if !pairs.iter().any(|(name, _)| *name == "started_at") {
+        pairs.push(("started_at", &stamp));
+    }
+    post_raw(path, "application/x-www-form-urlencoded", urlencode(&pairs))
+}
+
+/// A script's submission; without `started_at`, with the stamp the
+/// status endpoint gives out.
 fn post_json(path: &str, value: &serde_json::Value) -> Request<Body> {
+    let mut value = value.clone();
+    if let Some(object) = value.as_object_mut() {
+        object
+            .entry("started_at")
+            .or_insert_with(|| stamp(form_in(path)).into());
+    }
     post_raw(path, "application/json", value.to_string())
 }
 
@@ -322,7 +354,6 @@ fn ambassador_pairs(email: &str) -> Vec<(&'static str, String)> {
         ("area", "Osiedle Kabel".to_owned()),
         ("processing", "tak".to_owned()),
         ("website", String::new()),
-        ("started_at", String::new()),
     ]
 }
 
@@ -388,7 +419,7 @@ async fn a_json_submission_is_created_with_its_reference() {
     assert_eq!(body["status"], "registered");
     assert_eq!(
         body["page"],
-        format!("/api/forms/spacer/zgloszenie/{reference}?stan=registered")
+        format!("/api/forms/spacer/zgloszenie/{reference}")
     );
 }
 
@@ -446,7 +477,6 @@ async fn a_browser_submission_is_redirected_to_its_confirmation_page() {
     let location = answer.header(header::LOCATION).to_owned();
     let reference = location
         .strip_prefix("/api/forms/spacer/zgloszenie/")
-        .and_then(|rest| rest.strip_suffix("?stan=registered"))
         .expect("the confirmation page")
         .to_owned();
     assert!(is_reference(&reference), "{location}");
@@ -502,6 +532,7 @@ async fn an_invalid_json_submission_lists_its_field_errors() {
 #[tokio::test]
 async fn an_invalid_browser_submission_shows_the_form_again_with_every_value_kept() {
     let app = app_at(march_5());
+    let kept = stamp("ambasadorzy");
     let answer = app
         .send(post_form(
             "/api/forms/ambasadorzy",
@@ -513,7 +544,7 @@ async fn an_invalid_browser_submission_shows_the_form_again_with_every_value_kep
                 ("area", "Osiedle Kabel\r\nul. Myśliwska & okolice"),
                 ("publication", "tak"),
                 ("website", ""),
-                ("started_at", "1583409590000"),
+                ("started_at", &kept),
             ],
         ))
         .await;
@@ -541,7 +572,10 @@ async fn an_invalid_browser_submission_shows_the_form_again_with_every_value_kep
         html.contains("id=\"field-processing\" name=\"processing\" value=\"tak\" aria-describedby")
     );
     assert!(!html.contains("name=\"processing\" value=\"tak\" checked"));
-    assert!(html.contains("name=\"started_at\" value=\"1583409590000\""));
+    assert!(
+        html.contains(&format!("name=\"started_at\" value=\"{kept}\"")),
+        "the stamp of the first opening is kept"
+    );
     // The form posts to the same place.
     assert!(html.contains(
         "<form class=\"agora-form\" method=\"post\" action=\"/api/forms/ambasadorzy\" novalidate>"
@@ -1395,13 +1429,7 @@ async fn withdrawing_erases_the_registration_and_promotes_the_first_waiting() {
         .await;
     assert_eq!(third.status, StatusCode::SEE_OTHER);
     let location = third.header(header::LOCATION).to_owned();
-    assert!(location.ends_with("?stan=waiting"), "{location}");
-    let waiting_reference = location
-        .rsplit('/')
-        .next()
-        .and_then(|r| r.split('?').next())
-        .expect("a reference")
-        .to_owned();
+    let waiting_reference = location.rsplit('/').next().expect("a reference").to_owned();
     let page = app.send(get(&location)).await;
     let html = page.page();
     assert!(html.contains("liście oczekujących"), "{html}");
@@ -1531,6 +1559,267 @@ async fn the_status_shows_counts_and_no_personal_data() {
     assert_eq!(workshops["allocation"], "lottery");
     assert_eq!(workshops["capacity"], 60);
     assert_eq!(workshops["places_left"], serde_json::Value::Null);
+}
+
+// ---- the fill-time stamp ----
+
+/// What the store holds for `email` on `form_id`: its status and why it
+/// is suspected spam.
+async fn stored_as<S: Store + 'static>(
+    app: &App<S>,
+    form_id: &str,
+    email: &str,
+) -> Option<(Status, Option<String>)> {
+    app.service
+        .store()
+        .list(form_id, march_5())
+        .await
+        .expect("listed")
+        .into_iter()
+        .find(|r| r.values.get("email").map(String::as_str) == Some(email))
+        .map(|r| (r.status, r.spam))
+}
+
+#[tokio::test]
+async fn the_status_gives_out_a_stamp_that_times_the_form() {
+    let app = app_at(march_5());
+    let status = app
+        .send(
+            Request::get("/api/forms/ambasadorzy")
+                .body(Body::empty())
+                .expect("a request"),
+        )
+        .await
+        .json();
+    let given_out = status["started_at"].as_str().expect("a stamp").to_owned();
+    assert!(
+        given_out.starts_with(&format!("{}.", march_5().timestamp_millis())),
+        "{given_out}"
+    );
+    // Sent at once: faster than a person can.
+    let mut body = ambassador_json("hasty@example.pl");
+    body["started_at"] = given_out.clone().into();
+    let answer = app.send(post_json("/api/forms/ambasadorzy", &body)).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "answered as anyone");
+    let (status, reason) = stored_as(&app, "ambasadorzy", "hasty@example.pl")
+        .await
+        .expect("kept");
+    assert_eq!(status, Status::Spam);
+    assert!(reason.is_some_and(|r| r.contains("ms after")));
+
+    // The same stamp, sent a minute later by a person.
+    let later = app_with(
+        SqliteStore::in_memory().expect("a store"),
+        march_5() + chrono::Duration::minutes(1),
+        100,
+    );
+    let mut body = ambassador_json("calm@example.pl");
+    body["started_at"] = given_out.into();
+    let answer = later.send(post_json("/api/forms/ambasadorzy", &body)).await;
+    assert_eq!(answer.status, StatusCode::CREATED);
+    assert_eq!(
+        stored_as(&later, "ambasadorzy", "calm@example.pl").await,
+        Some((Status::Pending, None))
+    );
+    assert_eq!(later.mails().len(), 1, "the confirmation e-mail");
+}
+
+#[tokio::test]
+async fn a_forged_or_missing_stamp_is_kept_apart_as_spam() {
+    let app = app_at(march_5());
+    let browser_clock = (march_5() - chrono::Duration::minutes(5))
+        .timestamp_millis()
+        .to_string();
+    let other_form = stamp("warsztaty-wspolne-projekty-miejskie-2020");
+    let min = i64::MIN.to_string();
+    let forged: Vec<(&str, Option<&str>)> = vec![
+        ("abc@example.pl", Some("abc")),
+        ("exp@example.pl", Some("1e30")),
+        ("minus@example.pl", Some("-1")),
+        ("min@example.pl", Some(&min)),
+        ("clock@example.pl", Some(&browser_clock)),
+        ("other@example.pl", Some(&other_form)),
+        ("absent@example.pl", None),
+    ];
+    for (email, started_at) in &forged {
+        let mut body = ambassador_json(email);
+        let object = body.as_object_mut().expect("an object");
+        match started_at {
+            Some(value) => {
+                object.insert("started_at".to_owned(), (*value).into());
+            }
+            None => {
+                object.remove("started_at");
+            }
+        }
+        // Not through post_json, which would add a good stamp.
+        let answer = app
+            .send(post_raw(
+                "/api/forms/ambasadorzy",
+                "application/json",
+                body.to_string(),
+            ))
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "{email}: {}",
+            answer.body
+        );
+        assert_eq!(
+            answer.json()["status"],
+            "pending",
+            "{email}: the bot learns nothing"
+        );
+        let (status, reason) = stored_as(&app, "ambasadorzy", email)
+            .await
+            .unwrap_or_else(|| panic!("{email} was dropped, not kept"));
+        assert_eq!(status, Status::Spam, "{email}");
+        assert!(
+            reason.is_some_and(|r| r.contains("stamp")),
+            "{email}: the reason names the stamp"
+        );
+    }
+    assert!(app.mails().is_empty(), "no e-mail to a bot's address");
+    let counts = app
+        .service
+        .store()
+        .counts("ambasadorzy", march_5())
+        .await
+        .expect("counted");
+    assert_eq!(counts, Counts::default(), "spam never counts");
+}
+
+#[tokio::test]
+async fn a_form_sent_without_its_script_comes_back_once_with_a_stamp() {
+    let app = app_at(march_5());
+    // What the built page sends when its script did not run: the field,
+    // empty.
+    let mut pairs = ambassador_pairs("zofia@example.pl");
+    pairs.push(("started_at", String::new()));
+    let answer = app
+        .send(post_form("/api/forms/ambasadorzy", &self::pairs(&pairs)))
+        .await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = answer.page();
+    assert!(
+        html.contains("<h1>Sprawdź odpowiedzi i wyślij ponownie</h1>"),
+        "{html}"
+    );
+    assert!(html.contains("nie jest jeszcze zapisane"), "{html}");
+    assert!(
+        html.contains("value=\"zofia@example.pl\""),
+        "values kept: {html}"
+    );
+    assert!(html.contains("Osiedle Kabel</textarea>"), "{html}");
+    assert_eq!(
+        stored_as(&app, "ambasadorzy", "zofia@example.pl").await,
+        None,
+        "nothing stored yet"
+    );
+    assert!(app.mails().is_empty());
+    let marker = "name=\"started_at\" value=\"";
+    let from = html.find(marker).expect("a stamp in the form") + marker.len();
+    let given_out = &html[from..from + html[from..].find('"').expect("the value's end")];
+    assert!(!given_out.is_empty());
+
+    // The person sends it again, two seconds later: stored, mailed. The
+    // time already spent filling the form in counts.
+    let later = App {
+        router: router(
+            Arc::clone(&app.service),
+            fixed_clock(march_5() + chrono::Duration::seconds(2)),
+        ),
+        service: Arc::clone(&app.service),
+        outbox: app.outbox,
+    };
+    let mut again = ambassador_pairs("zofia@example.pl");
+    again.push(("started_at", given_out.to_owned()));
+    let answer = later
+        .send(post_form("/api/forms/ambasadorzy", &self::pairs(&again)))
+        .await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    assert_eq!(
+        stored_as(&later, "ambasadorzy", "zofia@example.pl").await,
+        Some((Status::Pending, None))
+    );
+    assert_eq!(later.mails().len(), 1);
+
+    // A script whose status request failed sends an empty stamp too: it
+    // gets the message and a stamp to send with.
+    let mut body = ambassador_json("piotr@example.pl");
+    body["started_at"] = "".into();
+    let answer = later.send(post_json("/api/forms/ambasadorzy", &body)).await;
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let json = answer.json();
+    assert_eq!(json["errors"][0]["field"], "started_at");
+    assert!(json["errors"][0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("wyślij formularz jeszcze raz")));
+    assert!(json["started_at"].as_str().is_some_and(|s| !s.is_empty()));
+}
+
+// ---- the page after a submission ----
+
+#[tokio::test]
+async fn the_page_after_a_submission_states_what_the_store_holds() {
+    let app = app_at(march_5());
+    // A reference that was never given: no page, whatever the address says.
+    for path in [
+        "/api/forms/spacer/zgloszenie/AAAA-AAAA",
+        "/api/forms/spacer/zgloszenie/AAAA-AAAA?stan=registered",
+        "/api/forms/spacer/zgloszenie/AAAA-AAAA?stan=selected",
+    ] {
+        let answer = app.send(get(path)).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!answer.page().contains("Masz"), "{path}");
+        assert!(!answer.body.contains("AAAA-AAAA"), "{path}");
+    }
+
+    // Two places, three people: the third waits, whatever the address says.
+    let mut references = Vec::new();
+    for (i, name) in ["anna", "bartek", "celina"].into_iter().enumerate() {
+        let answer = app
+            .send(from(
+                post_json(
+                    "/api/forms/spacer",
+                    &serde_json::json!({
+                        "full_name": "Anna Nowak",
+                        "email": format!("{name}@example.pl"),
+                        "processing": true,
+                    }),
+                ),
+                &format!("10.0.0.{i}:1000"),
+            ))
+            .await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.body);
+        let reference = answer.json()["reference"]
+            .as_str()
+            .expect("a reference")
+            .to_owned();
+        references.push(reference);
+    }
+    let page = |reference: &str, query: &str| {
+        app.send(get(&format!(
+            "/api/forms/spacer/zgloszenie/{reference}{query}"
+        )))
+    };
+    let first = page(&references[0], "").await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(
+        first.page().contains("Masz zapewnione miejsce."),
+        "{}",
+        first.body
+    );
+    let third = page(&references[2], "?stan=registered").await;
+    assert_eq!(third.status, StatusCode::OK);
+    let html = third.page();
+    assert!(html.contains(&references[2]));
+    assert!(html.contains("liście oczekujących, na pozycji 1"), "{html}");
+    assert!(
+        !html.contains("Masz zapewnione miejsce"),
+        "the address is not believed: {html}"
+    );
 }
 
 // ---- the same router under Lambda's event shapes ----

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use agora_functions::fill_time::Stamps;
 use agora_functions::forms::{self, FormDefinition, Submission};
 use agora_functions::mail::{Email, MailError, Mailer, Outbox};
 use agora_functions::registration::Status;
@@ -115,6 +116,16 @@ fn decode_quoted_printable(raw: &str) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
+/// A fill-time stamp signed with the test settings' secret long before
+/// the tests' clock: a person who took their time.
+fn stamp(form_id: &str) -> String {
+    let long_ago = Utc
+        .with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+        .single()
+        .expect("a valid time");
+    Stamps::new("test-salt").issue(form_id, long_ago)
+}
+
 fn ambassador(email: &str) -> Submission {
     Submission::from_pairs([
         ("full_name", "Anna Nowak"),
@@ -123,6 +134,7 @@ fn ambassador(email: &str) -> Submission {
         ("area", "Osiedle Kabel"),
         ("processing", "on"),
         ("website", ""),
+        ("started_at", &stamp("ambasadorzy")),
     ])
 }
 
@@ -364,10 +376,12 @@ async fn bots_are_answered_as_people_but_kept_apart_for_review() {
     assert!(setup.mails().is_empty(), "no e-mail to a bot's address");
 
     let mut hasty = ambassador("fast@example.pl");
-    let opened = (now() - Duration::seconds(1))
-        .timestamp_millis()
-        .to_string();
-    hasty.values.insert("started_at".to_owned(), vec![opened]);
+    let given_out = setup
+        .service
+        .fill_stamp(&form, now() - Duration::seconds(1));
+    hasty
+        .values
+        .insert("started_at".to_owned(), vec![given_out]);
     accepted(
         setup
             .service
@@ -516,6 +530,10 @@ async fn a_lottery_application_confirmed_after_closing_is_told_it_is_not_in_the_
             ("attends_all", "on"),
             ("processing", "on"),
             ("website", ""),
+            (
+                "started_at",
+                &stamp("warsztaty-wspolne-projekty-miejskie-2020"),
+            ),
         ])
     };
     let mut confirmations = Vec::new();

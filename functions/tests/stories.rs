@@ -9,9 +9,12 @@ mod dynamodb_local;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
+use agora_functions::forms::Submission;
+use agora_functions::mail::Outbox;
 use agora_functions::registration::{
     new_reference, new_token, token_hash, Admission, ConsentRecord, NewRegistration, Status,
 };
+use agora_functions::service::{Client, Service, Settings, Submitted};
 use agora_functions::store::{DrawRecord, DrawRecorded, Inserted, Store};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -845,6 +848,108 @@ pub async fn requests_over_the_limit_are_refused<S: Store>(store: S) {
     );
 }
 
+/// The Kraków forms in a service over `store`, mailing into a temporary
+/// outbox (kept alive by the second value).
+fn service_over<S: Store>(store: S) -> (Service<S, Outbox>, tempfile::TempDir) {
+    let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+    let data = |name: &str| {
+        let text =
+            std::fs::read_to_string(content.join("data").join(format!("{name}.yaml"))).ok()?;
+        serde_yaml::from_str(&text).ok()
+    };
+    let forms = agora_functions::forms::load_all(&content, std::path::Path::new("content"), &data)
+        .expect("the Kraków forms");
+    let outbox = tempfile::tempdir().expect("a temporary outbox");
+    let mailer = Outbox::new(outbox.path(), "Wspólne Projekty <noreply@example.org>");
+    let settings = Settings {
+        public_url: "https://example.org".to_owned(),
+        rate_limit: 1000,
+        min_fill_seconds: 3,
+        address_salt: "test-salt".to_owned(),
+        contact_email: "budzetobywatelski@um.krakow.pl".to_owned(),
+    };
+    (Service::new(forms, store, mailer, settings), outbox)
+}
+
+/// One mailbox written in several ways is one registration; what is not
+/// one bare address is refused, never stored.
+pub async fn one_mailbox_is_one_registration_however_it_is_written<S: Store>(store: S) {
+    let (service, _outbox) = service_over(store);
+    let form = service.form("ambasadorzy").expect("the ambassadors' form");
+    let long_ago = Utc
+        .with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
+        .single()
+        .expect("a valid time");
+    let stamp = service.fill_stamp(&form, long_ago);
+    let mut client = 0;
+    let mut submit = |email: &str| {
+        client += 1;
+        let submission = Submission::from_pairs([
+            ("full_name", "Jan Kowalski"),
+            ("email", email),
+            ("district", "XIII"),
+            ("area", "Osiedle Kabel"),
+            ("processing", "on"),
+            ("website", ""),
+            ("started_at", &stamp),
+        ]);
+        let client = Client {
+            address: format!("client-{client}"),
+        };
+        let (service, form) = (&service, &form);
+        async move {
+            service
+                .submit(form, &submission, &client, now())
+                .await
+                .expect("answered")
+        }
+    };
+    for typed in [
+        "jan.kowalski@example.pl",
+        "Jan.Kowalski@Example.PL",
+        " JAN.KOWALSKI@EXAMPLE.PL ",
+        "ola@kraków.pl",
+        "OLA@xn--krakw-3ta.pl",
+    ] {
+        let outcome = submit(typed).await;
+        assert!(
+            matches!(outcome, Submitted::Accepted { .. }),
+            "{typed}: {outcome:?}"
+        );
+    }
+    for typed in [
+        "Ktokolwiek <jan.kowalski@example.pl>",
+        "Jan <jan.kowalski@example.pl>",
+        "\"jan.kowalski\"@example.pl",
+        "\"a@b\"@example.pl",
+        "a, evil@example.com <x@example.pl>",
+        "Ktoś <script> <x@example.pl>",
+        "jan.kowalski@example.pl\r\nBcc: x@example.com",
+    ] {
+        match submit(typed).await {
+            Submitted::Invalid(errors) => assert!(
+                errors.iter().any(|e| e.field == "email"),
+                "{typed}: {errors:?}"
+            ),
+            other => panic!("{typed} was not refused: {other:?}"),
+        }
+    }
+    let mut stored: Vec<String> = service
+        .store()
+        .list("ambasadorzy", now())
+        .await
+        .expect("listed")
+        .into_iter()
+        .map(|r| r.values.get("email").cloned().unwrap_or_default())
+        .collect();
+    stored.sort();
+    assert_eq!(
+        stored,
+        ["jan.kowalski@example.pl", "ola@xn--krakw-3ta.pl"],
+        "one registration per mailbox, each in canonical form"
+    );
+}
+
 /// Runs every story against the stores `$make` builds (an async block
 /// giving a fresh, empty store).
 macro_rules! stories {
@@ -906,6 +1011,10 @@ macro_rules! stories {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn spam_is_kept_for_review_but_never_counted() {
                 super::spam_is_kept_for_review_but_never_counted($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn one_mailbox_is_one_registration_however_it_is_written() {
+                super::one_mailbox_is_one_registration_however_it_is_written($make.await).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn requests_over_the_limit_are_refused() {

@@ -1699,9 +1699,13 @@ fn the_site_and_its_forms_are_served_on_one_machine() {
     let (status, state) = http_request(&address, "GET", "/api/forms/ambasadorzy", None);
     assert_eq!(status, 200);
     assert!(state.contains("\"open\":true"), "{state}");
+    let state: serde_json::Value = serde_json::from_str(&state).expect("the status as JSON");
+    let stamp = state["started_at"].as_str().expect("a fill-time stamp");
 
-    let form = "full_name=Anna+Nowak&email=anna%40example.pl&district=XIII&area=Osiedle+Kabel&processing=on";
-    let (status, _) = http_request(&address, "POST", "/api/forms/ambasadorzy", Some(form));
+    // A person takes longer than the least fill time (3 s).
+    std::thread::sleep(std::time::Duration::from_millis(3100));
+    let form = format!("full_name=Anna+Nowak&email=anna%40example.pl&district=XIII&area=Osiedle+Kabel&processing=on&started_at={stamp}");
+    let (status, _) = http_request(&address, "POST", "/api/forms/ambasadorzy", Some(&form));
     assert_eq!(status, 303);
     let outbox = site.root().join(".agora/outbox");
     let mails: Vec<String> = std::fs::read_dir(&outbox)

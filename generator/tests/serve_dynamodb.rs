@@ -13,6 +13,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 
+use agora_functions::registration::Status;
 use agora_functions::store::Store;
 use chrono::{TimeZone, Utc};
 use common::TempSite;
@@ -77,12 +78,35 @@ async fn a_registration_through_serve_lands_in_the_dynamodb_table() {
         .unwrap_or_else(|| panic!("no address in: {first}"))
         .to_owned();
 
+    // The stamp the page's script takes from the status endpoint; a
+    // person takes longer than the least fill time (3 s).
+    let status_address = address.clone();
+    let stamp = tokio::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(&status_address).expect("connect to agora serve");
+        write!(
+            stream,
+            "GET /api/forms/ambasadorzy HTTP/1.1\r\nHost: {status_address}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("ask for the status");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read the status");
+        let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let status: serde_json::Value = serde_json::from_str(body).expect("the status as JSON");
+        status["started_at"]
+            .as_str()
+            .expect("a fill-time stamp")
+            .to_owned()
+    })
+    .await
+    .expect("the stamp");
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     let body = serde_json::json!({
         "full_name": "Anna Nowak",
         "email": "anna@example.pl",
         "district": "XIII",
         "area": "Osiedle Kabel",
         "processing": true,
+        "started_at": stamp,
     })
     .to_string();
     let answer = tokio::task::spawn_blocking(move || {
@@ -108,5 +132,6 @@ async fn a_registration_through_serve_lands_in_the_dynamodb_table() {
     let stored = store.list("ambasadorzy", now).await.expect("listed");
     assert_eq!(stored.len(), 1, "{stored:?}");
     assert_eq!(stored[0].values["email"], "anna@example.pl");
+    assert_eq!(stored[0].status, Status::Pending, "a person, not spam");
     drop(server);
 }

@@ -88,8 +88,8 @@ function startServe(root, now) {
   return startAgoraServe(AGORA_BIN, root, ['--now', now]);
 }
 
-// The newest e-mail to `address`, decoded (quoted-printable).
-function outboxMailTo(root, address) {
+// Every e-mail to `address`, decoded (quoted-printable), newest first.
+function outboxMailsTo(root, address) {
   const dir = path.join(root, '.agora', 'outbox');
   const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith('.eml')) : [];
   const decode = (name) => {
@@ -101,8 +101,14 @@ function outboxMailTo(root, address) {
     .map((name) => ({ name, text: decode(name), at: fs.statSync(path.join(dir, name)).mtimeMs }))
     .filter((mail) => new RegExp(`^To: ${address.replace(/[.]/g, '\\.')}\\r?$`, 'm').test(mail.text))
     .sort((a, b) => b.at - a.at);
-  assert.ok(mails.length > 0, `no e-mail to ${address} in ${dir}: ${names.join(', ')}`);
-  return mails[0].text;
+  return mails.map((mail) => mail.text);
+}
+
+// The newest e-mail to `address`, decoded.
+function outboxMailTo(root, address) {
+  const mails = outboxMailsTo(root, address);
+  assert.ok(mails.length > 0, `no e-mail to ${address} in ${path.join(root, '.agora', 'outbox')}`);
+  return mails[0];
 }
 
 // The reference an e-mail names.
@@ -324,6 +330,10 @@ function defineJourneys() {
         // The area and the required consent are missing.
         const answer = await submitAndWait(page);
         assert.equal(answer.status(), 422);
+        // The page with the form again carries a fill-time stamp the
+        // server signed: the next sending is timed from it.
+        const againAt = Date.now();
+        assert.match(await valueOf(page, 'started_at'), /^\d+\.[\w-]{22}$/);
         const summary = await summaryOf(page);
         assert.equal(summary.title, 'Wystąpił problem');
         assert.deepEqual(summary.links.map((l) => l.href).sort(), ['#field-area', '#field-processing']);
@@ -334,11 +344,42 @@ function defineJourneys() {
 
         await page.type('#field-area', 'Grzegórzki Wschodnie');
         await page.click('#field-processing');
+        await waitToBeHuman(againAt);
         const done = await submitAndWait(page);
         assert.equal(done.status(), 200, 'after the 303');
         assert.equal(new URL(page.url()).pathname, '/api/forms/ambasadorzy/wyslane');
         assert.match(await page.$eval('main', (m) => m.innerText), /Jest w nim numer zgłoszenia/);
         assert.match(referenceIn(outboxMailTo(root, 'piotr@example.pl')), /^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
+        assert.deepEqual(offSite, []);
+      } finally {
+        await page.close();
+      }
+    });
+
+    test('without JavaScript: a complete form comes back once to be checked and sent again, then the 303', async () => {
+      const { page, offSite } = await openPage(browser, origin, { javascript: false, viewport: VIEWPORTS[0] });
+      try {
+        const person = PEOPLE.ambasadorzy;
+        const address = 'janina.nowak@example.pl';
+        await visit(page, origin + person.page);
+        assert.equal(await valueOf(page, 'started_at'), '', 'the built page carries no stamp');
+        await fill(page, { ...person.values, email: address });
+        const first = await submitAndWait(page);
+        assert.equal(first.status(), 422, 'nothing stored without a stamp');
+        const againAt = Date.now();
+        assert.match(await page.$eval('h1', (h) => h.textContent), /Sprawdź odpowiedzi i wyślij ponownie/);
+        assert.match(await page.$eval('main', (m) => m.innerText), /nie jest jeszcze zapisane/);
+        assert.equal(await valueOf(page, 'email'), address, 'values are kept');
+        assert.equal(await valueOf(page, 'full_name'), person.values.full_name);
+        assert.match(await valueOf(page, 'started_at'), /^\d+\.[\w-]{22}$/);
+        assert.equal(outboxMailsTo(root, address).length, 0, 'no e-mail yet');
+        await assertAxeClean(page, 'the send-again page (no JavaScript)');
+
+        await waitToBeHuman(againAt);
+        const done = await submitAndWait(page);
+        assert.equal(done.status(), 200, 'after the 303');
+        assert.equal(new URL(page.url()).pathname, '/api/forms/ambasadorzy/wyslane');
+        assert.match(referenceIn(outboxMailTo(root, address)), /^[A-Z2-9]{4}-[A-Z2-9]{4}$/);
         assert.deepEqual(offSite, []);
       } finally {
         await page.close();

@@ -4,6 +4,7 @@
 
 pub mod checks;
 pub mod definition;
+pub mod email;
 pub mod html;
 mod lines;
 pub mod validate;

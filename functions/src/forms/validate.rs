@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::checks::{self, NipError};
 use super::definition::{Field, FieldType, FormDefinition};
+use super::email;
 use crate::polish::{count_pl, date_pl};
 
 /// What the person sent: each name with its values (a checkbox group can
@@ -58,7 +59,7 @@ pub struct Accepted {
     pub values: BTreeMap<String, String>,
     pub consents: Vec<GivenConsent>,
     /// The value that makes a person unique in the form, normalised
-    /// (an e-mail in lower case).
+    /// (an e-mail in its canonical form, see [`email::canonical`]).
     pub unique_key: String,
 }
 
@@ -220,13 +221,7 @@ fn check_field(
     let invalid = |default: &str| custom(&field.messages.invalid, default.to_owned());
     let normal = match field.kind {
         FieldType::Email => {
-            let lowered = value.to_lowercase();
-            if !is_email(&lowered) {
-                return Err(invalid(
-                    "Wpisz adres e-mail w poprawnym formacie, np. jan.kowalski@example.pl.",
-                ));
-            }
-            lowered
+            email::canonical(raw).map_err(|problem| invalid(problem.message()))?
         }
         FieldType::Tel => checks::phone(&value).ok_or_else(|| {
             invalid("Wpisz numer telefonu, np. 12 345 67 89 albo +48 600 100 200.")
@@ -293,21 +288,6 @@ fn check_field(
         }
     }
     Ok(Some(normal))
-}
-
-/// An e-mail address residents can be written to: valid by RFC 5322 as
-/// the `email_address` crate reads it, and with a dot in the domain, so
-/// that `jan@localhost` or `jan@[127.0.0.1]` (valid, but never a
-/// resident's mailbox) are refused.
-fn is_email(address: &str) -> bool {
-    address
-        .parse::<email_address::EmailAddress>()
-        .is_ok_and(|parsed| {
-            let domain = parsed.domain();
-            !domain.starts_with('[')
-                && domain.contains('.')
-                && domain.split('.').all(|label| !label.is_empty())
-        })
 }
 
 /// A NIP or a KRS number, told apart by one rule: a leading "NIP" or

@@ -14,6 +14,7 @@ use super::pages::{self, Pages};
 use super::{Action, UNAVAILABLE_RETRY_SECONDS};
 use crate::forms::{FormDefinition, Submission};
 use crate::registration::Registration;
+use crate::service::STARTED_FIELD;
 use crate::store::StoreError;
 
 const JSON: &str = "application/json; charset=utf-8";
@@ -207,6 +208,29 @@ pub(crate) fn cancelled(format: Format, pages: &Pages<'_>, form: &FormDefinition
             &serde_json::json!({ "error": pages::cancelled_text(form) }),
         ),
         Format::Html => html(StatusCode::GONE, pages.cancelled(form)),
+    }
+}
+
+/// `422`: sent without a fill-time stamp; nothing was stored. The form
+/// comes back as typed with a stamp (JSON: `started_at`, for the script).
+pub(crate) fn send_again(
+    format: Format,
+    pages: &Pages<'_>,
+    form: &FormDefinition,
+    submission: &Submission,
+) -> Response {
+    match format {
+        Format::Json => json(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &serde_json::json!({
+                "errors": [{ "field": STARTED_FIELD, "message": pages::SEND_AGAIN }],
+                "started_at": submission.first(STARTED_FIELD),
+            }),
+        ),
+        Format::Html => html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            pages.send_again(form, submission),
+        ),
     }
 }
 

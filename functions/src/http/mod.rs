@@ -35,7 +35,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use crate::forms::{FieldError, FormDefinition, Submission};
 use crate::mail::Mailer;
 use crate::registration::Status;
-use crate::service::{Client, Service, Submitted};
+use crate::service::{Client, Service, Submitted, STARTED_FIELD};
 use crate::store::{Store, StoreError};
 use answer::Format;
 use body::{BodyError, ContentKind};
@@ -216,11 +216,11 @@ async fn submit<S: Store + 'static, M: Mailer + 'static>(
             state.settings.client_address_header.as_deref(),
         ),
     };
-    let outcome = state
-        .service
-        .submit(form, &submission, &client, state.now())
-        .await;
-    submitted(format, &pages, form, &submission, outcome)
+    let now = state.now();
+    let outcome = state.service.submit(form, &submission, &client, now).await;
+    // Whatever shows the form again carries a stamp for the next sending.
+    let again = state.service.with_fresh_stamp(form, &submission, now);
+    submitted(format, &pages, form, &again, outcome)
 }
 
 /// The body as a submission, and the format to answer in (a browser's
@@ -244,6 +244,8 @@ async fn read_submission(
     }
 }
 
+/// The answer to a submission; `submission` is what the form shown again
+/// holds (the values as typed, a fill-time stamp for the next sending).
 fn submitted(
     format: Format,
     pages: &pages::Pages<'_>,
@@ -254,11 +256,7 @@ fn submitted(
     match outcome {
         Ok(Submitted::Accepted { reference, status }) => {
             let page = match &reference {
-                Some(reference) => format!(
-                    "{}?stan={}",
-                    received_path(&form.id, reference),
-                    status.as_str()
-                ),
+                Some(reference) => received_path(&form.id, reference),
                 None => sent_path(&form.id),
             };
             match format {
@@ -279,6 +277,7 @@ fn submitted(
         Ok(Submitted::RateLimited {
             retry_after_seconds,
         }) => answer::rate_limited(format, pages, form, submission, retry_after_seconds),
+        Ok(Submitted::Unstamped { .. }) => answer::send_again(format, pages, form, submission),
         Err(error) => answer::store_failed(format, pages, Some((form, submission)), &error),
     }
 }
@@ -291,9 +290,13 @@ fn invalid(
     errors: &[FieldError],
 ) -> Response {
     match format {
+        // `started_at`: the stamp the page's script sends next time.
         Format::Json => answer::json(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &serde_json::json!({ "errors": errors }),
+            &serde_json::json!({
+                "errors": errors,
+                "started_at": submission.first(STARTED_FIELD),
+            }),
         ),
         Format::Html => answer::html(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -319,11 +322,12 @@ async fn status<S: Store + 'static, M: Mailer + 'static>(
     }
 }
 
-/// `GET /api/forms/{id}/zgloszenie/{reference}`: after a submission.
+/// `GET /api/forms/{id}/zgloszenie/{reference}`: after a submission. What
+/// it says of the registration is read from the store, never from the
+/// address: a visitor can write any address.
 async fn received<S: Store + 'static, M: Mailer + 'static>(
     State(state): State<AppState<S, M>>,
     path: Result<Path<(String, String)>, PathRejection>,
-    RawQuery(query): RawQuery,
 ) -> Response {
     let (id, reference) = path_param(path);
     let pages = state.pages();
@@ -336,8 +340,18 @@ async fn received<S: Store + 'static, M: Mailer + 'static>(
     if form.double_opt_in || !is_reference(&reference) {
         return answer::html(StatusCode::NOT_FOUND, pages.not_found());
     }
-    let status = body::query_value(query.as_deref(), "stan").and_then(|s| Status::parse(&s));
-    answer::html(StatusCode::OK, pages.received(form, &reference, status))
+    let found = state
+        .service
+        .store()
+        .find(&form.id, &reference, state.now())
+        .await;
+    match found {
+        Ok(Some(registration)) if registration.status != Status::Withdrawn => {
+            answer::html(StatusCode::OK, pages.received(form, &registration))
+        }
+        Ok(_) => answer::html(StatusCode::NOT_FOUND, pages.not_found()),
+        Err(error) => answer::store_failed(Format::Html, &pages, None, &error),
+    }
 }
 
 /// `GET /api/forms/{id}/wyslane`: after a submission whose reference is

@@ -125,21 +125,17 @@ impl Pages<'_> {
 
     /// After a submission to a form without double opt-in: the reference
     /// and what happens next.
-    pub(crate) fn received(
-        &self,
-        form: &FormDefinition,
-        reference: &str,
-        status: Option<Status>,
-    ) -> String {
+    pub(crate) fn received(&self, form: &FormDefinition, registration: &Registration) -> String {
         let mut main = format!(
             "<h1>Dziękujemy za zgłoszenie</h1>\n<p>{}</p>\n{}",
             escape(&form.title),
-            reference_panel(reference)
+            reference_panel(&registration.reference)
         );
-        if let Some(status) = status.filter(|s| !matches!(s, Status::Pending | Status::Spam)) {
+        // Suspected spam reads as any undecided registration.
+        if !matches!(registration.status, Status::Pending | Status::Spam) {
             main.push_str(&format!(
                 "<p>{}</p>\n",
-                escape(&decision(form, status, None))
+                escape(&decision(form, registration.status, registration.position))
             ));
         }
         if let Some(next) = &form.next_steps {
@@ -307,6 +303,17 @@ impl Pages<'_> {
         )
     }
 
+    /// A form sent without a fill-time stamp, as it is when the page's
+    /// script did not run: nothing is stored; the form comes back as
+    /// typed, with a stamp, to be sent once more.
+    pub(crate) fn send_again(&self, form: &FormDefinition, submission: &Submission) -> String {
+        self.notice_with_form(
+            "Sprawdź odpowiedzi i wyślij ponownie",
+            &format!("<p>{SEND_AGAIN}</p>\n"),
+            Some((form, submission)),
+        )
+    }
+
     pub(crate) fn rate_limited(
         &self,
         form: &FormDefinition,
@@ -461,6 +468,9 @@ pub(crate) fn decision(form: &FormDefinition, status: Status, position: Option<u
         Status::Withdrawn => "To zgłoszenie zostało wycofane.".to_owned(),
     }
 }
+
+/// What a person whose form came without a fill-time stamp is asked.
+pub(crate) const SEND_AGAIN: &str = "Zgłoszenie nie jest jeszcze zapisane. Sprawdź odpowiedzi i wyślij formularz jeszcze raz – ten dodatkowy krok chroni nabór przed zgłoszeniami wysyłanymi automatycznie. Twoje odpowiedzi są zachowane.";
 
 /// `1 marca 2020, 09:00`, in the form's time zone.
 pub(crate) fn date_pl(time: DateTime<Tz>) -> String {

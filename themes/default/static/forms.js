@@ -56,8 +56,9 @@
     }
   }
 
-  // Fill time is measured on the server's clock (also under
-  // `agora serve --now`); the browser's clock is the fallback.
+  // Fill time is measured on the server's clock: the status carries a
+  // stamp the server signed when it gave the form out. Without it the
+  // field stays empty and the server asks to send the form once more.
   function loadStatus(panel, started) {
     var url = panel.getAttribute("data-status-url");
     return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
@@ -68,8 +69,8 @@
         if (!status) {
           return;
         }
-        if (started && typeof status.now_ms === "number") {
-          started.value = String(status.now_ms);
+        if (started && !started.value && typeof status.started_at === "string") {
+          started.value = status.started_at;
         }
         showStatus(panel, status);
       })
@@ -204,9 +205,6 @@
       return;
     }
     var started = form.querySelector('input[name="started_at"]');
-    if (started && !started.value) {
-      started.value = String(Date.now());
-    }
     loadStatus(panel, started);
     var button = form.querySelector('button[type="submit"]');
     var sending = false;
@@ -233,6 +231,11 @@
               if (response.status === 201 && body.page) {
                 window.location.assign(body.page);
               } else if (response.status === 422 && body.errors) {
+                // The stamp to send next time (a new one when ours was
+                // missing).
+                if (started && typeof body.started_at === "string" && body.started_at) {
+                  started.value = body.started_at;
+                }
                 showErrors(form, panel, body.errors);
               } else {
                 showProblem(form, panel, body.error || SERVER_PROBLEM);
