@@ -1493,6 +1493,20 @@ async fn withdrawing_erases_the_registration_and_promotes_the_first_waiting() {
         .expect("read")
         .expect("still there");
     assert_eq!(ewa.status, Status::Registered, "promoted");
+    // The pages after each submission say so now.
+    let withdrawn = app
+        .send(get(&format!(
+            "/api/forms/spacer/zgloszenie/{}",
+            references[0]
+        )))
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::NOT_FOUND);
+    let promoted = app
+        .send(get(&format!(
+            "/api/forms/spacer/zgloszenie/{waiting_reference}"
+        )))
+        .await;
+    assert!(promoted.page().contains("Masz zapewnione miejsce."));
     assert!(app
         .mails()
         .iter()
