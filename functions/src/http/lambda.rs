@@ -11,7 +11,7 @@
 //! | `AGORA_PUBLIC_URL` | the site's address, for links in e-mails and pages (required) |
 //! | `AGORA_MAIL_FROM` | the verified SES sender (required) |
 //! | `AGORA_CONTACT_EMAIL` | shown to residents; default `AGORA_MAIL_FROM` |
-//! | `AGORA_ADDRESS_SALT` | a secret mixed into hashed client addresses (required) |
+//! | `AGORA_ADDRESS_SALT` | a secret mixed into hashed client addresses and signing fill-time stamps, the same in every function (required) |
 //! | `AGORA_RATE_LIMIT` | submissions per address in ten minutes (default 20) |
 //! | `AGORA_MIN_FILL_SECONDS` | the least time to fill a form in (default 3) |
 //! | `AGORA_CLIENT_ADDRESS_HEADER` | a header naming the resident's address when a CDN is in front (`CloudFront-Viewer-Address`); see [`super::HttpSettings`] |
