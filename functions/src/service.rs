@@ -77,11 +77,10 @@ pub enum Submitted {
         retry_after_seconds: u64,
     },
     /// Sent without a fill-time stamp, as a page whose script did not run
-    /// sends it: nothing is stored; the person sends the form again (kept
-    /// as typed) with `stamp`, so that the second sending is timed.
-    Unstamped {
-        stamp: String,
-    },
+    /// sends it: nothing is stored; the person sends the form again, kept
+    /// as typed and stamped ([`Service::with_fresh_stamp`]), so that the
+    /// second sending is timed.
+    Unstamped,
 }
 
 /// The public state of a form.
@@ -197,9 +196,7 @@ impl<S: Store, M: Mailer> Service<S, M> {
             Err(errors) => return Ok(Submitted::Invalid(errors)),
         };
         if stamp == Stamp::Empty && spam.is_none() {
-            return Ok(Submitted::Unstamped {
-                stamp: self.resend_stamp(form, now),
-            });
+            return Ok(Submitted::Unstamped);
         }
         let confirm_token = new_token().map_err(randomness)?;
         let withdraw_token = new_token().map_err(randomness)?;

@@ -277,7 +277,7 @@ fn submitted(
         Ok(Submitted::RateLimited {
             retry_after_seconds,
         }) => answer::rate_limited(format, pages, form, submission, retry_after_seconds),
-        Ok(Submitted::Unstamped { .. }) => answer::send_again(format, pages, form, submission),
+        Ok(Submitted::Unstamped) => answer::send_again(format, pages, form, submission),
         Err(error) => answer::store_failed(format, pages, Some((form, submission)), &error),
     }
 }
