@@ -156,6 +156,24 @@ pub(crate) fn malformed(format: Format, pages: &Pages<'_>, error: &BodyError) ->
     }
 }
 
+/// `408`: the body did not arrive in time (see
+/// [`super::HttpSettings::body_read_timeout`]); the connection is closed,
+/// as the rest of the body may still come.
+pub(crate) fn body_timed_out(format: Format, pages: &Pages<'_>) -> Response {
+    let message = "Zgłoszenie nie dotarło do nas w całości: połączenie było zbyt wolne albo się przerwało. Nic nie zostało zapisane – wyślij je ponownie.";
+    let mut response = match format {
+        Format::Json => json_error(StatusCode::REQUEST_TIMEOUT, message),
+        Format::Html => html(
+            StatusCode::REQUEST_TIMEOUT,
+            pages.message("Zgłoszenie nie dotarło w całości", message),
+        ),
+    };
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// `403`: the form is not open yet; not `422`, nothing in the
 /// submission is wrong.
 pub(crate) fn not_open_yet(
