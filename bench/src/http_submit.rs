@@ -121,6 +121,7 @@ async fn main() -> Result<(), String> {
     let http = HttpSettings {
         trusted_proxy: true,
         client_address_header: None,
+        body_read_timeout: None,
     };
     let app = Router::new()
         .route(STATIC_PATH, post(static_answer))

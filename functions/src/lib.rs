@@ -10,5 +10,6 @@ pub mod mail;
 pub mod mail_ses;
 pub mod polish;
 pub mod registration;
+pub mod security_headers;
 pub mod service;
 pub mod store;

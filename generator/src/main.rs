@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use agora::config::Config;
 use agora::scaffold::{self, NewKind};
@@ -101,6 +102,24 @@ enum Command {
         /// rather than an editor's preview).
         #[arg(long)]
         no_watch: bool,
+        /// Close a connection whose request headers are not complete
+        /// this many seconds after it began waiting for a request.
+        #[arg(long, value_name = "SECONDS", default_value_t = agora::serve::HEADER_READ_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
+        header_timeout: u64,
+        /// Close a connection that sends and receives nothing for this
+        /// many seconds while no request of it is answered (never
+        /// sending, idle keep-alive).
+        #[arg(long, value_name = "SECONDS", default_value_t = agora::serve::IDLE_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
+        idle_timeout: u64,
+        /// Answer 408 to a form submission whose body has not arrived this
+        /// many seconds after its headers.
+        #[arg(long, value_name = "SECONDS", default_value_t = agora::serve::BODY_READ_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
+        body_timeout: u64,
+        /// The most connections open at once (fewer if the open-file
+        /// limit allows fewer); past it, the one waiting longest for a
+        /// request is closed.
+        #[arg(long, value_name = "N", default_value_t = agora::serve::MAX_CONNECTIONS, value_parser = clap::value_parser!(u64).range(1..))]
+        max_connections: u64,
     },
     /// Create a news post, page or event with valid front matter.
     New {
@@ -323,6 +342,10 @@ fn main() -> ExitCode {
             dynamodb_region,
             trusted_proxy,
             no_watch,
+            header_timeout,
+            idle_timeout,
+            body_timeout,
+            max_connections,
         } => {
             let store_args = StoreArgs {
                 root: site.root.clone(),
@@ -341,6 +364,12 @@ fn main() -> ExitCode {
                 watch: !no_watch,
                 drafts: site.drafts,
                 now: site.now,
+                limits: agora::serve::Limits {
+                    header_read: Duration::from_secs(header_timeout),
+                    idle: Duration::from_secs(idle_timeout),
+                    body_read: Duration::from_secs(body_timeout),
+                    max_connections,
+                },
             };
             match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -3,7 +3,12 @@
 //! e-mail outbox folder. The site is served from memory and rebuilt after
 //! each edit; open pages reload (see [`live`]).
 
+mod connections;
 mod live;
+
+pub use connections::{
+    Limits, BODY_READ_SECONDS, HEADER_READ_SECONDS, IDLE_SECONDS, MAX_CONNECTIONS,
+};
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -16,6 +21,7 @@ use agora_functions::http::{
 };
 use agora_functions::mail::Outbox;
 use agora_functions::registration::new_token;
+use agora_functions::security_headers;
 use agora_functions::service::{Service, Settings};
 use agora_functions::store::any::AnyStore;
 use agora_functions::store::Store as _;
@@ -57,6 +63,8 @@ pub struct ServeOptions {
     pub drafts: bool,
     /// Preview the site and its forms as of another moment.
     pub now: Option<String>,
+    /// Timeouts and the most connections open at once.
+    pub limits: Limits,
 }
 
 /// Builds the site, then serves it and the form functions until Ctrl-C.
@@ -109,7 +117,9 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         purge_periodically(store.clone());
     }
     let service = Arc::new(Service::new(site_forms, store, outbox, settings));
-    let files = live::start(&options.root, site, options.watch, {
+    // Turns true on Ctrl-C: connections finish, live-reload streams end.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let files = live::start(&options.root, site, options.watch, stopping.clone(), {
         let (service, content) = (Arc::clone(&service), options.root.join("content"));
         // The functions validate with what the pages now show.
         move |changed: &[PathBuf]| {
@@ -140,25 +150,30 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         clock,
         HttpSettings {
             trusted_proxy: options.trusted_proxy,
+            body_read_timeout: Some(options.limits.body_read),
             ..HttpSettings::default()
         },
     );
     hide_panic_messages();
     // The API router answers under /api/ (its own not-found answers
-    // included); every other path is a file of the built site.
+    // included); every other path is a file of the built site. Each gets
+    // the security headers CloudFront adds in the cloud.
     let app = Router::new().fallback_service(tower::service_fn(move |request: Request| {
         let (api, files) = (api.clone(), files.clone());
         async move {
-            if request.uri().path().starts_with("/api/") {
-                api.oneshot(request).await
+            let (mut response, headers) = if request.uri().path().starts_with("/api/") {
+                (api.oneshot(request).await?, security_headers::API)
             } else {
-                Ok(files.respond(request).await)
-            }
+                (files.respond(request).await, security_headers::SITE)
+            };
+            headers.set_plain_http(response.headers_mut());
+            Ok::<_, std::convert::Infallible>(response)
         }
     }));
+    let cap = connections::connection_cap(options.limits.max_connections);
 
     println!(
-        "built {} pages; serving {public_url}/ (forms on /api/, store {}, e-mail in {}); {}; Ctrl-C stops",
+        "built {} pages; serving {public_url}/ (forms on /api/, store {}, e-mail in {}); {}; up to {cap} connections; Ctrl-C stops",
         report.pages,
         options.store_label,
         outbox_dir.display(),
@@ -168,16 +183,16 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
             "not watching for edits"
         }
     );
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    tokio::spawn(async move {
         // If the signal cannot be watched, serve until killed.
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .map_err(|e| format!("the server stopped: {e}"))
+        if tokio::signal::ctrl_c().await.is_ok() {
+            stop.send_replace(true);
+        } else {
+            std::future::pending::<()>().await;
+        }
+    });
+    connections::serve(listener, app, options.limits, cap, stopping).await;
+    Ok(())
 }
 
 /// Purges now and every [`PURGE_EVERY`] while the server runs. The log

@@ -21,8 +21,7 @@ const JSON: &str = "application/json; charset=utf-8";
 const HTML: &str = "text/html; charset=utf-8";
 /// Pages are self-contained: an inline stylesheet, no scripts, forms
 /// posting to this host only.
-const PAGE_POLICY: &str =
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const PAGE_POLICY: &str = crate::security_headers::API.content_security_policy;
 
 /// How the client wants its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +155,24 @@ pub(crate) fn malformed(format: Format, pages: &Pages<'_>, error: &BodyError) ->
             pages.message("Nie udało się odczytać zgłoszenia", message),
         ),
     }
+}
+
+/// `408`: the body did not arrive in time (see
+/// [`super::HttpSettings::body_read_timeout`]); the connection is closed,
+/// as the rest of the body may still come.
+pub(crate) fn body_timed_out(format: Format, pages: &Pages<'_>) -> Response {
+    let message = "Zgłoszenie nie dotarło do nas w całości: połączenie było zbyt wolne albo się przerwało. Nic nie zostało zapisane – wyślij je ponownie.";
+    let mut response = match format {
+        Format::Json => json_error(StatusCode::REQUEST_TIMEOUT, message),
+        Format::Html => html(
+            StatusCode::REQUEST_TIMEOUT,
+            pages.message("Zgłoszenie nie dotarło w całości", message),
+        ),
+    };
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
 }
 
 /// `403`: the form is not open yet; not `422`, nothing in the

@@ -101,6 +101,8 @@ impl Environment {
             http: super::HttpSettings {
                 trusted_proxy: false,
                 client_address_header: get("AGORA_CLIENT_ADDRESS_HEADER"),
+                // API Gateway invokes the function with the whole body.
+                body_read_timeout: None,
             },
         })
     }

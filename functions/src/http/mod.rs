@@ -21,6 +21,7 @@ pub mod lambda;
 mod pages;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, RawQuery, Request, State};
@@ -93,6 +94,10 @@ pub struct HttpSettings {
     /// only the CDN's. Trust it only when the functions cannot be reached
     /// but through that CDN: anyone else can write any header.
     pub client_address_header: Option<String>,
+    /// How long a request's body may take to arrive once its headers
+    /// have: past it the answer is `408` and nothing is saved. `None`
+    /// under Lambda, where API Gateway hands over whole bodies.
+    pub body_read_timeout: Option<Duration>,
 }
 
 struct AppState<S, M> {
@@ -205,10 +210,12 @@ async fn submit<S: Store + 'static, M: Mailer + 'static>(
         return answer::unknown_form(format, &pages);
     };
     let form = &*form;
-    let (format, submission) = match read_submission(&parts.headers, body, format, &pages).await {
-        Ok(read) => read,
-        Err(answer) => return answer,
-    };
+    let timeout = state.settings.body_read_timeout;
+    let (format, submission) =
+        match read_submission(&parts.headers, body, timeout, format, &pages).await {
+            Ok(read) => read,
+            Err(answer) => return answer,
+        };
     let client = Client {
         address: client::address(
             &parts,
@@ -228,6 +235,7 @@ async fn submit<S: Store + 'static, M: Mailer + 'static>(
 async fn read_submission(
     headers: &HeaderMap,
     body: axum::body::Body,
+    timeout: Option<Duration>,
     format: Format,
     pages: &pages::Pages<'_>,
 ) -> Result<(Format, Submission), Response> {
@@ -235,7 +243,16 @@ async fn read_submission(
         return Err(answer::unsupported_type(format, pages));
     };
     let format = kind.format();
-    match body::read(body, headers, MAX_BODY_BYTES).await {
+    let read = body::read(body, headers, MAX_BODY_BYTES);
+    // A body that stops arriving would hold the connection for good.
+    let read = match timeout {
+        Some(limit) => match tokio::time::timeout(limit, read).await {
+            Ok(read) => read,
+            Err(_) => return Err(answer::body_timed_out(format, pages)),
+        },
+        None => read.await,
+    };
+    match read {
         Ok(bytes) => body::parse(kind, &bytes)
             .map(|submission| (format, submission))
             .map_err(|error| answer::malformed(format, pages, &error)),
@@ -445,10 +462,12 @@ async fn token_action<S: Store + 'static, M: Mailer + 'static>(
         return answer::unknown_form(format, &pages);
     };
     let form = &*form;
-    let (format, submission) = match read_submission(&parts.headers, body, format, &pages).await {
-        Ok(read) => read,
-        Err(answer) => return answer,
-    };
+    let timeout = state.settings.body_read_timeout;
+    let (format, submission) =
+        match read_submission(&parts.headers, body, timeout, format, &pages).await {
+            Ok(read) => read,
+            Err(answer) => return answer,
+        };
     let token = submission.first("token");
     if !is_token(token) {
         return answer::unknown_token(format, &pages, form, action);

@@ -14,7 +14,7 @@ use axum::extract::Request;
 use axum::http::{header, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures_util::stream::{self, Stream};
+use futures_util::stream::{self, Stream, StreamExt as _};
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::watch;
 
@@ -53,6 +53,9 @@ pub(crate) struct Live {
     status: watch::Receiver<Status>,
     /// Edits are watched and pages get the live-reload script.
     watching: bool,
+    /// True once the server stops: the events streams end, so that open
+    /// pages do not hold it up.
+    stopping: watch::Receiver<bool>,
 }
 
 /// Serves `site` and, with `watching`, starts watching `root` for edits;
@@ -64,6 +67,7 @@ pub(crate) fn start(
     root: &Path,
     site: LiveBuild,
     watching: bool,
+    stopping: watch::Receiver<bool>,
     on_rebuilt: impl Fn(&[PathBuf]) + Send + 'static,
 ) -> Result<Live, String> {
     let files = Arc::new(RwLock::new(site.files()));
@@ -73,6 +77,7 @@ pub(crate) fn start(
             files,
             status,
             watching,
+            stopping,
         });
     }
     let (events, changes) = mpsc::channel();
@@ -102,6 +107,7 @@ pub(crate) fn start(
         files,
         status,
         watching,
+        stopping,
     })
 }
 
@@ -307,7 +313,11 @@ impl Live {
             };
             Some((Ok(event), status))
         });
-        Sse::new(stream).keep_alive(KeepAlive::default())
+        let mut stopping = self.stopping.clone();
+        let stopped = async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        };
+        Sse::new(stream.take_until(stopped)).keep_alive(KeepAlive::default())
     }
 }
 
