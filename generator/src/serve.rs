@@ -41,6 +41,9 @@ fn feeds_forms(relative: &Path) -> bool {
 /// Where `agora serve` keeps what it makes, under the site's root.
 pub const WORK_DIR: &str = ".agora";
 
+/// The file under [`WORK_DIR`] that keeps `agora serve`'s secret.
+const SECRET_FILE: &str = "secret";
+
 /// How often `agora serve` erases registrations past their retention (and
 /// hands their places on), as the daily job does in the cloud.
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
@@ -107,8 +110,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         public_url: public_url.clone(),
         rate_limit: 20,
         min_fill_seconds: 3,
-        // A fresh secret per run: hashed addresses need not outlive it.
-        address_salt: new_token().map_err(|e| format!("no randomness: {e}"))?,
+        address_salt: site_secret(&work)?,
         contact_email: config.contact.email.clone().unwrap_or_default(),
     };
     // A preview of another moment never erases: its clock is not the
@@ -195,6 +197,51 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
     Ok(())
 }
 
+/// The secret of this machine's `agora serve`, in `.agora/secret`, made
+/// on the first run: it signs the forms' fill-time stamps, which must
+/// still verify after a restart (a form opened before it would otherwise
+/// be sent as spam), and salts hashed client addresses. Readable by the
+/// owner only.
+fn site_secret(work: &Path) -> Result<String, String> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path = work.join(SECRET_FILE);
+    let problem = |e: std::io::Error| format!("{}: {e}", path.display());
+    match std::fs::read_to_string(&path) {
+        Ok(secret) if secret.trim().len() >= 32 => return Ok(secret.trim().to_owned()),
+        Ok(_) => {
+            return Err(format!(
+                "{} is too short to be a secret; delete it and agora serve makes a new one",
+                path.display()
+            ))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(problem(e)),
+    }
+    std::fs::create_dir_all(work).map_err(problem)?;
+    let secret = new_token().map_err(|e| format!("no randomness: {e}"))?;
+    // Written whole beside it, then linked into place: another agora
+    // serve starting at the same moment never reads half a secret, and
+    // the first one's secret wins.
+    let draft = work.join(format!("{SECRET_FILE}.{}", std::process::id()));
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&draft)
+        .map_err(problem)?;
+    writeln!(file, "{secret}").map_err(problem)?;
+    drop(file);
+    let linked = std::fs::hard_link(&draft, &path);
+    let _ = std::fs::remove_file(&draft);
+    match linked {
+        Ok(()) => Ok(secret),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => site_secret(work),
+        Err(e) => Err(problem(e)),
+    }
+}
+
 /// Purges now and every [`PURGE_EVERY`] while the server runs. The log
 /// says how many were erased, never whom.
 fn purge_periodically(store: AnyStore) {
@@ -211,4 +258,41 @@ fn purge_periodically(store: AnyStore) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    #[test]
+    fn the_secret_is_made_once_and_kept_for_the_owner() {
+        let root = tempfile::tempdir().expect("a temporary folder");
+        let work = root.path().join(WORK_DIR);
+        let first = site_secret(&work).expect("made");
+        assert!(first.len() >= 32, "{first}");
+        assert_eq!(site_secret(&work).expect("read"), first, "kept across runs");
+        let mode = std::fs::metadata(work.join(SECRET_FILE))
+            .expect("the file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let leftovers: Vec<_> = std::fs::read_dir(&work)
+            .expect("the folder")
+            .filter_map(Result::ok)
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(leftovers, [SECRET_FILE], "no draft left behind");
+    }
+
+    #[test]
+    fn a_damaged_secret_is_reported_not_replaced() {
+        let root = tempfile::tempdir().expect("a temporary folder");
+        let work = root.path().join(WORK_DIR);
+        std::fs::create_dir_all(&work).expect("the folder");
+        std::fs::write(work.join(SECRET_FILE), "short\n").expect("written");
+        let error = site_secret(&work).expect_err("refused");
+        assert!(error.contains("too short"), "{error}");
+    }
 }
