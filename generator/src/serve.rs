@@ -168,7 +168,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
             "not watching for edits"
         }
     );
-    axum::serve(
+    let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
@@ -177,7 +177,17 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await
-    .map_err(|e| format!("the server stopped: {e}"))
+    .map_err(|e| format!("the server stopped: {e}"));
+    // The embedded store's write-ahead log can hold copies of withdrawn
+    // registrations: emptied before the program ends.
+    match options.store.close().await {
+        Ok(true) => {}
+        Ok(false) => eprintln!(
+            "agora: another program is reading the store; its write-ahead log will be emptied when the store is opened next"
+        ),
+        Err(error) => eprintln!("agora: the store was not closed cleanly: {error}"),
+    }
+    served
 }
 
 /// Purges now and every [`PURGE_EVERY`] while the server runs. The log
