@@ -329,17 +329,7 @@ pub async fn the_forms_list_counts_each_forms_registrations<S: Store>(store: S) 
         lines[0].starts_with("form ") && lines[0].ends_with("pending  taken waiting applied"),
         "{listed}"
     );
-    let counts = |id: &str| -> Vec<String> {
-        let line = lines
-            .iter()
-            .find(|line| line.split_whitespace().next() == Some(id))
-            .unwrap_or_else(|| panic!("{id} is listed: {listed}"));
-        let words: Vec<&str> = line.split_whitespace().collect();
-        words[words.len() - 4..]
-            .iter()
-            .map(|w| (*w).to_owned())
-            .collect()
-    };
+    let counts = |id: &str| listed_counts(&listed, id);
     // pending, taken, waiting, applied
     assert_eq!(counts(&ambassadors.id), ["0", "2", "0", "0"], "{listed}");
     assert_eq!(counts(&workshops.id), ["0", "0", "0", "3"], "{listed}");
