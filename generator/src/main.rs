@@ -17,6 +17,7 @@ use agora_functions::store::any::AnyStore;
 use agora_functions::store::dynamodb::DynamoStore;
 use agora_functions::store::sqlite::SqliteStore;
 use agora_functions::store::Store as _;
+use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// A build renders some 13,000 pages with many small allocations each, from
@@ -166,6 +167,16 @@ struct StoreArgs {
     dynamodb_region: Option<String>,
 }
 
+/// The moment a staff command acts at.
+#[derive(clap::Args)]
+struct ClockArgs {
+    /// Act as of another moment, in the site's time zone ("2020-03-21
+    /// 12:00"), to rehearse a past recruitment, e.g. one registered under
+    /// `agora serve --now`; never later than the real clock.
+    #[arg(long, value_name = "DATE-TIME")]
+    now: Option<String>,
+}
+
 /// Where the e-mails of a staff command go: the outbox folder, or Amazon
 /// SES (region and credentials from the usual AWS environment).
 #[derive(clap::Args)]
@@ -223,7 +234,8 @@ async fn open_mailer(args: &MailArgs, root: &std::path::Path, config: &Config) -
 #[derive(Subcommand)]
 enum FormsCommand {
     /// Erase the registrations whose retention period has ended (run it
-    /// daily; on AWS, DynamoDB's TTL does it too).
+    /// daily; on AWS, DynamoDB's TTL does it too). Always on the real
+    /// clock: it erases for good, so it takes no --now.
     Purge {
         #[command(flatten)]
         store: StoreArgs,
@@ -232,6 +244,8 @@ enum FormsCommand {
     List {
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        clock: ClockArgs,
     },
     /// A form's registrations, for staff: CSV (Excel) or JSON.
     Export {
@@ -243,6 +257,8 @@ enum FormsCommand {
         out: Option<PathBuf>,
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        clock: ClockArgs,
     },
 }
 
@@ -262,6 +278,8 @@ enum LotteryCommand {
         out: PathBuf,
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        clock: ClockArgs,
     },
     /// Draw the places with the seed announced in advance and record them.
     Draw {
@@ -281,6 +299,8 @@ enum LotteryCommand {
         store: StoreArgs,
         #[command(flatten)]
         mail: MailArgs,
+        #[command(flatten)]
+        clock: ClockArgs,
     },
     /// Re-run a draw from its published list and seed; it must agree.
     Verify {
@@ -307,6 +327,8 @@ enum AmbassadorsCommand {
         form: String,
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        clock: ClockArgs,
     },
 }
 
@@ -521,6 +543,27 @@ fn staff_error(error: StaffError) -> String {
     error.to_string()
 }
 
+/// The moment a staff command acts at: the real clock, or `--now` read
+/// in the site's time zone as `agora build --now` reads it. A moment
+/// after the real clock is refused: it would let a list be published or
+/// a draw run before a form has really closed.
+fn staff_now(clock: &ClockArgs, root: &std::path::Path) -> Result<DateTime<Utc>, String> {
+    let real = Utc::now();
+    let Some(text) = &clock.now else {
+        return Ok(real);
+    };
+    let config =
+        Config::load(root).map_err(|problems| Diagnostics::sorted(problems).to_string())?;
+    let at = agora::dates::parse_local(text, config.timezone)?.with_timezone(&Utc);
+    if at > real {
+        return Err(format!(
+            "--now {text} is later than the real clock ({}): staff commands may rehearse the past, not act ahead of time",
+            real.with_timezone(&config.timezone).format("%Y-%m-%d %H:%M")
+        ));
+    }
+    Ok(at)
+}
+
 /// The staff's commands, apart from the site's.
 enum Staff {
     Forms(FormsCommand),
@@ -529,9 +572,9 @@ enum Staff {
 }
 
 async fn staff_command(command: Staff) -> Result<String, String> {
-    let now = chrono::Utc::now();
     match command {
-        Staff::Forms(FormsCommand::List { store }) => {
+        Staff::Forms(FormsCommand::List { store, clock }) => {
+            let now = staff_now(&clock, &store.root)?;
             let forms = load_forms(&store.root)?;
             let opened = open_store(&store).await?;
             staff::list_forms(&forms, &opened, now)
@@ -540,7 +583,10 @@ async fn staff_command(command: Staff) -> Result<String, String> {
         }
         Staff::Forms(FormsCommand::Purge { store }) => {
             let opened = open_store(&store).await?;
-            let erased = opened.purge_expired(now).await.map_err(|e| e.to_string())?;
+            let erased = opened
+                .purge_expired(Utc::now())
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(format!("erased {erased} expired registrations\n"))
         }
         Staff::Forms(FormsCommand::Export {
@@ -548,7 +594,9 @@ async fn staff_command(command: Staff) -> Result<String, String> {
             format,
             out,
             store,
+            clock,
         }) => {
+            let now = staff_now(&clock, &store.root)?;
             let form = find_form(load_forms(&store.root)?, &form)?;
             let opened = open_store(&store).await?;
             let format = match format {
@@ -566,7 +614,13 @@ async fn staff_command(command: Staff) -> Result<String, String> {
                 None => Ok(String::from_utf8_lossy(&bytes).into_owned()),
             }
         }
-        Staff::Lottery(LotteryCommand::PublishList { form, out, store }) => {
+        Staff::Lottery(LotteryCommand::PublishList {
+            form,
+            out,
+            store,
+            clock,
+        }) => {
+            let now = staff_now(&clock, &store.root)?;
             let form = find_form(load_forms(&store.root)?, &form)?;
             let opened = open_store(&store).await?;
             let list = staff::lottery_list(&form, &opened, now)
@@ -588,9 +642,11 @@ async fn staff_command(command: Staff) -> Result<String, String> {
             page,
             store,
             mail,
+            clock,
         }) => {
-            // Always the real clock: the draw must not run before the
-            // form closes, and its record keeps when it ran.
+            // Never before the form has really closed (`staff_now`); under
+            // --now the record keeps the rehearsed moment as the draw's.
+            let now = staff_now(&clock, &store.root)?;
             let config = Config::load(&store.root)
                 .map_err(|problems| Diagnostics::sorted(problems).to_string())?;
             let form = find_form(load_forms(&store.root)?, &form)?;
@@ -670,7 +726,8 @@ async fn staff_command(command: Staff) -> Result<String, String> {
                 draw.reserve.len()
             ))
         }
-        Staff::Ambassadors(AmbassadorsCommand::Publish { form, store }) => {
+        Staff::Ambassadors(AmbassadorsCommand::Publish { form, store, clock }) => {
+            let now = staff_now(&clock, &store.root)?;
             let form = find_form(load_forms(&store.root)?, &form)?;
             let opened = open_store(&store).await?;
             let (yaml, count) = staff::ambassadors_yaml(&form, &opened, now)

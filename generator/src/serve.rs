@@ -194,6 +194,15 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         }
     });
     connections::serve(listener, app, options.limits, cap, stopping).await;
+    // The embedded store's write-ahead log can hold copies of withdrawn
+    // registrations: emptied before the program ends.
+    match options.store.close().await {
+        Ok(true) => {}
+        Ok(false) => eprintln!(
+            "agora: another program is reading the store; its write-ahead log will be emptied when the store is opened next"
+        ),
+        Err(error) => eprintln!("agora: the store was not closed cleanly: {error}"),
+    }
     Ok(())
 }
 

@@ -1,8 +1,14 @@
 //! The staff's commands on real registrations, against every store the
 //! `agora` command opens: the embedded SQLite store (in memory) and
 //! DynamoDB (Amazon's DynamoDB Local), never a fake. Each story is a
-//! generic function; `staff_stories!` runs it on both.
+//! generic function; `staff_stories!` runs it on both. The 2020 story is
+//! also rehearsed whole through the `agora` command on both: registered
+//! under `agora serve --now`, then listed, drawn and verified with the
+//! staff commands' `--now`.
 
+// Each test file uses part of the shared helpers.
+#[allow(dead_code)]
+mod common;
 #[path = "../../functions/tests/dynamodb_local/mod.rs"]
 mod dynamodb_local;
 
@@ -323,17 +329,7 @@ pub async fn the_forms_list_counts_each_forms_registrations<S: Store>(store: S) 
         lines[0].starts_with("form ") && lines[0].ends_with("pending  taken waiting applied"),
         "{listed}"
     );
-    let counts = |id: &str| -> Vec<String> {
-        let line = lines
-            .iter()
-            .find(|line| line.split_whitespace().next() == Some(id))
-            .unwrap_or_else(|| panic!("{id} is listed: {listed}"));
-        let words: Vec<&str> = line.split_whitespace().collect();
-        words[words.len() - 4..]
-            .iter()
-            .map(|w| (*w).to_owned())
-            .collect()
-    };
+    let counts = |id: &str| listed_counts(&listed, id);
     // pending, taken, waiting, applied
     assert_eq!(counts(&ambassadors.id), ["0", "2", "0", "0"], "{listed}");
     assert_eq!(counts(&workshops.id), ["0", "0", "0", "3"], "{listed}");
@@ -565,26 +561,6 @@ fn the_draw_page_shows_the_seed_exactly() {
     );
 }
 
-#[test]
-fn the_draw_runs_on_the_real_clock_only() {
-    // `--now` once let a draw run "after closing" before the form closed.
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
-        .args([
-            "lottery",
-            "draw",
-            "warsztaty-wspolne-projekty-miejskie-2020",
-            "--seed",
-            "seed",
-            "--now",
-            "2020-03-21 12:00",
-        ])
-        .output()
-        .expect("agora runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success());
-    assert!(stderr.contains("unexpected argument '--now'"), "{stderr}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn forms_export_through_the_command_reads_a_dynamodb_table() {
     let (store, endpoint, table) = dynamodb_local::fresh_table().await;
@@ -654,6 +630,529 @@ async fn forms_export_through_the_command_reads_a_dynamodb_table() {
             "{reference} ({name}) is exported: {stdout}"
         );
     }
+}
+
+const WORKSHOPS: &str = "warsztaty-wspolne-projekty-miejskie-2020";
+
+/// Runs `agora` on the real site with `args`; its success, standard
+/// output and standard error.
+fn agora_command(args: &[&str]) -> (bool, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+        .args(args)
+        .output()
+        .expect("agora runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_staff_command_refuses_a_moment_after_the_real_clock() {
+    // A list published or a draw run "after closing" before the form has
+    // really closed could not be undone.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let store = dir.path().join("agora.sqlite3");
+    let store = store.to_str().expect("a UTF-8 path");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = root.to_str().expect("a UTF-8 path");
+    for command in [
+        &["lottery", "draw", WORKSHOPS, "--seed", "seed"][..],
+        &["lottery", "publish-list", WORKSHOPS],
+        &["forms", "list"],
+    ] {
+        let mut args = command.to_vec();
+        args.extend([
+            "--root",
+            root,
+            "--store",
+            store,
+            "--now",
+            "2999-01-01 12:00",
+        ]);
+        let (success, _, stderr) = agora_command(&args);
+        assert!(!success, "{command:?}");
+        assert!(
+            stderr.contains("--now 2999-01-01 12:00 is later than the real clock"),
+            "{command:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn the_purge_runs_on_the_real_clock_only() {
+    // A purge erases for good: a preview's clock must not decide what.
+    let (success, _, stderr) = agora_command(&["forms", "purge", "--now", "2020-03-21 12:00"]);
+    assert!(!success);
+    assert!(stderr.contains("unexpected argument '--now'"), "{stderr}");
+}
+
+/// Where a rehearsal keeps its registrations: the `agora` options that
+/// name the store, the environment they need, and the SQLite file if it
+/// is one.
+struct Rehearsal {
+    store_args: Vec<String>,
+    env: Vec<(&'static str, &'static str)>,
+    sqlite: Option<std::path::PathBuf>,
+}
+
+impl Rehearsal {
+    fn sqlite(path: std::path::PathBuf) -> Self {
+        Self {
+            store_args: vec!["--store".to_owned(), path.display().to_string()],
+            env: Vec::new(),
+            sqlite: Some(path),
+        }
+    }
+
+    fn dynamodb(table: &str, endpoint: &str) -> Self {
+        Self {
+            store_args: vec![
+                "--dynamodb-table".to_owned(),
+                table.to_owned(),
+                "--dynamodb-endpoint".to_owned(),
+                endpoint.to_owned(),
+            ],
+            // DynamoDB Local checks that requests are signed, not by whom.
+            env: vec![
+                ("AWS_ACCESS_KEY_ID", "local"),
+                ("AWS_SECRET_ACCESS_KEY", "local"),
+                ("AWS_REGION", "eu-central-1"),
+            ],
+            sqlite: None,
+        }
+    }
+
+    /// `agora <args> --root <root>` on this store.
+    fn command(&self, root: &Path, args: &[&str]) -> std::process::Command {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_agora"));
+        command
+            .args(args)
+            .arg("--root")
+            .arg(root)
+            .args(&self.store_args);
+        for (name, value) in &self.env {
+            command.env(name, value);
+        }
+        for name in [
+            "AWS_SESSION_TOKEN",
+            "AWS_PROFILE",
+            "AWS_ENDPOINT_URL",
+            "AWS_ENDPOINT_URL_DYNAMODB",
+        ] {
+            command.env_remove(name);
+        }
+        command
+    }
+
+    /// A staff command that must succeed; its standard output.
+    fn staff(&self, root: &Path, args: &[&str]) -> String {
+        let output = self.command(root, args).output().expect("agora runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "agora {args:?}: {stderr}");
+        String::from_utf8(output.stdout).expect("UTF-8")
+    }
+}
+
+/// `agora serve`, stopped when the test ends, passed or not.
+struct Server(std::process::Child);
+
+impl Server {
+    /// Stops it as Ctrl-C does and waits until it has.
+    fn interrupt(mut self) {
+        let pid = self.0.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        for _ in 0..600 {
+            if let Some(status) = self.0.try_wait().expect("the server's state") {
+                assert!(status.success(), "agora serve stopped with {status}");
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("agora serve did not stop within a minute of Ctrl-C");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// POSTs `body` as JSON to `agora serve`; the status and the answer.
+fn post_json(address: &str, path: &str, body: &serde_json::Value) -> (u16, String) {
+    let body = body.to_string();
+    exchange(
+        address,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+/// The fill-time stamp the form's status gives out, as the page's script
+/// takes it.
+fn fill_stamp(address: &str, form: &str) -> String {
+    let (status, answer) = exchange(
+        address,
+        &format!(
+            "GET /api/forms/{form} HTTP/1.1\r\nHost: {address}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let json: serde_json::Value = serde_json::from_str(body).expect("the status as JSON");
+    json["started_at"]
+        .as_str()
+        .expect("a fill-time stamp")
+        .to_owned()
+}
+
+/// Sends one whole HTTP/1.1 request; the status code and the raw answer.
+fn exchange(address: &str, request: &str) -> (u16, String) {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(address).expect("connect to agora serve");
+    stream
+        .write_all(request.as_bytes())
+        .expect("send the request");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read the answer");
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status in: {answer}"));
+    (status, answer)
+}
+
+/// The e-mails of `outbox` to `address`, their quoted-printable decoded.
+fn mails_to(outbox: &Path, address: &str) -> Vec<String> {
+    let header = format!("To: {address}");
+    std::fs::read_dir(outbox)
+        .unwrap_or_else(|e| panic!("{}: {e}", outbox.display()))
+        .map(|entry| entry.expect("an outbox entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "eml"))
+        .map(|path| decoded(&std::fs::read(&path).expect("an e-mail")))
+        .filter(|mail| mail.lines().any(|line| line.trim_end() == header))
+        .collect()
+}
+
+fn decoded(raw: &[u8]) -> String {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        let rest = &raw[i..];
+        if rest.starts_with(b"=\r\n") {
+            i += 3;
+        } else if rest.starts_with(b"=\n") {
+            i += 2;
+        } else if let Some(byte) = (rest.len() >= 3 && rest[0] == b'=')
+            .then(|| std::str::from_utf8(&rest[1..3]).ok())
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(rest[0]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The token of the `action` link (`potwierdz`, `wycofaj`) in `mail`.
+fn token_in(mail: &str, action: &str) -> String {
+    let marker = format!("/{action}?token=");
+    let start = mail
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {action} link in: {mail}"))
+        + marker.len();
+    mail[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .collect()
+}
+
+/// The counts `agora forms list` shows for `form`: pending, taken,
+/// waiting, applied.
+fn listed_counts(listed: &str, form: &str) -> Vec<String> {
+    let line = listed
+        .lines()
+        .find(|line| line.split_whitespace().next() == Some(form))
+        .unwrap_or_else(|| panic!("{form} is listed: {listed}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    words[words.len() - 4..]
+        .iter()
+        .map(|w| (*w).to_owned())
+        .collect()
+}
+
+/// The 2020 story on one machine, as the README tells it: residents
+/// register and confirm under `agora serve --now`, the window closes, staff
+/// list the applications, publish the list, draw, and anyone verifies, each
+/// staff command `--now` at its moment of 2020.
+fn rehearse(rehearsal: &Rehearsal) {
+    let site = common::TempSite::real();
+    let root = site.root();
+    let mut child = rehearsal
+        .command(
+            &root,
+            &[
+                "serve",
+                "--port",
+                "0",
+                "--no-watch",
+                "--now",
+                "2020-03-05 12:00",
+            ],
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start agora serve");
+    let stdout = child.stdout.take().expect("the server's output");
+    let server = Server(child);
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    // Keep reading, so that the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    let address = first
+        .split("serving http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("no address in: {first}"))
+        .to_owned();
+
+    let applicants = ["ala@example.pl", "bartek@example.pl", "celina@example.pl"];
+    let ambassador = "anna.proba@example.pl";
+    // The forms are opened, then filled in for longer than the least fill
+    // time (3 s).
+    let workshops_stamp = fill_stamp(&address, WORKSHOPS);
+    let ambassadors_stamp = fill_stamp(&address, "ambasadorzy");
+    std::thread::sleep(std::time::Duration::from_millis(3100));
+    for email in applicants {
+        let (status, answer) = post_json(
+            &address,
+            &format!("/api/forms/{WORKSHOPS}"),
+            &serde_json::json!({
+                "full_name": "Osoba Próbna",
+                "email": email,
+                "attends_all": true,
+                "processing": true,
+                "started_at": workshops_stamp,
+            }),
+        );
+        assert_eq!(status, 201, "{answer}");
+    }
+    let (status, answer) = post_json(
+        &address,
+        "/api/forms/ambasadorzy",
+        &serde_json::json!({
+            "full_name": "Anna Próbna",
+            "email": ambassador,
+            "district": "XIII",
+            "area": "Osiedle Kabel",
+            "processing": true,
+            "publication": true,
+            "started_at": ambassadors_stamp,
+        }),
+    );
+    assert_eq!(status, 201, "{answer}");
+    let outbox = root.join(".agora").join("outbox");
+    let people = applicants
+        .iter()
+        .map(|email| (WORKSHOPS, *email, "applied"))
+        .chain([("ambasadorzy", ambassador, "registered")]);
+    for (form, email, status) in people {
+        let mails = mails_to(&outbox, email);
+        let mail = mails
+            .iter()
+            .find(|mail| mail.contains("/potwierdz?token="))
+            .unwrap_or_else(|| panic!("no confirmation e-mail to {email}: {mails:?}"));
+        let (code, answer) = post_json(
+            &address,
+            &format!("/api/forms/{form}/potwierdz"),
+            &serde_json::json!({ "token": token_in(mail, "potwierdz") }),
+        );
+        assert_eq!(code, 200, "{answer}");
+        assert!(
+            answer.contains(&format!("\"status\":\"{status}\"")),
+            "{answer}"
+        );
+    }
+    server.interrupt();
+    if let Some(path) = &rehearsal.sqlite {
+        // Stopped with Ctrl-C, the server left no write-ahead log behind.
+        let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
+        let left = std::fs::metadata(&wal).map_or(0, |m| m.len());
+        assert_eq!(left, 0, "{} holds {left} bytes", wal.display());
+    }
+
+    // By the real clock these registrations expired long ago.
+    let listed = rehearsal.staff(&root, &["forms", "list"]);
+    assert_eq!(listed_counts(&listed, WORKSHOPS), ["0", "0", "0", "0"]);
+    let day_after = "2020-03-06 12:00";
+    let listed = rehearsal.staff(&root, &["forms", "list", "--now", day_after]);
+    assert_eq!(
+        listed_counts(&listed, WORKSHOPS),
+        ["0", "0", "0", "3"],
+        "{listed}"
+    );
+    assert_eq!(
+        listed_counts(&listed, "ambasadorzy"),
+        ["0", "1", "0", "0"],
+        "{listed}"
+    );
+    let exported = rehearsal.staff(&root, &["forms", "export", WORKSHOPS, "--now", day_after]);
+    for email in applicants {
+        assert!(exported.contains(email), "{email}: {exported}");
+    }
+    let published = rehearsal.staff(&root, &["ambassadors", "publish", "--now", day_after]);
+    assert!(published.starts_with("wrote 1 ambassadors"), "{published}");
+    let yaml = std::fs::read_to_string(root.join("content/data/ambasadorzy.yaml"))
+        .expect("the ambassadors' file");
+    assert!(
+        yaml.contains("Anna Próbna") && !yaml.contains(ambassador),
+        "{yaml}"
+    );
+
+    // The window closes on 20 March at 23:59.
+    let list = site.out("lista.txt");
+    let list = list.to_str().expect("a UTF-8 path");
+    let early = rehearsal
+        .command(
+            &root,
+            &[
+                "lottery",
+                "publish-list",
+                WORKSHOPS,
+                "--out",
+                list,
+                "--now",
+                "2020-03-10 12:00",
+            ],
+        )
+        .output()
+        .expect("agora runs");
+    let stderr = String::from_utf8_lossy(&early.stderr);
+    assert!(!early.status.success());
+    assert!(
+        stderr.contains("still open until 2020-03-20 23:59"),
+        "{stderr}"
+    );
+
+    let after_closing = "2020-03-21 12:00";
+    let written = rehearsal.staff(
+        &root,
+        &[
+            "lottery",
+            "publish-list",
+            WORKSHOPS,
+            "--out",
+            list,
+            "--now",
+            after_closing,
+        ],
+    );
+    assert!(written.contains("(3 applications)"), "{written}");
+    let sha256 = written
+        .lines()
+        .find_map(|line| line.strip_prefix("SHA-256: "))
+        .unwrap_or_else(|| panic!("no SHA-256 in: {written}"))
+        .to_owned();
+
+    let seed = "Lotto 2020-03-21: 3 11 19 27 35 44";
+    let (result, page, results_outbox) = (
+        site.out("wynik.txt"),
+        site.out("wyniki.md"),
+        site.out("wyniki-outbox"),
+    );
+    let (result, page, results_outbox) = (
+        result.to_str().expect("a UTF-8 path"),
+        page.to_str().expect("a UTF-8 path"),
+        results_outbox.to_str().expect("a UTF-8 path"),
+    );
+    let drawn = rehearsal.staff(
+        &root,
+        &[
+            "lottery",
+            "draw",
+            WORKSHOPS,
+            "--seed",
+            seed,
+            "--list",
+            list,
+            "--out",
+            result,
+            "--page",
+            page,
+            "--outbox",
+            results_outbox,
+            "--now",
+            after_closing,
+        ],
+    );
+    assert!(
+        drawn.contains("3 places given, 0 on the reserve list")
+            && drawn.contains("e-mailed the result to 3/3 people"),
+        "{drawn}"
+    );
+    let page = std::fs::read_to_string(page).expect("the results page");
+    assert!(
+        page.contains("Losowanie odbyło się 21 marca 2020."),
+        "{page}"
+    );
+    for email in applicants {
+        let mails = mails_to(Path::new(results_outbox), email);
+        assert!(
+            mails
+                .iter()
+                .any(|mail| mail.contains("Masz miejsce przyznane w losowaniu.")),
+            "{email}: {mails:?}"
+        );
+    }
+
+    let (success, verified, stderr) = agora_command(&[
+        "lottery",
+        "verify",
+        "--list",
+        list,
+        "--seed",
+        seed,
+        "--places",
+        "60",
+        "--result",
+        result,
+        "--list-sha256",
+        &sha256,
+    ]);
+    assert!(success, "{stderr}");
+    assert!(
+        verified.starts_with("the draw verifies: 3 places"),
+        "{verified}"
+    );
+}
+
+#[test]
+fn the_2020_story_can_be_rehearsed_with_now_on_the_sqlite_store() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    rehearse(&Rehearsal::sqlite(dir.path().join("proba.sqlite3")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_2020_story_can_be_rehearsed_with_now_on_dynamodb() {
+    let (_store, endpoint, table) = dynamodb_local::fresh_table().await;
+    tokio::task::spawn_blocking(move || rehearse(&Rehearsal::dynamodb(&table, &endpoint)))
+        .await
+        .expect("the rehearsal passes");
 }
 
 /// Every story on a store made by `$make`, in a module named `$backend`.

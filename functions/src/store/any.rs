@@ -14,6 +14,20 @@ pub enum AnyStore {
     Dynamo(DynamoStore),
 }
 
+impl AnyStore {
+    /// For a program about to stop: the embedded store empties its
+    /// write-ahead log, which can hold copies of erased registrations,
+    /// into its database file (DynamoDB has nothing to do). False when
+    /// another program reading the file kept it from finishing; the next
+    /// opening of the store does it.
+    pub async fn close(&self) -> Result<bool, StoreError> {
+        match self {
+            Self::Sqlite(store) => store.checkpoint().await,
+            Self::Dynamo(_) => Ok(true),
+        }
+    }
+}
+
 /// Calls `$call` on whichever store this is.
 macro_rules! each {
     ($self:ident, $store:ident => $call:expr) => {

@@ -2,9 +2,20 @@
 //! Every change is one `IMMEDIATE` transaction, so SQLite's single writer
 //! keeps uniqueness and capacity exact. Expired rows stay until purged,
 //! so every read asks for `expires_at > now`.
+//!
+//! Erasure holds for the files, not only for reads. SQLite keeps old
+//! versions of a page in two places: the free space of the database file
+//! and the write-ahead log (`-wal`), which keeps every page ever written
+//! until a checkpoint truncates it. So every connection overwrites what it
+//! deletes with zeros (`secure_delete`), and after a withdrawal or a purge
+//! erased something the log is checkpointed and truncated to zero bytes.
+//! A checkpoint that readers of an older snapshot keep from finishing
+//! stays owed and is tried again after later transactions (at most once a
+//! second), when the store is closed, and when it is opened next.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
@@ -57,9 +68,84 @@ CREATE TABLE IF NOT EXISTS draws (
 const COLUMNS: &str =
     "form_id, reference, status, position, field_values, consents, spam, created_at, confirmed_at, expires_at";
 
+/// How long a transaction waits for another connection's lock (another
+/// process on the same file) before the store reports itself unavailable.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a checkpoint after a transaction waits for readers of an older
+/// snapshot: the connection is held meanwhile, and every request with it.
+const CHECKPOINT_PATIENCE: Duration = Duration::from_millis(50);
+/// An owed checkpoint is tried again after transactions, but no more often
+/// than this: under a burst of writes beside a long reader, every failed
+/// try would cost a partial checkpoint and the patience above.
+const CHECKPOINT_RETRY: Duration = Duration::from_secs(1);
+/// On closing, nothing else waits for the connection.
+const CLOSING_PATIENCE: Duration = Duration::from_secs(5);
+/// `user_version` of a file whose free space holds no data erased before
+/// `secure_delete` was on (stores written by older versions of Agora are
+/// rewritten once, with `VACUUM`, when opened).
+const SCRUBBED_VERSION: i64 = 1;
+
 #[derive(Clone)]
 pub struct SqliteStore {
-    connection: Arc<Mutex<Connection>>,
+    db: Arc<Mutex<Db>>,
+}
+
+/// The store's one connection, and what its write-ahead log owes.
+struct Db {
+    connection: Connection,
+    /// The file is in WAL mode (a store in memory has no log).
+    wal: bool,
+    /// Erased data may still be in the log: a checkpoint is owed, to be
+    /// tried after the first transaction from this moment on.
+    checkpoint_owed: Option<Instant>,
+}
+
+impl Db {
+    /// After a committed transaction: empties the log when `erased`, or
+    /// when an earlier checkpoint is owed and due again.
+    fn settle(&mut self, erased: bool) {
+        if !self.wal {
+            return;
+        }
+        let now = Instant::now();
+        if erased {
+            self.checkpoint_owed = Some(now);
+        }
+        if self.checkpoint_owed.is_some_and(|due| due <= now) {
+            self.checkpoint_owed = (!checkpoint(&self.connection, CHECKPOINT_PATIENCE))
+                .then(|| now + CHECKPOINT_RETRY);
+        }
+    }
+}
+
+impl Drop for Db {
+    /// SQLite's own close checkpoints only when no other process has the
+    /// file open; this one also does, unless that process is reading.
+    fn drop(&mut self) {
+        if self.wal {
+            checkpoint(&self.connection, CLOSING_PATIENCE);
+        }
+    }
+}
+
+/// Copies the write-ahead log into the database file and truncates it to
+/// zero bytes, waiting up to `patience` for readers of older snapshots;
+/// true when it finished (false: some of the log is still there).
+fn checkpoint(connection: &Connection, patience: Duration) -> bool {
+    if connection.busy_timeout(patience).is_err() {
+        return false;
+    }
+    // The first column says whether readers or a writer kept the
+    // checkpoint from finishing.
+    let done = connection
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+            row.get::<_, i64>(0)
+        })
+        .is_ok_and(|busy| busy == 0);
+    // Setting a timeout cannot fail (SQLite's function always succeeds);
+    // were it to, the connection would only give up sooner.
+    let _ = connection.busy_timeout(BUSY_TIMEOUT);
+    done
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -72,6 +158,11 @@ fn unavailable(error: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(error.to_string())
 }
 
+fn lock(db: &Mutex<Db>) -> Result<std::sync::MutexGuard<'_, Db>, StoreError> {
+    db.lock()
+        .map_err(|_| StoreError::Unavailable("the store's lock is poisoned".to_owned()))
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the store at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
@@ -82,22 +173,66 @@ impl SqliteStore {
         connection
             .pragma_update(None, "journal_mode", "WAL")
             .map_err(unavailable)?;
-        Self::with(connection)
+        let store = Self::with(connection, true)?;
+        {
+            let mut db = lock(&store.db)?;
+            scrub_once(&db.connection)?;
+            // A log a crashed or still-running process left is emptied
+            // now, or owed.
+            db.settle(true);
+        }
+        Ok(store)
     }
 
     /// A store that lives in memory, for tests.
     pub fn in_memory() -> Result<Self, StoreError> {
-        Self::with(Connection::open_in_memory().map_err(unavailable)?)
+        Self::with(Connection::open_in_memory().map_err(unavailable)?, false)
     }
 
-    fn with(connection: Connection) -> Result<Self, StoreError> {
+    fn with(connection: Connection, wal: bool) -> Result<Self, StoreError> {
+        connection.busy_timeout(BUSY_TIMEOUT).map_err(unavailable)?;
+        // Deleted rows, index entries and freed pages are overwritten with
+        // zeros rather than left in free space: an erasure erases the bytes.
+        let secure: i64 = connection
+            .pragma_update_and_check(None, "secure_delete", "ON", |row| row.get(0))
+            .map_err(unavailable)?;
+        if secure != 1 {
+            return Err(StoreError::Unavailable(
+                "SQLite refused to overwrite deleted data (secure_delete)".to_owned(),
+            ));
+        }
+        // Sorts and VACUUM's copy stay in memory, not in files of the
+        // system's temporary folder, which nothing would scrub.
         connection
-            .busy_timeout(std::time::Duration::from_secs(5))
+            .pragma_update(None, "temp_store", "MEMORY")
             .map_err(unavailable)?;
         connection.execute_batch(SCHEMA).map_err(unavailable)?;
         Ok(Self {
-            connection: Arc::new(Mutex::new(connection)),
+            db: Arc::new(Mutex::new(Db {
+                connection,
+                wal,
+                checkpoint_owed: None,
+            })),
         })
+    }
+
+    /// Empties the write-ahead log into the database file, waiting up to
+    /// 5 s for other readers: for a program about to stop, so that no
+    /// copy of erased data waits in the log. False when a reader kept it
+    /// from finishing (it stays owed; the next open tries again).
+    pub async fn checkpoint(&self) -> Result<bool, StoreError> {
+        let db = Arc::clone(&self.db);
+        tokio::task::spawn_blocking(move || {
+            let mut db = lock(&db)?;
+            if !db.wal {
+                return Ok(true);
+            }
+            let done = checkpoint(&db.connection, CLOSING_PATIENCE);
+            db.checkpoint_owed = (!done).then(Instant::now);
+            Ok(done)
+        })
+        .await
+        .map_err(unavailable)?
     }
 
     /// Runs `work` in one immediate transaction on a blocking thread.
@@ -105,21 +240,49 @@ impl SqliteStore {
         &self,
         work: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let connection = Arc::clone(&self.connection);
+        let db = Arc::clone(&self.db);
         tokio::task::spawn_blocking(move || {
-            let mut connection = connection
-                .lock()
-                .map_err(|_| StoreError::Unavailable("the store's lock is poisoned".to_owned()))?;
-            let transaction = connection
+            let mut db = lock(&db)?;
+            let transaction = db
+                .connection
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(unavailable)?;
             let value = work(&transaction)?;
             transaction.commit().map_err(unavailable)?;
+            db.settle(false);
             Ok(value)
         })
         .await
         .map_err(unavailable)?
     }
+
+    /// After a transaction that erased personal data: empties the
+    /// write-ahead log at once, or owes it. Never fails: what is owed is
+    /// tried again later.
+    async fn erased(&self) {
+        let db = Arc::clone(&self.db);
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Ok(mut db) = db.lock() {
+                db.settle(true);
+            }
+        })
+        .await;
+    }
+}
+
+/// Rewrites, once, a store whose free space may hold data erased before
+/// `secure_delete` was on. Another process reading the file makes it fail:
+/// then it is left for the next open, as the version is not yet set.
+fn scrub_once(connection: &Connection) -> Result<(), StoreError> {
+    let version: i64 = connection
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(unavailable)?;
+    if version >= SCRUBBED_VERSION || connection.execute_batch("VACUUM").is_err() {
+        return Ok(());
+    }
+    connection
+        .pragma_update(None, "user_version", SCRUBBED_VERSION)
+        .map_err(unavailable)
 }
 
 fn time(at: DateTime<Utc>) -> String {
@@ -416,7 +579,7 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<Option<Withdrawn>, StoreError> {
         let (form_id, token_hash) = (form_id.to_owned(), token_hash.to_owned());
-        self.transaction(move |tx| {
+        let withdrawing = self.transaction(move |tx| {
             let Some(found) = select_one(
                 tx,
                 "form_id = ?1 AND withdraw_token_hash = ?2 AND status NOT IN ('withdrawn', 'spam') AND expires_at > ?3",
@@ -446,8 +609,14 @@ impl Store for SqliteStore {
                 reference: found.reference,
                 promoted,
             }))
-        })
-        .await
+        });
+        let withdrawn = withdrawing.await?;
+        // An unknown token erased nothing: no checkpoint, so that made-up
+        // links cannot make the store write.
+        if withdrawn.is_some() {
+            self.erased().await;
+        }
+        Ok(withdrawn)
     }
 
     async fn renew_tokens(
@@ -617,7 +786,7 @@ impl Store for SqliteStore {
     }
 
     async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        self.transaction(move |tx| {
+        let purging = self.transaction(move |tx| {
             // The places the erased held, per form, go to those waiting.
             let mut statement = tx
                 .prepare(
@@ -652,8 +821,12 @@ impl Store for SqliteStore {
             )
             .map_err(unavailable)?;
             Ok(u64::try_from(removed).unwrap_or(0))
-        })
-        .await
+        });
+        let removed = purging.await?;
+        if removed > 0 {
+            self.erased().await;
+        }
+        Ok(removed)
     }
 
     async fn allow_request(
