@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::fill_time::{Stamp, Stamps};
 use crate::forms::{
-    validate, Allocation, FieldError, FieldType, FormDefinition, FormState, Submission,
+    validate, Allocation, FieldError, FieldType, FormDefinition, FormState, Moment, Submission,
 };
 use crate::mail::{Email, Mailer};
 use crate::registration::{
@@ -66,10 +66,11 @@ pub enum Submitted {
     },
     Invalid(Vec<FieldError>),
     NotOpenYet {
-        opens: DateTime<chrono_tz::Tz>,
+        opens: Moment,
     },
+    /// Closed: at `closes`, or by staff with no date to show.
     Closed {
-        closes: DateTime<chrono_tz::Tz>,
+        closes: Option<Moment>,
     },
     /// The recruitment was called off; the reason is the form's.
     Cancelled,
@@ -96,8 +97,10 @@ pub struct FormStatus {
     /// A signed fill-time stamp for this form, issued now: the page's
     /// script puts it in the form's `started_at` field.
     pub started_at: String,
+    /// "2023-04-04" for a day alone, else RFC 3339.
     pub opens: String,
-    pub closes: String,
+    /// `None` while no closing date is known.
+    pub closes: Option<String>,
     pub allocation: Allocation,
     pub capacity: Option<u32>,
     /// Places left, for first-come forms with a capacity.
@@ -366,8 +369,8 @@ impl<S: Store, M: Mailer> Service<S, M> {
             open: form.state_at(&now) == FormState::Open,
             now_ms: now.timestamp_millis(),
             started_at: self.stamps.issue(&form.id, now),
-            opens: form.opens.to_rfc3339(),
-            closes: form.closes.to_rfc3339(),
+            opens: form.opens.machine(),
+            closes: form.closes.map(|closes| closes.machine()),
             allocation: form.allocation,
             capacity: form.capacity,
             places_left,
@@ -584,14 +587,19 @@ impl<S: Store, M: Mailer> Service<S, M> {
 /// cannot grow after it is published.
 pub(crate) fn confirmed_too_late(form: &FormDefinition, registration: &Registration) -> bool {
     form.allocation == Allocation::Lottery
-        && registration.confirmed_at.is_some_and(|t| t > form.closes)
+        && form
+            .closes
+            .is_some_and(|closes| registration.confirmed_at.is_some_and(|t| t > closes.at))
 }
 
 /// What a person whose application was confirmed too late is told.
 pub(crate) fn late_for_draw(form: &FormDefinition) -> String {
+    let when = form
+        .closes
+        .map(|closes| format!(" ({})", closes.pl()))
+        .unwrap_or_default();
     format!(
-        "Potwierdzenie przyszło po zamknięciu naboru ({}), dlatego to zgłoszenie nie weźmie udziału w losowaniu miejsc.",
-        crate::polish::date_time_pl(form.closes)
+        "Potwierdzenie przyszło po zamknięciu naboru{when}, dlatego to zgłoszenie nie weźmie udziału w losowaniu miejsc."
     )
 }
 

@@ -437,7 +437,7 @@ fn joining_waits_for_the_published_list_of_ambassadors() {
         warning.file,
         Path::new("content/forms/dolacz-do-procesu.yaml")
     );
-    assert_eq!(warning.line, Some(35));
+    assert_eq!(warning.line, Some(41));
     assert!(
         warning
             .message

@@ -1,6 +1,8 @@
 //! The form functions' decisions end to end on the embedded store: what a
 //! resident submits, what they are e-mailed, what is stored.
 
+mod krakow;
+
 use std::path::Path;
 
 use agora_functions::fill_time::Stamps;
@@ -13,13 +15,7 @@ use agora_functions::store::Store;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 fn krakow_forms() -> Vec<FormDefinition> {
-    let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
-    let data = |name: &str| {
-        let text =
-            std::fs::read_to_string(content.join("data").join(format!("{name}.yaml"))).ok()?;
-        serde_yaml::from_str(&text).ok()
-    };
-    forms::load_all(&content, Path::new("content"), &data).expect("the Kraków forms")
+    krakow::forms()
 }
 
 fn settings() -> Settings {
@@ -549,7 +545,11 @@ async fn a_lottery_application_confirmed_after_closing_is_told_it_is_not_in_the_
         let token = setup.link(&format!("{reference}-zgloszenie.eml"), "potwierdz");
         confirmations.push((reference, token));
     }
-    let closes = workshops.closes.with_timezone(&Utc);
+    let closes = workshops
+        .closes
+        .expect("a closing date")
+        .at
+        .with_timezone(&Utc);
     for ((reference, token), at) in confirmations
         .iter()
         .zip([closes - Duration::minutes(1), closes + Duration::minutes(1)])

@@ -662,7 +662,7 @@ async fn staff_command(command: Staff) -> Result<String, String> {
                 let day = agora::dates::date_pl(
                     drawn
                         .drawn_at
-                        .with_timezone(&form.opens.timezone())
+                        .with_timezone(&form.opens.at.timezone())
                         .date_naive(),
                 );
                 write_file(&page, staff::draw_page(&form, result, &day).as_bytes())?;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use agora_functions::forms::html::{render_form, FormLinks, PRIVACY_POLICY_PATH};
 use agora_functions::forms::{Allocation, FormState, Submission};
-use agora_functions::polish::{count_pl, date_time_pl};
+use agora_functions::polish::count_pl;
 use serde::Serialize;
 
 use crate::diagnostics::Diagnostic;
@@ -143,10 +143,11 @@ pub struct FormView<'a> {
     pub state: FormState,
     pub allocation: Allocation,
     pub opens: String,
-    pub closes: String,
-    /// "19 lutego 2020, 09:00".
+    /// `None` while no closing date is known.
+    pub closes: Option<String>,
+    /// "19 lutego 2020, 09:00", or "4 kwietnia 2023" for a day alone.
     pub opens_pl: String,
-    pub closes_pl: String,
+    pub closes_pl: Option<String>,
     pub capacity: Option<u32>,
     /// "60 miejsc".
     pub capacity_pl: Option<String>,
@@ -179,10 +180,10 @@ impl<'a> FormView<'a> {
             description: form.description.as_deref(),
             state,
             allocation: form.allocation,
-            opens: form.opens.to_rfc3339(),
-            closes: form.closes.to_rfc3339(),
-            opens_pl: date_time_pl(form.opens),
-            closes_pl: date_time_pl(form.closes),
+            opens: form.opens.machine(),
+            closes: form.closes.map(|closes| closes.machine()),
+            opens_pl: form.opens.pl(),
+            closes_pl: form.closes.map(|closes| closes.pl()),
             capacity: form.capacity,
             capacity_pl: form
                 .capacity

@@ -38,8 +38,12 @@ pub async fn list_forms<S: Store>(
         let counts = store.counts(&form.id, now).await?;
         let window = format!(
             "{} – {}",
-            form.opens.format("%Y-%m-%d %H:%M"),
-            form.closes.format("%Y-%m-%d %H:%M")
+            form.opens.machine_short(),
+            match (form.closes, form.closed_by) {
+                (Some(closes), _) => closes.machine_short(),
+                (None, Some(by)) => format!("closed by {}", by.machine_short()),
+                (None, None) => "(no date)".to_owned(),
+            }
         );
         let allocation = match form.allocation {
             agora_functions::forms::Allocation::FirstCome => "first_come",
@@ -172,24 +176,37 @@ pub async fn lottery_list<S: Store>(
             form.id
         )));
     }
-    if now < form.closes {
-        return Err(still_open(form, "publish the list"));
-    }
+    let closes = closed_at(form, now, "publish the list")?;
     let references = store
         .list(&form.id, now)
         .await?
         .into_iter()
-        .filter(|r| r.status == Status::Applied && r.confirmed_at.is_some_and(|t| t <= form.closes))
+        .filter(|r| r.status == Status::Applied && r.confirmed_at.is_some_and(|t| t <= closes))
         .map(|r| r.reference);
     PublishedList::new(form.id.clone(), references).map_err(|e| StaffError::Refused(e.to_string()))
 }
 
-fn still_open(form: &FormDefinition, what: &str) -> StaffError {
-    StaffError::Refused(format!(
-        "{} is still open until {}: {what} after it closes",
-        form.id,
-        form.closes.format("%Y-%m-%d %H:%M")
-    ))
+/// When the lottery form closed, for `what` to happen after it: the
+/// list counts only applications confirmed by then, so the moment must be
+/// known and past.
+fn closed_at(
+    form: &FormDefinition,
+    now: DateTime<Utc>,
+    what: &str,
+) -> Result<DateTime<chrono_tz::Tz>, StaffError> {
+    match form.closes {
+        Some(closes) if now >= closes.at => Ok(closes.at),
+        Some(closes) => Err(StaffError::Refused(format!(
+            "{} is still open until {}: {what} after it closes",
+            form.id,
+            closes.machine_short()
+        ))),
+        None => Err(StaffError::Refused(format!(
+            "{} has no closing date: the list counts the applications confirmed before the recruitment closed, \
+             so set `closes:` in content/forms/{}.yaml to the moment it closed, then {what}",
+            form.id, form.id
+        ))),
+    }
 }
 
 /// A draw as recorded in the store.
@@ -214,9 +231,7 @@ pub async fn draw<S: Store>(
     seed: &str,
     now: DateTime<Utc>,
 ) -> Result<Drawn, StaffError> {
-    if now < form.closes {
-        return Err(still_open(form, "draw"));
-    }
+    closed_at(form, now, "draw")?;
     let places = form.capacity.unwrap_or(0) as usize;
     let result =
         lottery::draw(published, seed, places).map_err(|e| StaffError::Refused(e.to_string()))?;
@@ -262,7 +277,7 @@ fn drawn_already(form: &FormDefinition, earlier: &DrawRecord) -> StaffError {
         form.id,
         earlier
             .drawn_at
-            .with_timezone(&form.closes.timezone())
+            .with_timezone(&form.opens.at.timezone())
             .format("%Y-%m-%d %H:%M"),
         earlier.seed,
         earlier.places,

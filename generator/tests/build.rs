@@ -375,12 +375,14 @@ fn cancelled_event_is_visibly_marked() {
     );
     assert!(main.to_lowercase().contains("odwołane"), "{main}");
 
+    // The list's label agrees with any event ("Odwołano", not the neuter
+    // "Odwołane" beside a masculine "Warsztat").
     let list = read(&out, "wydarzenia/index.html");
     let cancelled = list_item(&list, "href=\"/wydarzenia/warsztat-odwolany/\"");
-    assert!(cancelled.to_lowercase().contains("odwołane"), "{cancelled}");
+    assert!(cancelled.contains(">Odwołano</span>"), "{cancelled}");
     for other in ["spotkanie-planowane", "webinar-online"] {
         let item = list_item(&list, &format!("href=\"/wydarzenia/{other}/\""));
-        assert!(!item.to_lowercase().contains("odwołane"), "{item}");
+        assert!(!item.to_lowercase().contains("odwołano"), "{item}");
     }
     // The other events' pages carry no such notice.
     let planned = read(&out, "wydarzenia/spotkanie-planowane/index.html");
@@ -1727,10 +1729,10 @@ fn the_join_form_waits_for_the_published_ambassadors_with_a_warning() {
     // still empty.
     let form = "content/forms/dolacz-do-procesu.yaml";
     let text_of_form = fs::read_to_string(site.root().join(form)).expect("the join form");
-    assert!(text_of_form.contains("closes: 2020-05-31 23:59"));
+    assert!(text_of_form.contains("closed_by: 2026-12-06"));
     site.write(
         form,
-        &text_of_form.replace("closes: 2020-05-31 23:59", "closes: 2030-05-31 23:59"),
+        &text_of_form.replace("closed_by: 2026-12-06", "closed_by: 2030-05-31"),
     );
     let root = site.root().to_string_lossy().into_owned();
     let out = site.out("public").to_string_lossy().into_owned();
@@ -1738,7 +1740,7 @@ fn the_join_form_waits_for_the_published_ambassadors_with_a_warning() {
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(
-        stderr.contains("warning: content/forms/dolacz-do-procesu.yaml:35: `ambassador` takes its options from content/data/ambasadorzy.yaml, whose list is empty"),
+        stderr.contains("warning: content/forms/dolacz-do-procesu.yaml:41: `ambassador` takes its options from content/data/ambasadorzy.yaml, whose list is empty"),
         "{stderr}"
     );
     let page = fs::read_to_string(

@@ -160,10 +160,6 @@ fn the_krakow_pages_show_their_forms() {
     for (page, form) in [
         ("wspolne-projekty/ambasadorzy/index.html", "ambasadorzy"),
         (
-            "wspolne-projekty/miejskie/index.html",
-            "warsztaty-wspolne-projekty-miejskie-2020",
-        ),
-        (
             "wspolne-projekty/dzielnicowe/index.html",
             "dolacz-do-procesu",
         ),
@@ -178,14 +174,20 @@ fn the_krakow_pages_show_their_forms() {
             "{page} shows {form}"
         );
     }
+    // The 2020 workshops were called off: their page says so and offers
+    // no form, no places and no draw.
     let workshops = read(&out, "wspolne-projekty/miejskie/index.html");
     assert_contains_all(
-        "the workshops' form",
+        "the cancelled workshops",
         &workshops,
-        &[
-            "<dd>60 miejsc</dd>",
-            "name=\"attends_all\"",
-            "Deklaruję udział we wszystkich trzech warsztatach",
-        ],
+        &["Nabór odwołany", "odwołano z powodu epidemii COVID-19"],
     );
+    for gone in [
+        "action=\"/api/forms/warsztaty-wspolne-projekty-miejskie-2020\"",
+        "<dt>Liczba miejsc</dt>",
+        "O miejscu decyduje",
+        "Mamy 60",
+    ] {
+        assert!(!workshops.contains(gone), "{gone} on the cancelled page");
+    }
 }

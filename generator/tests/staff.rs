@@ -11,6 +11,8 @@
 mod common;
 #[path = "../../functions/tests/dynamodb_local/mod.rs"]
 mod dynamodb_local;
+#[path = "../../functions/tests/krakow/mod.rs"]
+mod krakow;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -27,8 +29,7 @@ use agora_functions::store::Store;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 fn krakow_forms() -> Vec<FormDefinition> {
-    let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
-    forms::load_site(&content, Path::new("content")).expect("the Kraków forms")
+    krakow::forms()
 }
 
 fn form(id: &str) -> FormDefinition {
@@ -688,6 +689,36 @@ fn the_purge_runs_on_the_real_clock_only() {
     assert!(stderr.contains("unexpected argument '--now'"), "{stderr}");
 }
 
+/// The workshops' form as the rehearsal needs it: the 2020 recruitment
+/// was called off and the sources give no closing date, so the copy gets
+/// the window of `krakow::WORKSHOPS_CLOSE` (a test fixture, not a fact).
+fn rehearse_workshops_as_planned(site: &common::TempSite) {
+    let path = site
+        .root()
+        .join("content/forms")
+        .join(format!("{WORKSHOPS}.yaml"));
+    let text = std::fs::read_to_string(&path).expect("the workshops' form");
+    let mut planned = String::new();
+    let mut in_cancelled = false;
+    for line in text.lines() {
+        if line.starts_with("cancelled:") {
+            in_cancelled = true;
+            continue;
+        }
+        if in_cancelled && line.starts_with(' ') {
+            continue;
+        }
+        in_cancelled = false;
+        planned.push_str(line);
+        planned.push('\n');
+        if line.starts_with("opens:") {
+            let (month, day) = krakow::WORKSHOPS_CLOSE;
+            planned.push_str(&format!("closes: 2020-{month:02}-{day:02} 23:59\n"));
+        }
+    }
+    std::fs::write(&path, planned).expect("the planned form written");
+}
+
 /// Where a rehearsal keeps its registrations: the `agora` options that
 /// name the store, the environment they need, and the SQLite file if it
 /// is one.
@@ -901,6 +932,7 @@ fn listed_counts(listed: &str, form: &str) -> Vec<String> {
 /// staff command `--now` at its moment of 2020.
 fn rehearse(rehearsal: &Rehearsal) {
     let site = common::TempSite::real();
+    rehearse_workshops_as_planned(&site);
     let root = site.root();
     let mut child = rehearsal
         .command(

@@ -21,7 +21,7 @@ const http = require('node:http');
 const path = require('node:path');
 
 const {
-  REPO_ROOT, copyKrakowSite, launchBrowser, startAgoraServe, withBrowser,
+  REPO_ROOT, copyKrakowSite, launchBrowser, planWorkshops, startAgoraServe, withBrowser,
 } = require('./lib');
 
 const AGORA_BIN = process.env.AGORA_BIN ? path.resolve(process.env.AGORA_BIN) : '';
@@ -139,6 +139,7 @@ function defineTests() {
     before(async () => {
       policies = templatePolicies();
       root = copyKrakowSite('agora-csp-');
+      planWorkshops(root);
       serve = await startServe(root);
       proxy = await startProxy(serve.port, policies);
       origin = `http://127.0.0.1:${proxy.address().port}`;

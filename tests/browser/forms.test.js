@@ -18,7 +18,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const {
-  ARTIFACTS_DIR, VIEWPORTS, assertAxeClean, copyKrakowSite, launchBrowser, startAgoraServe, withBrowser,
+  ARTIFACTS_DIR, VIEWPORTS, assertAxeClean, copyKrakowSite, launchBrowser, planWorkshops, startAgoraServe, withBrowser,
 } = require('./lib');
 
 const AGORA_BIN = process.env.AGORA_BIN ? path.resolve(process.env.AGORA_BIN) : '';
@@ -80,6 +80,7 @@ const PEOPLE = {
 
 function copySite() {
   const root = copyKrakowSite('agora-forms-');
+  planWorkshops(root);
   fs.writeFileSync(path.join(root, 'content', 'data', 'ambasadorzy.yaml'), AMBASSADORS);
   return root;
 }

@@ -135,6 +135,18 @@ function copyKrakowSite(prefix) {
   return root;
 }
 
+// The copy's 2020 workshops as they were planned: the recruitment was
+// called off and the sources give no closing date, so the tests that walk
+// residents through it get a window of their own (a fixture, not a fact).
+function planWorkshops(root) {
+  const file = path.join(root, 'content', 'forms', 'warsztaty-wspolne-projekty-miejskie-2020.yaml');
+  const planned = fs
+    .readFileSync(file, 'utf8')
+    .replace(/^cancelled:.*\n(?:[ ].*\n)*/m, '')
+    .replace(/^(opens:.*\n)/m, '$1closes: 2020-03-20 23:59\n');
+  fs.writeFileSync(file, planned);
+}
+
 // Starts `agora serve --root ROOT --port 0 ARGS…` and resolves with its
 // address once it listens; `output()` is everything it printed so far.
 function startAgoraServe(agoraBin, root, args = []) {
@@ -167,6 +179,7 @@ function startAgoraServe(agoraBin, root, args = []) {
 
 module.exports = {
   copyKrakowSite,
+  planWorkshops,
   startAgoraServe,
   ARTIFACTS_DIR,
   AXE_TAGS,

@@ -37,7 +37,8 @@ pub enum FormState {
     /// Before `opens`.
     Upcoming,
     Open,
-    /// After `closes`; a lottery form's places are then drawn.
+    /// After `closes`, or after `closed_by` when the closing date is not
+    /// known; a lottery form's places are then drawn.
     Closed,
     /// Called off by the organiser (`cancelled:`): nothing is accepted.
     Cancelled,
@@ -189,7 +190,8 @@ struct RawForm {
     title: String,
     description: Option<String>,
     opens: String,
-    closes: String,
+    closes: Option<String>,
+    closed_by: Option<String>,
     timezone: Option<String>,
     allocation: Option<Allocation>,
     capacity: Option<u32>,
@@ -212,8 +214,13 @@ pub struct FormDefinition {
     pub id: String,
     pub title: String,
     pub description: Option<String>,
-    pub opens: DateTime<Tz>,
-    pub closes: DateTime<Tz>,
+    pub opens: Moment,
+    /// `None`: no closing date is known; the form is open until staff
+    /// give one, or say by when it had closed (`closed_by`).
+    pub closes: Option<Moment>,
+    /// A recruitment whose end the sources never gave is known to have
+    /// closed by this moment: closed from then on, with no date shown.
+    pub closed_by: Option<Moment>,
     pub allocation: Allocation,
     /// Places; `None` is unlimited (first-come forms only).
     pub capacity: Option<u32>,
@@ -243,12 +250,16 @@ impl FormDefinition {
     pub fn state_at<T: chrono::TimeZone>(&self, now: &DateTime<T>) -> FormState {
         if self.cancelled.is_some() {
             FormState::Cancelled
-        } else if *now < self.opens {
+        } else if *now < self.opens.at {
             FormState::Upcoming
-        } else if *now < self.closes {
-            FormState::Open
-        } else {
+        } else if [self.closes, self.closed_by]
+            .iter()
+            .flatten()
+            .any(|end| *now >= end.at)
+        {
             FormState::Closed
+        } else {
+            FormState::Open
         }
     }
 
@@ -308,21 +319,29 @@ impl FormDefinition {
                 Tz::Europe__Warsaw
             }
         };
-        let mut time = |key: &str, value: &str| match parse_time(value, tz) {
+        let mut time = |key: &str, value: &str, edge: DayEdge| match Moment::parse(value, tz, edge)
+        {
             Some(t) => Some(t),
             None => {
                 problems.push(error(
                     lines.key(key),
-                    format!("`{key}: {value}` is not a date and time"),
-                    "write it as 2020-03-01 09:00",
+                    format!("`{key}: {value}` is not a date, nor a date and time"),
+                    "write it as 2020-03-01 (a day: only what the sources say) or 2020-03-01 09:00",
                 ));
                 None
             }
         };
-        let opens = time("opens", &raw.opens);
-        let closes = time("closes", &raw.closes);
-        if let (Some(opens), Some(closes)) = (opens, closes) {
-            if closes <= opens {
+        let opens = time("opens", &raw.opens, DayEdge::Start);
+        let closes = raw
+            .closes
+            .as_deref()
+            .map(|value| time("closes", value, DayEdge::End));
+        let closed_by = raw
+            .closed_by
+            .as_deref()
+            .map(|value| time("closed_by", value, DayEdge::End));
+        if let (Some(opens), Some(Some(closes))) = (opens, closes) {
+            if closes.at <= opens.at {
                 problems.push(error(
                     lines.key("closes"),
                     "the form closes before it opens".to_owned(),
@@ -621,12 +640,13 @@ impl FormDefinition {
             ));
         }
         match (opens, closes) {
-            (Some(opens), Some(closes)) if problems.is_empty() => Ok(Self {
+            (Some(opens), None | Some(Some(_))) if problems.is_empty() => Ok(Self {
                 id: id.to_owned(),
                 title: raw.title,
                 description: raw.description,
                 opens,
-                closes,
+                closes: closes.flatten(),
+                closed_by: closed_by.flatten(),
                 allocation,
                 capacity: raw.capacity,
                 unique_field: raw.unique_field,
@@ -692,9 +712,67 @@ fn is_identifier(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-fn parse_time(text: &str, tz: Tz) -> Option<DateTime<Tz>> {
-    let naive = NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%dT%H:%M"))
-        .ok()?;
-    naive.and_local_timezone(tz).earliest()
+/// A moment a form file names: a day and a time, or a day alone, as the
+/// sources often give it ("from 4 April 2023"). A day alone is shown
+/// without a time, never with one made up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Moment {
+    /// When it takes effect: a day alone opens at its first moment and
+    /// closes after its last.
+    pub at: DateTime<Tz>,
+    /// The day as written, when no time was.
+    pub day: Option<NaiveDate>,
+}
+
+/// Which end of a day a day alone means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DayEdge {
+    Start,
+    End,
+}
+
+impl Moment {
+    fn parse(text: &str, tz: Tz, edge: DayEdge) -> Option<Self> {
+        let text = text.trim();
+        if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            let first = match edge {
+                DayEdge::Start => day,
+                DayEdge::End => day.succ_opt()?,
+            };
+            let at = first
+                .and_hms_opt(0, 0, 0)?
+                .and_local_timezone(tz)
+                .earliest()?;
+            return Some(Self { at, day: Some(day) });
+        }
+        let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M")
+            .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
+            .ok()?;
+        let at = naive.and_local_timezone(tz).earliest()?;
+        Some(Self { at, day: None })
+    }
+
+    /// In Polish: "4 kwietnia 2023", or "19 lutego 2020, 09:00".
+    pub fn pl(&self) -> String {
+        match self.day {
+            Some(day) => crate::polish::date_pl(day),
+            None => crate::polish::date_time_pl(self.at),
+        }
+    }
+
+    /// For staff: "2023-04-04", or "2020-02-19 09:00".
+    pub fn machine_short(&self) -> String {
+        match self.day {
+            Some(day) => day.to_string(),
+            None => self.at.format("%Y-%m-%d %H:%M").to_string(),
+        }
+    }
+
+    /// For `<time datetime>` and JSON: "2023-04-04", or RFC 3339.
+    pub fn machine(&self) -> String {
+        match self.day {
+            Some(day) => day.to_string(),
+            None => self.at.to_rfc3339(),
+        }
+    }
 }

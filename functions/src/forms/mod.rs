@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub use definition::{
     Allocation, Choice, Consent, DefinitionError, Field, FieldType, FormDefinition, FormState,
-    Limit,
+    Limit, Moment,
 };
 pub use validate::{validate, Accepted, FieldError, GivenConsent, Submission};
 

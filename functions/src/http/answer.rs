@@ -5,14 +5,12 @@
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::DateTime;
-use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::body::BodyError;
 use super::pages::{self, Pages};
 use super::{Action, UNAVAILABLE_RETRY_SECONDS};
-use crate::forms::{FormDefinition, Submission};
+use crate::forms::{FormDefinition, Moment, Submission};
 use crate::registration::Registration;
 use crate::service::STARTED_FIELD;
 use crate::store::StoreError;
@@ -182,14 +180,14 @@ pub(crate) fn not_open_yet(
     pages: &Pages<'_>,
     form: &FormDefinition,
     submission: &Submission,
-    opens: DateTime<Tz>,
+    opens: Moment,
 ) -> Response {
     match format {
         Format::Json => json(
             StatusCode::FORBIDDEN,
             &serde_json::json!({
-                "error": format!("Nabór jeszcze się nie rozpoczął: zgłoszenia przyjmujemy od {}.", pages::date_pl(opens)),
-                "opens": opens.to_rfc3339(),
+                "error": format!("Nabór jeszcze się nie rozpoczął: zgłoszenia przyjmujemy od {}.", opens.pl()),
+                "opens": opens.machine(),
             }),
         ),
         Format::Html => html(
@@ -203,14 +201,14 @@ pub(crate) fn closed(
     format: Format,
     pages: &Pages<'_>,
     form: &FormDefinition,
-    closes: DateTime<Tz>,
+    closes: Option<Moment>,
 ) -> Response {
     match format {
         Format::Json => json(
             StatusCode::FORBIDDEN,
             &serde_json::json!({
                 "error": pages::closed_text(form, closes),
-                "closes": closes.to_rfc3339(),
+                "closes": closes.map(|closes| closes.machine()),
             }),
         ),
         Format::Html => html(StatusCode::FORBIDDEN, pages.closed(form, closes)),

@@ -2,14 +2,11 @@
 //! inline stylesheet (no request to another host), the contact address
 //! and a link back to the site.
 
-use chrono::DateTime;
-use chrono_tz::Tz;
-
 use super::Action;
 use crate::forms::html::{
     escape, render_error_summary, render_form, FormLinks, PRIVACY_POLICY_PATH,
 };
-use crate::forms::{Allocation, FieldError, FormDefinition, Submission};
+use crate::forms::{Allocation, FieldError, FormDefinition, Moment, Submission};
 use crate::polish::count_pl;
 use crate::registration::{Registration, Status};
 
@@ -268,20 +265,20 @@ impl Pages<'_> {
         &self,
         form: &FormDefinition,
         submission: &Submission,
-        opens: DateTime<Tz>,
+        opens: Moment,
     ) -> String {
         self.notice_with_form(
             "Nabór jeszcze się nie rozpoczął",
             &format!(
                 "<p>Zgłoszenia „{}” przyjmujemy od {}. Nie zapisaliśmy tego zgłoszenia – wyślij je ponownie po otwarciu naboru. Twoje odpowiedzi są niżej.</p>\n",
                 escape(&form.title),
-                date_pl(opens)
+                opens.pl()
             ),
             Some((form, submission)),
         )
     }
 
-    pub(crate) fn closed(&self, form: &FormDefinition, closes: DateTime<Tz>) -> String {
+    pub(crate) fn closed(&self, form: &FormDefinition, closes: Option<Moment>) -> String {
         self.notice_with_form(
             "Nabór jest zamknięty",
             &format!(
@@ -422,12 +419,15 @@ fn action_path(form: &FormDefinition, action: Action) -> String {
 }
 
 /// Why a closed form took nothing; a lottery form's places are drawn.
-pub(crate) fn closed_text(form: &FormDefinition, closes: DateTime<Tz>) -> String {
-    let mut text = format!(
-        "Nabór „{}” jest zamknięty: zgłoszenia przyjmowaliśmy do {}.",
-        form.title,
-        date_pl(closes)
-    );
+pub(crate) fn closed_text(form: &FormDefinition, closes: Option<Moment>) -> String {
+    let mut text = match closes {
+        Some(closes) => format!(
+            "Nabór „{}” jest zamknięty: zgłoszenia przyjmowaliśmy do {}.",
+            form.title,
+            closes.pl()
+        ),
+        None => format!("Nabór „{}” jest zamknięty.", form.title),
+    };
     if form.allocation == Allocation::Lottery {
         text.push_str(" Miejsca przydzielimy w losowaniu spośród przyjętych zgłoszeń.");
     }
@@ -456,8 +456,10 @@ pub(crate) fn decision(form: &FormDefinition, status: Status, position: Option<u
             at(position)
         ),
         Status::Applied => format!(
-            "Twoje zgłoszenie weźmie udział w losowaniu miejsc po zamknięciu naboru ({}). O wyniku napiszemy do Ciebie.",
-            date_pl(form.closes)
+            "Twoje zgłoszenie weźmie udział w losowaniu miejsc po zamknięciu naboru{}. O wyniku napiszemy do Ciebie.",
+            form.closes
+                .map(|closes| format!(" ({})", closes.pl()))
+                .unwrap_or_default()
         ),
         Status::Selected => "Masz miejsce przyznane w losowaniu.".to_owned(),
         Status::Reserve => format!(
@@ -472,11 +474,6 @@ pub(crate) fn decision(form: &FormDefinition, status: Status, position: Option<u
 /// What a person whose form came without a fill-time stamp is asked.
 pub(crate) const SEND_AGAIN: &str = "Zgłoszenie nie jest jeszcze zapisane. Sprawdź odpowiedzi i wyślij formularz jeszcze raz – ten dodatkowy krok chroni nabór przed zgłoszeniami wysyłanymi automatycznie. Twoje odpowiedzi są zachowane.";
 
-/// `1 marca 2020, 09:00`, in the form's time zone.
-pub(crate) fn date_pl(time: DateTime<Tz>) -> String {
-    crate::polish::date_time_pl(time)
-}
-
 /// `za 5 minut`, rounded up to whole minutes.
 pub(crate) fn minutes_pl(seconds: u64) -> String {
     let minutes = i64::try_from(seconds.div_ceil(60).max(1)).unwrap_or(i64::MAX);
@@ -485,17 +482,10 @@ pub(crate) fn minutes_pl(seconds: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
-
     use super::*;
 
     #[test]
-    fn polish_dates_and_minutes() {
-        let time = Tz::Europe__Warsaw
-            .with_ymd_and_hms(2020, 3, 1, 9, 5, 0)
-            .single()
-            .expect("a valid time");
-        assert_eq!(date_pl(time), "1 marca 2020, 09:05");
+    fn polish_minutes() {
         assert_eq!(minutes_pl(30), "1 minutę");
         assert_eq!(minutes_pl(125), "3 minuty");
         assert_eq!(minutes_pl(600), "10 minut");

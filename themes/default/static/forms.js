@@ -16,19 +16,6 @@
   var SERVER_PROBLEM =
     "Nie udało się wysłać zgłoszenia. Spróbuj ponownie za chwilę – Twoje odpowiedzi są zachowane.";
 
-  // "1 miejsce", "2 miejsca", "5 miejsc", "22 miejsca", "12 miejsc".
-  function places(n) {
-    var tens = n % 100;
-    var units = n % 10;
-    var word =
-      n === 1
-        ? "miejsce"
-        : units >= 2 && units <= 4 && (tens < 12 || tens > 14)
-          ? "miejsca"
-          : "miejsc";
-    return n + " " + word;
-  }
-
   function element(name, attributes, text) {
     var node = document.createElement(name);
     Object.keys(attributes).forEach(function (key) {
@@ -49,7 +36,7 @@
       line.textContent = "";
     } else if (status.places_left > 0) {
       line.textContent =
-        "Wolne miejsca: " + places(status.places_left) + " z " + status.capacity + ".";
+        "Wolne miejsca: " + status.places_left + " z " + status.capacity + ".";
     } else {
       line.textContent =
         "Wszystkie miejsca są zajęte. Możesz się zgłosić – trafisz na listę oczekujących.";
