@@ -31,7 +31,8 @@ fn a_page_naming_a_form_shows_it_rendered_from_its_definition() {
             "data-status-url=\"/api/forms/spacer\"",
             // The facts, in Polish.
             "1 grudnia 2023, 09:00",
-            "<dd>20 miejsc</dd>",
+            // The number alone: the label names what it counts.
+            "<dt>Liczba miejsc</dt>\n<dd>20</dd>",
             "kolejność zgłoszeń",
             // The form: server validation is the truth.
             "<form class=\"agora-form\" method=\"post\" action=\"/api/forms/spacer\" novalidate>",
@@ -77,7 +78,7 @@ fn a_form_shortcode_places_the_form_and_says_it_has_not_opened() {
         &[
             "Nabór jeszcze się nie rozpoczął",
             "1 marca 2030, 09:00",
-            "<dd>30 miejsc</dd>",
+            "<dt>Liczba miejsc</dt>\n<dd>30</dd>",
             "losowanie",
             "action=\"/api/forms/warsztaty-2030\"",
         ],
