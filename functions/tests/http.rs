@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use agora_functions::fill_time::Stamps;
-use agora_functions::forms::{self, FormDefinition};
+use agora_functions::forms::FormDefinition;
 use agora_functions::http::{fixed_clock, router, router_with, HttpSettings};
 use agora_functions::mail::Outbox;
 use agora_functions::registration::{Admission, NewRegistration, Registration, Status};

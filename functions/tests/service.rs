@@ -3,10 +3,8 @@
 
 mod krakow;
 
-use std::path::Path;
-
 use agora_functions::fill_time::Stamps;
-use agora_functions::forms::{self, FormDefinition, Submission};
+use agora_functions::forms::{FormDefinition, Submission};
 use agora_functions::mail::{Email, MailError, Mailer, Outbox};
 use agora_functions::registration::Status;
 use agora_functions::service::{Client, Service, Settings, Submitted};

@@ -19,7 +19,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use agora::staff::{self, ExportFormat};
-use agora_functions::forms::{self, FormDefinition};
+use agora_functions::forms::FormDefinition;
 use agora_functions::lottery::{self, PublishedList};
 use agora_functions::mail::{Email, MailError, Mailer};
 use agora_functions::registration::{
