@@ -207,8 +207,9 @@ function defineTests() {
     test('a form sent with JavaScript: the status fetch, the background submission, the page after it', async () => {
       const { page, violations } = await watchedPage(browser);
       try {
-        const opened = Date.now();
+        // networkidle0: the status request has brought the fill-time stamp.
         await page.goto(origin + FORM.page, { waitUntil: 'networkidle0' });
+        const opened = Date.now();
         await page.evaluate((entries) => {
           for (const [name, value] of entries) {
             for (const input of document.querySelectorAll(`form.agora-form [name="${name}"]`)) {

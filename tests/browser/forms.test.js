@@ -151,11 +151,18 @@ async function openPage(browser, origin, { javascript = true, viewport = VIEWPOR
 }
 
 async function visit(page, url) {
-  const started = Date.now();
   const response = await page.goto(url, { waitUntil: 'load' });
   // 304: the browser had the page from an earlier test.
   assert.ok([200, 304].includes(response.status()), `${url} answered ${response.status()}`);
-  return started;
+  // With JavaScript, the form is timed from the stamp the status request
+  // brings, which can come after the page's load on a busy machine.
+  if (page.isJavaScriptEnabled() && (await page.$('form.agora-form input[name="started_at"]'))) {
+    await page.waitForFunction(
+      () => document.querySelector('form.agora-form input[name="started_at"]').value !== '',
+      { timeout: 30_000 },
+    );
+  }
+  return Date.now();
 }
 
 // Waits until the form has been open long enough for a person.
