@@ -12,6 +12,7 @@ use crate::diagnostics::Diagnostic;
 use crate::frontmatter::SectionKind;
 use crate::markdown::Rendered;
 use crate::model::{Document, PageKind};
+use crate::notices::{self, AccessibilityView, PrivacyView};
 use crate::page_forms::{self, FormView};
 use crate::shortcodes::ShortcodeCall;
 use crate::site::{self, Site, NOT_FOUND_PATH, SEARCH_PATH, TAGS_PATH};
@@ -450,6 +451,17 @@ impl<'s> Renderer<'s> {
             let when = call.args.get("when").map_or("upcoming", String::as_str);
             context.insert("events", &self.events_for(when, call.args.get("tag")));
             context.insert("when", when);
+        }
+        if call.name == notices::PRIVACY_SHORTCODE {
+            let page_of = |id: &str| site.form_pages.get(id).map(|path| site.config.url(path));
+            context.insert(
+                "privacy",
+                &PrivacyView::new(site.config, site.content, &page_of),
+            );
+        }
+        if call.name == notices::ACCESSIBILITY_SHORTCODE {
+            let doc = site.documents().find(|doc| doc.path == path);
+            context.insert("accessibility", &AccessibilityView::new(site.config, doc));
         }
         if call.name == page_forms::SHORTCODE {
             // The id was checked while assembling the site.
