@@ -303,6 +303,22 @@ impl<'s> Renderer<'s> {
         };
         context.insert("current_path", &site.config.url(&path));
         context.insert("current_url", &site.config.permalink(&path));
+        // The forms' script goes only where a form is shown.
+        let uses_forms = match job {
+            Job::Home => shows_form(&content.sections[0].doc, &site.section_html[0], false),
+            Job::Page(index) => {
+                let page = &content.pages[*index];
+                let is_event = page.kind == PageKind::Event;
+                shows_form(&page.doc, &site.page_html[*index], is_event)
+            }
+            Job::Section { index, .. } => shows_form(
+                &content.sections[*index].doc,
+                &site.section_html[*index],
+                false,
+            ),
+            _ => false,
+        };
+        context.insert("uses_forms", &uses_forms);
         // Into bytes directly: `Tera::render` would check the whole page
         // for UTF-8 again to return a String (4% of a build).
         let mut html = Vec::new();
@@ -480,4 +496,15 @@ impl<'s> Renderer<'s> {
                 )
             })
     }
+}
+
+/// Whether a page shows a form (`form:` in its front matter, which an
+/// event only links to, or a `form` shortcode): only then does it load
+/// the forms' script.
+fn shows_form(doc: &Document, rendered: &Rendered, is_event: bool) -> bool {
+    (doc.form.is_some() && !is_event)
+        || rendered
+            .shortcodes
+            .iter()
+            .any(|call| call.name == page_forms::SHORTCODE)
 }

@@ -2,7 +2,8 @@
 //! change to a form changes it), a form without its purpose, legal basis
 //! or recipients fails `agora check`, facts the configuration leaves out
 //! are marked placeholders with a warning, and the accessibility statement
-//! has every element of the statutory template.
+//! has every element of the statutory template. Also: the forms' script
+//! loads only on pages that show a form.
 
 // Each test file uses part of the shared helpers.
 #[allow(dead_code)]
@@ -12,7 +13,7 @@ use std::fs;
 use std::path::Path;
 
 use agora_functions::forms::privacy::LegalBasis;
-use common::{assert_contains_all, read, workspace_dir, TempSite};
+use common::{assert_contains_all, html_files, read, workspace_dir, TempSite};
 
 /// Text as the theme escapes it into HTML.
 fn escaped(text: &str) -> String {
@@ -263,6 +264,34 @@ fn the_backups_the_notice_names_are_those_the_aws_template_keeps() {
     let notice = fs::read_to_string(workspace_dir().join("content/polityka-prywatnosci.md"))
         .expect("the privacy page");
     assert!(notice.contains("są usuwane po 30 dniach"));
+}
+
+#[test]
+fn the_forms_script_loads_only_on_pages_that_show_a_form() {
+    let site = TempSite::real();
+    site.build_ok("public");
+    let mut with_forms = Vec::new();
+    for (path, html) in html_files(&site.out("public")) {
+        let shows_form = html.contains("data-agora-form=");
+        let loads_script = html.contains("forms.js");
+        assert_eq!(
+            shows_form, loads_script,
+            "{path}: a form {shows_form}, its script {loads_script}"
+        );
+        if shows_form {
+            with_forms.push(path);
+        }
+    }
+    with_forms.sort();
+    assert_eq!(
+        with_forms,
+        [
+            "aktualnosci/partycypacja-dla-poczatkujacych-i-zaawansowanych/index.html",
+            "wspolne-projekty/ambasadorzy/index.html",
+            "wspolne-projekty/dzielnicowe/index.html",
+            "wspolne-projekty/miejskie/index.html",
+        ]
+    );
 }
 
 #[test]
