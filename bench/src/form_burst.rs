@@ -25,6 +25,9 @@ allocation: first_come
 capacity: 60
 unique_field: email
 retention_days: 30
+purpose: Benchmark.
+legal_basis: consent
+recipients: [cloud]
 fields:
   - name: email
     type: email

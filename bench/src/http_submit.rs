@@ -40,6 +40,9 @@ allocation: first_come
 capacity: 4000000000
 unique_field: email
 retention_days: 30
+purpose: Benchmark.
+legal_basis: consent
+recipients: [cloud]
 fields:
   - name: email
     type: email

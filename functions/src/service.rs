@@ -25,8 +25,8 @@ pub const HONEYPOT_FIELD: &str = "website";
 /// that the page's script takes from the status endpoint; a form sent
 /// faster than a person can, or with a stamp we did not sign, is spam.
 pub const STARTED_FIELD: &str = "started_at";
-/// How long a rate-limit window lasts.
-const RATE_WINDOW_MINUTES: i64 = 10;
+/// How long a rate-limit window lasts (the privacy page says so).
+pub const RATE_WINDOW_MINUTES: i64 = 10;
 /// A fresh reference is drawn again when taken; so many tries are plenty.
 const REFERENCE_ATTEMPTS: usize = 5;
 

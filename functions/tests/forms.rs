@@ -28,7 +28,39 @@ fn form(id: &str) -> FormDefinition {
 }
 
 fn parse(text: &str) -> Result<FormDefinition, Vec<forms::DefinitionError>> {
-    FormDefinition::parse("proba", text, Path::new("content/forms/proba.yaml"), &data)
+    let text = with_privacy(text);
+    FormDefinition::parse("proba", &text, Path::new("content/forms/proba.yaml"), &data)
+}
+
+/// The privacy notice's keys, at the end (so that every other line keeps
+/// its number), for a form that does not write them: consent as the basis
+/// when the form asks for a required consent, else a public task.
+fn with_privacy(text: &str) -> String {
+    if ["\npurpose:", "\nlegal_basis:", "\nrecipients:"]
+        .iter()
+        .any(|key| text.contains(key))
+    {
+        return text.to_owned();
+    }
+    let asks_consent = serde_yaml::from_str::<serde_yaml::Value>(text)
+        .ok()
+        .and_then(|v| v.get("consents").and_then(|c| c.as_sequence()).cloned())
+        .is_some_and(|consents| {
+            consents
+                .iter()
+                .any(|c| c.get("required").and_then(serde_yaml::Value::as_bool) == Some(true))
+        });
+    let basis = if asks_consent {
+        "legal_basis: consent\n"
+    } else {
+        "legal_basis: public_task\nlegal_basis_detail: art. 5a ustawy o samorządzie gminnym\n"
+    };
+    format!("{text}purpose: Próba.\n{basis}recipients: [cloud]\n")
+}
+
+/// MINIMAL with the privacy notice's keys written out, on lines 10 to 13.
+fn minimal_with_privacy() -> String {
+    format!("{MINIMAL}purpose: Próba.\nlegal_basis: public_task\nlegal_basis_detail: art. 5a ustawy o samorządzie gminnym\nrecipients: [cloud]\n")
 }
 
 const MINIMAL: &str = "title: Próba\nopens: 2020-01-01 00:00\ncloses: 2020-02-01 00:00\nunique_field: email\nretention_days: 30\nfields:\n  - name: email\n    type: email\n    label: E-mail\n";
@@ -91,7 +123,7 @@ fn a_complete_ambassador_registration_is_accepted_in_normal_form() {
         "an empty optional field is not stored"
     );
     assert_eq!(accepted.consents.len(), 1);
-    assert_eq!(accepted.consents[0].version, "2020-02-19");
+    assert_eq!(accepted.consents[0].version, "2026-12-07");
 }
 
 #[test]
@@ -437,7 +469,13 @@ fn joining_waits_for_the_published_list_of_ambassadors() {
         warning.file,
         Path::new("content/forms/dolacz-do-procesu.yaml")
     );
-    assert_eq!(warning.line, Some(41));
+    let text = std::fs::read_to_string(content_dir().join("forms/dolacz-do-procesu.yaml"))
+        .expect("the join form");
+    let options_from = text
+        .lines()
+        .position(|l| l.contains("options_from: { data: ambasadorzy"))
+        .map(|i| i + 1);
+    assert_eq!(warning.line, options_from);
     assert!(
         warning
             .message
@@ -493,7 +531,7 @@ fn site_with_data(file: &str, text: &str) -> tempfile::TempDir {
     std::fs::create_dir_all(content.join("data")).expect("data/");
     std::fs::write(
         content.join("forms/proba.yaml"),
-        with_fields("  - name: gdzie\n    type: select\n    label: Gdzie\n    options_from: { data: miejsca, value: id, label: name }\n"),
+        with_privacy(&with_fields("  - name: gdzie\n    type: select\n    label: Gdzie\n    options_from: { data: miejsca, value: id, label: name }\n")),
     )
     .expect("the form");
     std::fs::write(content.join("data").join(file), text).expect("the data file");
@@ -583,4 +621,96 @@ fn a_registry_number_is_a_nip_or_else_a_krs_number() {
         .expect_err("no KRS number is 0")
         .starts_with("Wpisz NIP"));
     assert!(submit("12345678901").is_err(), "11 digits");
+}
+
+#[test]
+fn a_form_says_why_on_which_basis_and_to_whom_at_the_line_they_belong() {
+    let without: String = minimal_with_privacy()
+        .lines()
+        .filter(|l| !l.starts_with("purpose:") && !l.starts_with("recipients:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let missing = definition_errors(&without);
+    assert_eq!(
+        missing,
+        [
+            "content/forms/proba.yaml:5: the form does not say why it collects personal data: `purpose` is missing",
+            "content/forms/proba.yaml:5: the form does not say who receives its data: `recipients` is missing",
+        ],
+    );
+
+    let no_law = definition_errors(&minimal_with_privacy().replace(
+        "legal_basis_detail: art. 5a ustawy o samorządzie gminnym\n",
+        "",
+    ));
+    assert_eq!(
+        no_law,
+        ["content/forms/proba.yaml:11: `legal_basis: public_task` rests on a law, which the form does not name"]
+    );
+
+    let unknown_basis = definition_errors(
+        &minimal_with_privacy().replace("legal_basis: public_task", "legal_basis: interest"),
+    );
+    assert!(
+        unknown_basis[0]
+            .starts_with("content/forms/proba.yaml:11: legal_basis: unknown variant `interest`"),
+        "{unknown_basis:?}"
+    );
+}
+
+#[test]
+fn a_required_box_is_consent_only_where_consent_is_the_basis() {
+    let with_box = |basis: &str, text: &str| {
+        format!(
+            "{}consents:\n  - name: processing\n    required: true\n    version: \"1\"\n    text: {text}\n",
+            minimal_with_privacy().replace("legal_basis: public_task", &format!("legal_basis: {basis}"))
+        )
+    };
+    let consent_on_a_task = definition_errors(&with_box(
+        "public_task",
+        "Wyrażam zgodę na przetwarzanie moich danych.",
+    ));
+    assert_eq!(consent_on_a_task.len(), 1, "{consent_on_a_task:?}");
+    assert!(
+        consent_on_a_task[0].starts_with("content/forms/proba.yaml:18: the required box `processing` is worded as consent, but the form's legal_basis is public_task"),
+        "{consent_on_a_task:?}"
+    );
+    let acknowledgement = parse(&with_box(
+        "public_task",
+        "Zapoznałam/Zapoznałem się z informacją o przetwarzaniu moich danych, zgodnie z którą…",
+    ))
+    .expect("an acknowledgement on a public task");
+    assert_eq!(acknowledgement.consents.len(), 1);
+    parse(&with_box(
+        "consent",
+        "Wyrażam zgodę na przetwarzanie moich danych.",
+    ))
+    .expect("consent where consent is the basis");
+    let no_consent = definition_errors(
+        &minimal_with_privacy().replace("legal_basis: public_task", "legal_basis: consent"),
+    );
+    assert!(
+        no_consent[0].contains("`legal_basis: consent`, but the form asks for no required consent"),
+        "{no_consent:?}"
+    );
+}
+
+#[test]
+fn every_krakow_form_rests_on_a_public_task_with_an_acknowledgement() {
+    for form in krakow_forms() {
+        assert_eq!(
+            form.privacy.legal_basis,
+            forms::privacy::LegalBasis::PublicTask,
+            "{}",
+            form.id
+        );
+        assert!(form.privacy.legal_basis_detail.is_some(), "{}", form.id);
+        let required: Vec<_> = form.consents.iter().filter(|c| c.required).collect();
+        assert_eq!(required.len(), 1, "{}: one acknowledgement", form.id);
+        assert!(
+            required[0].text.starts_with("Zapoznałam/Zapoznałem się"),
+            "{}",
+            form.id
+        );
+    }
 }

@@ -58,6 +58,9 @@ allocation: first_come
 capacity: 2
 unique_field: email
 retention_days: 30
+purpose: Zapisy na spacer badawczy i kontakt z jego uczestnikami.
+legal_basis: consent
+recipients: [cloud, email]
 next_steps: Spotykamy się 28 marca o 10:00 przy Rynku Podgórskim.
 fields:
   - name: full_name
@@ -723,6 +726,10 @@ opens: 2020-03-01 09:00
 closes: 2020-03-31 23:59
 unique_field: email
 retention_days: 30
+purpose: Zapisy na spacer po Nowej Hucie.
+legal_basis: public_task
+legal_basis_detail: art. 5a ustawy z dnia 8 marca 1990 r. o samorządzie gminnym
+recipients: [cloud]
 cancelled: Spacer odwołaliśmy z powodu epidemii.
 fields:
   - name: email

@@ -15,6 +15,7 @@ use crate::dates;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::feeds::{self, SearchIndex};
 use crate::model::Content;
+use crate::notices;
 use crate::output;
 use crate::render::{self, Emit, Gathered, OutputFile, Renderer};
 use crate::site::{MarkdownCache, Site, SiteParts};
@@ -171,14 +172,11 @@ fn make(
         Ok(forms) => content.forms = forms,
         Err(mut found) => problems.append(&mut found),
     }
-    let warnings = Diagnostics::sorted(
-        content
-            .forms
-            .iter()
-            .flat_map(|form| form.warnings.iter().cloned().map(diagnostic))
-            .collect(),
-    )
-    .0;
+    let form_warnings: Vec<Diagnostic> = content
+        .forms
+        .iter()
+        .flat_map(|form| form.warnings.iter().cloned().map(diagnostic))
+        .collect();
     // With files that failed to load, links to them cannot be judged:
     // the site is still assembled, for every other problem to be reported.
     let complete = problems.is_empty();
@@ -190,6 +188,19 @@ fn make(
             return Err(problems);
         }
     };
+    // Facts the notices show as placeholders, to be filled in.
+    let warnings = Diagnostics::sorted(
+        form_warnings
+            .into_iter()
+            .chain(notices::warnings(
+                &config,
+                &content,
+                &site.page_html,
+                &site.section_html,
+            ))
+            .collect(),
+    )
+    .0;
     stages.finish("markdown and links");
 
     let template_problems = render::check_templates(&site, &theme);

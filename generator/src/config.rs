@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{line_of_key, Diagnostic};
+use crate::notices::{self, AccessibilityConfig, PrivacyConfig};
 use crate::yaml;
 
 pub const CONFIG_FILE: &str = "agora.yaml";
@@ -57,6 +58,10 @@ struct RawConfig {
     #[serde(default)]
     contact: Contact,
     #[serde(default)]
+    privacy: PrivacyConfig,
+    #[serde(default)]
+    accessibility: AccessibilityConfig,
+    #[serde(default)]
     extra: BTreeMap<String, serde_json::Value>,
 }
 
@@ -92,6 +97,13 @@ pub struct Config {
     /// The 1-based line of each menu entry's `url` in `agora.yaml`, for link errors.
     pub menu_lines: Vec<Option<usize>>,
     pub contact: Contact,
+    /// The privacy notice's facts (`notices.rs`).
+    pub privacy: PrivacyConfig,
+    /// The accessibility statement's facts.
+    pub accessibility: AccessibilityConfig,
+    /// The line of each key of `agora.yaml` by its dotted path
+    /// (`privacy.dpo.email`), for warnings about facts left to fill in.
+    pub key_lines: BTreeMap<String, usize>,
     pub extra: BTreeMap<String, serde_json::Value>,
 }
 
@@ -140,7 +152,7 @@ impl Config {
             return Err(problems);
         }
         let menu_lines = menu_url_lines(text, raw.menu.len());
-        Ok(Self {
+        let config = Self {
             title: raw.title,
             description: raw.description,
             base_url,
@@ -153,8 +165,29 @@ impl Config {
             menu: raw.menu,
             menu_lines,
             contact: raw.contact,
+            privacy: raw.privacy,
+            accessibility: raw.accessibility,
+            key_lines: notices::key_lines(text),
             extra: raw.extra,
-        })
+        };
+        let problems = notices::check_config(&config, file);
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The line of a key of `agora.yaml` by its dotted path; the line of
+    /// the nearest key above it that is written, when it is not.
+    pub fn line_of(&self, key: &str) -> Option<usize> {
+        let mut path = key;
+        loop {
+            if let Some(line) = self.key_lines.get(path) {
+                return Some(*line);
+            }
+            path = path.rsplit_once('.')?.0;
+        }
     }
 
     /// Replaces the base URL, as `--base-url` does.

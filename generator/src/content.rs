@@ -371,6 +371,7 @@ fn section_from(
     let mut problems = Vec::new();
     for (key, present) in [
         ("date", front.date.is_some()),
+        ("published", front.published.is_some()),
         ("summary", front.summary.is_some()),
         ("tags", !front.tags.is_empty()),
     ]
@@ -402,10 +403,10 @@ fn section_from(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let updated = parse_updated(&parsed, &mut problems);
+    let updated = parse_day(&parsed, "updated", &mut problems);
     let kind = front.kind.unwrap_or_default();
     let paginate_by = front.paginate_by.unwrap_or(0);
-    let doc = document(parsed, path, updated);
+    let doc = document(parsed, path, updated, None);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -431,17 +432,21 @@ fn event_keys(front: &FrontMatter) -> [(&'static str, bool); 9] {
     ]
 }
 
-fn parse_updated(parsed: &Parsed<'_>, problems: &mut Vec<Diagnostic>) -> Option<NaiveDate> {
-    let text = parsed.front.updated.as_deref()?;
+/// The date of front matter `key` (`updated`, `published`).
+fn parse_day(parsed: &Parsed<'_>, key: &str, problems: &mut Vec<Diagnostic>) -> Option<NaiveDate> {
+    let text = match key {
+        "published" => parsed.front.published.as_deref()?,
+        _ => parsed.front.updated.as_deref()?,
+    };
     match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
         Ok(date) => Some(date),
         Err(_) => {
             problems.push(
                 Diagnostic::new(
                     &parsed.source.file,
-                    format!("`updated: {text}` is not a date"),
+                    format!("`{key}: {text}` is not a date"),
                 )
-                .at_line(key_line(parsed.yaml, "updated"))
+                .at_line(key_line(parsed.yaml, key))
                 .hint("write the date as 2020-03-02"),
             );
             None
@@ -449,14 +454,21 @@ fn parse_updated(parsed: &Parsed<'_>, problems: &mut Vec<Diagnostic>) -> Option<
     }
 }
 
-fn document(parsed: Parsed<'_>, path: String, updated: Option<NaiveDate>) -> Document {
+fn document(
+    parsed: Parsed<'_>,
+    path: String,
+    updated: Option<NaiveDate>,
+    published: Option<NaiveDate>,
+) -> Document {
     let key_lines = [
         "aliases",
         "form",
         "registration",
         "online",
+        "published",
         "slug",
         "template",
+        "updated",
     ]
     .into_iter()
     .filter_map(|key| key_line(parsed.yaml, key).map(|line| (key, line)))
@@ -472,6 +484,7 @@ fn document(parsed: Parsed<'_>, path: String, updated: Option<NaiveDate>) -> Doc
         template: front.template,
         weight: front.weight,
         updated,
+        published,
         form: front.form,
         body: parsed.body.to_owned(),
         body_line: parsed.body_line,
@@ -537,6 +550,19 @@ fn build_page(
             }
         }
     }
+    if kind != PageKind::Page && front.published.is_some() {
+        problems.push(
+            at(
+                "published",
+                format!("`published` is a key of plain pages, not of {kind_name}"),
+            )
+            .hint(if kind == PageKind::Post {
+                "a news post is published on its `date`: remove `published`"
+            } else {
+                "remove `published`; an event has its `start` and `end`"
+            }),
+        );
+    }
     if kind != PageKind::Post && front.date.is_some() {
         problems.push(if kind == PageKind::Event {
             at(
@@ -592,7 +618,8 @@ fn build_page(
             at("slug", "the page's slug is empty".to_owned()).hint("set `slug:` to a few words"),
         );
     }
-    let updated = parse_updated(&parsed, &mut problems);
+    let updated = parse_day(&parsed, "updated", &mut problems);
+    let published = parse_day(&parsed, "published", &mut problems);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -600,7 +627,7 @@ fn build_page(
     let tags = parsed.front.tags.clone();
     let summary = parsed.front.summary.clone();
     Ok(Some(Page {
-        doc: document(parsed, path, updated),
+        doc: document(parsed, path, updated, published),
         kind,
         section: section_index,
         date,

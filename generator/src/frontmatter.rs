@@ -53,6 +53,9 @@ pub struct FrontMatter {
     pub weight: Option<i64>,
     pub template: Option<String>,
     pub updated: Option<String>,
+    /// When a plain page was first published (`2020-02-19`); a news
+    /// post's is its `date`.
+    pub published: Option<String>,
     /// A form of `content/forms/` to show: on a page, the form itself; on
     /// an event, its state and a link to the page that shows it.
     pub form: Option<String>,

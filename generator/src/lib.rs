@@ -16,6 +16,7 @@ pub mod feeds;
 pub mod frontmatter;
 pub mod markdown;
 pub mod model;
+pub mod notices;
 pub mod output;
 pub mod page_forms;
 pub mod rebuild;

@@ -45,6 +45,8 @@ pub struct Document {
     pub template: Option<String>,
     pub weight: Option<i64>,
     pub updated: Option<NaiveDate>,
+    /// When a plain page was first published (`published:`).
+    pub published: Option<NaiveDate>,
     /// The id of the form the page shows (`form:`).
     pub form: Option<String>,
     pub body: String,

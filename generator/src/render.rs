@@ -12,6 +12,7 @@ use crate::diagnostics::Diagnostic;
 use crate::frontmatter::SectionKind;
 use crate::markdown::Rendered;
 use crate::model::{Document, PageKind};
+use crate::notices::{self, AccessibilityView, PrivacyView};
 use crate::page_forms::{self, FormView};
 use crate::shortcodes::ShortcodeCall;
 use crate::site::{self, Site, NOT_FOUND_PATH, SEARCH_PATH, TAGS_PATH};
@@ -302,6 +303,22 @@ impl<'s> Renderer<'s> {
         };
         context.insert("current_path", &site.config.url(&path));
         context.insert("current_url", &site.config.permalink(&path));
+        // The forms' script goes only where a form is shown.
+        let uses_forms = match job {
+            Job::Home => shows_form(&content.sections[0].doc, &site.section_html[0], false),
+            Job::Page(index) => {
+                let page = &content.pages[*index];
+                let is_event = page.kind == PageKind::Event;
+                shows_form(&page.doc, &site.page_html[*index], is_event)
+            }
+            Job::Section { index, .. } => shows_form(
+                &content.sections[*index].doc,
+                &site.section_html[*index],
+                false,
+            ),
+            _ => false,
+        };
+        context.insert("uses_forms", &uses_forms);
         // Into bytes directly: `Tera::render` would check the whole page
         // for UTF-8 again to return a String (4% of a build).
         let mut html = Vec::new();
@@ -451,6 +468,17 @@ impl<'s> Renderer<'s> {
             context.insert("events", &self.events_for(when, call.args.get("tag")));
             context.insert("when", when);
         }
+        if call.name == notices::PRIVACY_SHORTCODE {
+            let page_of = |id: &str| site.form_pages.get(id).map(|path| site.config.url(path));
+            context.insert(
+                "privacy",
+                &PrivacyView::new(site.config, site.content, &page_of),
+            );
+        }
+        if call.name == notices::ACCESSIBILITY_SHORTCODE {
+            let doc = site.documents().find(|doc| doc.path == path);
+            context.insert("accessibility", &AccessibilityView::new(site.config, doc));
+        }
         if call.name == page_forms::SHORTCODE {
             // The id was checked while assembling the site.
             let id = call.args.get("id").map_or("", String::as_str);
@@ -468,4 +496,15 @@ impl<'s> Renderer<'s> {
                 )
             })
     }
+}
+
+/// Whether a page shows a form (`form:` in its front matter, which an
+/// event only links to, or a `form` shortcode): only then does it load
+/// the forms' script.
+fn shows_form(doc: &Document, rendered: &Rendered, is_event: bool) -> bool {
+    (doc.form.is_some() && !is_event)
+        || rendered
+            .shortcodes
+            .iter()
+            .any(|call| call.name == page_forms::SHORTCODE)
 }

@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::notices;
+
 /// The shortcodes the theme provides and the arguments each accepts, with
 /// the values allowed (an empty list allows any value).
 const KNOWN: &[(&str, &[Argument])] = &[
@@ -14,6 +16,14 @@ const KNOWN: &[(&str, &[Argument])] = &[
     ),
     ("ambassadors", &[]),
     ("form", &[("id", &[])]),
+    (
+        notices::PRIVACY_SHORTCODE,
+        &[("part", notices::PRIVACY_PARTS)],
+    ),
+    (
+        notices::ACCESSIBILITY_SHORTCODE,
+        &[("part", notices::ACCESSIBILITY_PARTS)],
+    ),
 ];
 
 /// An argument's name and its allowed values.

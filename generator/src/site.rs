@@ -16,6 +16,7 @@ use crate::diagnostics::Diagnostic;
 use crate::frontmatter::SectionKind;
 use crate::markdown::{self, is_external, resolve, LinkRewriter, Rendered};
 use crate::model::{Content, Document, PageKind};
+use crate::notices;
 use crate::page_forms::{self, FormPages};
 use crate::slugs;
 
@@ -371,6 +372,9 @@ impl<'c> Site<'c> {
         } else {
             FormPages::new()
         };
+        if complete {
+            problems.extend(notices::check(config, content, &page_html, &section_html));
+        }
         let (section_pages, subsections) = order_sections(content);
         let Orders {
             section_pages,
@@ -493,6 +497,12 @@ impl<'c> Site<'c> {
             Ok(_) => {}
             Err(mut found) => problems.append(&mut found),
         }
+        problems.extend(notices::check(
+            self.config,
+            self.content,
+            &self.page_html,
+            &self.section_html,
+        ));
         let edited: HashSet<usize> = edited.iter().copied().collect();
         self.check_links(true, Some((&edited, anchors_lost)), &mut problems);
         Some(problems)

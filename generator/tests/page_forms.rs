@@ -43,8 +43,8 @@ fn a_page_naming_a_form_shows_it_rendered_from_its_definition() {
             "Telefon (opcjonalnie)",
             "type=\"tel\"",
             "autocomplete=\"tel\"",
-            // The RODO clause links to the site's privacy policy.
-            "href=\"/polityka-prywatnosci/\"",
+            // The RODO clause links to the privacy policy's part about this form.
+            "href=\"/polityka-prywatnosci/#dane-osobowe-spacer\"",
             // The spam checks.
             "name=\"website\"",
             "name=\"started_at\"",

@@ -40,6 +40,8 @@ const PAGES = [
   { name: 'search results', path: '/szukaj/?q=warsztat', ready: waitForLiveRegion, screenshot: 'search' },
   { name: 'contact', path: '/kontakt/' },
   { name: 'accessibility statement', path: '/deklaracja-dostepnosci/' },
+  { name: 'privacy notice, rendered from the forms', path: '/polityka-prywatnosci/' },
+  { name: 'how the lottery works', path: '/losowanie/' },
   { name: '404', path: '/nie-ma-takiej-strony/', status: 404 },
 ];
 

@@ -10,6 +10,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::lines::Lines;
+use super::privacy::{self, FormPrivacy, LegalBasis, RawPrivacy};
 
 /// A mistake in a form definition, for the editor: file, line, what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,6 +201,11 @@ struct RawForm {
     double_opt_in: bool,
     notify: Option<String>,
     retention_days: u32,
+    // The privacy notice's facts: `privacy.rs`.
+    purpose: Option<String>,
+    legal_basis: Option<LegalBasis>,
+    legal_basis_detail: Option<String>,
+    recipients: Option<Vec<String>>,
     next_steps: Option<String>,
     cancelled: Option<String>,
     fields: Vec<Field>,
@@ -228,6 +234,8 @@ pub struct FormDefinition {
     pub double_opt_in: bool,
     pub notify: Option<String>,
     pub retention_days: u32,
+    /// Purpose, legal basis and recipients, for the privacy notice.
+    pub privacy: FormPrivacy,
     /// What happens after registering: on the confirmation page and e-mail.
     pub next_steps: Option<String>,
     /// Why the recruitment was called off, in Polish; set, the form
@@ -639,8 +647,26 @@ impl FormDefinition {
                 "",
             ));
         }
-        match (opens, closes) {
-            (Some(opens), None | Some(Some(_))) if problems.is_empty() => Ok(Self {
+        let privacy = privacy::check(
+            RawPrivacy {
+                purpose: raw.purpose,
+                legal_basis: raw.legal_basis,
+                legal_basis_detail: raw.legal_basis_detail,
+                recipients: raw.recipients,
+            },
+            &raw.consents,
+            &lines,
+            &|line, message, hint| error(line, message, hint),
+        );
+        let privacy = match privacy {
+            Ok(privacy) => Some(privacy),
+            Err(mut found) => {
+                problems.append(&mut found);
+                None
+            }
+        };
+        match (opens, closes, privacy) {
+            (Some(opens), None | Some(Some(_)), Some(privacy)) if problems.is_empty() => Ok(Self {
                 id: id.to_owned(),
                 title: raw.title,
                 description: raw.description,
@@ -653,6 +679,7 @@ impl FormDefinition {
                 double_opt_in: raw.double_opt_in,
                 notify: raw.notify,
                 retention_days: raw.retention_days,
+                privacy,
                 next_steps: raw.next_steps,
                 cancelled: raw.cancelled,
                 fields,

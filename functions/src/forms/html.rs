@@ -12,6 +12,7 @@
 use std::fmt::Write as _;
 
 use super::definition::{Consent, Field, FieldType, FormDefinition};
+use super::privacy::notice_anchor;
 use super::validate::{FieldError, Submission};
 use crate::service::{HONEYPOT_FIELD, STARTED_FIELD};
 
@@ -77,11 +78,15 @@ pub fn render_form(
         render_field(&mut html, field, values, error);
     }
     if !form.consents.is_empty() {
-        html.push_str("<fieldset class=\"fieldset\">\n<legend class=\"legend\">Zgody</legend>\n");
+        html.push_str(
+            "<fieldset class=\"fieldset\">\n<legend class=\"legend\">Dane osobowe</legend>\n",
+        );
+        // The part of the privacy notice about this very form.
         let _ = writeln!(
             html,
-            "<p class=\"hint\">Jak przetwarzamy dane osobowe (informacja RODO), opisujemy w <a href=\"{}\">polityce prywatności</a>.</p>",
-            escape(links.privacy_policy)
+            "<p class=\"hint\">Kto przetwarza Twoje dane, w jakim celu, komu je przekazuje i jak długo je przechowuje, opisujemy w <a href=\"{}#{}\">polityce prywatności, w części o tym formularzu</a>.</p>",
+            escape(links.privacy_policy),
+            escape(&notice_anchor(&form.id))
         );
         for consent in &form.consents {
             let error = errors
@@ -382,6 +387,9 @@ opens: 2020-03-01 09:00
 closes: 2020-03-31 23:59
 unique_field: email
 retention_days: 30
+purpose: Zapisy na test.
+legal_basis: consent
+recipients: [cloud]
 fields:
   - name: full_name
     type: text
@@ -470,7 +478,7 @@ consents:
         assert!(html.contains("<textarea class=\"textarea\" id=\"field-about\""));
         assert!(html.contains("<input type=\"checkbox\" id=\"field-processing\" name=\"processing\" value=\"tak\"><label for=\"field-processing\">Zgadzam się na przetwarzanie danych.</label>"));
         assert!(html.contains("Zgadzam się na publikację. (opcjonalnie)"));
-        assert!(html.contains("href=\"/polityka-prywatnosci/\""));
+        assert!(html.contains("href=\"/polityka-prywatnosci/#dane-osobowe-test\""));
         assert!(html.contains("aria-hidden=\"true\""));
         assert!(html.contains("name=\"website\" value=\"\" tabindex=\"-1\" autocomplete=\"off\""));
         assert!(html.contains("Nie wypełniaj tego pola"));

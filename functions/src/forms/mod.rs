@@ -7,6 +7,7 @@ pub mod definition;
 pub mod email;
 pub mod html;
 mod lines;
+pub mod privacy;
 pub mod validate;
 
 use std::collections::BTreeMap;

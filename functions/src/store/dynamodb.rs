@@ -62,7 +62,7 @@ const CONFLICT_ATTEMPTS: u32 = 10;
 /// processes, and to withdrawals and the purge.
 const RACE_ATTEMPTS: u32 = 200;
 /// How long a request-count window is kept (as the SQLite store does).
-const RATE_WINDOW_KEPT: chrono::Duration = chrono::Duration::days(1);
+const RATE_WINDOW_KEPT: chrono::Duration = chrono::Duration::days(super::REQUEST_COUNTS_KEPT_DAYS);
 
 type Item = HashMap<String, AttributeValue>;
 

@@ -20,6 +20,11 @@ use chrono::{DateTime, Utc};
 
 use crate::registration::{Admission, NewRegistration, Registration};
 
+/// How long a request count (a salted hash of a client's address and a
+/// window's start, [`Store::allow_request`]) is kept before the purge, or
+/// DynamoDB's TTL, deletes it. The privacy page says so.
+pub const REQUEST_COUNTS_KEPT_DAYS: i64 = 1;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The store cannot be reached or answered with an error: worth a retry.

@@ -814,10 +814,10 @@ impl Store for SqliteStore {
                     }
                 }
             }
-            let day_ago = now - chrono::Duration::days(1);
+            let kept_since = now - chrono::Duration::days(super::REQUEST_COUNTS_KEPT_DAYS);
             tx.execute(
                 "DELETE FROM request_counts WHERE window_start < ?1",
-                params![time(day_ago)],
+                params![time(kept_since)],
             )
             .map_err(unavailable)?;
             Ok(u64::try_from(removed).unwrap_or(0))
