@@ -123,7 +123,8 @@
     return { words: words, phrases: phrases };
   }
 
-  // The index at `manifestUrl`, its files read with `load(url)` (a promise of JSON).
+  // The index at `manifestUrl` (absolute), its files read with
+  // `load(url, fresh)` (a promise of JSON; `fresh`: the manifest, revalidated).
   function Index(manifestUrl, load) {
     this.url = manifestUrl;
     this.load = load;
@@ -143,9 +144,7 @@
   };
   Index.prototype.file = function (path) {
     if (!has(this.files, path)) {
-      var url = new URL(path + '?v=' + this.manifest.version, new URL(this.url, 'http://localhost/')).href;
-      if (!/^https?:\/\/localhost\//.test(this.url) && url.indexOf('http://localhost/') === 0) url = url.slice('http://localhost'.length);
-      this.files[path] = this.load(url, false);
+      this.files[path] = this.load(new URL(path + '?v=' + this.manifest.version, this.url).href, false);
     }
     return this.files[path];
   };
@@ -219,7 +218,7 @@
   var out = document.getElementById('wyniki');
   if (!form || !out || !window.fetch || !window.Promise) return;
   var input = form.querySelector('input[name="q"]');
-  var index = new Index(form.getAttribute('data-index'), function (url, fresh) {
+  var index = new Index(new URL(form.getAttribute('data-index'), location.href).href, function (url, fresh) {
     return fetch(url, fresh ? { cache: 'no-cache' } : {}).then(function (r) {
       if (!r.ok) throw new Error(r.status);
       return r.json();
