@@ -140,7 +140,7 @@ impl SearchIndex {
         files.par_extend((0..pages).into_par_iter().map(|n| self.pages_file(n)));
         files.par_extend((0..texts).into_par_iter().map(|n| self.text_file(n)));
         self.hashes = files
-            .iter()
+            .par_iter()
             .map(|f| (f.path.clone(), hash(&f.bytes)))
             .collect();
         files.push(self.manifest()?);
