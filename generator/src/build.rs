@@ -257,14 +257,15 @@ fn feeds_and_search(
     in_memory: bool,
     emit: Emit<'_>,
 ) -> Result<(usize, SearchIndex), Vec<Diagnostic>> {
-    let problem = |message| vec![Diagnostic::new(CONTENT_DIR, message)];
+    let problem = |message| Diagnostic::new(CONTENT_DIR, message);
     let (feeds, search) = rayon::join(
         || feeds::all(site),
-        || {
-            let mut index = SearchIndex::new(site)?;
-            let files = index.files()?;
-            Ok::<_, String>((
-                files,
+        || -> Result<_, Diagnostic> {
+            let mut index = SearchIndex::new(site).map_err(problem)?;
+            let count = index.write_files(emit, problem)?;
+            // A build keeps nothing: the index is dropped as soon as written.
+            Ok((
+                count,
                 if in_memory {
                     index
                 } else {
@@ -273,10 +274,10 @@ fn feeds_and_search(
             ))
         },
     );
-    let (search_files, search) = search.map_err(problem)?;
-    let feeds = feeds.map_err(problem)?;
-    let count = feeds.len() + search_files.len();
-    for file in feeds.into_iter().chain(search_files) {
+    let (search_files, search) = search.map_err(|problem| vec![problem])?;
+    let feeds = feeds.map_err(|message| vec![problem(message)])?;
+    let count = feeds.len() + search_files;
+    for file in feeds {
         emit(file).map_err(|problem| vec![problem])?;
     }
     Ok((count, search))

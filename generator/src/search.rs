@@ -25,6 +25,7 @@ mod stemmer;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt::Write as _;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -49,10 +50,11 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 pub struct Doc {
     /// Newest first; `None` after every dated one.
     date: Option<i64>,
-    /// The stems of the title.
-    title: Vec<String>,
+    /// The stems of the title, sorted, each followed by a space (one
+    /// allocation a document: a large site has millions of stems).
+    title: String,
     /// The stems of the tags, summary and text that the title lacks.
-    body: Vec<String>,
+    body: String,
     /// The result's entry in `pages/` (JSON).
     entry: Vec<u8>,
     /// The document's words in `text/` (JSON).
@@ -132,18 +134,49 @@ impl SearchIndex {
         page_doc(site, Stemmer::polish()?, index)
     }
 
-    /// Every file of the index.
-    pub fn files(&mut self) -> Result<Vec<OutputFile>, String> {
-        let mut files = self.term_files(None);
+    /// Every file of the index, each handed to `write` as it is made (a
+    /// build never holds them all); how many. `problem` makes an error of
+    /// a message.
+    pub fn write_files<E: Send>(
+        &mut self,
+        write: &(dyn Fn(OutputFile) -> Result<(), E> + Sync),
+        problem: fn(String) -> E,
+    ) -> Result<usize, E> {
         let pages = self.docs.len().div_ceil(PAGES_PER_FILE);
         let texts = self.docs.len().div_ceil(TEXTS_PER_FILE);
-        files.par_extend((0..pages).into_par_iter().map(|n| self.pages_file(n)));
-        files.par_extend((0..texts).into_par_iter().map(|n| self.text_file(n)));
-        self.hashes = files
-            .par_iter()
-            .map(|f| (f.path.clone(), hash(&f.bytes)))
-            .collect();
-        files.push(self.manifest()?);
+        let this = &*self;
+        let put = |file: OutputFile| -> Result<(String, u64), E> {
+            let hashed = (file.path.clone(), hash(&file.bytes));
+            write(file)?;
+            Ok(hashed)
+        };
+        let mut hashes: BTreeMap<String, u64> = this
+            .term_files(None)
+            .into_par_iter()
+            .map(put)
+            .collect::<Result<_, _>>()?;
+        let entries = (0..pages).into_par_iter().map(|n| put(this.pages_file(n)));
+        let words = (0..texts).into_par_iter().map(|n| put(this.text_file(n)));
+        let more: Vec<(String, u64)> = entries.chain(words).collect::<Result<_, _>>()?;
+        hashes.extend(more);
+        self.hashes = hashes;
+        write(self.manifest().map_err(problem)?)?;
+        Ok(self.hashes.len() + 1)
+    }
+
+    /// Every file of the index.
+    pub fn files(&mut self) -> Result<Vec<OutputFile>, String> {
+        let files = Mutex::new(Vec::new());
+        let lost = || "cannot write the search index: a thread failed".to_owned();
+        self.write_files(
+            &|file| {
+                files.lock().map_err(|_| lost())?.push(file);
+                Ok(())
+            },
+            |message| message,
+        )?;
+        let mut files = files.into_inner().map_err(|_| lost())?;
+        files.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(files)
     }
 
@@ -176,20 +209,20 @@ impl SearchIndex {
             let number = self.numbers[at];
             let old = std::mem::replace(&mut self.docs[at], doc);
             let new = &self.docs[at];
-            for stem in &old.title {
+            for stem in stems(&old.title) {
                 remove(&mut self.terms, stem, number, true);
             }
-            for stem in &old.body {
+            for stem in stems(&old.body) {
                 remove(&mut self.terms, stem, number, false);
             }
-            for stem in &new.title {
+            for stem in stems(&new.title) {
                 insert(&mut self.terms, stem, number, true);
             }
-            for stem in &new.body {
+            for stem in stems(&new.body) {
                 insert(&mut self.terms, stem, number, false);
             }
-            changed_terms.extend(old.title.into_iter().chain(old.body));
-            changed_terms.extend(new.title.iter().chain(&new.body).cloned());
+            changed_terms.extend(stems(&old.title).chain(stems(&old.body)).map(str::to_owned));
+            changed_terms.extend(stems(&new.title).chain(stems(&new.body)).map(str::to_owned));
             if old.entry != new.entry {
                 pages_files.insert(number as usize / PAGES_PER_FILE);
             }
@@ -255,11 +288,11 @@ impl SearchIndex {
         // Numbers in order: every list is sorted as it is made.
         for (number, &i) in order.iter().enumerate() {
             let doc = &self.docs[i];
-            for (stems, in_title) in [(&doc.title, true), (&doc.body, false)] {
-                for stem in stems {
+            for (list, in_title) in [(&doc.title, true), (&doc.body, false)] {
+                for stem in stems(list) {
                     let postings = match terms.get_mut(stem) {
                         Some(postings) => postings,
-                        None => terms.entry(stem.clone()).or_default(),
+                        None => terms.entry(stem.to_owned()).or_default(),
                     };
                     let list = if in_title {
                         &mut postings.title
@@ -354,6 +387,11 @@ impl SearchIndex {
         let bytes = serde_json::to_vec(&manifest).map_err(search_problem)?;
         Ok(OutputFile::at(SEARCH_MANIFEST_PATH, bytes))
     }
+}
+
+/// The stems of [`Doc::title`] or [`Doc::body`].
+fn stems(list: &str) -> impl Iterator<Item = &str> {
+    list.split_terminator(' ')
 }
 
 fn insert(terms: &mut BTreeMap<String, Postings>, stem: &str, number: u32, in_title: bool) {
@@ -569,15 +607,16 @@ fn doc(
             .collect()
     };
     let title = stems(&title_words);
-    let body: Vec<String> = stems(&body_words)
-        .into_iter()
-        .filter(|s| !title.contains(s))
-        .collect();
+    let body = joined(
+        stems(&body_words)
+            .into_iter()
+            .filter(|s| !title.contains(s)),
+    );
     let entry_json = serde_json::to_vec(entry).map_err(search_problem)?;
     let words = serde_json::to_vec(&[title_words, body_words]).map_err(search_problem)?;
     Ok(Doc {
         date,
-        title: title.into_iter().collect(),
+        title: joined(title.into_iter()),
         body,
         entry: entry_json,
         words,
@@ -631,6 +670,17 @@ fn short(text: &str) -> String {
     let head = &text[..cut];
     let head = head.rfind(' ').map_or(head, |space| &head[..space]);
     format!("{}…", head.trim_end_matches([',', '.', ';', ':', ' ']))
+}
+
+/// Stems as [`Doc::title`] keeps them.
+fn joined(stems: impl Iterator<Item = String>) -> String {
+    let mut list = String::new();
+    for stem in stems {
+        list.push_str(&stem);
+        list.push(' ');
+    }
+    list.shrink_to_fit();
+    list
 }
 
 fn push_word(words: &mut String, word: &str) {
@@ -737,20 +787,17 @@ mod tests {
     }
 
     fn test_doc(date: Option<i64>, title: &str, body: &str) -> Doc {
-        let stems = |text: &str| -> Vec<String> {
-            let set: BTreeSet<String> = text.split_whitespace().map(str::to_owned).collect();
-            set.into_iter().collect()
+        let stems = |text: &str| -> BTreeSet<String> {
+            text.split_whitespace().map(str::to_owned).collect()
         };
         let title = stems(title);
-        let body = stems(body)
-            .into_iter()
-            .filter(|s| !title.contains(s))
-            .collect();
+        let words = title.iter().cloned().collect::<Vec<_>>().join(" ");
+        let body = joined(stems(body).into_iter().filter(|s| !title.contains(s)));
         Doc {
             date,
-            entry: format!("{{\"title\":{:?}}}", title.join(" ")).into_bytes(),
-            words: serde_json::to_vec(&[title.join(" "), String::new()]).unwrap_or_default(),
-            title,
+            entry: format!("{{\"title\":{words:?}}}").into_bytes(),
+            words: serde_json::to_vec(&[words, String::new()]).unwrap_or_default(),
+            title: joined(title.into_iter()),
             body,
         }
     }
