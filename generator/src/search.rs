@@ -23,8 +23,9 @@
 
 mod stemmer;
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -284,16 +285,14 @@ impl SearchIndex {
         for (number, &i) in order.iter().enumerate() {
             numbers[i] = number as u32;
         }
-        let mut terms: BTreeMap<String, Postings> = BTreeMap::new();
+        // Hashed while made (a site has millions of stems), sorted after.
+        let mut made: HashMap<&str, Postings, BuildHasherDefault<Fnv>> = HashMap::default();
         // Numbers in order: every list is sorted as it is made.
         for (number, &i) in order.iter().enumerate() {
             let doc = &self.docs[i];
             for (list, in_title) in [(&doc.title, true), (&doc.body, false)] {
                 for stem in stems(list) {
-                    let postings = match terms.get_mut(stem) {
-                        Some(postings) => postings,
-                        None => terms.entry(stem.to_owned()).or_default(),
-                    };
+                    let postings = made.entry(stem).or_default();
                     let list = if in_title {
                         &mut postings.title
                     } else {
@@ -303,6 +302,10 @@ impl SearchIndex {
                 }
             }
         }
+        let mut terms: BTreeMap<String, Postings> = made
+            .into_iter()
+            .map(|(stem, postings)| (stem.to_owned(), postings))
+            .collect();
         terms
             .par_iter_mut()
             .for_each(|(stem, postings)| postings.json = term_json(stem, postings));
@@ -599,18 +602,22 @@ fn doc(
     for part in tags.iter().map(String::as_str).chain([summary, text]) {
         stemmer.words(part, |w| push_word(&mut body_words, w));
     }
-    let stems = |words: &str| -> BTreeSet<String> {
-        let distinct: HashSet<&str> = words.split(' ').filter(|w| !w.is_empty()).collect();
-        distinct
+    let stems = |words: &str| -> Vec<String> {
+        let distinct: HashSet<&str, BuildHasherDefault<Fnv>> =
+            words.split_terminator(' ').collect();
+        let mut stems: Vec<String> = distinct
             .into_iter()
             .map(|w| stemmer.stem(w).into_owned())
-            .collect()
+            .collect();
+        stems.sort_unstable();
+        stems.dedup();
+        stems
     };
     let title = stems(&title_words);
     let body = joined(
         stems(&body_words)
             .into_iter()
-            .filter(|s| !title.contains(s)),
+            .filter(|s| title.binary_search(s).is_err()),
     );
     let entry_json = serde_json::to_vec(entry).map_err(search_problem)?;
     let words = serde_json::to_vec(&[title_words, body_words]).map_err(search_problem)?;
@@ -702,7 +709,8 @@ fn json_list<'a>(items: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
     bytes
 }
 
-/// FNV-1a, 64 bits: a hash that no Rust release changes.
+/// FNV-1a, 64 bits: a hash that no Rust release changes, and a quick
+/// one for short keys.
 #[derive(Debug)]
 struct Fnv(u64);
 
@@ -712,12 +720,16 @@ impl Default for Fnv {
     }
 }
 
-impl Fnv {
+impl Hasher for Fnv {
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
             self.0 ^= u64::from(b);
             self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
         }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 

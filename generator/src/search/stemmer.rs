@@ -6,9 +6,12 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
+
+use super::Fnv;
 
 /// The rules, as the site's search manifest carries them.
 pub const POLISH_RULES: &str = include_str!("polish.json");
@@ -31,7 +34,9 @@ pub struct Rules {
 #[derive(Debug)]
 pub struct Stemmer {
     rules: Rules,
-    suffixes: HashMap<String, String>,
+    /// `rules.fold`, for a quick look-up of each character.
+    fold: HashMap<char, String>,
+    suffixes: HashMap<String, String, BuildHasherDefault<Fnv>>,
     /// The longest suffix, in characters.
     longest: usize,
 }
@@ -49,6 +54,12 @@ impl Stemmer {
     pub fn from_json(json: &str) -> Result<Self, String> {
         let rules: Rules = serde_json::from_str(json)
             .map_err(|e| format!("the stemmer's rules (polish.json) are not valid: {e}"))?;
+        if let Some(c) = rules.fold.keys().find(|c| c.is_ascii()) {
+            // `words` takes ASCII letters as they are, without the table.
+            return Err(format!(
+                "the stemmer's rules (polish.json) fold `{c}`: only other characters than ASCII may be folded"
+            ));
+        }
         let longest = rules
             .suffixes
             .iter()
@@ -56,6 +67,7 @@ impl Stemmer {
             .max()
             .unwrap_or(0);
         Ok(Self {
+            fold: rules.fold.iter().map(|(c, s)| (*c, s.clone())).collect(),
             suffixes: rules.suffixes.iter().cloned().collect(),
             longest,
             rules,
@@ -71,9 +83,12 @@ impl Stemmer {
     pub fn words(&self, text: &str, mut word: impl FnMut(&str)) {
         let mut current = String::new();
         for c in text.chars() {
-            if c.is_alphanumeric() {
+            if c.is_ascii_alphanumeric() {
+                // Most of a Polish text: no table to look in.
+                current.push(c.to_ascii_lowercase());
+            } else if c.is_alphanumeric() {
                 for lower in c.to_lowercase() {
-                    match self.rules.fold.get(&lower) {
+                    match self.fold.get(&lower) {
                         Some(folded) => current.push_str(folded),
                         None => current.push(lower),
                     }
@@ -109,11 +124,20 @@ impl Stemmer {
             return Cow::Owned(root.clone());
         }
         let min = self.rules.min_stem;
-        let length = word.chars().count();
+        let ascii = word.is_ascii();
+        let length = if ascii {
+            word.len()
+        } else {
+            word.chars().count()
+        };
         let mut stem = Cow::Borrowed(word);
         let mut stem_length = length;
         for k in (1..=self.longest.min(length.saturating_sub(min))).rev() {
-            let at = char_offset(word, length - k);
+            let at = if ascii {
+                length - k
+            } else {
+                char_offset(word, length - k)
+            };
             if let Some(replacement) = self.suffixes.get(&word[at..]) {
                 let mut replaced = word[..at].to_owned();
                 replaced.push_str(replacement);
