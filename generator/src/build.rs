@@ -13,11 +13,12 @@ use crate::config::{Config, CONFIG_FILE};
 use crate::content::{self, LoadOptions, CONTENT_DIR};
 use crate::dates;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::feeds::{self, SearchIndex};
+use crate::feeds;
 use crate::model::Content;
 use crate::notices;
 use crate::output;
 use crate::render::{self, Emit, Gathered, OutputFile, Renderer};
+use crate::search::SearchIndex;
 use crate::site::{MarkdownCache, Site, SiteParts};
 use crate::templates::{self, Theme};
 
@@ -78,8 +79,8 @@ pub struct Made {
     pub copies: Vec<output::Copy>,
     /// The site put together, but its config and content.
     pub parts: SiteParts,
-    /// The search index entry by entry, for `agora serve` to replace an
-    /// edited page's (empty after `agora build`, which wrote it at once).
+    /// The search index, for `agora serve` to change what an edit
+    /// changes (empty after `agora build`, which wrote it at once).
     pub search: SearchIndex,
     /// The files made, when made in memory (`make_in_memory`).
     pub files: Vec<OutputFile>,
@@ -261,28 +262,33 @@ fn make(
 
 /// The feeds, the sitemap and the search index, each handed to `emit`;
 /// how many files they are, and the search index as `agora serve` keeps
-/// it, entry by entry, to replace an edited page's (a build writes it at
-/// once, so that it is never held twice).
+/// it (a build writes it and keeps nothing).
 fn feeds_and_search(
     site: &Site<'_>,
     in_memory: bool,
     emit: Emit<'_>,
 ) -> Result<(usize, SearchIndex), Vec<Diagnostic>> {
-    let problem = |message| vec![Diagnostic::new(CONTENT_DIR, message)];
+    let problem = |message| Diagnostic::new(CONTENT_DIR, message);
     let (feeds, search) = rayon::join(
         || feeds::all(site),
-        || {
-            if in_memory {
-                SearchIndex::new(site).map(|index| (index.file(), index))
-            } else {
-                SearchIndex::file_of(site).map(|file| (file, SearchIndex::default()))
-            }
+        || -> Result<_, Diagnostic> {
+            let mut index = SearchIndex::new(site).map_err(problem)?;
+            let count = index.write_files(emit, problem)?;
+            // A build keeps nothing: the index is dropped as soon as written.
+            Ok((
+                count,
+                if in_memory {
+                    index
+                } else {
+                    SearchIndex::default()
+                },
+            ))
         },
     );
-    let (search_file, search) = search.map_err(problem)?;
-    let feeds = feeds.map_err(problem)?;
-    let count = feeds.len() + 1;
-    for file in feeds.into_iter().chain([search_file]) {
+    let (search_files, search) = search.map_err(|problem| vec![problem])?;
+    let feeds = feeds.map_err(|message| vec![problem(message)])?;
+    let count = feeds.len() + search_files;
+    for file in feeds {
         emit(file).map_err(|problem| vec![problem])?;
     }
     Ok((count, search))

@@ -1,9 +1,8 @@
 //! The machine-readable outputs: the Atom feed of news, the sitemap,
-//! robots.txt, iCalendar files and the search index. Each is made by a
+//! robots.txt and iCalendar files (the search index is `search`'s). Each is made by a
 //! library that knows its format; each is deterministic (no clock: dates
 //! come from the content).
 
-use std::convert::Infallible;
 use std::io::Cursor;
 
 use atom_syndication::{Entry, Feed, Link, Person, Text};
@@ -12,20 +11,17 @@ use icalendar::{Calendar, Component, EventLike, EventStatus as IcalStatus};
 use quick_xml::events::{BytesDecl, Event};
 use quick_xml::Writer;
 use rayon::prelude::*;
-use serde::Serialize;
 
 use crate::frontmatter::EventStatus;
 use crate::model::Page;
 use crate::render::OutputFile;
-use crate::site::{
-    self, Site, CALENDAR_PATH, FEED_PATH, ROBOTS_PATH, SEARCH_INDEX_PATH, SITEMAP_PATH,
-};
+use crate::site::{self, Site, CALENDAR_PATH, FEED_PATH, ROBOTS_PATH, SITEMAP_PATH};
 
 /// How many posts the feed carries: readers' apps want the recent ones.
 const FEED_ENTRIES: usize = 30;
 const CALENDAR_PRODID: &str = "-//Agora//Agora site generator//PL";
 
-/// Every file of this module but the search index (see [`SearchIndex`]).
+/// Every file of this module.
 pub fn all(site: &Site<'_>) -> Result<Vec<OutputFile>, String> {
     let mut files = vec![
         feed(site),
@@ -54,83 +50,6 @@ pub fn sitemap_file(site: &Site<'_>) -> Result<OutputFile, String> {
 /// The calendar of every event.
 pub fn site_calendar(site: &Site<'_>) -> OutputFile {
     OutputFile::at(CALENDAR_PATH, calendar(site, &site.events).into_bytes())
-}
-
-/// The search index (every page's title, summary and text: a JSON
-/// array), kept entry by entry, sections then pages in the model's
-/// order, so that a rebuild after an edit serialises only the edited
-/// pages' entries. The bytes are those of serialising the whole array.
-#[derive(Default)]
-pub struct SearchIndex {
-    sections: usize,
-    entries: Vec<Vec<u8>>,
-}
-
-impl SearchIndex {
-    pub fn new(site: &Site<'_>) -> Result<Self, String> {
-        let sections = (0..site.content.sections.len())
-            .into_par_iter()
-            .map(|index| serialised(&section_entry(site, index)));
-        let pages = (0..site.content.pages.len())
-            .into_par_iter()
-            .map(|index| serialised(&page_entry(site, index)));
-        let entries = sections.chain(pages).collect::<Result<Vec<_>, _>>()?;
-        Ok(Self {
-            sections: site.content.sections.len(),
-            entries,
-        })
-    }
-
-    /// The entry of page `index`, for [`SearchIndex::set_page`].
-    pub fn page_entry(site: &Site<'_>, index: usize) -> Result<Vec<u8>, String> {
-        serialised(&page_entry(site, index))
-    }
-
-    pub fn set_page(&mut self, index: usize, entry: Vec<u8>) {
-        self.entries[self.sections + index] = entry;
-    }
-
-    pub fn file(&self) -> OutputFile {
-        let length = self.entries.iter().map(|e| e.len() + 1).sum();
-        let Ok(file) = json_array(length, &self.entries, |bytes, entry| {
-            bytes.extend_from_slice(entry);
-            Ok::<_, Infallible>(())
-        });
-        file
-    }
-
-    /// The same file for a build that keeps no index: serialised straight
-    /// into it, so that it is never held twice (entries, then the file).
-    pub fn file_of(site: &Site<'_>) -> Result<OutputFile, String> {
-        let entries = || {
-            (0..site.content.sections.len())
-                .map(|index| section_entry(site, index))
-                .chain((0..site.content.pages.len()).map(|index| page_entry(site, index)))
-        };
-        let length = entries().map(|e| e.estimated_length()).sum();
-        json_array(length, entries(), |bytes, entry| {
-            serde_json::to_writer(bytes, &entry).map_err(search_problem)
-        })
-    }
-}
-
-/// The search index file: `items` as a JSON array of about `length` bytes,
-/// each item written by `write`.
-fn json_array<T, E>(
-    length: usize,
-    items: impl IntoIterator<Item = T>,
-    mut write: impl FnMut(&mut Vec<u8>, T) -> Result<(), E>,
-) -> Result<OutputFile, E> {
-    let mut bytes = Vec::with_capacity(length + 2);
-    bytes.push(b'[');
-    for (index, item) in items.into_iter().enumerate() {
-        if index > 0 {
-            bytes.push(b',');
-        }
-        write(&mut bytes, item)?;
-    }
-    bytes.push(b']');
-    Ok(OutputFile::at(SEARCH_INDEX_PATH, bytes))
 }
 
 /// The iCalendar file of the event page `index`.
@@ -332,62 +251,4 @@ fn calendar(site: &Site<'_>, events: &[usize]) -> String {
         calendar.push(entry.done());
     }
     calendar.to_string()
-}
-
-#[derive(Serialize)]
-struct SearchEntry<'a> {
-    title: &'a str,
-    url: String,
-    date: Option<String>,
-    summary: &'a str,
-    text: &'a str,
-    tags: &'a [String],
-}
-
-impl SearchEntry<'_> {
-    /// About the length of the entry's JSON (and its comma): its texts,
-    /// and room for the keys and a little escaping.
-    fn estimated_length(&self) -> usize {
-        let texts = self.title.len() + self.url.len() + self.summary.len() + self.text.len();
-        let tags: usize = self.tags.iter().map(|t| t.len() + 3).sum();
-        texts + texts / 32 + tags + 80
-    }
-}
-
-fn section_entry<'s>(site: &'s Site<'_>, index: usize) -> SearchEntry<'s> {
-    let section = &site.content.sections[index];
-    let rendered = &site.section_html[index];
-    SearchEntry {
-        title: &section.doc.title,
-        url: site.config.url(&section.doc.path),
-        date: None,
-        summary: &rendered.summary_text,
-        text: &rendered.text,
-        tags: &[],
-    }
-}
-
-fn page_entry<'s>(site: &'s Site<'_>, index: usize) -> SearchEntry<'s> {
-    let page = &site.content.pages[index];
-    let rendered = &site.page_html[index];
-    SearchEntry {
-        title: &page.doc.title,
-        url: site.config.url(&page.doc.path),
-        date: page.date.map(|d| d.format("%Y-%m-%d").to_string()),
-        summary: &rendered.summary_text,
-        text: &rendered.text,
-        tags: &page.tags,
-    }
-}
-
-fn serialised(entry: &SearchEntry<'_>) -> Result<Vec<u8>, String> {
-    let mut bytes = serde_json::to_vec(entry).map_err(search_problem)?;
-    // Kept until the build ends (by `agora serve`, between edits): without
-    // the room it grew into, which was half of the index's memory.
-    bytes.shrink_to_fit();
-    Ok(bytes)
-}
-
-fn search_problem(error: serde_json::Error) -> String {
-    format!("cannot write the search index: {error}")
 }

@@ -30,11 +30,12 @@ use axum::body::Bytes;
 use crate::build::{self, BuildOptions, BuildReport, Made};
 use crate::content::{self, LoadOptions, CONTENT_DIR};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::feeds::{self, SearchIndex};
+use crate::feeds;
 use crate::frontmatter::SectionKind;
 use crate::markdown::Rendered;
 use crate::model::{Page, PageKind};
 use crate::render::{self, Job, OutputFile, Renderer};
+use crate::search::{self, SearchIndex};
 use crate::site::{self, MarkdownCache, Orders, Site, Tag};
 use crate::templates::Theme;
 
@@ -219,12 +220,16 @@ impl LiveBuild {
             }
             return outcome.map(|_| None).map_err(Diagnostics::sorted);
         };
-        for (index, entry) in done.search_entries {
-            made.search.set_page(index, entry);
-        }
+        let search = made
+            .search
+            .apply(done.search_docs)
+            .map_err(|message| Diagnostics::sorted(feed_problem(message)))?;
         let files = Arc::make_mut(&mut self.files);
-        for file in done.outputs.into_iter().chain([made.search.file()]) {
+        for file in done.outputs.into_iter().chain(search.files) {
             files.insert(file.path.into(), file.bytes.into());
+        }
+        for path in search.removed {
+            files.remove(path.as_str());
         }
         Ok(Some(done.pages))
     }
@@ -243,7 +248,7 @@ impl LiveBuild {
 struct Edited {
     outputs: Vec<OutputFile>,
     /// The edited pages' new entries of the search index.
-    search_entries: Vec<(usize, Vec<u8>)>,
+    search_docs: Vec<(usize, search::Doc)>,
     /// Pages rendered.
     pages: usize,
 }
@@ -336,10 +341,10 @@ fn render_edits(
     }
     let renderer = Renderer::new(site, theme);
     let mut outputs = renderer.render_jobs(&jobs)?;
-    let search_entries = change
+    let search_docs = change
         .edited
         .iter()
-        .map(|&index| Ok((index, SearchIndex::page_entry(site, index)?)))
+        .map(|&index| Ok((index, SearchIndex::page_doc(site, index)?)))
         .collect::<Result<_, String>>()
         .map_err(feed_problem)?;
     if !listed.is_empty() {
@@ -364,7 +369,7 @@ fn render_edits(
     }
     Ok(Some(Edited {
         outputs,
-        search_entries,
+        search_docs,
         pages: jobs.len(),
     }))
 }

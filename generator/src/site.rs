@@ -24,7 +24,9 @@ pub const TAGS_PATH: &str = "/tagi/";
 pub const SEARCH_PATH: &str = "/szukaj/";
 pub const FEED_PATH: &str = "/atom.xml";
 pub const CALENDAR_PATH: &str = "/kalendarz.ics";
-pub const SEARCH_INDEX_PATH: &str = "/search-index.json";
+/// The search index's folder (see `search`) and the file read first.
+pub const SEARCH_DIR: &str = "/search-index/";
+pub const SEARCH_MANIFEST_PATH: &str = "/search-index/manifest.json";
 pub const SITEMAP_PATH: &str = "/sitemap.xml";
 pub const ROBOTS_PATH: &str = "/robots.txt";
 pub const NOT_FOUND_PATH: &str = "/404.html";
@@ -34,7 +36,7 @@ const GENERATED_PATHS: [&str; 8] = [
     SEARCH_PATH,
     FEED_PATH,
     CALENDAR_PATH,
-    SEARCH_INDEX_PATH,
+    SEARCH_MANIFEST_PATH,
     SITEMAP_PATH,
     ROBOTS_PATH,
     NOT_FOUND_PATH,

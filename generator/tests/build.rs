@@ -33,8 +33,20 @@ const BASE_URL: &str = "https://example.org";
 const FIXTURE_PAGES: usize = 35;
 /// The same with drafts: 2 more posts and their 2 tags.
 const FIXTURE_PAGES_WITH_DRAFTS: usize = 39;
-/// atom.xml, sitemap.xml, robots.txt, search-index.json, kalendarz.ics.
-const FIXTURE_FEEDS: usize = 5;
+/// atom.xml, sitemap.xml, robots.txt, kalendarz.ics and the search index:
+/// its manifest, one shard, 2 files of results (26 documents, 16 a file)
+/// and 4 of words (8 a file).
+const FIXTURE_FEEDS: usize = 4 + SEARCH_FILES.len();
+const SEARCH_FILES: [&str; 8] = [
+    "search-index/manifest.json",
+    "search-index/terms/_.json",
+    "search-index/pages/0.json",
+    "search-index/pages/1.json",
+    "search-index/text/0.json",
+    "search-index/text/1.json",
+    "search-index/text/2.json",
+    "search-index/text/3.json",
+];
 const FIXTURE_EVENTS: usize = 3;
 /// content/img/mapa.svg.
 const FIXTURE_ASSETS: usize = 1;
@@ -127,7 +139,6 @@ fn fixture_writes_every_expected_file() {
         "sitemap.xml",
         "atom.xml",
         "kalendarz.ics",
-        "search-index.json",
         "style.css",
         "img/mapa.svg",
         "szukaj/index.html",
@@ -159,6 +170,7 @@ fn fixture_writes_every_expected_file() {
     ]
     .map(str::to_owned)
     .to_vec();
+    expected.extend(SEARCH_FILES.map(str::to_owned));
     // Post slugs drop the file's `YYYY-MM-DD-` prefix.
     expected.extend(
         PUBLISHED_POSTS
@@ -689,12 +701,19 @@ fn a_base_url_with_a_path_prefixes_generated_links() {
             "{id}"
         );
     }
-    let index: serde_json::Value =
-        serde_json::from_str(&read(&out, "search-index.json")).expect("a JSON search index");
-    for entry in index.as_array().expect("a list") {
-        let url = entry["url"].as_str().expect("a url");
-        assert!(url.starts_with("/podkatalog/"), "{url}");
+    for file in ["search-index/pages/0.json", "search-index/pages/1.json"] {
+        let entries: serde_json::Value =
+            serde_json::from_str(&read(&out, file)).expect("a JSON list of results");
+        for entry in entries.as_array().expect("a list") {
+            let url = entry["url"].as_str().expect("a url");
+            assert!(url.starts_with("/podkatalog/"), "{url}");
+        }
     }
+    let search = read(&out, "szukaj/index.html");
+    assert!(
+        search.contains("data-index=\"/podkatalog/search-index/manifest.json\""),
+        "{search}"
+    );
 }
 
 #[test]
@@ -847,38 +866,59 @@ fn the_sitemap_lists_every_page_with_absolute_urls() {
 }
 
 #[test]
-fn the_search_index_is_json_with_every_page() {
+fn the_search_index_has_every_page_newest_first() {
     let (_site, out) = built_fixture();
-    let text = read(&out, "search-index.json");
-    let index: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
-    let entries = index.as_array().expect("a list of entries");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(&out, "search-index/manifest.json")).expect("valid JSON");
     // 5 sections (home included) and 21 pages.
+    assert_eq!(manifest["documents"], 26);
+    assert_eq!(manifest["shards"], serde_json::json!([""]));
+    let mut entries = Vec::new();
+    for file in ["search-index/pages/0.json", "search-index/pages/1.json"] {
+        let list: serde_json::Value = serde_json::from_str(&read(&out, file)).expect("valid JSON");
+        entries.extend(list.as_array().expect("a list").iter().cloned());
+    }
     assert_eq!(entries.len(), 26);
     let mut urls = BTreeSet::new();
-    for entry in entries {
+    for entry in &entries {
         let title = entry["title"].as_str().expect("a title");
         let url = entry["url"].as_str().expect("a url");
         assert!(!title.is_empty());
-        assert!(entry["tags"].is_array(), "{entry}");
-        assert!(entry["text"].is_string(), "{entry}");
+        assert!(entry["summary"].is_string(), "{entry}");
         assert!(
             out.join(file_of_path(url)).is_file(),
             "{url} is not written"
         );
         assert!(urls.insert(url.to_owned()), "{url} twice");
     }
+    let dates: Vec<&str> = entries
+        .iter()
+        .map(|e| e["date"].as_str().unwrap_or(""))
+        .collect();
+    let dated = dates.iter().take_while(|d| !d.is_empty()).count();
+    assert!(
+        dates[..dated].windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {dates:?}"
+    );
+    assert!(
+        dates[dated..].iter().all(|d| d.is_empty()),
+        "undated last: {dates:?}"
+    );
     let post = entries
         .iter()
-        .find(|e| e["url"] == "/aktualnosci/nowa-sciezka/")
+        .position(|e| e["url"] == "/aktualnosci/nowa-sciezka/")
         .expect("the post is indexed");
-    assert_eq!(post["date"], "2020-02-19");
-    assert_eq!(
-        post["tags"],
-        serde_json::json!(["budżet obywatelski", "Społeczność"])
+    assert_eq!(entries[post]["date"], "2020-02-19");
+    // Its words, tags included, for exact phrases.
+    let texts: serde_json::Value =
+        serde_json::from_str(&read(&out, &format!("search-index/text/{}.json", post / 8)))
+            .expect("valid JSON");
+    let words = texts[post % 8][1].as_str().expect("words");
+    assert!(
+        words.contains("ten akapit jest juz po zapowiedzi"),
+        "{words}"
     );
-    assert!(post["text"]
-        .as_str()
-        .is_some_and(|t| t.contains("Ten akapit jest już po zapowiedzi")));
+    assert!(words.contains("budzet obywatelski"), "{words}");
     assert!(!urls.contains("/aktualnosci/szkic/"));
     assert!(!urls.contains("/aktualnosci/przyszly/"));
 }

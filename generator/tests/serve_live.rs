@@ -151,7 +151,7 @@ fn edits_are_served_live_and_errors_shown_until_fixed() {
     assert_eq!(status, 200);
     assert!(script.contains("EventSource") && script.contains("alertdialog"));
     // The built site itself carries no trace of live reload.
-    let (_, index) = get(&server, "/search-index.json");
+    let (_, index) = get(&server, "/search-index/pages/0.json");
     assert!(!index.contains("__agora"));
 
     let mut events = Events::open(&server);

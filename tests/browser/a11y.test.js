@@ -18,11 +18,11 @@
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const http = require('node:http');
 const path = require('node:path');
 
 const {
-  ARTIFACTS_DIR, AXE_TAGS, VIEWPORTS, assertNoViolations, axeRun, launchBrowser, withBrowser,
+  ARTIFACTS_DIR, AXE_TAGS, VIEWPORTS, assertNoViolations, axeRun, launchBrowser, siteProblem,
+  startServer, withBrowser,
 } = require('./lib');
 
 // Every kind of page the generator writes. `path` may be a function that finds
@@ -44,110 +44,6 @@ const PAGES = [
   { name: 'how the lottery works', path: '/losowanie/' },
   { name: '404', path: '/nie-ma-takiej-strony/', status: 404 },
 ];
-
-const CONTENT_TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.xml': 'application/xml; charset=utf-8',
-  '.ics': 'text/calendar; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.txt': 'text/plain; charset=utf-8',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.woff': 'font/woff',
-  '.pdf': 'application/pdf',
-};
-
-// ---------------------------------------------------------------------------
-// What is missing before any browser starts
-
-function siteProblem() {
-  const dir = process.env.AGORA_SITE_DIR;
-  if (!dir) {
-    return 'AGORA_SITE_DIR is not set: build the site first ' +
-      '(cargo run -p agora -- build --out target/browser-site) and run ' +
-      'AGORA_SITE_DIR=target/browser-site node --test tests/browser/';
-  }
-  for (const f of ['index.html', '404.html']) {
-    if (!fs.existsSync(path.join(path.resolve(dir), f))) {
-      return `AGORA_SITE_DIR=${dir} is not a built Agora site: ${f} is missing there`;
-    }
-  }
-  return null;
-}
-
-// ---------------------------------------------------------------------------
-// A tiny static server for the built site
-
-function startServer(root) {
-  const server = http.createServer((req, res) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD' });
-      res.end();
-      return;
-    }
-    let pathname;
-    try {
-      pathname = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
-    } catch {
-      res.writeHead(400);
-      res.end();
-      return;
-    }
-    const rel = path.posix.normalize(pathname);
-    let file = path.join(root, rel);
-    if (!file.startsWith(root + path.sep) && file !== root) return notFound(res, req);
-    let stat = statOrNull(file);
-    if (stat && stat.isDirectory()) {
-      if (!pathname.endsWith('/')) {
-        res.writeHead(301, { Location: pathname + '/' });
-        res.end();
-        return;
-      }
-      file = path.join(file, 'index.html');
-      stat = statOrNull(file);
-    }
-    if (!stat || !stat.isFile()) return notFound(res, req);
-    send(res, req, 200, file);
-  });
-
-  function notFound(res, req) {
-    send(res, req, 404, path.join(root, '404.html'));
-  }
-  function send(res, req, status, file) {
-    const type = CONTENT_TYPES[path.extname(file).toLowerCase()] || 'application/octet-stream';
-    const body = fs.readFileSync(file);
-    res.writeHead(status, {
-      'Content-Type': type,
-      'Content-Length': body.length,
-      'Cache-Control': 'no-store',
-      // A wrong content type then breaks the page the way it would in production.
-      'X-Content-Type-Options': 'nosniff',
-    });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  }
-
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
-
-function statOrNull(file) {
-  try {
-    return fs.statSync(file);
-  } catch {
-    return null;
-  }
-}
 
 // ---------------------------------------------------------------------------
 // Page helpers
