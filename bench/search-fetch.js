@@ -59,20 +59,27 @@ async function once(browser, origin, word, throttle) {
       }
     });
     await page.$eval('input[name="q"]', (i, q) => { i.value = q; }, word);
-    const ms = await page.evaluate(() => new Promise((resolve, reject) => {
+    // The moment is taken in the page; Node asks for it now and then (one
+    // long call would outlast the protocol's timeout on a slow network).
+    await page.evaluate(() => {
       const out = document.getElementById('wyniki');
       const started = performance.now();
       const seen = () => out.querySelector('li') || /Brak wyników|Nie udało/.test(out.textContent);
       const observer = new MutationObserver(() => {
         if (seen()) {
           observer.disconnect();
-          resolve(performance.now() - started);
+          window.agoraFirstResults = performance.now() - started;
         }
       });
       observer.observe(out, { childList: true, subtree: true, characterData: true });
-      setTimeout(() => reject(new Error('no results after 120 s')), 120_000);
       document.querySelector('form[data-index]').requestSubmit();
-    }));
+    });
+    let ms;
+    for (const until = Date.now() + 180_000; ms === undefined && Date.now() < until;) {
+      await new Promise((r) => setTimeout(r, 100));
+      ms = await page.evaluate(() => window.agoraFirstResults);
+    }
+    if (ms === undefined) throw new Error(`no results for "${word}" after 180 s`);
     // Let the response handlers read their bodies.
     await new Promise((r) => setTimeout(r, 200));
     const results = await page.$$eval('#wyniki li', (lis) => lis.length);
