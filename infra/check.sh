@@ -4,6 +4,8 @@
 #   cfn-lint              the template as written
 #   checkov               no failed check; every skipped one has its reason
 #   check-functions.py    the template's functions are functions/'s binaries
+#   check-roles.py        each role grants what infra/function-calls.json says
+#                         its function calls (functions/tests/roles.rs records it)
 # The tools (infra/requirements.txt) live in a virtual environment under
 # the user's cache, made when missing or when the requirements changed.
 set -euo pipefail
@@ -54,3 +56,23 @@ if failed or unjustified or not passed or (status != 0 and not failed):
 PY
 echo "-- every function is a binary of functions/"
 python3 infra/check-functions.py
+echo "-- each role grants what its function calls"
+"$venv/bin/python" infra/check-roles.py
+# The check must catch a permission taken away: the confirm role without
+# Query (the defect it was written for) has to fail it.
+broken="$(mktemp --suffix=.yaml)"
+trap 'rm -f "$report" "$broken"' EXIT
+"$venv/bin/python" - "$broken" <<'PY'
+import pathlib, re, sys
+text = pathlib.Path("infra/template.yaml").read_text(encoding="utf-8")
+start = text.index("  ConfirmRole:")
+end = text.index("\n  WithdrawRole:", start)
+role = re.sub(r"\n\s+- dynamodb:Query", "", text[start:end], count=1)
+assert role != text[start:end], "no dynamodb:Query in ConfirmRole to take away"
+pathlib.Path(sys.argv[1]).write_text(text[:start] + role + text[end:], encoding="utf-8")
+PY
+if "$venv/bin/python" infra/check-roles.py "$broken" 2>/dev/null; then
+  echo "error: check-roles.py passed a template whose ConfirmRole lacks dynamodb:Query" >&2
+  exit 1
+fi
+echo "(and it fails when ConfirmRole lacks dynamodb:Query)"

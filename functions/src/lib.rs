@@ -9,6 +9,7 @@ pub mod lottery;
 pub mod mail;
 pub mod mail_ses;
 pub mod polish;
+pub mod purge;
 pub mod registration;
 pub mod security_headers;
 pub mod service;

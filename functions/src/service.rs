@@ -17,7 +17,7 @@ use crate::registration::{
     new_reference, new_token, token_hash, Admission, ConsentRecord, NewRegistration, Registration,
     Status,
 };
-use crate::store::{Counts, Inserted, Store, StoreError};
+use crate::store::{Inserted, Store, StoreError};
 
 /// The honeypot: a field hidden from people, which bots fill in.
 pub const HONEYPOT_FIELD: &str = "website";
@@ -90,10 +90,6 @@ pub struct FormStatus {
     pub id: String,
     pub state: FormState,
     pub open: bool,
-    /// The server's clock (milliseconds since 1970): the page's script
-    /// puts it in `started_at`, so the fill time is measured on one clock
-    /// (also under `agora serve --now`).
-    pub now_ms: i64,
     /// A signed fill-time stamp for this form, issued now: the page's
     /// script puts it in the form's `started_at` field.
     pub started_at: String,
@@ -105,7 +101,6 @@ pub struct FormStatus {
     pub capacity: Option<u32>,
     /// Places left, for first-come forms with a capacity.
     pub places_left: Option<u64>,
-    pub counts: Counts,
 }
 
 /// The forms by id. Replaced whole when an editor changes a definition
@@ -356,10 +351,10 @@ impl<S: Store, M: Mailer> Service<S, M> {
         form: &FormDefinition,
         now: DateTime<Utc>,
     ) -> Result<FormStatus, StoreError> {
-        let counts = self.store.counts(&form.id, now).await?;
+        // Every view of a form's page asks: one small read at most.
         let places_left = match (form.allocation, form.capacity) {
             (Allocation::FirstCome, Some(capacity)) => {
-                Some(u64::from(capacity).saturating_sub(counts.taken))
+                Some(u64::from(capacity).saturating_sub(self.store.places_taken(&form.id).await?))
             }
             _ => None,
         };
@@ -367,14 +362,12 @@ impl<S: Store, M: Mailer> Service<S, M> {
             id: form.id.clone(),
             state: form.state_at(&now),
             open: form.state_at(&now) == FormState::Open,
-            now_ms: now.timestamp_millis(),
             started_at: self.stamps.issue(&form.id, now),
             opens: form.opens.machine(),
             closes: form.closes.map(|closes| closes.machine()),
             allocation: form.allocation,
             capacity: form.capacity,
             places_left,
-            counts,
         })
     }
 

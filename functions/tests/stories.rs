@@ -643,7 +643,12 @@ pub async fn expired_data_is_not_listed_and_is_purged<S: Store>(store: S) {
         1,
         "nor counted"
     );
+    // The public status shows the places the admissions count: the
+    // expired one is held until the purge hands it on.
+    assert_eq!(store.places_taken("stary").await.expect("read"), 2);
     assert_eq!(store.purge_expired(now()).await.expect("purged"), 1);
+    assert_eq!(store.places_taken("stary").await.expect("read"), 1);
+    assert_eq!(store.places_taken("nothing-here").await.expect("read"), 0);
     assert!(store
         .find("stary", &old.reference, now())
         .await

@@ -66,6 +66,18 @@ fn with_headers(status: StatusCode, content_type: &'static str, body: Body) -> R
     response
 }
 
+/// A form's public status: the same for everyone, so it may be cached.
+pub(crate) fn public_status<T: Serialize>(value: &T) -> Response {
+    let mut response = json(StatusCode::OK, value);
+    if response.status() == StatusCode::OK {
+        let cache = format!("public, max-age={}", super::STATUS_MAX_AGE_SECONDS);
+        if let Ok(value) = HeaderValue::from_str(&cache) {
+            response.headers_mut().insert(header::CACHE_CONTROL, value);
+        }
+    }
+    response
+}
+
 pub(crate) fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     match serde_json::to_vec(value) {
         Ok(bytes) => with_headers(status, JSON, Body::from(bytes)),
@@ -281,9 +293,9 @@ pub(crate) fn store_failed(
     form: Option<(&FormDefinition, &Submission)>,
     error: &StoreError,
 ) -> Response {
+    eprintln!("agora: {}", failure_log_line(error));
     match error {
-        StoreError::Unavailable(_) => {
-            eprintln!("agora: the store is unavailable; answered 503");
+        StoreError::Unavailable(_) | StoreError::Refused { .. } => {
             let response = match format {
                 Format::Json => json_error(
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -293,16 +305,23 @@ pub(crate) fn store_failed(
             };
             retry_after(response, UNAVAILABLE_RETRY_SECONDS)
         }
-        StoreError::ReferenceTaken | StoreError::Corrupt(_) => {
-            eprintln!(
-                "agora: the store failed ({}); answered 500",
-                match error {
-                    StoreError::ReferenceTaken => "no free reference",
-                    _ => "corrupt data",
-                }
-            );
-            internal_error(format, pages)
+        StoreError::ReferenceTaken | StoreError::Corrupt(_) => internal_error(format, pages),
+    }
+}
+
+/// What the log says of a store's failure: its kind and, for a refusal,
+/// the operation and the error code (a role missing a permission shows as
+/// `AccessDeniedException` on the call that needs it), never a message.
+fn failure_log_line(error: &StoreError) -> String {
+    match error {
+        StoreError::Refused {
+            operation, code, ..
+        } => format!("the store refused {operation} ({code}); answered 503"),
+        StoreError::Unavailable(_) => "the store is unavailable; answered 503".to_owned(),
+        StoreError::ReferenceTaken => {
+            "the store failed (no free reference); answered 500".to_owned()
         }
+        StoreError::Corrupt(_) => "the store failed (corrupt data); answered 500".to_owned(),
     }
 }
 
@@ -370,5 +389,26 @@ pub(crate) fn internal_error(format: Format, pages: &Pages<'_>) -> Response {
             "Wystąpił błąd po naszej stronie. Spróbuj ponownie za chwilę.",
         ),
         Format::Html => html(StatusCode::INTERNAL_SERVER_ERROR, pages.internal_error()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_is_logged_with_its_operation_and_code_and_nothing_else() {
+        let refused = StoreError::Refused {
+            operation: "DynamoDB Query".to_owned(),
+            code: "AccessDeniedException".to_owned(),
+            message: "not authorized to perform dynamodb:Query for anna@example.pl".to_owned(),
+        };
+        assert_eq!(
+            failure_log_line(&refused),
+            "the store refused DynamoDB Query (AccessDeniedException); answered 503"
+        );
+        let unavailable = StoreError::Unavailable("refused by 10.0.0.7 for anna@example.pl".into());
+        assert!(!failure_log_line(&unavailable).contains("anna"));
+        assert!(!failure_log_line(&StoreError::Corrupt("anna@example.pl".into())).contains("anna"));
     }
 }

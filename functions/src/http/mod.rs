@@ -43,6 +43,13 @@ use body::{BodyError, ContentKind};
 
 /// Bodies larger than this are refused with `413`.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How long a form's public status may be reused, by CloudFront and by
+/// browsers: a page view of an open form asks for it, so on a
+/// recruitment's first minutes the functions answer once per few seconds
+/// instead of once per view. Places left may be this much behind; the
+/// fill-time stamp it carries only gets older, which the check allows.
+pub const STATUS_MAX_AGE_SECONDS: u32 = 5;
+
 /// How long a client should wait when the store is unavailable.
 pub const UNAVAILABLE_RETRY_SECONDS: u64 = 30;
 
@@ -334,7 +341,7 @@ async fn status<S: Store + 'static, M: Mailer + 'static>(
     };
     let form = &*form;
     match state.service.status(form, state.now()).await {
-        Ok(status) => answer::json(StatusCode::OK, &status),
+        Ok(status) => answer::public_status(&status),
         Err(error) => answer::store_failed(Format::Json, &pages, None, &error),
     }
 }

@@ -89,6 +89,10 @@ impl Store for AnyStore {
         each!(self, store => store.counts(form_id, now))
     }
 
+    async fn places_taken(&self, form_id: &str) -> Result<u64, StoreError> {
+        each!(self, store => store.places_taken(form_id))
+    }
+
     async fn list(
         &self,
         form_id: &str,

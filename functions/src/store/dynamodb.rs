@@ -260,9 +260,11 @@ impl DynamoStore {
                     }
                     Some(code) if is_contention(code) => {}
                     Some(code) => {
-                        return Err(StoreError::Unavailable(format!(
-                            "DynamoDB TransactWriteItems was cancelled: {code} on the {role:?} item"
-                        )))
+                        return Err(StoreError::Refused {
+                            operation: "DynamoDB TransactWriteItems".to_owned(),
+                            code: code.to_owned(),
+                            message: format!("cancelled on the {role:?} item"),
+                        })
                     }
                 }
             }
@@ -1110,6 +1112,25 @@ impl Store for DynamoStore {
         Ok(counts)
     }
 
+    async fn places_taken(&self, form_id: &str) -> Result<u64, StoreError> {
+        // The counter the admissions decide on, read eventually
+        // consistently: half a read unit, and a second at most behind.
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(&form_pk(form_id), COUNTER)))
+            .projection_expression("#taken")
+            .expression_attribute_names("#taken", "taken")
+            .send()
+            .await
+            .map_err(|e| failure("GetItem", e))?;
+        Ok(match output.item {
+            Some(item) => number(&item, "taken")?.unwrap_or(0),
+            None => 0,
+        })
+    }
+
     async fn list(
         &self,
         form_id: &str,
@@ -1798,10 +1819,11 @@ where
     R: std::fmt::Debug,
 {
     match error.code() {
-        Some(code) => StoreError::Unavailable(format!(
-            "DynamoDB {operation} failed: {code}: {}",
-            error.message().unwrap_or("no message")
-        )),
+        Some(code) => StoreError::Refused {
+            operation: format!("DynamoDB {operation}"),
+            code: code.to_owned(),
+            message: error.message().unwrap_or("no message").to_owned(),
+        },
         None => StoreError::Unavailable(format!(
             "DynamoDB {operation} failed: {}",
             DisplayErrorContext(&error)

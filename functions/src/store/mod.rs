@@ -28,8 +28,21 @@ pub const REQUEST_COUNTS_KEPT_DAYS: i64 = 1;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The store cannot be reached or answered with an error: worth a retry.
+    /// The text is for the staff commands and tests; the functions never
+    /// log it (a backend's message might quote what was being written).
     #[error("the store is unavailable: {0}")]
     Unavailable(String),
+    /// The store refused a request with an error code (DynamoDB's
+    /// `AccessDeniedException`, `ResourceNotFoundException`, …): usually a
+    /// deployment mistake, so the functions log the operation and the
+    /// code, which hold no personal data; the message is for the staff
+    /// commands only.
+    #[error("the store refused {operation}: {code}: {message}")]
+    Refused {
+        operation: String,
+        code: String,
+        message: String,
+    },
     /// The reference is taken by another registration: draw a new one.
     #[error("the reference is already used")]
     ReferenceTaken,
@@ -166,6 +179,13 @@ pub trait Store: Send + Sync {
         form_id: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Counts, StoreError>> + Send;
+
+    /// The places of a first-come form that its admissions count as
+    /// taken, expired ones included until the purge hands them on: what
+    /// the form's public status shows (places left). One small read, not
+    /// a count over the registrations, since every page view of an open
+    /// form asks for it; not strongly consistent, as it is only shown.
+    fn places_taken(&self, form_id: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// Every registration of the form that has not expired, oldest first.
     fn list(

@@ -391,15 +391,7 @@ fn admit(
         Admission::FirstCome {
             capacity: Some(capacity),
         } => {
-            // Expired places count until the purge hands them on to the
-            // waiting list: a newcomer must not take them first.
-            let taken: i64 = tx
-                .query_row(
-                    "SELECT COUNT(*) FROM registrations WHERE form_id = ?1 AND status IN ('registered', 'selected')",
-                    params![form_id],
-                    |row| row.get(0),
-                )
-                .map_err(unavailable)?;
+            let taken = places_taken(tx, form_id)?;
             // Only asked while places are free: a full form queues anyway.
             let someone_waits = || -> Result<bool, StoreError> {
                 tx.query_row(
@@ -409,7 +401,7 @@ fn admit(
                 )
                 .map_err(unavailable)
             };
-            if taken < i64::from(capacity) && !someone_waits()? {
+            if taken < u64::from(capacity) && !someone_waits()? {
                 (Status::Registered, None)
             } else {
                 let last: Option<i64> = tx
@@ -462,6 +454,20 @@ fn promote_first(
         "form_id = ?1 AND reference = ?2",
         &[&form_id, &reference],
     )
+}
+
+/// The places a first-come form's admissions count as taken. Expired
+/// places count until the purge hands them on to the waiting list: a
+/// newcomer must not take them first.
+fn places_taken(tx: &Transaction<'_>, form_id: &str) -> Result<u64, StoreError> {
+    let taken: i64 = tx
+        .query_row(
+            "SELECT COUNT(*) FROM registrations WHERE form_id = ?1 AND status IN ('registered', 'selected')",
+            params![form_id],
+            |row| row.get(0),
+        )
+        .map_err(unavailable)?;
+    Ok(u64::try_from(taken).unwrap_or(0))
 }
 
 impl Store for SqliteStore {
@@ -699,6 +705,11 @@ impl Store for SqliteStore {
             Ok(counts)
         })
         .await
+    }
+
+    async fn places_taken(&self, form_id: &str) -> Result<u64, StoreError> {
+        let form_id = form_id.to_owned();
+        self.transaction(move |tx| places_taken(tx, &form_id)).await
     }
 
     async fn list(

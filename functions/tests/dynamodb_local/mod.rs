@@ -25,12 +25,22 @@ use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 /// How long Java may take to answer (a cold JVM on a busy 2-core machine).
 const STARTUP: Duration = Duration::from_secs(90);
 
+/// Runs Java in the background and ends with it; a second background job
+/// stops Java when this process's pipe closes. So the watchdog's exit says
+/// that Java exited (e.g. its port was taken meanwhile).
+/// (A background job's standard input is /dev/null, so the pipe is read
+/// through descriptor 3.)
 const WATCHDOG: &str = r#"
+exec 3<&0
 "$@" </dev/null &
 java=$!
-cat >/dev/null
-kill "$java" 2>/dev/null
+(cat <&3 >/dev/null; kill "$java" 2>/dev/null) &
+wait "$java"
 "#;
+
+/// Attempts to start Java, each on a newly chosen port: the machine is
+/// shared, and a port found free can be taken before Java binds it.
+const START_ATTEMPTS: u32 = 5;
 
 struct Server {
     endpoint: String,
@@ -40,6 +50,7 @@ struct Server {
 }
 
 /// A store on a new, empty table of the shared DynamoDB Local.
+#[allow(dead_code)] // roles.rs uses `fresh_table`, for the table's name.
 pub(crate) async fn fresh_store() -> DynamoStore {
     fresh_table().await.0
 }
@@ -48,8 +59,25 @@ pub(crate) async fn fresh_store() -> DynamoStore {
 /// for a test that also reaches the table another way (e.g. through the
 /// `agora` command, with AWS credentials `local`/`local`).
 pub(crate) async fn fresh_table() -> (DynamoStore, String, String) {
-    static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
     static TABLES: AtomicU32 = AtomicU32::new(0);
+    let (config, endpoint) = client_config();
+    let table = format!("stories-{}", TABLES.fetch_add(1, Ordering::Relaxed));
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::from_conf(config.build()),
+        table.clone(),
+    );
+    store
+        .create_table()
+        .await
+        .expect("a table on DynamoDB Local");
+    (store, endpoint, table)
+}
+
+/// The configuration of a client of the shared DynamoDB Local (started on
+/// first use), to which a test may add (an interceptor), and the server's
+/// endpoint.
+pub(crate) fn client_config() -> (aws_sdk_dynamodb::config::Builder, String) {
+    static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
     let server = match SERVER.get_or_init(start) {
         Ok(server) => server,
         Err(problem) => panic!("{problem}"),
@@ -66,15 +94,8 @@ pub(crate) async fn fresh_table() -> (DynamoStore, String, String) {
             None,
             "dynamodb-local",
         ))
-        .endpoint_url(&server.endpoint)
-        .build();
-    let table = format!("stories-{}", TABLES.fetch_add(1, Ordering::Relaxed));
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(config), table.clone());
-    store
-        .create_table()
-        .await
-        .expect("a table on DynamoDB Local");
-    (store, server.endpoint.clone(), table)
+        .endpoint_url(&server.endpoint);
+    (config, server.endpoint.clone())
 }
 
 /// `infra/dynamodb-local/` of the workspace: the nearest one above the
@@ -114,7 +135,25 @@ fn start() -> Result<Server, String> {
              Install it with: apt-get install openjdk-17-jre-headless",
         ));
     }
-    let port = free_port()?;
+    let mut last = String::new();
+    for _ in 0..START_ATTEMPTS {
+        match start_on(free_port()?, &jar, &libraries)? {
+            Started::Answering(server) => return Ok(server),
+            Started::Exited(output) => last = output,
+        }
+    }
+    Err(format!(
+        "DynamoDB Local exited on start {START_ATTEMPTS} times (each on a new port); its last output:\n{last}"
+    ))
+}
+
+enum Started {
+    Answering(Server),
+    /// Java exited before answering, with this output.
+    Exited(String),
+}
+
+fn start_on(port: u16, jar: &Path, libraries: &Path) -> Result<Started, String> {
     // One log per test binary, replaced by its next run.
     let binary = std::env::current_exe()
         .ok()
@@ -139,7 +178,7 @@ fn start() -> Result<Server, String> {
             libraries.display()
         ))
         .arg("-jar")
-        .arg(&jar)
+        .arg(jar)
         .args(["-inMemory", "-sharedDb", "-disableTelemetry", "-port"])
         .arg(port.to_string())
         .stdin(Stdio::piped())
@@ -148,9 +187,22 @@ fn start() -> Result<Server, String> {
         .spawn()
         .map_err(|e| format!("cannot start DynamoDB Local: {e}"))?;
     let deadline = Instant::now() + STARTUP;
-    while !answers(port) {
-        let exited = watchdog.try_wait().ok().flatten().is_some();
-        if exited || Instant::now() > deadline {
+    let exited = |watchdog: &mut Child| watchdog.try_wait().ok().flatten().is_some();
+    loop {
+        if exited(&mut watchdog) {
+            return Ok(Started::Exited(
+                std::fs::read_to_string(&log).unwrap_or_default(),
+            ));
+        }
+        // Java still running: the answer is its own, not another
+        // server's that took the port first.
+        if answers(port) && !exited(&mut watchdog) {
+            return Ok(Started::Answering(Server {
+                endpoint: format!("http://127.0.0.1:{port}"),
+                _watchdog: watchdog,
+            }));
+        }
+        if Instant::now() > deadline {
             let output = std::fs::read_to_string(&log).unwrap_or_default();
             return Err(format!(
                 "DynamoDB Local did not answer on port {port} within {STARTUP:?}; its output ({}):\n{output}",
@@ -159,10 +211,6 @@ fn start() -> Result<Server, String> {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    Ok(Server {
-        endpoint: format!("http://127.0.0.1:{port}"),
-        _watchdog: watchdog,
-    })
 }
 
 /// What to say when a tool is missing. The DynamoDB stories never pass

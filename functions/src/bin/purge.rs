@@ -1,0 +1,33 @@
+//! The Lambda function that erases registrations past their retention,
+//! started by a schedule in infra/template.yaml (nightly), never by a
+//! request: `agora_functions::purge`. Its role allows the table alone.
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `AGORA_TABLE` | the DynamoDB table (required) |
+//! | `AGORA_DYNAMODB_ENDPOINT` | another DynamoDB endpoint (DynamoDB Local) |
+
+use agora_functions::purge::purge;
+use agora_functions::store::dynamodb::DynamoStore;
+use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    agora_functions::http::hide_panic_messages();
+    let table = std::env::var("AGORA_TABLE")
+        .map_err(|_| "the environment variable AGORA_TABLE is required")?;
+    let endpoint = std::env::var("AGORA_DYNAMODB_ENDPOINT").ok();
+    let store = DynamoStore::from_env(table, endpoint).await?;
+    let store = &store;
+    lambda_runtime::run(service_fn(
+        move |_schedule: LambdaEvent<serde_json::Value>| async move {
+            let purged = purge(store, chrono::Utc::now()).await?;
+            println!(
+                "agora: the purge erased {} expired registrations",
+                purged.erased
+            );
+            Ok::<_, Error>(purged)
+        },
+    ))
+    .await
+}

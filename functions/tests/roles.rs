@@ -1,0 +1,782 @@
+//! Each Lambda function's role in `infra/template.yaml` grants exactly the
+//! DynamoDB and SES actions the function uses. The stories below run every
+//! route of the router against DynamoDB Local, through the branches that
+//! reach the store differently (a place, the waiting list, a capacity
+//! raised while people wait, a line place left behind by TTL, a duplicate,
+//! an expired registration, spam, a withdrawal that promotes and one that
+//! frees a place, a lottery, the purge). An SDK interceptor records each
+//! call as the IAM action that authorizes it (a `TransactWriteItems` is
+//! authorized item by item), and each request is put to the account of
+//! the function whose `HttpApi` events in the template serve its route.
+//! A function calling what its role lacks would be `AccessDenied` in AWS
+//! (the resident sees 503); a grant nobody uses is a permission too many.
+
+mod dynamodb_local;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use agora_functions::fill_time::Stamps;
+use agora_functions::forms::FormDefinition;
+use agora_functions::http::{router, Clock};
+use agora_functions::mail::{Email, MailError, Mailer};
+use agora_functions::purge::purge;
+use agora_functions::service::{Service, Settings};
+use agora_functions::store::dynamodb::DynamoStore;
+use agora_functions::store::Store;
+use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
+use aws_sdk_dynamodb::operation;
+use aws_sdk_dynamodb::types::AttributeValue;
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use chrono::{DateTime, TimeZone, Utc};
+use serde_yaml::Value;
+use tower::ServiceExt;
+
+const SALT: &str = "roles-salt";
+
+// ---- what the template grants ----
+
+/// A function of the template: the routes API Gateway sends it and what
+/// its role allows on the table and SES.
+#[derive(Debug, Clone)]
+struct Function {
+    /// The template's logical id (`ConfirmFunction`).
+    name: String,
+    role: String,
+    /// (method, path pattern with `{name}` segments)
+    routes: Vec<(String, String)>,
+    /// Started by a schedule (the purge), not by requests.
+    scheduled: bool,
+    granted: BTreeSet<String>,
+}
+
+fn template_functions() -> Vec<Function> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    read_functions(&text).unwrap_or_else(|problem| panic!("{}: {problem}", path.display()))
+}
+
+fn read_functions(template: &str) -> Result<Vec<Function>, String> {
+    let template: Value = serde_yaml::from_str(template).map_err(|e| e.to_string())?;
+    let resources = template
+        .get("Resources")
+        .and_then(Value::as_mapping)
+        .ok_or("no Resources")?;
+    let mut functions = Vec::new();
+    for (name, resource) in resources {
+        let name = name.as_str().ok_or("a resource name that is not text")?;
+        let kind = resource.get("Type").and_then(Value::as_str);
+        if !matches!(
+            kind,
+            Some("AWS::Serverless::Function" | "AWS::Lambda::Function")
+        ) {
+            continue;
+        }
+        let properties = resource.get("Properties").ok_or("no Properties")?;
+        let role = role_of(properties).ok_or_else(|| format!("{name} names no role of its own"))?;
+        let policies = resources
+            .get(role.as_str())
+            .and_then(|role| role.get("Properties"))
+            .and_then(|p| p.get("Policies"))
+            .and_then(Value::as_sequence)
+            .ok_or_else(|| format!("{name}'s role {role} has no Policies"))?;
+        let granted = policies
+            .iter()
+            .filter_map(|policy| {
+                policy
+                    .get("PolicyDocument")?
+                    .get("Statement")?
+                    .as_sequence()
+            })
+            .flatten()
+            .filter(|statement| statement.get("Effect").and_then(Value::as_str) == Some("Allow"))
+            .flat_map(|statement| actions(statement.get("Action")))
+            .filter(|action| action.starts_with("dynamodb:") || action.starts_with("ses:"))
+            .collect();
+        let events = || {
+            properties
+                .get("Events")
+                .and_then(Value::as_mapping)
+                .into_iter()
+                .flatten()
+                .map(|(_, event)| (event.get("Type").and_then(Value::as_str), event))
+        };
+        let scheduled = events().any(|(kind, _)| matches!(kind, Some("Schedule" | "ScheduleV2")));
+        let routes = events()
+            .filter(|(kind, _)| *kind == Some("HttpApi"))
+            .filter_map(|(_, event)| {
+                let properties = event.get("Properties")?;
+                Some((
+                    properties.get("Method")?.as_str()?.to_uppercase(),
+                    properties.get("Path")?.as_str()?.to_owned(),
+                ))
+            })
+            .collect();
+        functions.push(Function {
+            name: name.to_owned(),
+            role,
+            routes,
+            scheduled,
+            granted,
+        });
+    }
+    Ok(functions)
+}
+
+/// `Role: !GetAtt RegisterRole.Arn` (or `[RegisterRole, Arn]`): the role's id.
+fn role_of(properties: &Value) -> Option<String> {
+    let Value::Tagged(tagged) = properties.get("Role")? else {
+        return None;
+    };
+    match &tagged.value {
+        Value::String(target) => target.strip_suffix(".Arn").map(str::to_owned),
+        Value::Sequence(parts) => parts.first()?.as_str().map(str::to_owned),
+        _ => None,
+    }
+}
+
+fn actions(action: Option<&Value>) -> Vec<String> {
+    match action {
+        Some(Value::String(one)) => vec![one.clone()],
+        Some(Value::Sequence(many)) => many
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn serves(pattern: &str, path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or_default();
+    let (pattern, path): (Vec<_>, Vec<_>) =
+        (pattern.split('/').collect(), path.split('/').collect());
+    pattern.len() == path.len()
+        && pattern
+            .iter()
+            .zip(&path)
+            .all(|(p, s)| (p.starts_with('{') && p.ends_with('}') && !s.is_empty()) || p == s)
+}
+
+/// Every difference between what the functions used and what their roles
+/// grant, worded for whoever changes the template or the code.
+fn problems(functions: &[Function], used: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    let nothing = BTreeSet::new();
+    let mut problems = Vec::new();
+    for function in functions {
+        let used = used.get(&function.name).unwrap_or(&nothing);
+        for action in used.difference(&function.granted) {
+            problems.push(format!(
+                "{} calls {action}, which its role {} does not grant: in AWS that call is AccessDenied; add it to the role",
+                function.name, function.role
+            ));
+        }
+        for action in function.granted.difference(used) {
+            problems.push(format!(
+                "{}'s role {} grants {action}, which the function never used in these stories: remove it, or add the story that needs it",
+                function.name, function.role
+            ));
+        }
+    }
+    for name in used.keys() {
+        if !functions.iter().any(|f| &f.name == name) {
+            problems.push(format!("{name} is not a function of the template"));
+        }
+    }
+    problems
+}
+
+// ---- what the functions call ----
+
+/// The IAM actions called since the last [`Calls::take`].
+#[derive(Debug, Clone, Default)]
+struct Calls(Arc<Mutex<BTreeSet<String>>>);
+
+impl Calls {
+    fn add(&self, actions: impl IntoIterator<Item = String>) {
+        self.0.lock().expect("calls").extend(actions);
+    }
+
+    fn take(&self) -> BTreeSet<String> {
+        std::mem::take(&mut *self.0.lock().expect("calls"))
+    }
+}
+
+impl Intercept for Calls {
+    fn name(&self) -> &'static str {
+        "agora-role-recorder"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        let input = context.input();
+        let one = |action: &str| vec![format!("dynamodb:{action}")];
+        let actions = if input
+            .downcast_ref::<operation::get_item::GetItemInput>()
+            .is_some()
+        {
+            one("GetItem")
+        } else if input
+            .downcast_ref::<operation::query::QueryInput>()
+            .is_some()
+        {
+            one("Query")
+        } else if input.downcast_ref::<operation::scan::ScanInput>().is_some() {
+            one("Scan")
+        } else if input
+            .downcast_ref::<operation::put_item::PutItemInput>()
+            .is_some()
+        {
+            one("PutItem")
+        } else if input
+            .downcast_ref::<operation::update_item::UpdateItemInput>()
+            .is_some()
+        {
+            one("UpdateItem")
+        } else if input
+            .downcast_ref::<operation::delete_item::DeleteItemInput>()
+            .is_some()
+        {
+            one("DeleteItem")
+        } else if let Some(transaction) =
+            input.downcast_ref::<operation::transact_write_items::TransactWriteItemsInput>()
+        {
+            // Authorized per item, by its kind.
+            transaction
+                .transact_items()
+                .iter()
+                .map(|item| {
+                    let action = if item.put().is_some() {
+                        "PutItem"
+                    } else if item.update().is_some() {
+                        "UpdateItem"
+                    } else if item.delete().is_some() {
+                        "DeleteItem"
+                    } else {
+                        "ConditionCheckItem"
+                    };
+                    format!("dynamodb:{action}")
+                })
+                .collect()
+        } else {
+            // Anything else must be named here before a function uses it.
+            vec!["dynamodb:<an operation this test does not know>".to_owned()]
+        };
+        self.add(actions);
+        Ok(())
+    }
+}
+
+/// Sends nothing: records `ses:SendEmail` and keeps the message, whose
+/// links the stories follow.
+#[derive(Clone, Default)]
+struct Mail {
+    calls: Calls,
+    sent: Arc<Mutex<Vec<Email>>>,
+}
+
+impl Mailer for Mail {
+    async fn send(&self, email: Email) -> Result<(), MailError> {
+        self.calls.add(["ses:SendEmail".to_owned()]);
+        self.sent.lock().expect("mail").push(email);
+        Ok(())
+    }
+}
+
+impl Mail {
+    /// The newest link to `action` (`potwierdz`, `wycofaj`) sent to `to`,
+    /// as a path with its query.
+    fn link(&self, to: &str, action: &str) -> String {
+        let sent = self.sent.lock().expect("mail");
+        let marker = format!("/{action}?token=");
+        sent.iter()
+            .rev()
+            .filter(|email| email.to == to)
+            .flat_map(|email| {
+                email
+                    .body
+                    .split_whitespace()
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .find(|word| word.contains(&marker))
+            .and_then(|url| url.find("/api/").map(|at| url[at..].to_owned()))
+            .unwrap_or_else(|| panic!("no {action} link was sent to {to}"))
+    }
+}
+
+// ---- the stories ----
+
+fn march(day: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2020, 3, day, 12, 0, 0)
+        .single()
+        .expect("a valid time")
+}
+
+/// A form of the stories. `capacity`, `allocation`, `double_opt_in` and
+/// `retention_days` vary; the rest is as the Kraków forms have it.
+fn form(
+    id: &str,
+    allocation: &str,
+    capacity: u32,
+    double_opt_in: bool,
+    retention: u32,
+) -> FormDefinition {
+    let yaml = format!(
+        r#"
+title: Formularz {id}
+opens: 2020-03-01 09:00
+closes: 2020-03-31 23:59
+allocation: {allocation}
+capacity: {capacity}
+double_opt_in: {double_opt_in}
+notify: zespol@example.org
+unique_field: email
+retention_days: {retention}
+purpose: Zapisy na spotkanie i kontakt z uczestnikami.
+legal_basis: consent
+recipients: [cloud, email]
+fields:
+  - name: full_name
+    type: text
+    label: Imię i nazwisko
+  - name: email
+    type: email
+    label: Adres e-mail
+consents:
+  - name: processing
+    required: true
+    version: "1"
+    text: Zgadzam się na przetwarzanie moich danych w celu organizacji spotkania.
+"#
+    );
+    FormDefinition::parse(id, &yaml, Path::new("roles.yaml"), &|_| None).expect("a valid form")
+}
+
+fn forms(spacer_capacity: u32) -> Vec<FormDefinition> {
+    vec![
+        // First come, confirmed by e-mail: admitted by the confirm function.
+        form("spacer", "first_come", spacer_capacity, true, 30),
+        // First come, no confirmation: admitted by the register function;
+        // a day's retention, so that a registration expires in a story.
+        form("zbiorka", "first_come", 1, false, 1),
+        form("losowanie", "lottery", 1, true, 30),
+        // First come, a day's retention: the purge hands a place on.
+        form("kolejka", "first_come", 1, false, 1),
+    ]
+}
+
+struct Deployment {
+    functions: Vec<Function>,
+    router: Router,
+    service: Arc<Service<DynamoStore, Mail>>,
+    mail: Mail,
+    calls: Calls,
+    now: Arc<Mutex<DateTime<Utc>>>,
+    /// Reaches the table unobserved: plays DynamoDB's TTL.
+    table: DynamoStore,
+    table_name: String,
+    used: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Deployment {
+    async fn new() -> Self {
+        let (table, _, table_name) = dynamodb_local::fresh_table().await;
+        let calls = Calls::default();
+        let (config, _) = dynamodb_local::client_config();
+        let observed =
+            aws_sdk_dynamodb::Client::from_conf(config.interceptor(calls.clone()).build());
+        let store = DynamoStore::new(observed, table_name.clone());
+        let mail = Mail {
+            calls: calls.clone(),
+            sent: Arc::default(),
+        };
+        let settings = Settings {
+            public_url: "https://example.org".to_owned(),
+            rate_limit: 1000,
+            min_fill_seconds: 3,
+            address_salt: SALT.to_owned(),
+            contact_email: "zespol@example.org".to_owned(),
+        };
+        let service = Arc::new(Service::new(forms(1), store, mail.clone(), settings));
+        let now = Arc::new(Mutex::new(march(5)));
+        let clock: Clock = {
+            let now = Arc::clone(&now);
+            Arc::new(move || *now.lock().expect("clock"))
+        };
+        Self {
+            functions: template_functions(),
+            router: router(Arc::clone(&service), clock),
+            service,
+            mail,
+            calls,
+            now,
+            table,
+            table_name,
+            used: BTreeMap::new(),
+        }
+    }
+
+    /// Sends the request as API Gateway would: to the function whose
+    /// route it is, which is charged with the calls it makes.
+    async fn send(&mut self, request: Request<Body>) -> (StatusCode, String) {
+        let (method, path) = (request.method().to_string(), request.uri().to_string());
+        let function = self
+            .functions
+            .iter()
+            .find(|f| {
+                f.routes
+                    .iter()
+                    .any(|(m, p)| *m == method && serves(p, &path))
+            })
+            .unwrap_or_else(|| panic!("no function of infra/template.yaml serves {method} {path}"))
+            .name
+            .clone();
+        self.calls.take();
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("an answer");
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("a body");
+        self.charge(&function);
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    fn charge(&mut self, function: &str) {
+        let calls = self.calls.take();
+        self.used
+            .entry(function.to_owned())
+            .or_default()
+            .extend(calls);
+    }
+
+    /// Runs the scheduled function (the purge) as its schedule would.
+    async fn purge(&mut self) {
+        let function = self
+            .functions
+            .iter()
+            .find(|f| f.scheduled)
+            .expect("a scheduled function (the purge) in infra/template.yaml")
+            .name
+            .clone();
+        self.calls.take();
+        let now = self.now();
+        purge(self.service.store(), now).await.expect("purged");
+        self.charge(&function);
+    }
+
+    fn set_now(&self, now: DateTime<Utc>) {
+        *self.now.lock().expect("clock") = now;
+    }
+
+    /// Registers `email` on `form` as a browser's script does.
+    async fn register(&mut self, form: &str, email: &str) -> serde_json::Value {
+        let stamp = Stamps::new(SALT).issue(form, march(1));
+        let body = serde_json::json!({
+            "full_name": "Osoba Testowa",
+            "email": email,
+            "processing": "on",
+            "started_at": stamp,
+        });
+        let (status, answer) = self
+            .send(
+                Request::post(format!("/api/forms/{form}"))
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(body.to_string()))
+                    .expect("a request"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        serde_json::from_str(&answer).expect("JSON")
+    }
+
+    /// Follows the newest `action` link sent to `email`: opens its page,
+    /// then presses its button.
+    async fn follow(&mut self, email: &str, action: &str) {
+        let link = self.mail.link(email, action);
+        let (status, _) = self.send(get(&link)).await;
+        assert_eq!(status, StatusCode::OK, "{link}");
+        let token = link.split("token=").nth(1).expect("a token").to_owned();
+        let path = link.split('?').next().expect("a path").to_owned();
+        let (status, page) = self
+            .send(
+                Request::post(path)
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::ACCEPT, "text/html")
+                    .body(Body::from(format!("token={token}")))
+                    .expect("a request"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        *self.now.lock().expect("clock")
+    }
+
+    async fn status_of(&self, form: &str, reference: &str) -> String {
+        let registration = self
+            .table
+            .find(form, reference, self.now())
+            .await
+            .expect("the table")
+            .expect("the registration");
+        registration.status.as_str().to_owned()
+    }
+
+    async fn reference_of(&self, form: &str, email: &str) -> String {
+        let now = self.now();
+        self.table
+            .list(form, now)
+            .await
+            .expect("the table")
+            .into_iter()
+            .find(|r| r.values.get("email").map(String::as_str) == Some(email))
+            .unwrap_or_else(|| panic!("no registration of {email} on {form}"))
+            .reference
+    }
+
+    /// Deletes the registration item alone, as DynamoDB's TTL may before
+    /// it deletes the items that point at it.
+    async fn erase_as_ttl_would(&self, form: &str, reference: &str) {
+        let client = aws_sdk_dynamodb::Client::from_conf(dynamodb_local::client_config().0.build());
+        client
+            .delete_item()
+            .table_name(&self.table_name)
+            .key("pk", AttributeValue::S(format!("form#{form}")))
+            .key("sk", AttributeValue::S(format!("reg#{reference}")))
+            .send()
+            .await
+            .expect("deleted");
+    }
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::ACCEPT, "text/html")
+        .body(Body::empty())
+        .expect("a request")
+}
+
+fn get_json(path: &str) -> Request<Body> {
+    Request::builder()
+        .method(Method::GET)
+        .uri(path)
+        .header(header::ACCEPT, "application/json")
+        .body(Body::empty())
+        .expect("a request")
+}
+
+/// The stories, each request through the function that serves it.
+async fn run_stories(deployment: &mut Deployment) {
+    let d = deployment;
+    for form in ["spacer", "zbiorka", "losowanie"] {
+        let (status, _) = d.send(get_json(&format!("/api/forms/{form}"))).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+
+    // First come, confirmed by e-mail, one place.
+    let anna = d.register("spacer", "anna@example.pl").await;
+    let page = anna["page"].as_str().expect("the page after").to_owned();
+    assert_eq!(d.send(get(&page)).await.0, StatusCode::OK);
+    // The same person again: new links, no second registration.
+    d.register("spacer", "anna@example.pl").await;
+    d.follow("anna@example.pl", "potwierdz").await;
+    for person in ["bartek", "celina"] {
+        d.register("spacer", &format!("{person}@example.pl")).await;
+        d.follow(&format!("{person}@example.pl"), "potwierdz").await;
+    }
+    let bartek = d.reference_of("spacer", "bartek@example.pl").await;
+    assert_eq!(d.status_of("spacer", &bartek).await, "waiting");
+    // Anna's place passes to Bartek, the first in line.
+    d.follow("anna@example.pl", "wycofaj").await;
+    assert_eq!(d.status_of("spacer", &bartek).await, "registered");
+
+    // A second place while Celina waits: Dorota queues behind her.
+    d.service.replace_forms(forms(2));
+    d.register("spacer", "dorota@example.pl").await;
+    d.follow("dorota@example.pl", "potwierdz").await;
+    let dorota = d.reference_of("spacer", "dorota@example.pl").await;
+    assert_eq!(d.status_of("spacer", &dorota).await, "waiting");
+    // Celina's registration erased before her place on the line: Ewa's
+    // confirmation drops the place left behind and queues behind Dorota.
+    let celina = d.reference_of("spacer", "celina@example.pl").await;
+    d.erase_as_ttl_would("spacer", &celina).await;
+    d.register("spacer", "ewa@example.pl").await;
+    d.follow("ewa@example.pl", "potwierdz").await;
+    let ewa = d.reference_of("spacer", "ewa@example.pl").await;
+    assert_eq!(d.status_of("spacer", &ewa).await, "waiting");
+
+    // Dorota's registration erased before her place on the line:
+    // Bartek's withdrawal drops the place and promotes Ewa.
+    d.erase_as_ttl_would("spacer", &dorota).await;
+    d.follow("bartek@example.pl", "wycofaj").await;
+    assert_eq!(d.status_of("spacer", &ewa).await, "registered");
+
+    // First come without confirmation: admitted when registering.
+    d.register("zbiorka", "franek@example.pl").await;
+    let franek = d.reference_of("zbiorka", "franek@example.pl").await;
+    assert_eq!(d.status_of("zbiorka", &franek).await, "registered");
+    // Withdrawn with nobody waiting: the place is free again.
+    d.follow("franek@example.pl", "wycofaj").await;
+    // A registration erased before its unique key: the person registers
+    // again, and the key left behind is dropped.
+    d.register("zbiorka", "gosia@example.pl").await;
+    let gosia = d.reference_of("zbiorka", "gosia@example.pl").await;
+    d.erase_as_ttl_would("zbiorka", &gosia).await;
+    d.register("zbiorka", "gosia@example.pl").await;
+    // Spam (a forged fill-time stamp) is stored apart.
+    let (status, _) = d
+        .send(
+            Request::post("/api/forms/zbiorka")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(
+                    serde_json::json!({
+                        "full_name": "Bot",
+                        "email": "bot@example.pl",
+                        "processing": "on",
+                        "started_at": "1.forged",
+                    })
+                    .to_string(),
+                ))
+                .expect("a request"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    // A place whose holder expires while others wait; the first in line
+    // is erased before their place (TTL), the second is promoted below.
+    d.register("kolejka", "ola@example.pl").await;
+    d.register("kolejka", "piotr@example.pl").await;
+    let piotr = d.reference_of("kolejka", "piotr@example.pl").await;
+    d.erase_as_ttl_would("kolejka", &piotr).await;
+
+    // Two days on, Gosia's registration has expired: registering again
+    // releases its unique key.
+    d.set_now(march(7));
+    d.register("zbiorka", "gosia@example.pl").await;
+    // Ola's registration has expired and still holds her place: Rafał
+    // waits, until the purge erases Ola's, drops Piotr's place and hands
+    // the place on to him.
+    d.register("kolejka", "rafal@example.pl").await;
+    let rafal = d.reference_of("kolejka", "rafal@example.pl").await;
+    assert_eq!(d.status_of("kolejka", &rafal).await, "waiting");
+    d.purge().await;
+    assert_eq!(d.status_of("kolejka", &rafal).await, "registered");
+    // The page after a submission whose reference came by e-mail.
+    assert_eq!(
+        d.send(get("/api/forms/zbiorka/wyslane")).await.0,
+        StatusCode::OK
+    );
+
+    // The lottery: applications, confirmed; one withdrawn.
+    d.register("losowanie", "hania@example.pl").await;
+    d.follow("hania@example.pl", "potwierdz").await;
+    d.follow("hania@example.pl", "wycofaj").await;
+
+    for form in ["spacer", "zbiorka", "losowanie", "kolejka"] {
+        let (status, _) = d.send(get_json(&format!("/api/forms/{form}"))).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_grants_exactly_what_its_function_calls() {
+    let mut deployment = Deployment::new().await;
+    run_stories(&mut deployment).await;
+    let (functions, used) = (&deployment.functions, &deployment.used);
+
+    // The stories reached every function that serves a route, and the purge.
+    for function in functions
+        .iter()
+        .filter(|f| !f.routes.is_empty() || f.scheduled)
+    {
+        assert!(
+            used.get(&function.name)
+                .is_some_and(|calls| !calls.is_empty()),
+            "the stories never reached {}",
+            function.name
+        );
+    }
+    recorded_calls_are_kept(functions, used);
+    let problems = problems(functions, used);
+    assert!(
+        problems.is_empty(),
+        "infra/template.yaml and the functions disagree:\n{}\n(used: {used:#?})",
+        problems.join("\n")
+    );
+
+    // And the comparison catches a permission removed from any role.
+    for (index, function) in functions.iter().enumerate() {
+        for action in &function.granted {
+            let mut without = functions.clone();
+            without[index].granted.remove(action);
+            let found = self::problems(&without, used);
+            assert!(
+                found
+                    .iter()
+                    .any(|p| p.contains(&function.name) && p.contains(action.as_str())),
+                "removing {action} from {} went unnoticed",
+                function.role
+            );
+        }
+    }
+}
+
+/// `infra/function-calls.json` holds what the stories recorded, function
+/// by function, for review in a pull request and for `infra/check.sh`,
+/// which compares it with the roles without running anything.
+fn recorded_calls_are_kept(functions: &[Function], used: &BTreeMap<String, BTreeSet<String>>) {
+    let every: BTreeMap<&str, Vec<&str>> = functions
+        .iter()
+        .map(|f| {
+            let calls = used.get(&f.name).into_iter().flatten().map(String::as_str);
+            (f.name.as_str(), calls.collect())
+        })
+        .collect();
+    let text = serde_json::to_string_pretty(&every).expect("JSON") + "\n";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/function-calls.json");
+    if std::env::var_os("AGORA_WRITE_FIXTURES").is_some() {
+        std::fs::write(&path, &text).expect("written");
+    }
+    let kept = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        kept, text,
+        "infra/function-calls.json is not what the functions call: run AGORA_WRITE_FIXTURES=1 cargo test -p agora-functions --test roles, review the change and the roles in infra/template.yaml"
+    );
+}
+
+#[test]
+fn the_template_is_read_as_api_gateway_routes_it() {
+    let functions = template_functions();
+    let named = |name: &str| {
+        functions
+            .iter()
+            .find(|f| f.name == name)
+            .unwrap_or_else(|| panic!("no {name} in the template"))
+    };
+    let confirm = named("ConfirmFunction");
+    assert_eq!(confirm.role, "ConfirmRole");
+    assert!(confirm
+        .routes
+        .contains(&("POST".to_owned(), "/api/forms/{id}/potwierdz".to_owned())));
+    assert!(serves(
+        "/api/forms/{id}/potwierdz",
+        "/api/forms/spacer/potwierdz?token=x"
+    ));
+    assert!(!serves("/api/forms/{id}", "/api/forms/spacer/potwierdz"));
+    assert!(!serves("/api/forms/{id}", "/api/forms/"));
+    // The authorizer calls nothing, and is granted nothing.
+    assert!(named("OriginVerifyFunction").granted.is_empty());
+}
