@@ -7,6 +7,8 @@ pub mod forms;
 pub mod http;
 pub mod lottery;
 pub mod mail;
+pub mod mail_events;
+pub mod mail_preflight;
 pub mod mail_ses;
 pub mod polish;
 pub mod purge;

@@ -18,6 +18,25 @@ pub struct Email {
     pub body: String,
     /// Names the message in the outbox: `K7QX-M3PA-potwierdzenie`.
     pub tag: String,
+    /// The registration a message to a resident is about: SES carries it
+    /// as message tags into its report of a bounce or a complaint, which
+    /// then marks that registration (`crate::mail_events`).
+    pub regarding: Option<Regarding>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Regarding {
+    pub form_id: String,
+    pub reference: String,
+}
+
+impl Regarding {
+    pub fn of(registration: &crate::registration::Registration) -> Self {
+        Self {
+            form_id: registration.form_id.clone(),
+            reference: registration.reference.clone(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

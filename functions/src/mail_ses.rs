@@ -4,15 +4,22 @@
 
 use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sesv2::primitives::Blob;
-use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
+use aws_sdk_sesv2::types::{Destination, EmailContent, MessageTag, RawMessage};
 
-use crate::mail::{format, Email, MailError, Mailer};
+use crate::mail::{format, Email, MailError, Mailer, Regarding};
+
+/// The message tags naming the registration a message is about.
+pub const TAG_FORM: &str = "agora-form";
+pub const TAG_REFERENCE: &str = "agora-reference";
 
 /// Sends each message with SES `SendEmail` from a verified address.
 #[derive(Debug, Clone)]
 pub struct SesMailer {
     client: aws_sdk_sesv2::Client,
     from: String,
+    /// The configuration set whose event destination reports bounces and
+    /// complaints (`AGORA_SES_CONFIGURATION_SET`; infra/template.yaml).
+    configuration_set: Option<String>,
 }
 
 impl SesMailer {
@@ -22,18 +29,30 @@ impl SesMailer {
         Self {
             client,
             from: from.to_owned(),
+            configuration_set: None,
         }
+    }
+
+    /// Sends through `set`, so that SES reports what happens to each
+    /// message (bounces, complaints) to the stack's mail-events function.
+    pub fn with_configuration_set(mut self, set: Option<String>) -> Self {
+        self.configuration_set = set.filter(|set| !set.trim().is_empty());
+        self
     }
 }
 
 impl SesMailer {
     /// With the SDK's usual configuration from the environment
     /// (credentials, `AWS_REGION`, else eu-central-1), as staff commands
-    /// on their own machines need.
+    /// on their own machines need; through the configuration set
+    /// `AGORA_SES_CONFIGURATION_SET` names (the stack's output
+    /// `MailConfigurationSet`), so that bounces of their messages are
+    /// recorded too.
     pub async fn from_env(from: &str) -> Self {
         let region = crate::aws::region(None, "eu-central-1");
         let config = crate::aws::config_loader().region(region).load().await;
         Self::new(aws_sdk_sesv2::Client::new(&config), from)
+            .with_configuration_set(std::env::var("AGORA_SES_CONFIGURATION_SET").ok())
     }
 }
 
@@ -48,11 +67,36 @@ impl Mailer for SesMailer {
             .send_email()
             .destination(Destination::builder().to_addresses(email.to).build())
             .content(EmailContent::builder().raw(raw).build())
+            .set_configuration_set_name(self.configuration_set.clone())
+            .set_email_tags(tags(email.regarding.as_ref())?)
             .send()
             .await
             .map(|_| ())
             .map_err(|error| MailError::Send(describe(&error)))
     }
+}
+
+/// The registration a message is about, as SES message tags
+/// (`crate::mail_events` reads them back). Form ids and references are
+/// letters, digits, `-` and `_`: what a tag value may hold.
+fn tags(regarding: Option<&Regarding>) -> Result<Option<Vec<MessageTag>>, MailError> {
+    let Some(regarding) = regarding else {
+        return Ok(None);
+    };
+    [
+        (TAG_FORM, &regarding.form_id),
+        (TAG_REFERENCE, &regarding.reference),
+    ]
+    .into_iter()
+    .map(|(name, value)| {
+        MessageTag::builder()
+            .name(name)
+            .value(value)
+            .build()
+            .map_err(|e| MailError::Message(e.to_string()))
+    })
+    .collect::<Result<Vec<_>, _>>()
+    .map(Some)
 }
 
 /// What went wrong, without SES's message: it can quote the recipient's

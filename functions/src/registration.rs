@@ -101,6 +101,33 @@ pub struct NewRegistration {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Why e-mail no longer goes to a registration's address, as Amazon SES
+/// reported it (`crate::mail_events`). Staff see it in the exports;
+/// nothing more is sent to the address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailProblem {
+    /// A permanent bounce: the mailbox does not exist or refuses mail.
+    Bounced,
+    /// The person marked our e-mail as spam.
+    Complained,
+}
+
+impl MailProblem {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Bounced => "bounced",
+            Self::Complained => "complained",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Bounced, Self::Complained]
+            .into_iter()
+            .find(|p| p.as_str() == text)
+    }
+}
+
 /// A stored registration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registration {
@@ -115,6 +142,10 @@ pub struct Registration {
     pub created_at: DateTime<Utc>,
     pub confirmed_at: Option<DateTime<Utc>>,
     pub expires_at: DateTime<Utc>,
+    /// Set when SES reported that mail to the address bounced or was
+    /// marked as spam.
+    #[serde(default)]
+    pub mail_problem: Option<MailProblem>,
 }
 
 /// A short reference: `K7QX-M3PA`, 31^8 ≈ 8.5 * 10^11 values.

@@ -12,7 +12,7 @@ use crate::fill_time::{Stamp, Stamps};
 use crate::forms::{
     validate, Allocation, FieldError, FieldType, FormDefinition, FormState, Moment, Submission,
 };
-use crate::mail::{Email, Mailer};
+use crate::mail::{Email, Mailer, Regarding};
 use crate::registration::{
     new_reference, new_token, token_hash, Admission, ConsentRecord, NewRegistration, Registration,
     Status,
@@ -455,7 +455,7 @@ impl<S: Store, M: Mailer> Service<S, M> {
         is_new: bool,
         links: &Links,
     ) {
-        let Some(to) = resident_address(form, &registration.values) else {
+        let Some(to) = resident_address(form, registration) else {
             return;
         };
         let mut body = if is_new {
@@ -504,13 +504,14 @@ impl<S: Store, M: Mailer> Service<S, M> {
                     "ponowne-zgloszenie"
                 }
             ),
+            regarding: Some(Regarding::of(registration)),
         })
         .await;
     }
 
     /// Tells the person what their registration came to.
     async fn mail_decision(&self, form: &FormDefinition, registration: &Registration) {
-        let Some(to) = resident_address(form, &registration.values) else {
+        let Some(to) = resident_address(form, registration) else {
             return;
         };
         let decision = match (registration.status, registration.position) {
@@ -536,6 +537,7 @@ impl<S: Store, M: Mailer> Service<S, M> {
                 registration.reference,
                 registration.status.as_str()
             ),
+            regarding: Some(Regarding::of(registration)),
         })
         .await;
     }
@@ -558,6 +560,8 @@ impl<S: Store, M: Mailer> Service<S, M> {
                 form.id
             ),
             tag: format!("{}-powiadomienie", registration.reference),
+            // To staff: a bounce of their address is not the resident's.
+            regarding: None,
         })
         .await;
     }
@@ -612,7 +616,7 @@ pub fn draw_result_email(
     registration: &Registration,
     contact_email: &str,
 ) -> Option<Email> {
-    let to = resident_address(form, &registration.values)?;
+    let to = resident_address(form, registration)?;
     let (outcome, giving_up) = match (registration.status, registration.position) {
         (Status::Selected, _) => (
             SELECTED.to_owned(),
@@ -640,6 +644,7 @@ pub fn draw_result_email(
         ),
         body,
         tag: format!("{}-wynik-losowania", registration.reference),
+        regarding: Some(Regarding::of(registration)),
     })
 }
 
@@ -667,11 +672,17 @@ fn admission(form: &FormDefinition) -> Admission {
 }
 
 /// The resident's e-mail: the form's first e-mail field.
-fn resident_address(form: &FormDefinition, values: &BTreeMap<String, String>) -> Option<String> {
+/// Where the person's e-mail goes: their address, unless SES reported it
+/// bounced or was marked as spam (SES would suppress the message, and
+/// more mail to a complaining person harms every later sending).
+fn resident_address(form: &FormDefinition, registration: &Registration) -> Option<String> {
+    if registration.mail_problem.is_some() {
+        return None;
+    }
     form.fields
         .iter()
         .find(|f| f.kind == FieldType::Email)
-        .and_then(|f| values.get(&f.name))
+        .and_then(|f| registration.values.get(&f.name))
         .cloned()
 }
 

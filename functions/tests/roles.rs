@@ -4,7 +4,8 @@
 //! reach the store differently (a place, the waiting list, a capacity
 //! raised while people wait, a line place left behind by TTL, a duplicate,
 //! an expired registration, spam, a withdrawal that promotes and one that
-//! frees a place, a lottery, the purge). An SDK interceptor records each
+//! frees a place, a lottery, the purge, SES reporting a bounce). An SDK
+//! interceptor records each
 //! call as the IAM action that authorizes it (a `TransactWriteItems` is
 //! authorized item by item), and each request is put to the account of
 //! the function whose `HttpApi` events in the template serve its route.
@@ -21,6 +22,9 @@ use agora_functions::fill_time::Stamps;
 use agora_functions::forms::FormDefinition;
 use agora_functions::http::{router, Clock};
 use agora_functions::mail::{Email, MailError, Mailer};
+use agora_functions::registration::MailProblem;
+use agora_functions::mail_events::handle;
+use agora_functions::mail_ses::{TAG_FORM, TAG_REFERENCE};
 use agora_functions::purge::purge;
 use agora_functions::service::{Service, Settings};
 use agora_functions::store::dynamodb::DynamoStore;
@@ -49,8 +53,9 @@ struct Function {
     role: String,
     /// (method, path pattern with `{name}` segments)
     routes: Vec<(String, String)>,
-    /// Started by a schedule (the purge), not by requests.
-    scheduled: bool,
+    /// The kinds of its events other than routes: `Schedule` (the purge),
+    /// `SNS` (SES's mail events).
+    triggers: BTreeSet<String>,
     granted: BTreeSet<String>,
 }
 
@@ -106,7 +111,11 @@ fn read_functions(template: &str) -> Result<Vec<Function>, String> {
                 .flatten()
                 .map(|(_, event)| (event.get("Type").and_then(Value::as_str), event))
         };
-        let scheduled = events().any(|(kind, _)| matches!(kind, Some("Schedule" | "ScheduleV2")));
+        let triggers = events()
+            .filter_map(|(kind, _)| kind)
+            .filter(|kind| *kind != "HttpApi")
+            .map(str::to_owned)
+            .collect();
         let routes = events()
             .filter(|(kind, _)| *kind == Some("HttpApi"))
             .filter_map(|(_, event)| {
@@ -121,7 +130,7 @@ fn read_functions(template: &str) -> Result<Vec<Function>, String> {
             name: name.to_owned(),
             role,
             routes,
-            scheduled,
+            triggers,
             granted,
         });
     }
@@ -462,18 +471,38 @@ impl Deployment {
             .extend(calls);
     }
 
+    /// The function `trigger` (an event type of the template) starts.
+    fn triggered_by(&self, trigger: &str) -> String {
+        self.functions
+            .iter()
+            .find(|f| f.triggers.contains(trigger))
+            .unwrap_or_else(|| panic!("no function of infra/template.yaml has a {trigger} event"))
+            .name
+            .clone()
+    }
+
     /// Runs the scheduled function (the purge) as its schedule would.
     async fn purge(&mut self) {
-        let function = self
-            .functions
-            .iter()
-            .find(|f| f.scheduled)
-            .expect("a scheduled function (the purge) in infra/template.yaml")
-            .name
-            .clone();
+        let function = self.triggered_by("Schedule");
         self.calls.take();
         let now = self.now();
         purge(self.service.store(), now).await.expect("purged");
+        self.charge(&function);
+    }
+
+    /// Hands SES's report of a message about `reference` of `form` to the
+    /// function its SNS topic invokes.
+    async fn mail_event(&mut self, kind: &str, detail: &str, form: &str, reference: &str) {
+        let function = self.triggered_by("SNS");
+        let message = format!(
+            r#"{{"eventType":"{kind}",{detail}"mail":{{"messageId":"0102","tags":{{"{TAG_FORM}":["{form}"],"{TAG_REFERENCE}":["{reference}"]}}}}}}"#
+        );
+        let event = serde_json::json!({
+            "Records": [{ "EventSource": "aws:sns", "Sns": { "Type": "Notification", "Message": message } }]
+        });
+        self.calls.take();
+        let handled = handle(self.service.store(), &event).await.expect("handled");
+        assert_eq!(handled.marked, 1, "{handled:?}");
         self.charge(&function);
     }
 
@@ -685,6 +714,23 @@ async fn run_stories(deployment: &mut Deployment) {
     d.follow("hania@example.pl", "potwierdz").await;
     d.follow("hania@example.pl", "wycofaj").await;
 
+    // SES reports that mail to Rafał bounced for good: his registration
+    // is marked, and nothing more is sent to him.
+    d.mail_event(
+        "Bounce",
+        r#""bounce":{"bounceType":"Permanent"},"#,
+        "kolejka",
+        &rafal,
+    )
+    .await;
+    let marked = d
+        .table
+        .find("kolejka", &rafal, d.now())
+        .await
+        .expect("the table")
+        .expect("the registration");
+    assert_eq!(marked.mail_problem, Some(MailProblem::Bounced));
+
     for form in ["spacer", "zbiorka", "losowanie", "kolejka"] {
         let (status, _) = d.send(get_json(&format!("/api/forms/{form}"))).await;
         assert_eq!(status, StatusCode::OK);
@@ -700,7 +746,7 @@ async fn each_role_grants_exactly_what_its_function_calls() {
     // The stories reached every function that serves a route, and the purge.
     for function in functions
         .iter()
-        .filter(|f| !f.routes.is_empty() || f.scheduled)
+        .filter(|f| !f.routes.is_empty() || !f.triggers.is_empty())
     {
         assert!(
             used.get(&function.name)

@@ -12,6 +12,7 @@ use agora::{build, BuildOptions, Diagnostics};
 use agora_functions::forms::FormDefinition;
 use agora_functions::lottery::{self, PublishedList};
 use agora_functions::mail::{Email, MailError, Mailer, Outbox};
+use agora_functions::mail_preflight;
 use agora_functions::mail_ses::SesMailer;
 use agora_functions::store::any::AnyStore;
 use agora_functions::store::dynamodb::DynamoStore;
@@ -143,6 +144,9 @@ enum Command {
     /// Staff: the public list of ambassadors.
     #[command(subcommand)]
     Ambassadors(AmbassadorsCommand),
+    /// Operators: whether Amazon SES can send the forms' e-mail.
+    #[command(subcommand)]
+    Mail(MailCommand),
 }
 
 /// Where registrations are: the embedded store, or a DynamoDB table
@@ -319,6 +323,29 @@ enum LotteryCommand {
 }
 
 #[derive(Subcommand)]
+enum MailCommand {
+    /// Ask Amazon SES whether it is ready: production access (not the
+    /// sandbox), sending enabled, the sender's identity verified with
+    /// DKIM, the stack's configuration set present. Exits 1 if not.
+    Check {
+        /// The address the forms' e-mail comes from (the stack's
+        /// SenderAddress).
+        #[arg(long, value_name = "ADDRESS")]
+        from: String,
+        /// The stack's configuration set (its output MailConfigurationSet).
+        #[arg(long, value_name = "NAME")]
+        configuration_set: Option<String>,
+        /// The stack's region (default: AWS_REGION, the AWS profile's,
+        /// else eu-central-1).
+        #[arg(long, value_name = "REGION")]
+        region: Option<String>,
+        /// An SES endpoint other than AWS's (for tests).
+        #[arg(long, value_name = "URL", hide = true)]
+        ses_endpoint: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum AmbassadorsCommand {
     /// Write the confirmed ambassadors who consented to publication to
     /// content/data/ambasadorzy.yaml (only their published fields).
@@ -442,6 +469,7 @@ fn main() -> ExitCode {
         Command::Forms(command) => run_staff(Staff::Forms(command)),
         Command::Lottery(command) => run_staff(Staff::Lottery(command)),
         Command::Ambassadors(command) => run_staff(Staff::Ambassadors(command)),
+        Command::Mail(command) => run_staff(Staff::Mail(command)),
     }
 }
 
@@ -569,6 +597,7 @@ enum Staff {
     Forms(FormsCommand),
     Lottery(LotteryCommand),
     Ambassadors(AmbassadorsCommand),
+    Mail(MailCommand),
 }
 
 async fn staff_command(command: Staff) -> Result<String, String> {
@@ -744,6 +773,21 @@ async fn staff_command(command: Staff) -> Result<String, String> {
                 count,
                 path.display()
             ))
+        }
+        Staff::Mail(MailCommand::Check {
+            from,
+            configuration_set,
+            region,
+            ses_endpoint,
+        }) => {
+            let (report, ready) =
+                mail_preflight::run(&from, configuration_set.as_deref(), region, ses_endpoint)
+                    .await;
+            if ready {
+                Ok(report)
+            } else {
+                Err(report)
+            }
         }
     }
 }

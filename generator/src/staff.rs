@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use agora_functions::forms::{FieldType, FormDefinition};
 use agora_functions::lottery::{self, Draw, PublishedList};
 use agora_functions::mail::Mailer;
-use agora_functions::registration::{Registration, Status};
+use agora_functions::registration::{MailProblem, Registration, Status};
 use agora_functions::service;
 use agora_functions::store::{DrawRecord, DrawRecorded, Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -111,7 +111,14 @@ fn csv_export(
             .delimiter(b';')
             .from_writer(&mut out);
         let csv_error = |e: csv::Error| StaffError::Refused(format!("cannot write CSV: {e}"));
-        let mut header: Vec<String> = ["numer", "stan", "pozycja", "zgłoszono", "potwierdzono"]
+        let mut header: Vec<String> = [
+            "numer",
+            "stan",
+            "pozycja",
+            "zgłoszono",
+            "potwierdzono",
+            "poczta",
+        ]
             .iter()
             .map(|s| (*s).to_owned())
             .collect();
@@ -133,6 +140,12 @@ fn csv_export(
                     .confirmed_at
                     .map(|t| t.to_rfc3339())
                     .unwrap_or_default(),
+                // What SES reported of the address: nothing more is sent.
+                match registration.mail_problem {
+                    Some(MailProblem::Bounced) => "adres nie istnieje (zwrot)".to_owned(),
+                    Some(MailProblem::Complained) => "oznaczono nasz e-mail jako spam".to_owned(),
+                    None => String::new(),
+                },
             ];
             row.extend(form.fields.iter().map(|f| {
                 registration

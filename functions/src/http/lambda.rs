@@ -10,6 +10,7 @@
 //! | `AGORA_FORMS_DIR` | the folder holding `forms/` and `data/` (a copy of `content/`), or the `forms/` folder itself; default `content` beside the function |
 //! | `AGORA_PUBLIC_URL` | the site's address, for links in e-mails and pages (required) |
 //! | `AGORA_MAIL_FROM` | the verified SES sender (required) |
+//! | `AGORA_SES_CONFIGURATION_SET` | the SES configuration set that reports bounces and complaints (the stack's; optional) |
 //! | `AGORA_CONTACT_EMAIL` | shown to residents; default `AGORA_MAIL_FROM` |
 //! | `AGORA_ADDRESS_SALT` | a secret mixed into hashed client addresses and signing fill-time stamps, the same in every function (required) |
 //! | `AGORA_RATE_LIMIT` | submissions per address in ten minutes (default 20) |
@@ -31,6 +32,7 @@ pub struct Environment {
     pub dynamodb_endpoint: Option<String>,
     pub forms_dir: PathBuf,
     pub mail_from: String,
+    pub ses_configuration_set: Option<String>,
     pub settings: Settings,
     pub http: super::HttpSettings,
 }
@@ -98,6 +100,7 @@ impl Environment {
                 contact_email: get("AGORA_CONTACT_EMAIL").unwrap_or_else(|| mail_from.clone()),
             },
             mail_from,
+            ses_configuration_set: get("AGORA_SES_CONFIGURATION_SET"),
             http: super::HttpSettings {
                 trusted_proxy: false,
                 client_address_header: get("AGORA_CLIENT_ADDRESS_HEADER"),
@@ -159,7 +162,8 @@ pub async fn run<S: Store + 'static>(
     let mailer = SesMailer::new(
         aws_sdk_sesv2::Client::from_conf(ses),
         &environment.mail_from,
-    );
+    )
+    .with_configuration_set(environment.ses_configuration_set.clone());
     let service = Arc::new(Service::new(forms, store, mailer, environment.settings));
     lambda_http::run(super::router_with(
         service,

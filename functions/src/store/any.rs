@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::dynamodb::DynamoStore;
 use super::sqlite::SqliteStore;
 use super::{Counts, DrawRecord, DrawRecorded, Inserted, Store, StoreError, Withdrawn};
-use crate::registration::{Admission, NewRegistration, Registration};
+use crate::registration::{Admission, MailProblem, NewRegistration, Registration};
 
 #[derive(Debug, Clone)]
 pub enum AnyStore {
@@ -87,6 +87,15 @@ impl Store for AnyStore {
 
     async fn counts(&self, form_id: &str, now: DateTime<Utc>) -> Result<Counts, StoreError> {
         each!(self, store => store.counts(form_id, now))
+    }
+
+    async fn mark_mail_problem(
+        &self,
+        form_id: &str,
+        reference: &str,
+        problem: MailProblem,
+    ) -> Result<bool, StoreError> {
+        each!(self, store => store.mark_mail_problem(form_id, reference, problem))
     }
 
     async fn places_taken(&self, form_id: &str) -> Result<u64, StoreError> {

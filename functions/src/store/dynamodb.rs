@@ -41,7 +41,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Counts, DrawRecord, DrawRecorded, Inserted, Store, StoreError, Withdrawn};
 use crate::registration::{
-    token_hash, Admission, ConsentRecord, NewRegistration, Registration, Status,
+    token_hash, Admission, ConsentRecord, MailProblem, NewRegistration, Registration, Status,
 };
 
 /// The region when the environment names none: Kraków's nearest.
@@ -759,6 +759,7 @@ impl Store for DynamoStore {
             created_at: new.created_at,
             confirmed_at,
             expires_at: new.expires_at,
+            mail_problem: None,
         };
         let mut backoff = Backoff::default();
         if new.spam.is_some() {
@@ -1110,6 +1111,40 @@ impl Store for DynamoStore {
             }
         }
         Ok(counts)
+    }
+
+    async fn mark_mail_problem(
+        &self,
+        form_id: &str,
+        reference: &str,
+        problem: MailProblem,
+    ) -> Result<bool, StoreError> {
+        // One item, one condition: no transaction is needed. A complaint
+        // is never replaced by a bounce.
+        const UPDATE: &str = "SET #mail_problem = :problem";
+        const CONDITION: &str = "attribute_exists(#pk) AND NOT #status IN (:withdrawn, :spam) \
+                                 AND (attribute_not_exists(#mail_problem) OR #mail_problem <> :complained)";
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(&form_pk(form_id), &registration_sk(reference))))
+            .update_expression(UPDATE)
+            .condition_expression(CONDITION)
+            .set_expression_attribute_names(names(&[UPDATE, CONDITION]))
+            .set_expression_attribute_values(values(vec![
+                (":problem".to_owned(), s(problem.as_str())),
+                (":withdrawn".to_owned(), s(Status::Withdrawn.as_str())),
+                (":spam".to_owned(), s(Status::Spam.as_str())),
+                (":complained".to_owned(), s(MailProblem::Complained.as_str())),
+            ]))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(error) if error.code() == Some("ConditionalCheckFailedException") => Ok(false),
+            Err(error) => Err(failure("UpdateItem", error)),
+        }
     }
 
     async fn places_taken(&self, form_id: &str) -> Result<u64, StoreError> {
@@ -1641,6 +1676,7 @@ fn registration_item(registration: &Registration, lookups: &Lookups) -> Item {
         ),
         ("expires_at", Some(s(&time(registration.expires_at)))),
         (TTL, Some(number_value(registration.expires_at.timestamp()))),
+        ("mail_problem", registration.mail_problem.map(|p| s(p.as_str()))),
         ("unique_sk", lookups.unique.as_deref().map(s)),
         ("confirm_sk", lookups.confirm.as_deref().map(s)),
         ("withdraw_sk", lookups.withdraw.as_deref().map(s)),
@@ -1726,6 +1762,12 @@ fn read_stored(item: &Item) -> Result<Stored, StoreError> {
             .map(parse_time)
             .transpose()?,
         expires_at: parse_time(text(item, "expires_at")?)?,
+        mail_problem: optional_text(item, "mail_problem")?
+            .map(|text| {
+                MailProblem::parse(text)
+                    .ok_or_else(|| StoreError::Corrupt(format!("mail problem `{text}`")))
+            })
+            .transpose()?,
     };
     let lookups = Lookups {
         unique: optional_text(item, "unique_sk")?.map(str::to_owned),
@@ -1874,6 +1916,7 @@ mod tests {
             created_at: at,
             confirmed_at: Some(at),
             expires_at: at,
+            mail_problem: Some(MailProblem::Bounced),
         };
         let lookups = Lookups {
             unique: Some("key#x".to_owned()),

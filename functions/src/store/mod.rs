@@ -18,7 +18,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::registration::{Admission, NewRegistration, Registration};
+use crate::registration::{Admission, MailProblem, NewRegistration, Registration};
 
 /// How long a request count (a salted hash of a client's address and a
 /// window's start, [`Store::allow_request`]) is kept before the purge, or
@@ -179,6 +179,18 @@ pub trait Store: Send + Sync {
         form_id: &str,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Counts, StoreError>> + Send;
+
+    /// Marks the registration's address as one that mail cannot reach (a
+    /// permanent bounce) or whose owner reported our mail as spam (a
+    /// complaint), as SES reported: staff see it and nothing more is sent
+    /// there. A complaint stays a complaint. False when the registration
+    /// is unknown, withdrawn or spam.
+    fn mark_mail_problem(
+        &self,
+        form_id: &str,
+        reference: &str,
+        problem: MailProblem,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 
     /// The places of a first-come form that its admissions count as
     /// taken, expired ones included until the purge hands them on: what

@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
 use super::{Counts, DrawRecord, DrawRecorded, Inserted, Store, StoreError, Withdrawn};
-use crate::registration::{Admission, NewRegistration, Registration, Status};
+use crate::registration::{Admission, MailProblem, NewRegistration, Registration, Status};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS registrations (
@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS registrations (
     created_at TEXT NOT NULL,
     confirmed_at TEXT,
     expires_at TEXT NOT NULL,
+    mail_problem TEXT,
     PRIMARY KEY (form_id, reference)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS registrations_unique_key ON registrations (form_id, unique_key);
@@ -66,7 +67,7 @@ CREATE TABLE IF NOT EXISTS draws (
 ";
 
 const COLUMNS: &str =
-    "form_id, reference, status, position, field_values, consents, spam, created_at, confirmed_at, expires_at";
+    "form_id, reference, status, position, field_values, consents, spam, created_at, confirmed_at, expires_at, mail_problem";
 
 /// How long a transaction waits for another connection's lock (another
 /// process on the same file) before the store reports itself unavailable.
@@ -207,6 +208,7 @@ impl SqliteStore {
             .pragma_update(None, "temp_store", "MEMORY")
             .map_err(unavailable)?;
         connection.execute_batch(SCHEMA).map_err(unavailable)?;
+        add_missing_columns(&connection)?;
         Ok(Self {
             db: Arc::new(Mutex::new(Db {
                 connection,
@@ -285,6 +287,24 @@ fn scrub_once(connection: &Connection) -> Result<(), StoreError> {
         .map_err(unavailable)
 }
 
+/// Columns added since the first version: a store written before gets
+/// them, empty, when opened.
+fn add_missing_columns(connection: &Connection) -> Result<(), StoreError> {
+    let has_mail_problem: bool = connection
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info('registrations') WHERE name = 'mail_problem')",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(unavailable)?;
+    if !has_mail_problem {
+        connection
+            .execute_batch("ALTER TABLE registrations ADD COLUMN mail_problem TEXT")
+            .map_err(unavailable)?;
+    }
+    Ok(())
+}
+
 fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
@@ -306,6 +326,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Result<Registration, StoreError>>
     let form_id: String = row.get(0)?;
     let reference: String = row.get(1)?;
     let spam: Option<String> = row.get(6)?;
+    let mail_problem: Option<String> = row.get(10)?;
     Ok((|| {
         Ok(Registration {
             form_id,
@@ -321,6 +342,12 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Result<Registration, StoreError>>
             created_at: parse_time(&created_at)?,
             confirmed_at: confirmed_at.as_deref().map(parse_time).transpose()?,
             expires_at: parse_time(&expires_at)?,
+            mail_problem: mail_problem
+                .map(|text| {
+                    MailProblem::parse(&text)
+                        .ok_or_else(|| StoreError::Corrupt(format!("mail problem `{text}`")))
+                })
+                .transpose()?,
         })
     })())
 }
@@ -703,6 +730,28 @@ impl Store for SqliteStore {
                 }
             }
             Ok(counts)
+        })
+        .await
+    }
+
+    async fn mark_mail_problem(
+        &self,
+        form_id: &str,
+        reference: &str,
+        problem: MailProblem,
+    ) -> Result<bool, StoreError> {
+        let (form_id, reference) = (form_id.to_owned(), reference.to_owned());
+        self.transaction(move |tx| {
+            // A complaint is never replaced by a bounce.
+            let changed = tx
+                .execute(
+                    "UPDATE registrations SET mail_problem = ?3 \
+                     WHERE form_id = ?1 AND reference = ?2 AND status NOT IN ('withdrawn', 'spam') \
+                     AND (mail_problem IS NULL OR mail_problem <> 'complained')",
+                    params![form_id, reference, problem.as_str()],
+                )
+                .map_err(unavailable)?;
+            Ok(changed > 0)
         })
         .await
     }
