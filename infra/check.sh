@@ -4,6 +4,10 @@
 #   cfn-lint              the template as written
 #   checkov               no failed check; every skipped one has its reason
 #   check-functions.py    the template's functions are functions/'s binaries
+#   check-deploy-settings.py
+#                         the deploy workflow passes every parameter the
+#                         template needs and none it lacks, from repository
+#                         settings it checks first (and that check works)
 # The tools (infra/requirements.txt) live in a virtual environment under
 # the user's cache, made when missing or when the requirements changed.
 set -euo pipefail
@@ -54,3 +58,5 @@ if failed or unjustified or not passed or (status != 0 and not failed):
 PY
 echo "-- every function is a binary of functions/"
 python3 infra/check-functions.py
+echo "-- the deploy workflow's settings and the template's parameters agree"
+"$venv/bin/python" infra/check-deploy-settings.py
