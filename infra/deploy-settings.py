@@ -54,7 +54,15 @@ SETTINGS = [
     Setting("AGORA_STAFF_ADDRESS", False, DEPLOY, "StaffAddress",
             "the staff's address: the residents' contact and the alarms' recipient"),
     Setting("AGORA_REGISTER_CONCURRENCY", False, OPTIONAL, "RegisterConcurrency",
-            "register's reserved concurrency (infra/README.md, \"A hundredfold spike\")"),
+            "register's reserved concurrency (default 0: none; infra/README.md, \"Lambda concurrency\")"),
+    Setting("AGORA_CONFIRM_CONCURRENCY", False, OPTIONAL, "ConfirmConcurrency",
+            "confirm's reserved concurrency (default 0: none)"),
+    Setting("AGORA_WITHDRAW_CONCURRENCY", False, OPTIONAL, "WithdrawConcurrency",
+            "withdraw's reserved concurrency (default 0: none)"),
+    Setting("AGORA_STATUS_CONCURRENCY", False, OPTIONAL, "StatusConcurrency",
+            "status's reserved concurrency (default 0: none)"),
+    Setting("AGORA_ORIGIN_VERIFY_CONCURRENCY", False, OPTIONAL, "OriginVerifyConcurrency",
+            "the origin-verify authorizer's reserved concurrency (default 0: none)"),
 ]
 
 JOBS = DEPLOY
