@@ -8,8 +8,9 @@ runs it with the infra tools' Python (PyYAML).
   deploy job gives it, run through `deploy-settings.py overrides`), and every
   parameter passed exists in the template; every parameter with a Default
   has its optional variable.
-- The deploy job checks its settings before it has AWS credentials, and
-  gets each one from `vars.NAME` or `secrets.NAME` as the table says.
+- The deploy job checks its settings before it has AWS credentials, gets
+  each one from `vars.NAME` or `secrets.NAME` as the table says, and
+  publishes through infra/publish-site.py.
 - The comment at the top of deploy.yml and infra/README.md name every
   setting.
 - `deploy-settings.py check`: passes with everything set; with one missing it
@@ -109,6 +110,8 @@ def check_job(ds, jobs, job_name):
         if wanted and env.get(s.name) != expected_source(s):
             problem(f"the {job_name} job's settings check does not get {s.name} as {expected_source(s)} "
                     f"(it has {env.get(s.name)!r})")
+    if not steps_running(job, "infra/publish-site.py"):
+        problem(f"the {job_name} job does not publish the site with infra/publish-site.py")
     return job
 
 

@@ -8,6 +8,8 @@
 #                         the deploy workflow passes every parameter the
 #                         template needs and none it lacks, from repository
 #                         settings it checks first (and that check works)
+#   publish-site-test.py  publish-site.py uploads and invalidates only what
+#                         changed (against a stand-in aws command)
 # The tools (infra/requirements.txt) live in a virtual environment under
 # the user's cache, made when missing or when the requirements changed.
 set -euo pipefail
@@ -60,3 +62,5 @@ echo "-- every function is a binary of functions/"
 python3 infra/check-functions.py
 echo "-- the deploy workflow's settings and the template's parameters agree"
 "$venv/bin/python" infra/check-deploy-settings.py
+echo "-- publishing the site uploads and invalidates only what changed"
+python3 infra/publish-site-test.py
