@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""The deploy workflow, infra/deploy-settings.py and infra/template.yaml
-agree, and the settings check answers as it should. Offline; infra/check.sh
-runs it with the infra tools' Python (PyYAML).
+"""The workflows (deploy.yml, publish.yml), infra/deploy-settings.py and
+infra/template.yaml agree, and the settings check answers as it should.
+Offline; infra/check.sh runs it with the infra tools' Python (PyYAML).
 
 - Every template parameter without a Default is passed by the workflow's
   `sam deploy --parameter-overrides` (the workflow's environment, as the
   deploy job gives it, run through `deploy-settings.py overrides`), and every
   parameter passed exists in the template; every parameter with a Default
   has its optional variable.
-- The deploy job checks its settings before it has AWS credentials, gets
-  each one from `vars.NAME` or `secrets.NAME` as the table says, and
-  publishes through infra/publish-site.py.
+- Each job that touches AWS (deploy.yml's deploy, publish.yml's publish)
+  checks its settings first, and gets each one from `vars.NAME` or
+  `secrets.NAME` as the table says; both publish through
+  infra/publish-site.py; publish.yml finds the deployed commit by
+  deploy.yml's job `deploy`.
 - The comment at the top of deploy.yml and infra/README.md name every
   setting.
 - `deploy-settings.py check`: passes with everything set; with one missing it
@@ -29,6 +31,7 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "infra" / "template.yaml"
 WORKFLOW = ROOT / ".github" / "workflows" / "deploy.yml"
+PUBLISH_WORKFLOW = ROOT / ".github" / "workflows" / "publish.yml"
 README = ROOT / "infra" / "README.md"
 SETTINGS_SCRIPT = ROOT / "infra" / "deploy-settings.py"
 
@@ -216,11 +219,18 @@ def main():
     parameters = template.get("Parameters") or {}
     workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
     jobs = workflow.get("jobs") or {}
+    publish_jobs = yaml.safe_load(PUBLISH_WORKFLOW.read_text(encoding="utf-8")).get("jobs") or {}
 
     check_template_and_table(ds, parameters)
     deploy = check_job(ds, jobs, "deploy")
+    publish = check_job(ds, publish_jobs, "publish")
     if deploy:
         check_sam_deploy(ds, deploy, parameters)
+        # infra/deployed-commit.sh asks the API for a job of this name.
+        if deploy.get("name", "deploy") != "deploy":
+            problem("deploy.yml's deploy job has a name; infra/deployed-commit.sh looks for a job named `deploy`")
+    if publish and not steps_running(publish, "infra/deployed-commit.sh deploy.yml"):
+        problem("publish.yml does not build the commit infra/deployed-commit.sh finds in deploy.yml's runs")
     check_docs(ds)
     tested = check_behaviour(ds)
 
@@ -230,7 +240,7 @@ def main():
         return 1
     required = sum(1 for s in ds.SETTINGS if s.needed_by)
     print(f"deploy settings: {len(ds.SETTINGS)} ({required} required) match the template's {len(parameters)} "
-          f"parameters and the workflow; the check names each missing one ({tested} cases)")
+          f"parameters and the workflows; the check names each missing one ({tested} cases)")
     return 0
 
 

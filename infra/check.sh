@@ -7,7 +7,8 @@
 #   check-deploy-settings.py
 #                         the deploy workflow passes every parameter the
 #                         template needs and none it lacks, from repository
-#                         settings it checks first (and that check works)
+#                         settings it (and the hourly publish) checks first,
+#                         and that check works
 #   publish-site-test.py  publish-site.py uploads and invalidates only what
 #                         changed (against a stand-in aws command)
 # The tools (infra/requirements.txt) live in a virtual environment under
@@ -60,7 +61,7 @@ if failed or unjustified or not passed or (status != 0 and not failed):
 PY
 echo "-- every function is a binary of functions/"
 python3 infra/check-functions.py
-echo "-- the deploy workflow's settings and the template's parameters agree"
+echo "-- the workflows' settings and the template's parameters agree"
 "$venv/bin/python" infra/check-deploy-settings.py
 echo "-- publishing the site uploads and invalidates only what changed"
 python3 infra/publish-site-test.py

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The repository settings .github/workflows/deploy.yml needs, in one table.
 
-  infra/deploy-settings.py check deploy
+  infra/deploy-settings.py check deploy|publish
       Run before anything touches AWS. The workflow passes every setting as
       an environment variable of the same name (an unset GitHub variable
       arrives as an empty string); this prints a GitHub `::error::` line for
@@ -35,17 +35,18 @@ class Setting:
     what: str
 
 
+DEPLOY_AND_PUBLISH = ("deploy", "publish")
 DEPLOY = ("deploy",)
 OPTIONAL = ()
 
 SETTINGS = [
-    Setting("AWS_DEPLOY_ROLE_ARN", True, DEPLOY, None,
+    Setting("AWS_DEPLOY_ROLE_ARN", True, DEPLOY_AND_PUBLISH, None,
             "the IAM role the workflow assumes through GitHub's OIDC provider (infra/README.md, \"The deploy role\")"),
-    Setting("AWS_REGION", False, DEPLOY, None,
+    Setting("AWS_REGION", False, DEPLOY_AND_PUBLISH, None,
             "the stack's region, an EU one (eu-central-1)"),
-    Setting("AWS_STACK_NAME", False, DEPLOY, None,
+    Setting("AWS_STACK_NAME", False, DEPLOY_AND_PUBLISH, None,
             "the CloudFormation stack's name (e.g. agora)"),
-    Setting("AGORA_DOMAIN", False, DEPLOY, "DomainName",
+    Setting("AGORA_DOMAIN", False, DEPLOY_AND_PUBLISH, "DomainName",
             "the site's domain, without https:// (e.g. wspolneprojekty.krakow.pl)"),
     Setting("AGORA_CERTIFICATE_ARN", False, DEPLOY, "CertificateArn",
             "the ACM certificate for the domain, in us-east-1"),
@@ -65,7 +66,7 @@ SETTINGS = [
             "the origin-verify authorizer's reserved concurrency (default 0: none)"),
 ]
 
-JOBS = DEPLOY
+JOBS = DEPLOY_AND_PUBLISH
 
 
 def value(setting, env):
