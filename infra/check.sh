@@ -6,6 +6,13 @@
 #   check-functions.py    the template's functions are functions/'s binaries
 #   check-roles.py        each role grants what infra/function-calls.json says
 #                         its function calls (functions/tests/roles.rs records it)
+#   check-deploy-settings.py
+#                         the deploy workflow passes every parameter the
+#                         template needs and none it lacks, from repository
+#                         settings it (and the hourly publish) checks first,
+#                         and that check works
+#   publish-site-test.py  publish-site.py uploads and invalidates only what
+#                         changed (against a stand-in aws command)
 # The tools (infra/requirements.txt) live in a virtual environment under
 # the user's cache, made when missing or when the requirements changed.
 set -euo pipefail
@@ -76,3 +83,7 @@ if "$venv/bin/python" infra/check-roles.py "$broken" 2>/dev/null; then
   exit 1
 fi
 echo "(and it fails when ConfirmRole lacks dynamodb:Query)"
+echo "-- the workflows' settings and the template's parameters agree"
+"$venv/bin/python" infra/check-deploy-settings.py
+echo "-- publishing the site uploads and invalidates only what changed"
+python3 infra/publish-site-test.py

@@ -1,0 +1,248 @@
+#!/usr/bin/env python3
+"""The workflows (deploy.yml, publish.yml), infra/deploy-settings.py and
+infra/template.yaml agree, and the settings check answers as it should.
+Offline; infra/check.sh runs it with the infra tools' Python (PyYAML).
+
+- Every template parameter without a Default is passed by the workflow's
+  `sam deploy --parameter-overrides` (the workflow's environment, as the
+  deploy job gives it, run through `deploy-settings.py overrides`), and every
+  parameter passed exists in the template; every parameter with a Default
+  has its optional variable.
+- Each job that touches AWS (deploy.yml's deploy, publish.yml's publish)
+  checks its settings first, and gets each one from `vars.NAME` or
+  `secrets.NAME` as the table says; both publish through
+  infra/publish-site.py; publish.yml finds the deployed commit by
+  deploy.yml's job `deploy`.
+- The comment at the top of deploy.yml and infra/README.md name every
+  setting.
+- `deploy-settings.py check`: passes with everything set; with one missing it
+  exits non-zero and names that one (and no other); with all missing it
+  names them all at once.
+"""
+import importlib.util
+import os
+import pathlib
+import re
+import subprocess
+import sys
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "infra" / "template.yaml"
+WORKFLOW = ROOT / ".github" / "workflows" / "deploy.yml"
+PUBLISH_WORKFLOW = ROOT / ".github" / "workflows" / "publish.yml"
+README = ROOT / "infra" / "README.md"
+SETTINGS_SCRIPT = ROOT / "infra" / "deploy-settings.py"
+
+problems = []
+
+
+def problem(text):
+    problems.append(text)
+
+
+class CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation's short tags (!Ref, !If, …) as plain values."""
+
+
+CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def load_settings():
+    spec = importlib.util.spec_from_file_location("deploy_settings", SETTINGS_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def job_env(job, step):
+    env = dict(job.get("env") or {})
+    env.update(step.get("env") or {})
+    return env
+
+
+def steps_running(job, text):
+    return [s for s in job.get("steps") or [] if text in (s.get("run") or "")]
+
+
+def expected_source(setting):
+    return "${{ secrets.%s }}" % setting.name if setting.secret else "${{ vars.%s }}" % setting.name
+
+
+def dummy(setting):
+    """A value of the right form for each setting, for the simulated deploy."""
+    if setting.name.endswith("_CONCURRENCY"):
+        return "20"
+    if setting.name.endswith("_ADDRESS"):
+        return "someone@example.org"
+    return f"dummy-{setting.name.lower()}"
+
+
+def check_template_and_table(ds, parameters):
+    by_parameter = {s.parameter: s for s in ds.SETTINGS if s.parameter}
+    for name, spec in parameters.items():
+        setting = by_parameter.get(name)
+        if setting is None:
+            problem(f"template parameter {name} has no repository variable: add one to SETTINGS in infra/deploy-settings.py")
+        elif "Default" not in spec and "deploy" not in setting.needed_by:
+            problem(f"template parameter {name} has no Default, so {setting.name} must be required for the deploy job")
+        elif "Default" in spec and setting.needed_by:
+            problem(f"template parameter {name} has a Default, so {setting.name} should be optional")
+    for name in by_parameter:
+        if name not in parameters:
+            problem(f"infra/deploy-settings.py passes {name}, which infra/template.yaml does not declare")
+
+
+def check_job(ds, jobs, job_name):
+    job = jobs.get(job_name)
+    if not job:
+        problem(f"the workflow has no `{job_name}` job")
+        return None
+    checks = steps_running(job, f"deploy-settings.py check {job_name}")
+    if not checks:
+        problem(f"the {job_name} job does not run `infra/deploy-settings.py check {job_name}`")
+        return job
+    steps = job.get("steps") or []
+    first_aws = next((i for i, s in enumerate(steps) if "configure-aws-credentials" in (s.get("uses") or "")), None)
+    if first_aws is not None and steps.index(checks[0]) > first_aws:
+        problem(f"the {job_name} job checks its settings after it has AWS credentials")
+    env = job_env(job, checks[0])
+    for s in ds.SETTINGS:
+        wanted = job_name in s.needed_by or (job_name == "deploy" and s.parameter)
+        if wanted and env.get(s.name) != expected_source(s):
+            problem(f"the {job_name} job's settings check does not get {s.name} as {expected_source(s)} "
+                    f"(it has {env.get(s.name)!r})")
+    if not steps_running(job, "infra/publish-site.py"):
+        problem(f"the {job_name} job does not publish the site with infra/publish-site.py")
+    return job
+
+
+def check_sam_deploy(ds, job, parameters):
+    steps = steps_running(job, "sam deploy")
+    if len(steps) != 1:
+        problem(f"the deploy job should run `sam deploy` in one step (found {len(steps)})")
+        return
+    step = steps[0]
+    run = step["run"]
+    for flag in ("--stack-name", "--region", "--capabilities CAPABILITY_IAM", "--parameter-overrides",
+                 "--no-fail-on-empty-changeset", "--no-confirm-changeset"):
+        if flag not in run:
+            problem(f"the deploy job's sam deploy lacks {flag}")
+    if "--resolve-s3" not in run and "--s3-bucket" not in run:
+        problem("the deploy job's sam deploy names no artifact bucket (--resolve-s3 or --s3-bucket)")
+    if "deploy-settings.py overrides" not in run:
+        problem("the deploy job's --parameter-overrides do not come from `infra/deploy-settings.py overrides`")
+        return
+    # Simulate the deploy: the environment the step gets, every variable
+    # set, through the same script.
+    env = {"PATH": os.environ.get("PATH", "")}
+    by_source = {expected_source(s): s for s in ds.SETTINGS}
+    for name, source in job_env(job, step).items():
+        if source in by_source:
+            env[name] = dummy(by_source[source])
+    run_overrides = subprocess.run([sys.executable, str(SETTINGS_SCRIPT), "overrides"], env=env,
+                                   text=True, capture_output=True)
+    if run_overrides.returncode != 0:
+        problem(f"`deploy-settings.py overrides` fails with the deploy job's environment: {run_overrides.stderr.strip()}")
+        return
+    passed = {line.split("=", 1)[0] for line in run_overrides.stdout.splitlines() if line}
+    for name, spec in parameters.items():
+        if "Default" not in spec and name not in passed:
+            problem(f"template parameter {name} has no Default, but the deploy job's sam deploy does not pass it")
+        if "Default" in spec and name not in passed:
+            problem(f"the deploy job cannot set template parameter {name}: its variable does not reach sam deploy")
+    for name in passed - set(parameters):
+        problem(f"the deploy job's sam deploy passes {name}, which infra/template.yaml does not declare")
+
+
+def check_docs(ds):
+    text = WORKFLOW.read_text(encoding="utf-8")
+    header = text[: text.index("\nname:")]
+    readme = README.read_text(encoding="utf-8")
+    for s in ds.SETTINGS:
+        if not re.search(rf"\b{s.name}\b", header):
+            problem(f"the comment at the top of .github/workflows/deploy.yml does not list {s.name}")
+        if not re.search(rf"\b{s.name}\b", readme):
+            problem(f"infra/README.md does not mention {s.name}")
+
+
+def run_check(job, env):
+    env = dict(env, PATH=os.environ.get("PATH", ""))
+    return subprocess.run([sys.executable, str(SETTINGS_SCRIPT), "check", job], env=env,
+                          text=True, capture_output=True)
+
+
+def named(output, name):
+    return any(line.startswith("::error") and f"::{name} is not set" in line for line in output.splitlines())
+
+
+def check_behaviour(ds):
+    tested = 0
+    for job in ds.JOBS:
+        needed = [s for s in ds.SETTINGS if job in s.needed_by]
+        full = {s.name: dummy(s) for s in needed}
+        result = run_check(job, full)
+        if result.returncode != 0 or "::error" in result.stdout:
+            problem(f"`check {job}` fails with every setting set: {result.stdout}{result.stderr}")
+        for s in needed:
+            for gone in ({k: v for k, v in full.items() if k != s.name}, dict(full, **{s.name: "  "})):
+                result = run_check(job, gone)
+                others = [o.name for o in needed if o is not s and named(result.stdout, o.name)]
+                if result.returncode == 0 or not named(result.stdout, s.name) or others:
+                    problem(f"`check {job}` without {s.name}: exit {result.returncode}, "
+                            f"names it: {named(result.stdout, s.name)}, names others: {others}")
+                tested += 1
+        result = run_check(job, {})
+        unnamed = [s.name for s in needed if not named(result.stdout, s.name)]
+        if result.returncode == 0 or unnamed:
+            problem(f"`check {job}` with nothing set: exit {result.returncode}, does not name {unnamed}")
+        if "Settings → Secrets and variables → Actions" not in result.stdout:
+            problem(f"`check {job}` does not say where to set what is missing")
+    optional = [s for s in ds.SETTINGS if s.parameter and not s.needed_by]
+    base = {s.name: dummy(s) for s in ds.SETTINGS if "deploy" in s.needed_by}
+    env = dict(base, PATH=os.environ.get("PATH", ""))
+    unset = subprocess.run([sys.executable, str(SETTINGS_SCRIPT), "overrides"], env=env, text=True, capture_output=True)
+    env.update({s.name: "7" for s in optional})
+    some = subprocess.run([sys.executable, str(SETTINGS_SCRIPT), "overrides"], env=env, text=True, capture_output=True)
+    for s in optional:
+        if f"{s.parameter}=" in unset.stdout:
+            problem(f"`overrides` passes {s.parameter} although {s.name} is not set (the template's default should apply)")
+        if f"{s.parameter}=7" not in some.stdout.splitlines():
+            problem(f"`overrides` does not pass {s.parameter} when {s.name} is set")
+    return tested
+
+
+def main():
+    ds = load_settings()
+    template = yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=CfnLoader)
+    parameters = template.get("Parameters") or {}
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    jobs = workflow.get("jobs") or {}
+    publish_jobs = yaml.safe_load(PUBLISH_WORKFLOW.read_text(encoding="utf-8")).get("jobs") or {}
+
+    check_template_and_table(ds, parameters)
+    deploy = check_job(ds, jobs, "deploy")
+    publish = check_job(ds, publish_jobs, "publish")
+    if deploy:
+        check_sam_deploy(ds, deploy, parameters)
+        # infra/deployed-commit.sh asks the API for a job of this name.
+        if deploy.get("name", "deploy") != "deploy":
+            problem("deploy.yml's deploy job has a name; infra/deployed-commit.sh looks for a job named `deploy`")
+    if publish and not steps_running(publish, "infra/deployed-commit.sh deploy.yml"):
+        problem("publish.yml does not build the commit infra/deployed-commit.sh finds in deploy.yml's runs")
+    check_docs(ds)
+    tested = check_behaviour(ds)
+
+    for text in problems:
+        print(f"error: {text}", file=sys.stderr)
+    if problems:
+        return 1
+    required = sum(1 for s in ds.SETTINGS if s.needed_by)
+    print(f"deploy settings: {len(ds.SETTINGS)} ({required} required) match the template's {len(parameters)} "
+          f"parameters and the workflows; the check names each missing one ({tested} cases)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""The repository settings .github/workflows/deploy.yml needs, in one table.
+
+  infra/deploy-settings.py check deploy|publish
+      Run before anything touches AWS. The workflow passes every setting as
+      an environment variable of the same name (an unset GitHub variable
+      arrives as an empty string); this prints a GitHub `::error::` line for
+      each one the job needs that is empty, all of them at once, and exits 1.
+  infra/deploy-settings.py overrides
+      sam deploy's --parameter-overrides, one Key=Value a line: every
+      template parameter without a default, and an optional one only when
+      its variable is set (else the template's default applies).
+
+Only the standard library: the workflow runs this with the runner's Python.
+infra/check-deploy-settings.py (run by infra/check.sh) keeps this table,
+infra/template.yaml's Parameters and the workflow in step, and tests this
+script's answers.
+"""
+import os
+import sys
+from dataclasses import dataclass
+
+WHERE = "Settings → Secrets and variables → Actions"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    # A secret (masked in logs) or a plain variable.
+    secret: bool
+    # The jobs that cannot run without it; none: optional.
+    needed_by: tuple
+    # The template parameter it sets, if any.
+    parameter: str | None
+    what: str
+
+
+DEPLOY_AND_PUBLISH = ("deploy", "publish")
+DEPLOY = ("deploy",)
+OPTIONAL = ()
+
+SETTINGS = [
+    Setting("AWS_DEPLOY_ROLE_ARN", True, DEPLOY_AND_PUBLISH, None,
+            "the IAM role the workflow assumes through GitHub's OIDC provider (infra/README.md, \"The deploy role\")"),
+    Setting("AWS_REGION", False, DEPLOY_AND_PUBLISH, None,
+            "the stack's region, an EU one (eu-central-1)"),
+    Setting("AWS_STACK_NAME", False, DEPLOY_AND_PUBLISH, None,
+            "the CloudFormation stack's name (e.g. agora)"),
+    Setting("AGORA_DOMAIN", False, DEPLOY_AND_PUBLISH, "DomainName",
+            "the site's domain, without https:// (e.g. wspolneprojekty.krakow.pl)"),
+    Setting("AGORA_CERTIFICATE_ARN", False, DEPLOY, "CertificateArn",
+            "the ACM certificate for the domain, in us-east-1"),
+    Setting("AGORA_SENDER_ADDRESS", False, DEPLOY, "SenderAddress",
+            "the address the e-mails come from; its domain becomes an SES identity"),
+    Setting("AGORA_STAFF_ADDRESS", False, DEPLOY, "StaffAddress",
+            "the staff's address: the residents' contact and the alarms' recipient"),
+    Setting("AGORA_REGISTER_CONCURRENCY", False, OPTIONAL, "RegisterConcurrency",
+            "register's reserved concurrency (default 0: none; infra/README.md, \"Lambda concurrency\")"),
+    Setting("AGORA_CONFIRM_CONCURRENCY", False, OPTIONAL, "ConfirmConcurrency",
+            "confirm's reserved concurrency (default 0: none)"),
+    Setting("AGORA_WITHDRAW_CONCURRENCY", False, OPTIONAL, "WithdrawConcurrency",
+            "withdraw's reserved concurrency (default 0: none)"),
+    Setting("AGORA_STATUS_CONCURRENCY", False, OPTIONAL, "StatusConcurrency",
+            "status's reserved concurrency (default 0: none)"),
+    Setting("AGORA_ORIGIN_VERIFY_CONCURRENCY", False, OPTIONAL, "OriginVerifyConcurrency",
+            "the origin-verify authorizer's reserved concurrency (default 0: none)"),
+]
+
+JOBS = DEPLOY_AND_PUBLISH
+
+
+def value(setting, env):
+    return (env.get(setting.name) or "").strip()
+
+
+def missing(job, env):
+    return [s for s in SETTINGS if job in s.needed_by and not value(s, env)]
+
+
+def check(job, env):
+    gone = missing(job, env)
+    for s in gone:
+        kind = "secret" if s.secret else "variable"
+        tab = "Secrets" if s.secret else "Variables"
+        print(f"::error title=Missing repository {kind} {s.name}::{s.name} is not set: {s.what}. "
+              f"Set it in {WHERE} → {tab} (repository, or the production environment's).")
+    if gone:
+        print(f"{len(gone)} setting(s) the {job} job needs are missing; nothing reached AWS. "
+              "The list: the comment at the top of .github/workflows/deploy.yml.", file=sys.stderr)
+        return 1
+    print(f"every setting the {job} job needs is set")
+    return 0
+
+
+def overrides(env):
+    lines, problems = [], []
+    for s in SETTINGS:
+        if not s.parameter:
+            continue
+        given = value(s, env)
+        if not given:
+            if s.needed_by:
+                problems.append(f"{s.name} is not set (run `check deploy` first)")
+            continue
+        # sam deploy splits its shorthand on spaces; no parameter of the
+        # template takes one.
+        if any(c.isspace() for c in given):
+            problems.append(f"{s.name} contains white space: {given!r}")
+            continue
+        lines.append(f"{s.parameter}={given}")
+    # To standard error: standard output is the overrides, read by the shell.
+    for problem in problems:
+        print(f"::error::{problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print("\n".join(lines))
+    return 0
+
+
+def main(argv):
+    if len(argv) == 3 and argv[1] == "check" and argv[2] in JOBS:
+        return check(argv[2], os.environ)
+    if len(argv) == 2 and argv[1] == "overrides":
+        return overrides(os.environ)
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
