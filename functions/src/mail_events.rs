@@ -83,7 +83,14 @@ fn problem_of(message: &str) -> Result<Option<(String, String, MailProblem)>, se
         "Complaint" => MailProblem::Complained,
         _ => return Ok(None),
     };
-    let tag = |name: &str| event.mail.tags.get(name).and_then(|values| values.first()).cloned();
+    let tag = |name: &str| {
+        event
+            .mail
+            .tags
+            .get(name)
+            .and_then(|values| values.first())
+            .cloned()
+    };
     Ok(match (tag(TAG_FORM), tag(TAG_REFERENCE)) {
         (Some(form), Some(reference)) => Some((form, reference, problem)),
         // Mail to staff names no registration.
@@ -137,9 +144,17 @@ mod tests {
         );
         assert_eq!(
             problem_of(&bounce).expect("read"),
-            Some(("spacer".to_owned(), "K7QX-M3PA".to_owned(), MailProblem::Bounced))
+            Some((
+                "spacer".to_owned(),
+                "K7QX-M3PA".to_owned(),
+                MailProblem::Bounced
+            ))
         );
-        let complaint = event("Complaint", r#""complaint":{"complaintFeedbackType":"abuse"},"#, TAGS);
+        let complaint = event(
+            "Complaint",
+            r#""complaint":{"complaintFeedbackType":"abuse"},"#,
+            TAGS,
+        );
         assert_eq!(
             problem_of(&complaint).expect("read").map(|(_, _, p)| p),
             Some(MailProblem::Complained)
@@ -150,7 +165,10 @@ mod tests {
     fn transient_bounces_deliveries_and_staff_mail_change_nothing() {
         let transient = event("Bounce", r#""bounce":{"bounceType":"Transient"},"#, TAGS);
         assert_eq!(problem_of(&transient).expect("read"), None);
-        assert_eq!(problem_of(&event("Delivery", "", TAGS)).expect("read"), None);
+        assert_eq!(
+            problem_of(&event("Delivery", "", TAGS)).expect("read"),
+            None
+        );
         let to_staff = event("Bounce", r#""bounce":{"bounceType":"Permanent"},"#, "");
         assert_eq!(problem_of(&to_staff).expect("read"), None);
         assert!(problem_of("not json").is_err());

@@ -120,7 +120,12 @@ async fn identity(client: &aws_sdk_sesv2::Client, sender: &str) -> Vec<Finding> 
     let domain = sender.rsplit_once('@').map_or(sender, |(_, domain)| domain);
     // The stack verifies the domain; an address may be verified alone.
     for candidate in [domain, sender] {
-        match client.get_email_identity().email_identity(candidate).send().await {
+        match client
+            .get_email_identity()
+            .email_identity(candidate)
+            .send()
+            .await
+        {
             Ok(identity) => {
                 let verified = if identity.verified_for_sending_status() {
                     Finding::ready(format!("{candidate} is verified for sending"))
@@ -156,7 +161,10 @@ fn unanswered<E: ProvideErrorMetadata, R>(
     what: &str,
     error: &aws_sdk_sesv2::error::SdkError<E, R>,
 ) -> Finding {
-    let code = error.code().unwrap_or("no answer");
+    // The error code, else what kind of failure (no network, a timeout).
+    let code = error
+        .code()
+        .map_or_else(|| crate::mail_ses::describe(error), str::to_owned);
     Finding::not_ready(
         format!("SES could not be asked about {what} ({code})"),
         "run with credentials allowed ses:GetAccount, ses:GetEmailIdentity and ses:GetConfigurationSet in the stack's region",

@@ -101,7 +101,7 @@ fn tags(regarding: Option<&Regarding>) -> Result<Option<Vec<MessageTag>>, MailEr
 
 /// What went wrong, without SES's message: it can quote the recipient's
 /// address, and errors are logged.
-fn describe<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String {
+pub(crate) fn describe<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> String {
     let kind = match error {
         SdkError::ConstructionFailure(_) => "the request could not be built",
         SdkError::TimeoutError(_) => "timed out",

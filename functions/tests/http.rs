@@ -15,7 +15,9 @@ use agora_functions::fill_time::Stamps;
 use agora_functions::forms::FormDefinition;
 use agora_functions::http::{fixed_clock, router, router_with, HttpSettings};
 use agora_functions::mail::Outbox;
-use agora_functions::registration::{Admission, NewRegistration, Registration, Status};
+use agora_functions::registration::{
+    Admission, MailProblem, NewRegistration, Registration, Status,
+};
 use agora_functions::service::{Service, Settings};
 use agora_functions::store::sqlite::SqliteStore;
 use agora_functions::store::{
@@ -1100,6 +1102,18 @@ impl Store for Switchable {
         self.inner.counts(form_id, now).await
     }
 
+    async fn mark_mail_problem(
+        &self,
+        form_id: &str,
+        reference: &str,
+        problem: MailProblem,
+    ) -> Result<bool, StoreError> {
+        self.check()?;
+        self.inner
+            .mark_mail_problem(form_id, reference, problem)
+            .await
+    }
+
     async fn places_taken(&self, form_id: &str) -> Result<u64, StoreError> {
         self.check()?;
         self.inner.places_taken(form_id).await
@@ -2018,4 +2032,35 @@ async fn through_the_lambda_adapter_answers_are_api_gateway_responses() {
         serde_json::from_str(status["body"].as_str().expect("a text body")).expect("JSON");
     assert_eq!(body["id"], "ambasadorzy");
     assert_eq!(body["open"], true);
+}
+
+#[tokio::test]
+async fn no_more_mail_goes_to_an_address_that_bounced() {
+    let app = app_at(march_5());
+    let first = app
+        .send(post_json(
+            "/api/forms/ambasadorzy",
+            &ambassador_json("anna@example.pl"),
+        ))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let reference = app.reference_of("ambasadorzy", "anna@example.pl").await;
+    let sent = app.mails().len();
+    assert!(sent > 0, "the confirmation went out");
+    // SES reported a permanent bounce (crate::mail_events).
+    assert!(app
+        .service
+        .store()
+        .mark_mail_problem("ambasadorzy", &reference, MailProblem::Bounced)
+        .await
+        .expect("marked"));
+    // The same person again: answered as ever, but nothing is sent.
+    let again = app
+        .send(post_json(
+            "/api/forms/ambasadorzy",
+            &ambassador_json("anna@example.pl"),
+        ))
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(app.mails().len(), sent, "no e-mail to a bounced address");
 }

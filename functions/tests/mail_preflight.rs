@@ -26,7 +26,10 @@ struct Ses {
 
 fn error(status: StatusCode, code: &str) -> Response {
     let mut headers = HeaderMap::new();
-    headers.insert("x-amzn-ErrorType", HeaderValue::from_str(code).expect("a header"));
+    headers.insert(
+        "x-amzn-ErrorType",
+        HeaderValue::from_str(code).expect("a header"),
+    );
     (status, headers, json!({ "message": code }).to_string()).into_response()
 }
 
@@ -67,11 +70,14 @@ async fn configuration_set(State(ses): State<Arc<Ses>>, Path(name): Path<String>
 }
 
 /// A client of a stand-in answering as `ses` says.
-async fn client(ses: Ses) -> aws_sdk_sesv2::Client {
+async fn stand_in(ses: Ses) -> aws_sdk_sesv2::Client {
     let app = Router::new()
         .route("/v2/email/account", get(account))
         .route("/v2/email/identities/{id}", get(identity))
-        .route("/v2/email/configuration-sets/{name}", get(configuration_set))
+        .route(
+            "/v2/email/configuration-sets/{name}",
+            get(configuration_set),
+        )
         .with_state(Arc::new(ses));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -81,6 +87,7 @@ async fn client(ses: Ses) -> aws_sdk_sesv2::Client {
     let config = aws_sdk_sesv2::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("eu-central-1"))
+        .http_client(agora_functions::aws::https_client())
         .credentials_provider(Credentials::new("test", "test", None, None, "test"))
         .endpoint_url(format!("http://{address}"))
         .build();
@@ -97,19 +104,22 @@ const READY: Ses = Ses {
 
 #[tokio::test]
 async fn a_ready_account_passes() {
-    let client = client(READY).await;
+    let client = stand_in(READY).await;
     let findings = check(&client, "budzet@example.org", Some("agora-mail")).await;
     let (text, ready) = report("eu-central-1", "budzet@example.org", &findings);
     assert!(ready, "{text}");
     assert!(text.contains("production access"), "{text}");
-    assert!(text.contains("example.org is verified for sending"), "{text}");
+    assert!(
+        text.contains("example.org is verified for sending"),
+        "{text}"
+    );
     assert!(text.contains("50000 e-mails a day"), "{text}");
     assert!(!text.contains("NOT YET"), "{text}");
 }
 
 #[tokio::test]
 async fn the_sandbox_an_unverified_sender_and_pending_dkim_are_named() {
-    let client = client(Ses {
+    let client = stand_in(Ses {
         production: false,
         verified: false,
         dkim: "PENDING",
@@ -128,13 +138,16 @@ async fn the_sandbox_an_unverified_sender_and_pending_dkim_are_named() {
         "NOT YET there is no configuration set agora-mail",
         "SES is not ready",
     ] {
-        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
+        assert!(
+            text.contains(expected),
+            "{expected:?} missing from:\n{text}"
+        );
     }
 }
 
 #[tokio::test]
 async fn an_unknown_sender_and_refused_credentials_say_what_to_do() {
-    let client = client(READY).await;
+    let client = stand_in(READY).await;
     let findings = check(&client, "budzet@elsewhere.pl", None).await;
     let (text, ready) = report("eu-central-1", "budzet@elsewhere.pl", &findings);
     assert!(!ready);
@@ -143,7 +156,11 @@ async fn an_unknown_sender_and_refused_credentials_say_what_to_do() {
         "{text}"
     );
 
-    let client = client(Ses { deny: true, ..READY }).await;
+    let client = stand_in(Ses {
+        deny: true,
+        ..READY
+    })
+    .await;
     let findings = check(&client, "budzet@example.org", None).await;
     let (text, ready) = report("eu-central-1", "budzet@example.org", &findings);
     assert!(!ready);

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use agora_functions::forms::Submission;
 use agora_functions::mail::Outbox;
 use agora_functions::registration::{
-    new_reference, new_token, token_hash, Admission, ConsentRecord, NewRegistration, Status,
+    new_reference, new_token, token_hash, Admission, ConsentRecord, MailProblem, NewRegistration,
+    Status,
 };
 use agora_functions::service::{Client, Service, Settings, Submitted};
 use agora_functions::store::{DrawRecord, DrawRecorded, Inserted, Store};
@@ -955,6 +956,65 @@ pub async fn one_mailbox_is_one_registration_however_it_is_written<S: Store>(sto
     );
 }
 
+pub async fn what_ses_reports_marks_the_registration<S: Store>(store: S) {
+    let (new, _, _) = person("ambasadorzy", "anna@example.pl", false);
+    let anna = inserted(store.insert(new, Some(FIRST_COME_3)).await.expect("stored"));
+    assert_eq!(anna.mail_problem, None);
+    let mark = |reference: String, problem| {
+        let store = &store;
+        async move {
+            store
+                .mark_mail_problem("ambasadorzy", &reference, problem)
+                .await
+                .expect("answered")
+        }
+    };
+    assert!(mark(anna.reference.clone(), MailProblem::Bounced).await);
+    let found = |reference: String| {
+        let store = &store;
+        async move {
+            store
+                .find("ambasadorzy", &reference, now())
+                .await
+                .expect("read")
+                .expect("found")
+        }
+    };
+    assert_eq!(
+        found(anna.reference.clone()).await.mail_problem,
+        Some(MailProblem::Bounced)
+    );
+    // A complaint outweighs a bounce, and stays.
+    assert!(mark(anna.reference.clone(), MailProblem::Complained).await);
+    assert!(!mark(anna.reference.clone(), MailProblem::Bounced).await);
+    let marked = found(anna.reference.clone()).await;
+    assert_eq!(marked.mail_problem, Some(MailProblem::Complained));
+    assert_eq!(marked.status, Status::Registered, "nothing else changed");
+    assert_eq!(
+        store.list("ambasadorzy", now()).await.expect("listed")[0].mail_problem,
+        Some(MailProblem::Complained)
+    );
+    // Nothing to mark: an unknown reference, spam, a withdrawal.
+    assert!(!mark("AAAA-AAAA".to_owned(), MailProblem::Bounced).await);
+    let (mut spam, _, _) = person("ambasadorzy", "bot@example.pl", false);
+    spam.spam = Some("too fast".to_owned());
+    let spam = inserted(store.insert(spam, None).await.expect("stored"));
+    assert!(!mark(spam.reference, MailProblem::Bounced).await);
+    let (bartek, _, bartek_withdraw) = person("ambasadorzy", "bartek@example.pl", false);
+    let bartek = inserted(
+        store
+            .insert(bartek, Some(FIRST_COME_3))
+            .await
+            .expect("stored"),
+    );
+    store
+        .withdraw("ambasadorzy", &token_hash(&bartek_withdraw), now())
+        .await
+        .expect("withdrawn")
+        .expect("found");
+    assert!(!mark(bartek.reference, MailProblem::Bounced).await);
+}
+
 /// Runs every story against the stores `$make` builds (an async block
 /// giving a fresh, empty store).
 macro_rules! stories {
@@ -1020,6 +1080,10 @@ macro_rules! stories {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn one_mailbox_is_one_registration_however_it_is_written() {
                 super::one_mailbox_is_one_registration_however_it_is_written($make.await).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn what_ses_reports_marks_the_registration() {
+                super::what_ses_reports_marks_the_registration($make.await).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn requests_over_the_limit_are_refused() {

@@ -119,9 +119,9 @@ fn csv_export(
             "potwierdzono",
             "poczta",
         ]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect();
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
         header.extend(form.fields.iter().map(|f| f.label.clone()));
         header.extend(form.consents.iter().map(|c| format!("zgoda: {}", c.name)));
         writer

@@ -23,7 +23,8 @@ use agora_functions::forms::FormDefinition;
 use agora_functions::lottery::{self, PublishedList};
 use agora_functions::mail::{Email, MailError, Mailer};
 use agora_functions::registration::{
-    new_reference, new_token, token_hash, Admission, ConsentRecord, NewRegistration, Status,
+    new_reference, new_token, token_hash, Admission, ConsentRecord, MailProblem, NewRegistration,
+    Status,
 };
 use agora_functions::store::Store;
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -95,7 +96,7 @@ async fn register_at<S: Store>(
 pub async fn a_csv_export_opens_in_excel_with_polish_letters_and_no_formulas<S: Store>(store: S) {
     let ambassadors = form("ambasadorzy");
     let admission = Admission::FirstCome { capacity: None };
-    register(
+    let reference = register(
         &store,
         &ambassadors,
         &[
@@ -108,6 +109,11 @@ pub async fn a_csv_export_opens_in_excel_with_polish_letters_and_no_formulas<S: 
         admission,
     )
     .await;
+    // SES reported that mail to her bounced: staff see it.
+    assert!(store
+        .mark_mail_problem("ambasadorzy", &reference, MailProblem::Bounced)
+        .await
+        .expect("marked"));
     let bytes = staff::export(&ambassadors, &store, ExportFormat::Csv, at(2020, 3, 6))
         .await
         .expect("exported");
@@ -116,11 +122,16 @@ pub async fn a_csv_export_opens_in_excel_with_polish_letters_and_no_formulas<S: 
     let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines.len(), 2);
     assert!(
-        lines[0].starts_with("numer;stan;pozycja;zgłoszono;potwierdzono;Imię i nazwisko;"),
+        lines[0].starts_with("numer;stan;pozycja;zgłoszono;potwierdzono;poczta;Imię i nazwisko;"),
         "{}",
         lines[0]
     );
     assert!(lines[1].contains("Łucja Żółć"), "{}", lines[1]);
+    assert!(
+        lines[1].contains(";adres nie istnieje (zwrot);"),
+        "{}",
+        lines[1]
+    );
     assert!(
         lines[1].contains("\"'=HYPERLINK(\"\"http://zle.example\"\")\""),
         "the formula is defused: {}",
@@ -614,7 +625,7 @@ async fn forms_export_through_the_command_reads_a_dynamodb_table() {
     let lines: Vec<&str> = stdout.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines.len(), 3, "a header and both people: {stdout}");
     assert!(
-        lines[0].starts_with("numer;stan;pozycja;zgłoszono;potwierdzono;Imię i nazwisko;"),
+        lines[0].starts_with("numer;stan;pozycja;zgłoszono;potwierdzono;poczta;Imię i nazwisko;"),
         "{}",
         lines[0]
     );
@@ -1241,3 +1252,39 @@ staff_stories!(sqlite, async {
     agora_functions::store::sqlite::SqliteStore::in_memory().expect("an in-memory store")
 });
 staff_stories!(dynamodb, crate::dynamodb_local::fresh_store());
+
+/// `agora mail check` with SES out of reach: every question is named as
+/// unanswered with what to do, and the command fails (exit 1), so that an
+/// operator cannot take silence for readiness. The answers themselves are
+/// `functions/tests/mail_preflight.rs`'s.
+#[test]
+fn mail_check_fails_when_ses_cannot_be_asked() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let endpoint = format!("http://{}", closed.local_addr().expect("an address"));
+    drop(closed);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+        .args(["mail", "check", "--from", "budzet@example.org"])
+        .args([
+            "--configuration-set",
+            "agora-mail",
+            "--region",
+            "eu-central-1",
+        ])
+        .args(["--ses-endpoint", &endpoint])
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .expect("the command ran");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("Amazon SES in eu-central-1, sending as budzet@example.org"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("NOT YET SES could not be asked about the account"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("SES is not ready"), "{stderr}");
+}

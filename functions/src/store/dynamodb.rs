@@ -1136,7 +1136,10 @@ impl Store for DynamoStore {
                 (":problem".to_owned(), s(problem.as_str())),
                 (":withdrawn".to_owned(), s(Status::Withdrawn.as_str())),
                 (":spam".to_owned(), s(Status::Spam.as_str())),
-                (":complained".to_owned(), s(MailProblem::Complained.as_str())),
+                (
+                    ":complained".to_owned(),
+                    s(MailProblem::Complained.as_str()),
+                ),
             ]))
             .send()
             .await;
@@ -1676,7 +1679,10 @@ fn registration_item(registration: &Registration, lookups: &Lookups) -> Item {
         ),
         ("expires_at", Some(s(&time(registration.expires_at)))),
         (TTL, Some(number_value(registration.expires_at.timestamp()))),
-        ("mail_problem", registration.mail_problem.map(|p| s(p.as_str()))),
+        (
+            "mail_problem",
+            registration.mail_problem.map(|p| s(p.as_str())),
+        ),
         ("unique_sk", lookups.unique.as_deref().map(s)),
         ("confirm_sk", lookups.confirm.as_deref().map(s)),
         ("withdraw_sk", lookups.withdraw.as_deref().map(s)),

@@ -915,3 +915,44 @@ impl Store for SqliteStore {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_written_before_mail_problems_gets_the_column() {
+        let folder = tempfile::tempdir().expect("a folder");
+        let path = folder.path().join("old.sqlite3");
+        {
+            let old = Connection::open(&path).expect("opened");
+            let without = SCHEMA.replace("    mail_problem TEXT,\n", "");
+            assert_ne!(without, SCHEMA);
+            old.execute_batch(&without).expect("the old schema");
+            old.execute(
+                "INSERT INTO registrations (form_id, reference, unique_key, status, field_values, consents, created_at, expires_at) \
+                 VALUES ('f', 'AAAA-BBBB', 'k', 'registered', '{}', '[]', '2020-03-05T12:00:00Z', '2030-01-01T00:00:00Z')",
+                [],
+            )
+            .expect("an old registration");
+        }
+        let store = SqliteStore::open(&path).expect("opened again");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            assert!(store
+                .mark_mail_problem("f", "AAAA-BBBB", MailProblem::Bounced)
+                .await
+                .expect("marked"));
+            let now = DateTime::parse_from_rfc3339("2020-03-06T00:00:00Z")
+                .expect("a time")
+                .with_timezone(&Utc);
+            let found = store.find("f", "AAAA-BBBB", now).await.expect("read");
+            assert_eq!(
+                found.expect("found").mail_problem,
+                Some(MailProblem::Bounced)
+            );
+        });
+    }
+}
