@@ -20,7 +20,7 @@ use bench_store::{Backend, NoMail};
 
 const FORM: &str = "title: Burst
 opens: 2020-01-01 00:00
-closes: 2030-01-01 00:00
+closes: 2100-01-01 00:00
 allocation: first_come
 capacity: 60
 unique_field: email
@@ -83,8 +83,11 @@ async fn main() -> Result<(), String> {
         contact_email: "bench@example.org".to_owned(),
     };
     let service = Arc::new(Service::new(vec![form.clone()], store, NoMail, settings));
+    // Now (to the second), not a fixed day: the registrations' TTL (the
+    // form's retention) must lie ahead, or DynamoDB Local's TTL sweeper
+    // erases them while the burst is counted.
     let opened = Utc
-        .with_ymd_and_hms(2025, 1, 1, 12, 0, 0)
+        .timestamp_opt(Utc::now().timestamp(), 0)
         .single()
         .ok_or("a valid time")?;
     // Everyone opened the form a minute before it opened for sending

@@ -129,6 +129,14 @@ impl DynamoStore {
     /// local setups; the deployment creates its own. An existing table is
     /// kept, and its TTL enabled if it was not.
     pub async fn create_table(&self) -> Result<(), StoreError> {
+        self.create_table_with_ttl(true).await
+    }
+
+    /// As [`Self::create_table`]; without `ttl`, nothing is erased by the
+    /// table itself. For stories told at a fixed moment in the past: TTL
+    /// erases by the real clock (DynamoDB Local's too, in the background),
+    /// so their registrations would vanish while the story runs.
+    pub async fn create_table_with_ttl(&self, ttl: bool) -> Result<(), StoreError> {
         let attribute = |name: &str| {
             AttributeDefinition::builder()
                 .attribute_name(name)
@@ -170,6 +178,9 @@ impl DynamoStore {
                     self.table
                 ))
             })?;
+        if !ttl {
+            return Ok(());
+        }
         let ttl = self
             .client
             .describe_time_to_live()

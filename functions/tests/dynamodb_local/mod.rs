@@ -66,8 +66,10 @@ pub(crate) async fn fresh_table() -> (DynamoStore, String, String) {
         aws_sdk_dynamodb::Client::from_conf(config.build()),
         table.clone(),
     );
+    // The stories happen in 2020: TTL would erase their registrations by
+    // the real clock while they run.
     store
-        .create_table()
+        .create_table_with_ttl(false)
         .await
         .expect("a table on DynamoDB Local");
     (store, endpoint, table)
