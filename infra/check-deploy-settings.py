@@ -17,7 +17,9 @@ Offline; infra/check.sh runs it with the infra tools' Python (PyYAML).
   setting.
 - `deploy-settings.py check`: passes with everything set; with one missing it
   exits non-zero and names that one (and no other); with all missing it
-  names them all at once.
+  names them all at once; a setting with a fixed set of values (the
+  parameter's AllowedValues) passes with each and fails, naming it, with
+  any other.
 """
 import importlib.util
 import os
@@ -72,6 +74,8 @@ def expected_source(setting):
 
 def dummy(setting):
     """A value of the right form for each setting, for the simulated deploy."""
+    if setting.choices:
+        return setting.choices[-1]
     if setting.name.endswith("_CONCURRENCY"):
         return "20"
     if setting.name.endswith("_ADDRESS"):
@@ -89,6 +93,9 @@ def check_template_and_table(ds, parameters):
             problem(f"template parameter {name} has no Default, so {setting.name} must be required for the deploy job")
         elif "Default" in spec and setting.needed_by:
             problem(f"template parameter {name} has a Default, so {setting.name} should be optional")
+        if setting is not None and set(spec.get("AllowedValues") or ()) != set(setting.choices):
+            problem(f"template parameter {name} allows {spec.get('AllowedValues')}, "
+                    f"but infra/deploy-settings.py's {setting.name} allows {list(setting.choices)}")
     for name in by_parameter:
         if name not in parameters:
             problem(f"infra/deploy-settings.py passes {name}, which infra/template.yaml does not declare")
@@ -177,6 +184,10 @@ def named(output, name):
     return any(line.startswith("::error") and f"::{name} is not set" in line for line in output.splitlines())
 
 
+def named_wrong(output, name):
+    return any(line.startswith("::error") and f"::{name} is '" in line for line in output.splitlines())
+
+
 def check_behaviour(ds):
     tested = 0
     for job in ds.JOBS:
@@ -199,16 +210,37 @@ def check_behaviour(ds):
             problem(f"`check {job}` with nothing set: exit {result.returncode}, does not name {unnamed}")
         if "Settings → Secrets and variables → Actions" not in result.stdout:
             problem(f"`check {job}` does not say where to set what is missing")
-    optional = [s for s in ds.SETTINGS if s.parameter and not s.needed_by]
     base = {s.name: dummy(s) for s in ds.SETTINGS if "deploy" in s.needed_by}
+    # A setting with a fixed set of values: each passes, anything else fails
+    # and is named, in every job and in `overrides`.
+    for s in [s for s in ds.SETTINGS if s.choices]:
+        for job in ds.JOBS:
+            full = {o.name: dummy(o) for o in ds.SETTINGS if job in o.needed_by}
+            for good in s.choices:
+                result = run_check(job, dict(full, **{s.name: good}))
+                if result.returncode != 0:
+                    problem(f"`check {job}` fails with {s.name}={good}: {result.stdout}{result.stderr}")
+                tested += 1
+            result = run_check(job, dict(full, **{s.name: "maybe"}))
+            others = [o.name for o in ds.SETTINGS if o is not s and (named(result.stdout, o.name) or named_wrong(result.stdout, o.name))]
+            if result.returncode == 0 or not named_wrong(result.stdout, s.name) or others:
+                problem(f"`check {job}` with {s.name}=maybe: exit {result.returncode}, "
+                        f"names it: {named_wrong(result.stdout, s.name)}, names others: {others}")
+            tested += 1
+        env = dict(base, PATH=os.environ.get("PATH", ""), **{s.name: "maybe"})
+        wrong = subprocess.run([sys.executable, str(SETTINGS_SCRIPT), "overrides"], env=env, text=True, capture_output=True)
+        if wrong.returncode == 0 or s.name not in wrong.stderr:
+            problem(f"`overrides` with {s.name}=maybe: exit {wrong.returncode}, {wrong.stderr.strip()!r}")
+    optional = [s for s in ds.SETTINGS if s.parameter and not s.needed_by]
+    given = {s.name: s.choices[-1] if s.choices else "7" for s in optional}
     env = dict(base, PATH=os.environ.get("PATH", ""))
     unset = subprocess.run([sys.executable, str(SETTINGS_SCRIPT), "overrides"], env=env, text=True, capture_output=True)
-    env.update({s.name: "7" for s in optional})
+    env.update(given)
     some = subprocess.run([sys.executable, str(SETTINGS_SCRIPT), "overrides"], env=env, text=True, capture_output=True)
     for s in optional:
         if f"{s.parameter}=" in unset.stdout:
             problem(f"`overrides` passes {s.parameter} although {s.name} is not set (the template's default should apply)")
-        if f"{s.parameter}=7" not in some.stdout.splitlines():
+        if f"{s.parameter}={given[s.name]}" not in some.stdout.splitlines():
             problem(f"`overrides` does not pass {s.parameter} when {s.name} is set")
     return tested
 

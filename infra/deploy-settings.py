@@ -33,6 +33,8 @@ class Setting:
     # The template parameter it sets, if any.
     parameter: str | None
     what: str
+    # The values it may take (the parameter's AllowedValues); none: any.
+    choices: tuple = ()
 
 
 DEPLOY_AND_PUBLISH = ("deploy", "publish")
@@ -64,6 +66,11 @@ SETTINGS = [
             "status's reserved concurrency (default 0: none)"),
     Setting("AGORA_ORIGIN_VERIFY_CONCURRENCY", False, OPTIONAL, "OriginVerifyConcurrency",
             "the origin-verify authorizer's reserved concurrency (default 0: none)"),
+    Setting("AGORA_SENDER_IDENTITY", False, OPTIONAL, "SenderDomainIdentity",
+            "create (the default): the stack makes the SES identity of the sender's domain; "
+            "existing: another stack in the account made it (a staging stack beside production; "
+            "infra/README.md, \"Staging\")",
+            choices=("create", "existing")),
 ]
 
 JOBS = DEPLOY_AND_PUBLISH
@@ -77,6 +84,11 @@ def missing(job, env):
     return [s for s in SETTINGS if job in s.needed_by and not value(s, env)]
 
 
+def invalid(env):
+    """The settings that are set to a value they cannot take."""
+    return [s for s in SETTINGS if s.choices and value(s, env) and value(s, env) not in s.choices]
+
+
 def check(job, env):
     gone = missing(job, env)
     for s in gone:
@@ -84,8 +96,12 @@ def check(job, env):
         tab = "Secrets" if s.secret else "Variables"
         print(f"::error title=Missing repository {kind} {s.name}::{s.name} is not set: {s.what}. "
               f"Set it in {WHERE} → {tab} (repository, or the production environment's).")
-    if gone:
-        print(f"{len(gone)} setting(s) the {job} job needs are missing; nothing reached AWS. "
+    wrong = invalid(env)
+    for s in wrong:
+        print(f"::error title=Wrong repository variable {s.name}::{s.name} is {value(s, env)!r}, "
+              f"which it cannot be: {' or '.join(s.choices)} ({s.what}). Change it in {WHERE} → Variables.")
+    if gone or wrong:
+        print(f"{len(gone) + len(wrong)} setting(s) the {job} job needs are missing or wrong; nothing reached AWS. "
               "The list: the comment at the top of .github/workflows/deploy.yml.", file=sys.stderr)
         return 1
     print(f"every setting the {job} job needs is set")
@@ -106,6 +122,9 @@ def overrides(env):
         # template takes one.
         if any(c.isspace() for c in given):
             problems.append(f"{s.name} contains white space: {given!r}")
+            continue
+        if s.choices and given not in s.choices:
+            problems.append(f"{s.name} is {given!r}, not {' or '.join(s.choices)} (run `check deploy` first)")
             continue
         lines.append(f"{s.parameter}={given}")
     # To standard error: standard output is the overrides, read by the shell.
