@@ -7,7 +7,9 @@ Offline; infra/check.sh runs it with the infra tools' Python (PyYAML).
   `sam deploy --parameter-overrides` (the workflow's environment, as the
   deploy job gives it, run through `deploy-settings.py overrides`), and every
   parameter passed exists in the template; every parameter with a Default
-  has its optional variable.
+  has its optional variable. Before `sam deploy` the job stamps the
+  packages with the settings' digest (`deploy-settings.py stamp`), which
+  changes with any setting and with nothing else.
 - Each job that touches AWS (deploy.yml's deploy, publish.yml's publish)
   checks its settings first, and gets each one from `vars.NAME` or
   `secrets.NAME` as the table says; both publish through
@@ -27,6 +29,7 @@ import pathlib
 import re
 import subprocess
 import sys
+import tempfile
 
 import yaml
 
@@ -141,6 +144,10 @@ def check_sam_deploy(ds, job, parameters):
     if "deploy-settings.py overrides" not in run:
         problem("the deploy job's --parameter-overrides do not come from `infra/deploy-settings.py overrides`")
         return
+    stamp = "deploy-settings.py stamp ../target/lambda-package"
+    if stamp not in run or run.index(stamp) > run.index("sam deploy \\"):
+        problem(f"the deploy job does not run `{stamp}` before sam deploy (a changed setting "
+                "would not reach the functions' aliases)")
     # Simulate the deploy: the environment the step gets, every variable
     # set, through the same script.
     env = {"PATH": os.environ.get("PATH", "")}
@@ -186,6 +193,43 @@ def named(output, name):
 
 def named_wrong(output, name):
     return any(line.startswith("::error") and f"::{name} is '" in line for line in output.splitlines())
+
+
+def check_stamp(ds):
+    """`stamp` writes the same digest into every package, the same again for
+    the same settings, another when a setting changes; it refuses a folder
+    without packages."""
+    base = {s.name: dummy(s) for s in ds.SETTINGS if "deploy" in s.needed_by}
+    changed = dict(base, AGORA_SENDER_ADDRESS="someone-else@example.org")
+    with tempfile.TemporaryDirectory() as folder:
+        packages = pathlib.Path(folder)
+        for name in ("register", "status"):
+            (packages / name).mkdir()
+            (packages / name / "bootstrap").write_text("binary", encoding="utf-8")
+        (packages / "not-a-package").mkdir()
+
+        def run(env):
+            result = subprocess.run([sys.executable, str(SETTINGS_SCRIPT), "stamp", folder],
+                                    env=dict(env, PATH=os.environ.get("PATH", "")), text=True, capture_output=True)
+            digests = {(packages / n / ds.STAMP).read_text(encoding="utf-8") for n in ("register", "status")
+                       if (packages / n / ds.STAMP).is_file()}
+            return result.returncode, digests
+
+        first, again, other = run(base), run(base), run(changed)
+        if first[0] != 0 or len(first[1]) != 1:
+            problem(f"`stamp` does not write one digest into every package: {first}")
+        if again != first:
+            problem(f"`stamp` writes another digest for the same settings: {first} then {again}")
+        if other[0] != 0 or other[1] == first[1]:
+            problem(f"`stamp` writes the same digest after AGORA_SENDER_ADDRESS changed: {other}")
+        if (packages / "not-a-package" / ds.STAMP).exists():
+            problem("`stamp` wrote into a folder that holds no bootstrap")
+    with tempfile.TemporaryDirectory() as empty:
+        result = subprocess.run([sys.executable, str(SETTINGS_SCRIPT), "stamp", empty],
+                                env=dict(base, PATH=os.environ.get("PATH", "")), text=True, capture_output=True)
+        if result.returncode == 0:
+            problem("`stamp` passes on a folder without function packages")
+    return 4
 
 
 def check_behaviour(ds):
@@ -264,7 +308,7 @@ def main():
     if publish and not steps_running(publish, "infra/deployed-commit.sh deploy.yml"):
         problem("publish.yml does not build the commit infra/deployed-commit.sh finds in deploy.yml's runs")
     check_docs(ds)
-    tested = check_behaviour(ds)
+    tested = check_behaviour(ds) + check_stamp(ds)
 
     for text in problems:
         print(f"error: {text}", file=sys.stderr)

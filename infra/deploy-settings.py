@@ -5,18 +5,30 @@
       Run before anything touches AWS. The workflow passes every setting as
       an environment variable of the same name (an unset GitHub variable
       arrives as an empty string); this prints a GitHub `::error::` line for
-      each one the job needs that is empty, all of them at once, and exits 1.
+      each one the job needs that is empty, and for each one set to a value
+      it cannot take, all of them at once, and exits 1.
   infra/deploy-settings.py overrides
       sam deploy's --parameter-overrides, one Key=Value a line: every
       template parameter without a default, and an optional one only when
       its variable is set (else the template's default applies).
+  infra/deploy-settings.py stamp target/lambda-package
+      Writes the digest of those overrides into every function package
+      (deploy-settings.sha256 beside bootstrap), before sam deploy. SAM
+      publishes a new version of a function behind its alias only when the
+      package, or the environment as the template writes it, changes; a
+      changed parameter the environment refers to (!Ref SenderAddress)
+      would reach the function but not its alias (SAM's issue
+      aws/serverless-application-model#3820). With the digest in the package
+      the package changes too.
 
 Only the standard library: the workflow runs this with the runner's Python.
 infra/check-deploy-settings.py (run by infra/check.sh) keeps this table,
 infra/template.yaml's Parameters and the workflow in step, and tests this
 script's answers.
 """
+import hashlib
 import os
+import pathlib
 import sys
 from dataclasses import dataclass
 
@@ -75,6 +87,9 @@ SETTINGS = [
 
 JOBS = DEPLOY_AND_PUBLISH
 
+# The file `stamp` writes into each function package.
+STAMP = "deploy-settings.sha256"
+
 
 def value(setting, env):
     return (env.get(setting.name) or "").strip()
@@ -108,7 +123,8 @@ def check(job, env):
     return 0
 
 
-def overrides(env):
+def parameters(env):
+    """The overrides' lines, and what is wrong with the settings."""
     lines, problems = [], []
     for s in SETTINGS:
         if not s.parameter:
@@ -127,6 +143,11 @@ def overrides(env):
             problems.append(f"{s.name} is {given!r}, not {' or '.join(s.choices)} (run `check deploy` first)")
             continue
         lines.append(f"{s.parameter}={given}")
+    return lines, problems
+
+
+def overrides(env):
+    lines, problems = parameters(env)
     # To standard error: standard output is the overrides, read by the shell.
     for problem in problems:
         print(f"::error::{problem}", file=sys.stderr)
@@ -136,11 +157,31 @@ def overrides(env):
     return 0
 
 
+def stamp(folder, env):
+    lines, problems = parameters(env)
+    for problem in problems:
+        print(f"::error::{problem}", file=sys.stderr)
+    if problems:
+        return 1
+    packages = sorted(p for p in pathlib.Path(folder).glob("*") if (p / "bootstrap").is_file())
+    if not packages:
+        print(f"::error::{folder} holds no function package (<name>/bootstrap): run infra/build-functions.sh",
+              file=sys.stderr)
+        return 1
+    digest = hashlib.sha256("\n".join(sorted(lines)).encode()).hexdigest()
+    for package in packages:
+        (package / STAMP).write_text(digest + "\n", encoding="utf-8")
+    print(f"{len(packages)} function packages stamped with the settings' digest {digest[:12]}")
+    return 0
+
+
 def main(argv):
     if len(argv) == 3 and argv[1] == "check" and argv[2] in JOBS:
         return check(argv[2], os.environ)
     if len(argv) == 2 and argv[1] == "overrides":
         return overrides(os.environ)
+    if len(argv) == 3 and argv[1] == "stamp":
+        return stamp(argv[2], os.environ)
     print(__doc__, file=sys.stderr)
     return 2
 
