@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """The repository settings .github/workflows/deploy.yml needs, in one table.
 
-  infra/deploy-settings.py check deploy|publish
+  infra/deploy-settings.py check deploy|publish|staging
       Run before anything touches AWS. The workflow passes every setting as
       an environment variable of the same name (an unset GitHub variable
       arrives as an empty string); this prints a GitHub `::error::` line for
       each one the job needs that is empty, and for each one set to a value
-      it cannot take, all of them at once, and exits 1.
+      it cannot take, all of them at once, and exits 1. The staging job
+      (the staging environment's settings, infra/README.md, "Staging")
+      takes only a stack whose name says staging, and the production jobs
+      (deploy, publish) never one: an environment variable forgotten
+      cannot point one at the other's stack.
   infra/deploy-settings.py overrides
       sam deploy's --parameter-overrides, one Key=Value a line: every
       template parameter without a default, and an optional one only when
@@ -49,8 +53,8 @@ class Setting:
     choices: tuple = ()
 
 
-DEPLOY_AND_PUBLISH = ("deploy", "publish")
-DEPLOY = ("deploy",)
+DEPLOY_AND_PUBLISH = ("deploy", "publish", "staging")
+DEPLOY = ("deploy", "staging")
 OPTIONAL = ()
 
 SETTINGS = [
@@ -85,7 +89,11 @@ SETTINGS = [
             choices=("create", "existing")),
 ]
 
-JOBS = DEPLOY_AND_PUBLISH
+JOBS = ("deploy", "publish", "staging")
+
+# A staging stack's name contains this (agora-staging); a production one's
+# does not.
+STAGING_MARK = "staging"
 
 # The file `stamp` writes into each function package.
 STAMP = "deploy-settings.sha256"
@@ -104,19 +112,44 @@ def invalid(env):
     return [s for s in SETTINGS if s.choices and value(s, env) and value(s, env) not in s.choices]
 
 
+def foreign_stack(job, env):
+    """Why the job must not touch the stack its settings name, if it must not."""
+    stack = (env.get("AWS_STACK_NAME") or "").strip()
+    if not stack:
+        return None
+    staging = STAGING_MARK in stack.lower()
+    if job == "staging" and not staging:
+        return (f"AWS_STACK_NAME is {stack!r}, which the staging job does not deploy: a staging stack's name "
+                f"contains \"{STAGING_MARK}\" (e.g. agora-staging), so that it is never production's. Set the "
+                "staging environment's own (Settings → Environments → staging → Environment variables)")
+    if job != "staging" and staging:
+        return (f"AWS_STACK_NAME is {stack!r}, a staging stack's name, which the {job} job does not touch. "
+                f"Set production's in {WHERE} → Variables (repository, or the production environment's)")
+    return None
+
+
+def environment(job):
+    """The GitHub environment whose settings the job gets."""
+    return "staging" if job == "staging" else "production"
+
+
 def check(job, env):
     gone = missing(job, env)
     for s in gone:
         kind = "secret" if s.secret else "variable"
         tab = "Secrets" if s.secret else "Variables"
         print(f"::error title=Missing repository {kind} {s.name}::{s.name} is not set: {s.what}. "
-              f"Set it in {WHERE} → {tab} (repository, or the production environment's).")
+              f"Set it in {WHERE} → {tab} (repository, or the {environment(job)} environment's).")
     wrong = invalid(env)
     for s in wrong:
         print(f"::error title=Wrong repository variable {s.name}::{s.name} is {value(s, env)!r}, "
               f"which it cannot be: {' or '.join(s.choices)} ({s.what}). Change it in {WHERE} → Variables.")
-    if gone or wrong:
-        print(f"{len(gone) + len(wrong)} setting(s) the {job} job needs are missing or wrong; nothing reached AWS. "
+    foreign = foreign_stack(job, env)
+    if foreign:
+        print(f"::error title=Wrong stack for the {job} job::{foreign}.")
+    if gone or wrong or foreign:
+        print(f"{len(gone) + len(wrong) + bool(foreign)} setting(s) the {job} job needs are missing or wrong; "
+              "nothing reached AWS. "
               "The list: the comment at the top of .github/workflows/deploy.yml.", file=sys.stderr)
         return 1
     print(f"every setting the {job} job needs is set")
