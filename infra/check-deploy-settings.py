@@ -7,17 +7,27 @@ Offline; infra/check.sh runs it with the infra tools' Python (PyYAML).
   `sam deploy --parameter-overrides` (the workflow's environment, as the
   deploy job gives it, run through `deploy-settings.py overrides`), and every
   parameter passed exists in the template; every parameter with a Default
-  has its optional variable.
-- Each job that touches AWS (deploy.yml's deploy, publish.yml's publish)
-  checks its settings first, and gets each one from `vars.NAME` or
-  `secrets.NAME` as the table says; both publish through
+  has its optional variable. Before `sam deploy` the job stamps the
+  packages with the settings' digest (`deploy-settings.py stamp`), which
+  changes with any setting and with nothing else.
+- Each job that touches AWS (deploy.yml's deploy and staging, publish.yml's
+  publish) checks its settings first, and gets each one from `vars.NAME` or
+  `secrets.NAME` as the table says; all publish through
   infra/publish-site.py; publish.yml finds the deployed commit by
   deploy.yml's job `deploy`.
+- Production and staging stay apart: deploy and publish run in the
+  environment `production`, from main only; staging runs in the
+  environment `staging`, never for a pull request from a fork, in a
+  concurrency group of its own, and builds the site for its own domain.
 - The comment at the top of deploy.yml and infra/README.md name every
   setting.
-- `deploy-settings.py check`: passes with everything set; with one missing it
+- `deploy-settings.py check`: the staging job refuses a stack whose name
+  does not say staging, the others one whose name does; it passes with
+  everything set; with one missing it
   exits non-zero and names that one (and no other); with all missing it
-  names them all at once.
+  names them all at once; a setting with a fixed set of values (the
+  parameter's AllowedValues) passes with each and fails, naming it, with
+  any other.
 """
 import importlib.util
 import os
@@ -25,6 +35,7 @@ import pathlib
 import re
 import subprocess
 import sys
+import tempfile
 
 import yaml
 
@@ -70,8 +81,12 @@ def expected_source(setting):
     return "${{ secrets.%s }}" % setting.name if setting.secret else "${{ vars.%s }}" % setting.name
 
 
-def dummy(setting):
+def dummy(setting, job="deploy"):
     """A value of the right form for each setting, for the simulated deploy."""
+    if setting.name == "AWS_STACK_NAME":
+        return "agora-staging" if job == "staging" else "agora"
+    if setting.choices:
+        return setting.choices[-1]
     if setting.name.endswith("_CONCURRENCY"):
         return "20"
     if setting.name.endswith("_ADDRESS"):
@@ -89,6 +104,9 @@ def check_template_and_table(ds, parameters):
             problem(f"template parameter {name} has no Default, so {setting.name} must be required for the deploy job")
         elif "Default" in spec and setting.needed_by:
             problem(f"template parameter {name} has a Default, so {setting.name} should be optional")
+        if setting is not None and set(spec.get("AllowedValues") or ()) != set(setting.choices):
+            problem(f"template parameter {name} allows {spec.get('AllowedValues')}, "
+                    f"but infra/deploy-settings.py's {setting.name} allows {list(setting.choices)}")
     for name in by_parameter:
         if name not in parameters:
             problem(f"infra/deploy-settings.py passes {name}, which infra/template.yaml does not declare")
@@ -109,7 +127,7 @@ def check_job(ds, jobs, job_name):
         problem(f"the {job_name} job checks its settings after it has AWS credentials")
     env = job_env(job, checks[0])
     for s in ds.SETTINGS:
-        wanted = job_name in s.needed_by or (job_name == "deploy" and s.parameter)
+        wanted = job_name in s.needed_by or (job_name in ("deploy", "staging") and s.parameter)
         if wanted and env.get(s.name) != expected_source(s):
             problem(f"the {job_name} job's settings check does not get {s.name} as {expected_source(s)} "
                     f"(it has {env.get(s.name)!r})")
@@ -118,42 +136,72 @@ def check_job(ds, jobs, job_name):
     return job
 
 
-def check_sam_deploy(ds, job, parameters):
+def check_environments(jobs, publish_jobs):
+    """Production's jobs in production, from main; staging's in staging,
+    never for a fork's pull request, with a site built for its domain."""
+    deploy, staging, publish = jobs.get("deploy") or {}, jobs.get("staging") or {}, publish_jobs.get("publish") or {}
+    for name, job, wanted in (("deploy", deploy, "production"), ("publish", publish, "production"),
+                              ("staging", staging, "staging")):
+        if job.get("environment") != wanted:
+            problem(f"the {name} job runs in the environment {job.get('environment')!r}, not {wanted!r}")
+    for name, job in (("deploy", deploy), ("publish", publish)):
+        if "github.ref == 'refs/heads/main'" not in str(job.get("if") or ""):
+            problem(f"the {name} job does not run from main only (its `if`)")
+    condition = " ".join(str(staging.get("if") or "").split())
+    if "github.event.pull_request.head.repo.full_name == github.repository" not in condition:
+        problem("the staging job does not refuse pull requests from forks "
+                "(github.event.pull_request.head.repo.full_name == github.repository)")
+    if "refs/heads/main" in condition:
+        problem("the staging job's `if` names main: staging deploys any branch of this repository")
+    group = (staging.get("concurrency") or {}).get("group")
+    if not group or group == (deploy.get("concurrency") or {}).get("group"):
+        problem("the staging job has no concurrency group of its own")
+    builds = steps_running(staging, "-- build --base-url")
+    if not builds or '"https://$AGORA_DOMAIN"' not in builds[0]["run"]:
+        problem("the staging job does not build its own site for the staging domain "
+                "(--base-url \"https://$AGORA_DOMAIN\"): the tests' build is production's")
+
+
+def check_sam_deploy(ds, job, parameters, job_name="deploy"):
     steps = steps_running(job, "sam deploy")
     if len(steps) != 1:
-        problem(f"the deploy job should run `sam deploy` in one step (found {len(steps)})")
+        problem(f"the {job_name} job should run `sam deploy` in one step (found {len(steps)})")
         return
     step = steps[0]
     run = step["run"]
     for flag in ("--stack-name", "--region", "--capabilities CAPABILITY_IAM", "--parameter-overrides",
                  "--no-fail-on-empty-changeset", "--no-confirm-changeset"):
         if flag not in run:
-            problem(f"the deploy job's sam deploy lacks {flag}")
+            problem(f"the {job_name} job's sam deploy lacks {flag}")
     if "--resolve-s3" not in run and "--s3-bucket" not in run:
-        problem("the deploy job's sam deploy names no artifact bucket (--resolve-s3 or --s3-bucket)")
+        problem(f"the {job_name} job's sam deploy names no artifact bucket (--resolve-s3 or --s3-bucket)")
     if "deploy-settings.py overrides" not in run:
-        problem("the deploy job's --parameter-overrides do not come from `infra/deploy-settings.py overrides`")
+        problem(f"the {job_name} job's --parameter-overrides do not come from `infra/deploy-settings.py overrides`")
         return
+    stamp = "deploy-settings.py stamp ../target/lambda-package"
+    if stamp not in run or run.index(stamp) > run.index("sam deploy \\"):
+        problem(f"the {job_name} job does not run `{stamp}` before sam deploy (a changed setting "
+                "would not reach the functions' aliases)")
     # Simulate the deploy: the environment the step gets, every variable
     # set, through the same script.
     env = {"PATH": os.environ.get("PATH", "")}
     by_source = {expected_source(s): s for s in ds.SETTINGS}
     for name, source in job_env(job, step).items():
         if source in by_source:
-            env[name] = dummy(by_source[source])
+            env[name] = dummy(by_source[source], job_name)
     run_overrides = subprocess.run([sys.executable, str(SETTINGS_SCRIPT), "overrides"], env=env,
                                    text=True, capture_output=True)
     if run_overrides.returncode != 0:
-        problem(f"`deploy-settings.py overrides` fails with the deploy job's environment: {run_overrides.stderr.strip()}")
+        problem(f"`deploy-settings.py overrides` fails with the {job_name} job's environment: {run_overrides.stderr.strip()}")
         return
     passed = {line.split("=", 1)[0] for line in run_overrides.stdout.splitlines() if line}
     for name, spec in parameters.items():
         if "Default" not in spec and name not in passed:
-            problem(f"template parameter {name} has no Default, but the deploy job's sam deploy does not pass it")
+            problem(f"template parameter {name} has no Default, but the {job_name} job's sam deploy does not pass it")
         if "Default" in spec and name not in passed:
-            problem(f"the deploy job cannot set template parameter {name}: its variable does not reach sam deploy")
+            problem(f"the {job_name} job cannot set template parameter {name}: its variable does not reach sam deploy")
     for name in passed - set(parameters):
-        problem(f"the deploy job's sam deploy passes {name}, which infra/template.yaml does not declare")
+        problem(f"the {job_name} job's sam deploy passes {name}, which infra/template.yaml does not declare")
 
 
 def check_docs(ds):
@@ -177,11 +225,52 @@ def named(output, name):
     return any(line.startswith("::error") and f"::{name} is not set" in line for line in output.splitlines())
 
 
+def named_wrong(output, name):
+    return any(line.startswith("::error") and f"::{name} is '" in line for line in output.splitlines())
+
+
+def check_stamp(ds):
+    """`stamp` writes the same digest into every package, the same again for
+    the same settings, another when a setting changes; it refuses a folder
+    without packages."""
+    base = {s.name: dummy(s) for s in ds.SETTINGS if "deploy" in s.needed_by}
+    changed = dict(base, AGORA_SENDER_ADDRESS="someone-else@example.org")
+    with tempfile.TemporaryDirectory() as folder:
+        packages = pathlib.Path(folder)
+        for name in ("register", "status"):
+            (packages / name).mkdir()
+            (packages / name / "bootstrap").write_text("binary", encoding="utf-8")
+        (packages / "not-a-package").mkdir()
+
+        def run(env):
+            result = subprocess.run([sys.executable, str(SETTINGS_SCRIPT), "stamp", folder],
+                                    env=dict(env, PATH=os.environ.get("PATH", "")), text=True, capture_output=True)
+            digests = {(packages / n / ds.STAMP).read_text(encoding="utf-8") for n in ("register", "status")
+                       if (packages / n / ds.STAMP).is_file()}
+            return result.returncode, digests
+
+        first, again, other = run(base), run(base), run(changed)
+        if first[0] != 0 or len(first[1]) != 1:
+            problem(f"`stamp` does not write one digest into every package: {first}")
+        if again != first:
+            problem(f"`stamp` writes another digest for the same settings: {first} then {again}")
+        if other[0] != 0 or other[1] == first[1]:
+            problem(f"`stamp` writes the same digest after AGORA_SENDER_ADDRESS changed: {other}")
+        if (packages / "not-a-package" / ds.STAMP).exists():
+            problem("`stamp` wrote into a folder that holds no bootstrap")
+    with tempfile.TemporaryDirectory() as empty:
+        result = subprocess.run([sys.executable, str(SETTINGS_SCRIPT), "stamp", empty],
+                                env=dict(base, PATH=os.environ.get("PATH", "")), text=True, capture_output=True)
+        if result.returncode == 0:
+            problem("`stamp` passes on a folder without function packages")
+    return 4
+
+
 def check_behaviour(ds):
     tested = 0
     for job in ds.JOBS:
         needed = [s for s in ds.SETTINGS if job in s.needed_by]
-        full = {s.name: dummy(s) for s in needed}
+        full = {s.name: dummy(s, job) for s in needed}
         result = run_check(job, full)
         if result.returncode != 0 or "::error" in result.stdout:
             problem(f"`check {job}` fails with every setting set: {result.stdout}{result.stderr}")
@@ -199,17 +288,49 @@ def check_behaviour(ds):
             problem(f"`check {job}` with nothing set: exit {result.returncode}, does not name {unnamed}")
         if "Settings → Secrets and variables → Actions" not in result.stdout:
             problem(f"`check {job}` does not say where to set what is missing")
-    optional = [s for s in ds.SETTINGS if s.parameter and not s.needed_by]
     base = {s.name: dummy(s) for s in ds.SETTINGS if "deploy" in s.needed_by}
+    # A setting with a fixed set of values: each passes, anything else fails
+    # and is named, in every job and in `overrides`.
+    for s in [s for s in ds.SETTINGS if s.choices]:
+        for job in ds.JOBS:
+            full = {o.name: dummy(o, job) for o in ds.SETTINGS if job in o.needed_by}
+            for good in s.choices:
+                result = run_check(job, dict(full, **{s.name: good}))
+                if result.returncode != 0:
+                    problem(f"`check {job}` fails with {s.name}={good}: {result.stdout}{result.stderr}")
+                tested += 1
+            result = run_check(job, dict(full, **{s.name: "maybe"}))
+            others = [o.name for o in ds.SETTINGS if o is not s and (named(result.stdout, o.name) or named_wrong(result.stdout, o.name))]
+            if result.returncode == 0 or not named_wrong(result.stdout, s.name) or others:
+                problem(f"`check {job}` with {s.name}=maybe: exit {result.returncode}, "
+                        f"names it: {named_wrong(result.stdout, s.name)}, names others: {others}")
+            tested += 1
+        env = dict(base, PATH=os.environ.get("PATH", ""), **{s.name: "maybe"})
+        wrong = subprocess.run([sys.executable, str(SETTINGS_SCRIPT), "overrides"], env=env, text=True, capture_output=True)
+        if wrong.returncode == 0 or s.name not in wrong.stderr:
+            problem(f"`overrides` with {s.name}=maybe: exit {wrong.returncode}, {wrong.stderr.strip()!r}")
+    optional = [s for s in ds.SETTINGS if s.parameter and not s.needed_by]
+    given = {s.name: s.choices[-1] if s.choices else "7" for s in optional}
     env = dict(base, PATH=os.environ.get("PATH", ""))
     unset = subprocess.run([sys.executable, str(SETTINGS_SCRIPT), "overrides"], env=env, text=True, capture_output=True)
-    env.update({s.name: "7" for s in optional})
+    env.update(given)
     some = subprocess.run([sys.executable, str(SETTINGS_SCRIPT), "overrides"], env=env, text=True, capture_output=True)
     for s in optional:
         if f"{s.parameter}=" in unset.stdout:
             problem(f"`overrides` passes {s.parameter} although {s.name} is not set (the template's default should apply)")
-        if f"{s.parameter}=7" not in some.stdout.splitlines():
+        if f"{s.parameter}={given[s.name]}" not in some.stdout.splitlines():
             problem(f"`overrides` does not pass {s.parameter} when {s.name} is set")
+    # Each job refuses the other's stack: staging one whose name does not
+    # say staging, production's jobs one whose name does.
+    for job, stack in (("staging", "agora"), ("deploy", "agora-staging"), ("publish", "Agora-Staging-2")):
+        full = {o.name: dummy(o, job) for o in ds.SETTINGS if job in o.needed_by}
+        result = run_check(job, dict(full, AWS_STACK_NAME=stack))
+        others = [o.name for o in ds.SETTINGS if named(result.stdout, o.name) or
+                  (o.name != "AWS_STACK_NAME" and named_wrong(result.stdout, o.name))]
+        if result.returncode == 0 or not named_wrong(result.stdout, "AWS_STACK_NAME") or others:
+            problem(f"`check {job}` with AWS_STACK_NAME={stack}: exit {result.returncode}, "
+                    f"names it: {named_wrong(result.stdout, 'AWS_STACK_NAME')}, names others: {others}")
+        tested += 1
     return tested
 
 
@@ -223,7 +344,11 @@ def main():
 
     check_template_and_table(ds, parameters)
     deploy = check_job(ds, jobs, "deploy")
+    staging = check_job(ds, jobs, "staging")
     publish = check_job(ds, publish_jobs, "publish")
+    check_environments(jobs, publish_jobs)
+    if staging:
+        check_sam_deploy(ds, staging, parameters, "staging")
     if deploy:
         check_sam_deploy(ds, deploy, parameters)
         # infra/deployed-commit.sh asks the API for a job of this name.
@@ -232,7 +357,7 @@ def main():
     if publish and not steps_running(publish, "infra/deployed-commit.sh deploy.yml"):
         problem("publish.yml does not build the commit infra/deployed-commit.sh finds in deploy.yml's runs")
     check_docs(ds)
-    tested = check_behaviour(ds)
+    tested = check_behaviour(ds) + check_stamp(ds)
 
     for text in problems:
         print(f"error: {text}", file=sys.stderr)

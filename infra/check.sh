@@ -6,6 +6,8 @@
 #   check-functions.py    the template's functions are functions/'s binaries
 #   check-roles.py        each role grants what infra/function-calls.json says
 #                         its function calls (functions/tests/roles.rs records it)
+#   check-canaries.py     each HTTP function deploys by a canary that rolls back
+#                         on its new version's errors and the API's 5xx
 #   check-deploy-settings.py
 #                         the deploy workflow passes every parameter the
 #                         template needs and none it lacks, from repository
@@ -83,6 +85,16 @@ if "$venv/bin/python" infra/check-roles.py "$broken" 2>/dev/null; then
   exit 1
 fi
 echo "(and it fails when ConfirmRole lacks dynamodb:Query)"
+echo "-- each HTTP function deploys by a canary watching its new version"
+"$venv/bin/python" infra/check-canaries.py
+# And it must catch a canary watching the whole function (whose errors
+# include the old version's) instead of the version being deployed.
+sed 's/- !Ref StatusCanaryErrorsAlarm/- !Ref StatusErrorsAlarm/' infra/template.yaml > "$broken"
+if cmp -s infra/template.yaml "$broken" || "$venv/bin/python" infra/check-canaries.py "$broken" 2>/dev/null; then
+  echo "error: check-canaries.py passed a template whose status canary watches StatusErrorsAlarm" >&2
+  exit 1
+fi
+echo "(and it fails when the status canary watches the whole function's errors)"
 echo "-- the workflows' settings and the template's parameters agree"
 "$venv/bin/python" infra/check-deploy-settings.py
 echo "-- publishing the site uploads and invalidates only what changed"

@@ -4,9 +4,10 @@ cache only the pages that changed.
 
   AWS_STACK_NAME=agora infra/publish-site.py [public]
 
-The push deploy and the hourly publish of .github/workflows/deploy.yml both
-run it; from a staff machine it needs the same AWS permissions as the deploy
-role's site part (infra/README.md, "The deploy role").
+The deploy and staging jobs of .github/workflows/deploy.yml and the hourly
+publish (publish.yml) run it; from a staff machine it needs the same AWS
+permissions as the deploy role's site part (infra/README.md, "The deploy
+role").
 
 1. The stack's outputs name the bucket and the distribution.
 2. Every built file is compared with the bucket's copy by its MD5, which is
