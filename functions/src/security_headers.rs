@@ -16,7 +16,7 @@ pub struct SecurityHeaders {
     /// `X-Content-Type-Options`.
     pub content_type_options: &'static str,
     pub permissions_policy: Option<&'static str>,
-    /// Sent over HTTPS only: see [`SecurityHeaders::for_plain_http`].
+    /// Sent over HTTPS only: see [`SecurityHeaders::set_plain_http`].
     pub strict_transport_security: &'static str,
 }
 
