@@ -20,10 +20,9 @@ const PAGE = '/kontakt/';
 const FILE = path.join('content', 'kontakt.md');
 
 // The page listens for rebuilds once its script has opened the event
-// stream; a long-lived stream has no load event to wait for.
+// stream (a long-lived stream has no load event): live.js marks that.
 async function listening(page) {
-  await page.waitForSelector('script[src^="/__agora/live.js"]');
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  await page.waitForSelector('html[data-agora-live="listening"]', { timeout: 30_000 });
 }
 
 if (!AGORA_BIN || !fs.existsSync(AGORA_BIN)) {

@@ -70,6 +70,10 @@
   }
 
   var events = new EventSource("/__agora/events");
+  // Says that the page listens (tests wait for it rather than for a time).
+  events.addEventListener("open", function () {
+    document.documentElement.setAttribute("data-agora-live", "listening");
+  });
   events.addEventListener("reload", function (event) {
     if (event.data !== generation) {
       window.location.reload();
