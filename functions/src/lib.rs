@@ -13,6 +13,7 @@ pub mod mail_ses;
 pub mod polish;
 pub mod purge;
 pub mod registration;
+pub mod routes;
 pub mod security_headers;
 pub mod service;
 pub mod store;

@@ -17,6 +17,7 @@ use crate::registration::{
     new_reference, new_token, token_hash, Admission, ConsentRecord, NewRegistration, Registration,
     Status,
 };
+use crate::routes;
 use crate::store::{Inserted, Store, StoreError};
 
 /// The honeypot: a field hidden from people, which bots fill in.
@@ -236,8 +237,8 @@ impl<S: Store, M: Mailer> Service<S, M> {
                 if registration.status != Status::Spam {
                     let links = Links {
                         confirm: needs_confirmation
-                            .then(|| self.link(form, "potwierdz", &confirm_token)),
-                        withdraw: Some(self.link(form, "wycofaj", &withdraw_token)),
+                            .then(|| self.link(&routes::confirm(&form.id), &confirm_token)),
+                        withdraw: Some(self.link(&routes::withdraw(&form.id), &withdraw_token)),
                     };
                     self.mail_resident(form, &registration, true, &links).await;
                     if !needs_confirmation {
@@ -296,8 +297,8 @@ impl<S: Store, M: Mailer> Service<S, M> {
         };
         let links = Links {
             confirm: (renewed.status == Status::Pending)
-                .then(|| self.link(form, "potwierdz", confirm_token)),
-            withdraw: Some(self.link(form, "wycofaj", withdraw_token)),
+                .then(|| self.link(&routes::confirm(&form.id), confirm_token)),
+            withdraw: Some(self.link(&routes::withdraw(&form.id), withdraw_token)),
         };
         self.mail_resident(form, &renewed, false, &links).await;
         Ok(())
@@ -440,11 +441,11 @@ impl<S: Store, M: Mailer> Service<S, M> {
         }
     }
 
-    fn link(&self, form: &FormDefinition, action: &str, token: &str) -> String {
+    /// A link for the e-mail: `path` (a [`routes`] path) with the token.
+    fn link(&self, path: &str, token: &str) -> String {
         format!(
-            "{}/api/forms/{}/{action}?token={token}",
-            self.settings.public_url.trim_end_matches('/'),
-            form.id
+            "{}{path}?token={token}",
+            self.settings.public_url.trim_end_matches('/')
         )
     }
 

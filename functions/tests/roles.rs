@@ -826,3 +826,30 @@ fn the_template_is_read_as_api_gateway_routes_it() {
     // The authorizer calls nothing, and is granted nothing.
     assert!(named("OriginVerifyFunction").granted.is_empty());
 }
+
+#[test]
+fn every_route_of_the_router_reaches_a_function() {
+    use agora_functions::routes::{CONFIRM, FORM, RECEIVED, SENT, WITHDRAW};
+    let functions = template_functions();
+    for (method, route) in [
+        ("GET", FORM),
+        ("POST", FORM),
+        ("GET", RECEIVED),
+        ("GET", SENT),
+        ("GET", CONFIRM),
+        ("POST", CONFIRM),
+        ("GET", WITHDRAW),
+        ("POST", WITHDRAW),
+    ] {
+        let serving: Vec<&str> = functions
+            .iter()
+            .filter(|f| f.routes.iter().any(|(m, p)| m == method && p == route))
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(
+            serving.len(),
+            1,
+            "{method} {route} must be the HttpApi event of exactly one function of infra/template.yaml, not {serving:?}"
+        );
+    }
+}

@@ -17,12 +17,12 @@ use crate::frontmatter::{self, EventStatus, FrontMatter, SectionKind};
 use crate::model::{Content, Document, EventInfo, Page, PageKind, Section};
 use crate::slugs;
 use crate::yaml;
+// Folders of `content/` that hold data and forms, not pages: named once,
+// where the functions read them too.
+use agora_functions::forms::{DATA_DIR, FORMS_DIR};
 
 pub const CONTENT_DIR: &str = "content";
 const SECTION_FILE: &str = "_index.md";
-/// Folders of `content/` that hold data, not pages.
-const DATA_DIR: &str = "data";
-const FORMS_DIR: &str = "forms";
 
 #[derive(Debug, Clone, Copy)]
 pub struct LoadOptions {

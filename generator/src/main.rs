@@ -764,8 +764,8 @@ async fn staff_command(command: Staff) -> Result<String, String> {
                 .map_err(staff_error)?;
             let path = store
                 .root
-                .join("content")
-                .join("data")
+                .join(agora::content::CONTENT_DIR)
+                .join(agora_functions::forms::DATA_DIR)
                 .join("ambasadorzy.yaml");
             write_file(&path, yaml.as_bytes())?;
             Ok(format!(

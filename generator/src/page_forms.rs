@@ -16,11 +16,6 @@ use crate::markdown::Rendered;
 use crate::model::{Content, Document, PageKind};
 use crate::site::Site;
 
-/// Where the form functions answer, from the site's domain root: on AWS
-/// CloudFront routes it to the API, under `agora serve` the same server
-/// answers it.
-pub const API_PATH: &str = "/api/forms/";
-
 /// The shortcode that shows a form.
 pub const SHORTCODE: &str = "form";
 
@@ -165,7 +160,9 @@ impl<'a> FormView<'a> {
     pub fn new(site: &'a Site<'a>, id: &str) -> Option<Self> {
         let form = site.content.forms.iter().find(|f| f.id == id)?;
         let state = form.state_at(&site.now);
-        let action = format!("{API_PATH}{}", form.id);
+        // From the site's domain root: on AWS CloudFront sends it to the
+        // API, under `agora serve` the same server answers it.
+        let action = agora_functions::routes::form(&form.id);
         let privacy_policy = site.config.url(PRIVACY_POLICY_PATH);
         let html = matches!(state, FormState::Upcoming | FormState::Open).then(|| {
             let links = FormLinks {

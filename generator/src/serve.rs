@@ -163,7 +163,11 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
     let app = Router::new().fallback_service(tower::service_fn(move |request: Request| {
         let (api, files) = (api.clone(), files.clone());
         async move {
-            let (mut response, headers) = if request.uri().path().starts_with("/api/") {
+            let (mut response, headers) = if request
+                .uri()
+                .path()
+                .starts_with(agora_functions::routes::PREFIX)
+            {
                 (api.oneshot(request).await?, security_headers::API)
             } else {
                 (files.respond(request).await, security_headers::SITE)

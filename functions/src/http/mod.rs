@@ -36,6 +36,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use crate::forms::{FieldError, FormDefinition, Submission};
 use crate::mail::Mailer;
 use crate::registration::Status;
+use crate::routes;
 use crate::service::{Client, Service, Submitted, STARTED_FIELD};
 use crate::store::{Store, StoreError};
 use answer::Format;
@@ -163,18 +164,15 @@ where
     let home = state.service.settings().public_url.clone();
     let contact = state.service.settings().contact_email.clone();
     Router::new()
-        .route("/api/forms/{id}", get(status::<S, M>).post(submit::<S, M>))
+        .route(routes::FORM, get(status::<S, M>).post(submit::<S, M>))
+        .route(routes::RECEIVED, get(received::<S, M>))
+        .route(routes::SENT, get(sent::<S, M>))
         .route(
-            "/api/forms/{id}/zgloszenie/{reference}",
-            get(received::<S, M>),
-        )
-        .route("/api/forms/{id}/wyslane", get(sent::<S, M>))
-        .route(
-            "/api/forms/{id}/potwierdz",
+            routes::CONFIRM,
             get(confirm_page::<S, M>).post(confirm::<S, M>),
         )
         .route(
-            "/api/forms/{id}/wycofaj",
+            routes::WITHDRAW,
             get(withdraw_page::<S, M>).post(withdraw::<S, M>),
         )
         .fallback(not_found::<S, M>)
@@ -280,8 +278,8 @@ fn submitted(
     match outcome {
         Ok(Submitted::Accepted { reference, status }) => {
             let page = match &reference {
-                Some(reference) => received_path(&form.id, reference),
-                None => sent_path(&form.id),
+                Some(reference) => routes::received(&form.id, reference),
+                None => routes::sent(&form.id),
             };
             match format {
                 // `page`: where the site's script shows the reference.
@@ -520,16 +518,6 @@ async fn method_not_allowed(headers: HeaderMap) -> Response {
 /// A path's parameters; ones that do not decode (`%FF`) name no form.
 fn path_param<T: Default>(path: Result<Path<T>, PathRejection>) -> T {
     path.map(|Path(value)| value).unwrap_or_default()
-}
-
-/// Where the page after a submission is.
-pub fn received_path(form_id: &str, reference: &str) -> String {
-    format!("/api/forms/{form_id}/zgloszenie/{reference}")
-}
-
-/// The page after a submission whose reference comes by e-mail.
-pub fn sent_path(form_id: &str) -> String {
-    format!("/api/forms/{form_id}/wyslane")
 }
 
 /// A reference as [`crate::registration::new_reference`] makes them.

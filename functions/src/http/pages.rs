@@ -9,6 +9,7 @@ use crate::forms::html::{
 use crate::forms::{Allocation, FieldError, FormDefinition, Moment, Submission};
 use crate::polish::count_pl;
 use crate::registration::{Registration, Status};
+use crate::routes;
 
 /// Readable at 200% zoom and on a phone; 4.5:1 contrast; a visible focus;
 /// errors marked by a border and the word „Błąd”, not by colour alone.
@@ -408,13 +409,13 @@ fn reference_panel(reference: &str) -> String {
 
 /// Where a form is submitted.
 pub(crate) fn form_path(form: &FormDefinition) -> String {
-    format!("/api/forms/{}", form.id)
+    routes::form(&form.id)
 }
 
 fn action_path(form: &FormDefinition, action: Action) -> String {
     match action {
-        Action::Confirm => format!("/api/forms/{}/potwierdz", form.id),
-        Action::Withdraw => format!("/api/forms/{}/wycofaj", form.id),
+        Action::Confirm => routes::confirm(&form.id),
+        Action::Withdraw => routes::withdraw(&form.id),
     }
 }
 

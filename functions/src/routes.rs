@@ -1,0 +1,67 @@
+//! Every path of the form API, named once: the router serves these routes,
+//! the functions' pages and e-mails link to these paths, and the site's
+//! forms post to [`form`]. `infra/template.yaml` repeats the routes as the
+//! functions' `HttpApi` events; `functions/tests/roles.rs` fails when a
+//! route reaches no function there.
+
+/// Everything the functions answer is under this prefix (CloudFront sends
+/// it to the API; `agora serve` to the router).
+pub const PREFIX: &str = "/api/";
+
+/// `GET` a form's public status, `POST` a submission.
+pub const FORM: &str = "/api/forms/{id}";
+/// `GET` the page after a submission, with its reference.
+pub const RECEIVED: &str = "/api/forms/{id}/zgloszenie/{reference}";
+/// `GET` the page after a submission whose reference comes by e-mail.
+pub const SENT: &str = "/api/forms/{id}/wyslane";
+/// `GET` the confirmation link's page, `POST` confirming.
+pub const CONFIRM: &str = "/api/forms/{id}/potwierdz";
+/// `GET` the withdrawal link's page, `POST` withdrawing.
+pub const WITHDRAW: &str = "/api/forms/{id}/wycofaj";
+
+/// Where form `id` is submitted and its status read.
+pub fn form(id: &str) -> String {
+    FORM.replace("{id}", id)
+}
+
+/// The page after a submission, with its reference.
+pub fn received(id: &str, reference: &str) -> String {
+    RECEIVED
+        .replace("{id}", id)
+        .replace("{reference}", reference)
+}
+
+/// The page after a submission whose reference comes by e-mail.
+pub fn sent(id: &str) -> String {
+    SENT.replace("{id}", id)
+}
+
+/// The confirmation link's page and its button's target.
+pub fn confirm(id: &str) -> String {
+    CONFIRM.replace("{id}", id)
+}
+
+/// The withdrawal link's page and its button's target.
+pub fn withdraw(id: &str) -> String {
+    WITHDRAW.replace("{id}", id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_fill_the_routes() {
+        assert_eq!(form("spacer"), "/api/forms/spacer");
+        assert_eq!(
+            received("spacer", "K7QX-M3PA"),
+            "/api/forms/spacer/zgloszenie/K7QX-M3PA"
+        );
+        assert_eq!(sent("spacer"), "/api/forms/spacer/wyslane");
+        assert_eq!(confirm("spacer"), "/api/forms/spacer/potwierdz");
+        assert_eq!(withdraw("spacer"), "/api/forms/spacer/wycofaj");
+        for route in [FORM, RECEIVED, SENT, CONFIRM, WITHDRAW] {
+            assert!(route.starts_with(PREFIX), "{route}");
+        }
+    }
+}
