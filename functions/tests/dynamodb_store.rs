@@ -3,7 +3,7 @@
 //! capacity, withdrawals during registrations), a place freed with nobody
 //! waiting, the purge freeing places. On DynamoDB Local, like the stories.
 
-mod dynamodb_local;
+use agora_test_support::dynamodb_local;
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;

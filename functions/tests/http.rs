@@ -4,7 +4,7 @@
 //! real API Gateway v2 events. Against the real SQLite store (in memory)
 //! and the outbox (in a temporary folder), with the Kraków forms.
 
-mod krakow;
+use agora_test_support::krakow;
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -12,7 +12,7 @@
 //! A function calling what its role lacks would be `AccessDenied` in AWS
 //! (the resident sees 503); a grant nobody uses is a permission too many.
 
-mod dynamodb_local;
+use agora_test_support::dynamodb_local;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

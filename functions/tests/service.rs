@@ -1,7 +1,7 @@
 //! The form functions' decisions end to end on the embedded store: what a
 //! resident submits, what they are e-mailed, what is stored.
 
-mod krakow;
+use agora_test_support::krakow;
 
 use agora_functions::fill_time::Stamps;
 use agora_functions::forms::{FormDefinition, Submission};

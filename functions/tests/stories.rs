@@ -4,8 +4,6 @@
 //! the purge; the purge hands places on). Each store is a real one (SQLite in memory;
 //! DynamoDB Local), never a fake.
 
-mod dynamodb_local;
-
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
@@ -1096,4 +1094,4 @@ macro_rules! stories {
 stories!(sqlite, async {
     agora_functions::store::sqlite::SqliteStore::in_memory().expect("an in-memory store")
 });
-stories!(dynamodb, crate::dynamodb_local::fresh_store());
+stories!(dynamodb, agora_test_support::dynamodb_local::fresh_store());

@@ -6,8 +6,7 @@
 #[allow(dead_code)]
 mod common;
 #[allow(dead_code)]
-#[path = "../../functions/tests/dynamodb_local/mod.rs"]
-mod dynamodb_local;
+use agora_test_support::dynamodb_local;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

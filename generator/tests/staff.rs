@@ -9,10 +9,7 @@
 // Each test file uses part of the shared helpers.
 #[allow(dead_code)]
 mod common;
-#[path = "../../functions/tests/dynamodb_local/mod.rs"]
-mod dynamodb_local;
-#[path = "../../functions/tests/krakow/mod.rs"]
-mod krakow;
+use agora_test_support::{dynamodb_local, krakow};
 
 use std::collections::BTreeMap;
 use std::path::Path;

