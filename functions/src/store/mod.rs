@@ -18,7 +18,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::registration::{Admission, MailProblem, NewRegistration, Registration};
+use crate::registration::{Admission, MailProblem, NewRegistration, Registration, Status};
 
 /// How long a request count (a salted hash of a client's address and a
 /// window's start, [`Store::allow_request`]) is kept before the purge, or
@@ -77,6 +77,45 @@ pub struct Counts {
     pub waiting: u64,
     /// Confirmed lottery applications before the draw.
     pub applied: u64,
+}
+
+impl Counts {
+    /// Counts `n` registrations of `status` where the public counts put
+    /// them (withdrawn and spam count nowhere): one rule for every store.
+    pub fn add(&mut self, status: Status, n: u64) {
+        match status {
+            Status::Pending => self.pending += n,
+            Status::Registered | Status::Selected => self.taken += n,
+            Status::Waiting | Status::Reserve => self.waiting += n,
+            Status::Applied => self.applied += n,
+            Status::Withdrawn | Status::Spam => {}
+        }
+    }
+}
+
+/// Who gets a place freed by a registration of `status`: the first not
+/// expired of those listed with the returned status, given the second
+/// (a first-come place to the waiting list, a drawn place to the reserve
+/// list). `None`: the place is not handed on. One rule for every store.
+pub(crate) fn next_in_line(status: Status) -> Option<(Status, Status)> {
+    match status {
+        Status::Registered => Some((Status::Waiting, Status::Registered)),
+        Status::Selected => Some((Status::Reserve, Status::Selected)),
+        _ => None,
+    }
+}
+
+/// A moment as every store writes it: RFC 3339 in UTC to the microsecond,
+/// so that text order is time order (stores compare and sort the text).
+pub(crate) fn encode_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// A stored moment read back; anything else is corrupt data.
+pub(crate) fn decode_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("time `{text}`: {e}")))
 }
 
 /// A form's draw as the store keeps it: enough to tell it from another

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction, TransactionBehavior};
 
+use super::{decode_time as parse_time, encode_time as time};
 use super::{Counts, DrawRecord, DrawRecorded, Inserted, Store, StoreError, Withdrawn};
 use crate::registration::{Admission, MailProblem, NewRegistration, Registration, Status};
 
@@ -305,16 +306,6 @@ fn add_missing_columns(connection: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Corrupt(format!("time `{text}`: {e}")))
-}
-
 fn read_row(row: &Row<'_>) -> rusqlite::Result<Result<Registration, StoreError>> {
     let status: String = row.get(2)?;
     let values: String = row.get(4)?;
@@ -450,12 +441,12 @@ fn admit(
     Ok(())
 }
 
-/// Gives a freed place to the first person on `list` who has not expired;
-/// `None` when nobody waits.
+/// Gives a freed place to the first person listed as `listed` who has not
+/// expired; `None` when nobody waits.
 fn promote_first(
     tx: &Transaction<'_>,
     form_id: &str,
-    list: &str,
+    listed: Status,
     given: Status,
     now: DateTime<Utc>,
 ) -> Result<Option<Registration>, StoreError> {
@@ -463,7 +454,7 @@ fn promote_first(
         .query_row(
             "SELECT reference FROM registrations WHERE form_id = ?1 AND status = ?2 AND expires_at > ?3
              ORDER BY position LIMIT 1",
-            params![form_id, list, time(now)],
+            params![form_id, listed.as_str(), time(now)],
             |row| row.get(0),
         )
         .optional()
@@ -629,12 +620,7 @@ impl Store for SqliteStore {
                 params![time(now), form_id, found.reference],
             )
             .map_err(unavailable)?;
-            let next_in_line = match found.status {
-                Status::Registered => Some(("waiting", Status::Registered)),
-                Status::Selected => Some(("reserve", Status::Selected)),
-                _ => None,
-            };
-            let promoted = match next_in_line {
+            let promoted = match super::next_in_line(found.status) {
                 Some((list, given)) => promote_first(tx, &form_id, list, given, now)?,
                 None => None,
             };
@@ -721,12 +707,8 @@ impl Store for SqliteStore {
             for row in rows {
                 let (status, n) = row.map_err(unavailable)?;
                 let n = u64::try_from(n).unwrap_or(0);
-                match Status::parse(&status) {
-                    Some(Status::Pending) => counts.pending += n,
-                    Some(Status::Registered | Status::Selected) => counts.taken += n,
-                    Some(Status::Waiting | Status::Reserve) => counts.waiting += n,
-                    Some(Status::Applied) => counts.applied += n,
-                    _ => {}
+                if let Some(status) = Status::parse(&status) {
+                    counts.add(status, n);
                 }
             }
             Ok(counts)
@@ -869,7 +851,9 @@ impl Store for SqliteStore {
                 .map_err(unavailable)?;
             for (form_id, places) in freed {
                 for _ in 0..places {
-                    if promote_first(tx, &form_id, "waiting", Status::Registered, now)?.is_none() {
+                    if promote_first(tx, &form_id, Status::Waiting, Status::Registered, now)?
+                        .is_none()
+                    {
                         break;
                     }
                 }

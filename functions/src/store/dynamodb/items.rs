@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::{DateTime, Utc};
 
 use crate::registration::{ConsentRecord, MailProblem, Registration, Status};
 use crate::store::{DrawRecord, StoreError};
@@ -112,15 +111,7 @@ pub(super) fn pointer_item(pk: &str, sk: &str, reference: &str, ttl: i64) -> Ite
 
 /// Times as text that sorts as time: UTC, fixed width, microseconds (as
 /// the SQLite store keeps them).
-pub(super) fn time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-pub(super) fn parse_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Corrupt(format!("time `{text}`: {e}")))
-}
+pub(super) use crate::store::{decode_time as parse_time, encode_time as time};
 
 pub(super) fn registration_item(registration: &Registration, lookups: &Lookups) -> Item {
     let values = registration
@@ -335,6 +326,7 @@ pub(super) fn values(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{DateTime, Utc};
 
     #[test]
     fn expressions_name_their_attributes() {

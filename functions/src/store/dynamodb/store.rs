@@ -263,11 +263,8 @@ impl Store for DynamoStore {
                     key(&pk, &list.sort_key(position)),
                 ));
             }
-            let freed = match registration.status {
-                Status::Registered => Some((List::Waiting, Status::Registered)),
-                Status::Selected => Some((List::Reserve, Status::Selected)),
-                _ => None,
-            };
+            let freed = crate::store::next_in_line(registration.status)
+                .and_then(|(listed, given)| Some((List::of(listed)?, given)));
             let mut promoted = None;
             if let Some((list, given)) = freed {
                 let (more, next) = self.hand_on(&pk, list, given, now).await?;
@@ -382,12 +379,8 @@ impl Store for DynamoStore {
             if text(&item, "expires_at")? <= now.as_str() {
                 continue;
             }
-            match Status::parse(text(&item, "status")?) {
-                Some(Status::Pending) => counts.pending += 1,
-                Some(Status::Registered | Status::Selected) => counts.taken += 1,
-                Some(Status::Waiting | Status::Reserve) => counts.waiting += 1,
-                Some(Status::Applied) => counts.applied += 1,
-                _ => {}
+            if let Some(status) = Status::parse(text(&item, "status")?) {
+                counts.add(status, 1);
             }
         }
         Ok(counts)
