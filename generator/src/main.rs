@@ -602,7 +602,17 @@ enum Staff {
 
 async fn staff_command(command: Staff) -> Result<String, String> {
     match command {
-        Staff::Forms(FormsCommand::List { store, clock }) => {
+        Staff::Forms(command) => forms_command(command).await,
+        Staff::Lottery(command) => lottery_command(command).await,
+        Staff::Ambassadors(command) => ambassadors_command(command).await,
+        Staff::Mail(command) => mail_command(command).await,
+    }
+}
+
+/// Staff: the forms and their registrations.
+async fn forms_command(command: FormsCommand) -> Result<String, String> {
+    match command {
+        FormsCommand::List { store, clock } => {
             let now = staff_now(&clock, &store.root)?;
             let forms = load_forms(&store.root)?;
             let opened = open_store(&store).await?;
@@ -610,7 +620,7 @@ async fn staff_command(command: Staff) -> Result<String, String> {
                 .await
                 .map_err(staff_error)
         }
-        Staff::Forms(FormsCommand::Purge { store }) => {
+        FormsCommand::Purge { store } => {
             let opened = open_store(&store).await?;
             let erased = opened
                 .purge_expired(Utc::now())
@@ -618,13 +628,13 @@ async fn staff_command(command: Staff) -> Result<String, String> {
                 .map_err(|e| e.to_string())?;
             Ok(format!("erased {erased} expired registrations\n"))
         }
-        Staff::Forms(FormsCommand::Export {
+        FormsCommand::Export {
             form,
             format,
             out,
             store,
             clock,
-        }) => {
+        } => {
             let now = staff_now(&clock, &store.root)?;
             let form = find_form(load_forms(&store.root)?, &form)?;
             let opened = open_store(&store).await?;
@@ -643,12 +653,18 @@ async fn staff_command(command: Staff) -> Result<String, String> {
                 None => Ok(String::from_utf8_lossy(&bytes).into_owned()),
             }
         }
-        Staff::Lottery(LotteryCommand::PublishList {
+    }
+}
+
+/// Staff: the verifiable draw.
+async fn lottery_command(command: LotteryCommand) -> Result<String, String> {
+    match command {
+        LotteryCommand::PublishList {
             form,
             out,
             store,
             clock,
-        }) => {
+        } => {
             let now = staff_now(&clock, &store.root)?;
             let form = find_form(load_forms(&store.root)?, &form)?;
             let opened = open_store(&store).await?;
@@ -663,7 +679,7 @@ async fn staff_command(command: Staff) -> Result<String, String> {
                 list.sha256_hex()
             ))
         }
-        Staff::Lottery(LotteryCommand::Draw {
+        LotteryCommand::Draw {
             form,
             seed,
             list,
@@ -672,7 +688,7 @@ async fn staff_command(command: Staff) -> Result<String, String> {
             store,
             mail,
             clock,
-        }) => {
+        } => {
             // Never before the form has really closed (`staff_now`); under
             // --now the record keeps the rehearsed moment as the draw's.
             let now = staff_now(&clock, &store.root)?;
@@ -734,13 +750,13 @@ async fn staff_command(command: Staff) -> Result<String, String> {
             }
             Ok(report)
         }
-        Staff::Lottery(LotteryCommand::Verify {
+        LotteryCommand::Verify {
             list,
             seed,
             places,
             result,
             list_sha256,
-        }) => {
+        } => {
             let draw = lottery::verify(
                 &read_file(&list)?,
                 list_sha256.as_deref(),
@@ -755,7 +771,13 @@ async fn staff_command(command: Staff) -> Result<String, String> {
                 draw.reserve.len()
             ))
         }
-        Staff::Ambassadors(AmbassadorsCommand::Publish { form, store, clock }) => {
+    }
+}
+
+/// Staff: the public list of ambassadors.
+async fn ambassadors_command(command: AmbassadorsCommand) -> Result<String, String> {
+    match command {
+        AmbassadorsCommand::Publish { form, store, clock } => {
             let now = staff_now(&clock, &store.root)?;
             let form = find_form(load_forms(&store.root)?, &form)?;
             let opened = open_store(&store).await?;
@@ -774,12 +796,18 @@ async fn staff_command(command: Staff) -> Result<String, String> {
                 path.display()
             ))
         }
-        Staff::Mail(MailCommand::Check {
+    }
+}
+
+/// Operators: whether SES can send the forms' e-mail.
+async fn mail_command(command: MailCommand) -> Result<String, String> {
+    match command {
+        MailCommand::Check {
             from,
             configuration_set,
             region,
             ses_endpoint,
-        }) => {
+        } => {
             let (report, ready) =
                 mail_preflight::run(&from, configuration_set.as_deref(), region, ses_endpoint)
                     .await;
