@@ -15,10 +15,7 @@ use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     agora_functions::http::hide_panic_messages();
-    let table = std::env::var("AGORA_TABLE")
-        .map_err(|_| "the environment variable AGORA_TABLE is required")?;
-    let endpoint = std::env::var("AGORA_DYNAMODB_ENDPOINT").ok();
-    let store = DynamoStore::from_env(table, endpoint).await?;
+    let store = DynamoStore::from_function_env().await?;
     let store = &store;
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<serde_json::Value>| async move {

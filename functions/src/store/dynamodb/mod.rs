@@ -92,6 +92,14 @@ impl DynamoStore {
         Self::from_env_in(table, endpoint, None).await
     }
 
+    /// The table a Lambda function without routes (the purge, the mail
+    /// events) is given: `AGORA_TABLE`, and `AGORA_DYNAMODB_ENDPOINT` when
+    /// set. A missing table name fails at start.
+    pub async fn from_function_env() -> Result<Self, StoreError> {
+        let table = std::env::var("AGORA_TABLE").unwrap_or_default();
+        Self::from_env(table, std::env::var("AGORA_DYNAMODB_ENDPOINT").ok()).await
+    }
+
     /// As [`Self::from_env`], in `region` when one is given (a staff
     /// command's `--dynamodb-region`) rather than the environment's.
     pub async fn from_env_in(
