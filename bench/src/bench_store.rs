@@ -4,10 +4,9 @@
 
 use std::path::Path;
 
-use agora_functions::mail::{Email, MailError, Mailer};
-use agora_functions::store::any::AnyStore;
-use agora_functions::store::dynamodb::DynamoStore;
-use agora_functions::store::sqlite::SqliteStore;
+use agora_core::mail::{Email, MailError, Mailer};
+use agora_stores::any::AnyStore;
+use agora_stores::backends::StoreChoice;
 use clap::ValueEnum;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -32,19 +31,19 @@ impl Backend {
         table_prefix: &str,
         dynamodb_endpoint: &str,
     ) -> Result<AnyStore, String> {
-        match self {
-            Backend::Sqlite => SqliteStore::open(&dir.join("bench.sqlite3"))
-                .map(AnyStore::Sqlite)
-                .map_err(|e| e.to_string()),
-            Backend::Dynamodb => {
-                let table = format!("{table_prefix}-{}", std::process::id());
-                let store = DynamoStore::from_env(table, Some(dynamodb_endpoint.to_owned()))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                store.create_table().await.map_err(|e| e.to_string())?;
-                Ok(AnyStore::Dynamo(store))
-            }
+        let choice = match self {
+            Backend::Sqlite => StoreChoice::Sqlite(dir.join("bench.sqlite3")),
+            Backend::Dynamodb => StoreChoice::Dynamo {
+                table: format!("{table_prefix}-{}", std::process::id()),
+                endpoint: Some(dynamodb_endpoint.to_owned()),
+                region: None,
+            },
+        };
+        let store = choice.open().await?;
+        if let AnyStore::Dynamo(table) = &store {
+            table.create_table().await.map_err(|e| e.to_string())?;
         }
+        Ok(store)
     }
 }
 

@@ -8,10 +8,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use agora_functions::forms::{FormDefinition, Submission};
-use agora_functions::registration::{Registration, Status};
-use agora_functions::service::{Client, Service, Settings, Submitted};
-use agora_functions::store::Store;
+use agora_core::forms::{FormDefinition, Submission};
+use agora_core::registration::{Registration, Status};
+use agora_core::service::{Client, Service, Settings, Submitted};
+use agora_core::store::Store;
 use chrono::{TimeZone, Utc};
 use clap::Parser;
 

@@ -14,12 +14,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use agora_functions::fill_time::Stamps;
-use agora_functions::forms::FormDefinition;
+use agora_core::fill_time::Stamps;
+use agora_core::forms::FormDefinition;
+use agora_core::registration::Status;
+use agora_core::service::{Service, Settings};
+use agora_core::store::Store;
 use agora_functions::http::{router_with, system_clock, HttpSettings};
-use agora_functions::registration::Status;
-use agora_functions::service::{Service, Settings};
-use agora_functions::store::Store;
 use axum::body::Bytes;
 use axum::http::{header, Request, StatusCode};
 use axum::routing::post;

@@ -9,8 +9,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use agora::rebuild::LiveBuild;
-use agora::BuildOptions;
+use agora_site::rebuild::LiveBuild;
+use agora_site::BuildOptions;
 use clap::Parser;
 
 #[derive(Parser)]
@@ -75,7 +75,7 @@ fn main() -> Result<(), String> {
         now: Some("2026-01-01 12:00".to_owned()),
     };
 
-    let report = agora::build(&options).map_err(|p| p.to_string())?;
+    let report = agora_site::build(&options).map_err(|p| p.to_string())?;
     println!(
         "full build, {} posts: {} pages, {} files in {} ms",
         args.posts,

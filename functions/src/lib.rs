@@ -1,19 +1,8 @@
-//! The form backend of Agora: form definitions and the validation of
-//! submissions ([`forms`]), Polish grammar ([`polish`]).
+//! The form functions of Agora over HTTP: one axum router ([`http`]) that
+//! answers under AWS Lambda (the entry points in `src/bin/`) and inside
+//! `agora serve`, with the security headers of every answer
+//! ([`security_headers`]). What a request does is decided in
+//! `agora_core::service`; where it is stored, in `agora_stores`.
 
-pub mod aws;
-pub mod fill_time;
-pub mod forms;
 pub mod http;
-pub mod lottery;
-pub mod mail;
-pub mod mail_events;
-pub mod mail_preflight;
-pub mod mail_ses;
-pub mod polish;
-pub mod purge;
-pub mod registration;
-pub mod routes;
 pub mod security_headers;
-pub mod service;
-pub mod store;

@@ -8,12 +8,12 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use agora_functions::forms::{self, FormDefinition};
+use agora_core::forms::{self, FormDefinition};
+use agora_core::service::{Service, Settings};
+use agora_core::store::Store as _;
 use agora_functions::http::{fixed_clock, router_with, HttpSettings};
-use agora_functions::mail::Outbox;
-use agora_functions::service::{Service, Settings};
-use agora_functions::store::sqlite::SqliteStore;
-use agora_functions::store::Store as _;
+use agora_stores::outbox::Outbox;
+use agora_stores::sqlite::SqliteStore;
 use axum::body::{Body, Bytes};
 use axum::http::{header, Request, StatusCode};
 use axum::Router;

@@ -11,18 +11,14 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use agora_functions::fill_time::Stamps;
-use agora_functions::forms::FormDefinition;
+use agora_core::fill_time::Stamps;
+use agora_core::forms::FormDefinition;
+use agora_core::registration::{Admission, MailProblem, NewRegistration, Registration, Status};
+use agora_core::service::{Service, Settings};
+use agora_core::store::{Counts, DrawRecord, DrawRecorded, Inserted, Store, StoreError, Withdrawn};
 use agora_functions::http::{fixed_clock, router, router_with, HttpSettings};
-use agora_functions::mail::Outbox;
-use agora_functions::registration::{
-    Admission, MailProblem, NewRegistration, Registration, Status,
-};
-use agora_functions::service::{Service, Settings};
-use agora_functions::store::sqlite::SqliteStore;
-use agora_functions::store::{
-    Counts, DrawRecord, DrawRecorded, Inserted, Store, StoreError, Withdrawn,
-};
+use agora_stores::outbox::Outbox;
+use agora_stores::sqlite::SqliteStore;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, Request, StatusCode};

@@ -18,17 +18,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use agora_functions::fill_time::Stamps;
-use agora_functions::forms::FormDefinition;
+use agora_core::fill_time::Stamps;
+use agora_core::forms::FormDefinition;
+use agora_core::mail::{Email, MailError, Mailer};
+use agora_core::mail::{TAG_FORM, TAG_REFERENCE};
+use agora_core::mail_events::handle;
+use agora_core::purge::purge;
+use agora_core::registration::MailProblem;
+use agora_core::service::{Service, Settings};
+use agora_core::store::Store;
 use agora_functions::http::{router, Clock};
-use agora_functions::mail::{Email, MailError, Mailer};
-use agora_functions::mail_events::handle;
-use agora_functions::mail_ses::{TAG_FORM, TAG_REFERENCE};
-use agora_functions::purge::purge;
-use agora_functions::registration::MailProblem;
-use agora_functions::service::{Service, Settings};
-use agora_functions::store::dynamodb::DynamoStore;
-use agora_functions::store::Store;
+use agora_stores::dynamodb::DynamoStore;
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
 use aws_sdk_dynamodb::operation;
@@ -829,7 +829,7 @@ fn the_template_is_read_as_api_gateway_routes_it() {
 
 #[test]
 fn every_route_of_the_router_reaches_a_function() {
-    use agora_functions::routes::{CONFIRM, FORM, RECEIVED, SENT, WITHDRAW};
+    use agora_core::routes::{CONFIRM, FORM, RECEIVED, SENT, WITHDRAW};
     let functions = template_functions();
     for (method, route) in [
         ("GET", FORM),

@@ -1,36 +1,8 @@
-//! Agora's site generator: reads `agora.yaml` and `content/`, renders with
-//! a tera theme, and writes a static site.
-//!
-//! The stages, in order: [`config`] and [`content`] read the sources into
-//! the [`model`]; [`site`] renders the Markdown ([`markdown`]) and checks
-//! URLs and links; [`render`] applies the theme ([`templates`], [`views`]);
-//! [`feeds`] writes the machine-readable files; [`output`] swaps the new
-//! site into place. [`build`] runs them.
+//! The `agora` command's library: what the CLI adds to the site generator
+//! (`agora-site`), for the binary (`main.rs`) and its tests. [`serve`]
+//! runs the preview: the site from memory, rebuilt on every edit, with
+//! the form functions (`agora-functions`) on the embedded store
+//! (`agora-stores`); [`scaffold`] writes new pages (`agora new`).
 
-pub mod build;
-pub mod config;
-pub mod content;
-pub mod dates;
-pub mod diagnostics;
-pub mod feeds;
-pub mod frontmatter;
-pub mod markdown;
-pub mod model;
-pub mod notices;
-pub mod output;
-pub mod page_forms;
-pub mod rebuild;
-pub mod render;
 pub mod scaffold;
-pub mod search;
 pub mod serve;
-pub mod shortcodes;
-pub mod site;
-pub mod slugs;
-pub mod staff;
-pub mod templates;
-pub mod views;
-mod yaml;
-
-pub use build::{build, BuildOptions, BuildReport};
-pub use diagnostics::{Diagnostic, Diagnostics};

@@ -5,19 +5,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use agora::config::Config;
 use agora::scaffold::{self, NewKind};
-use agora::staff::{self, ExportFormat, StaffError};
-use agora::{build, BuildOptions, Diagnostics};
-use agora_functions::forms::FormDefinition;
-use agora_functions::lottery::{self, PublishedList};
-use agora_functions::mail::{Email, MailError, Mailer, Outbox};
-use agora_functions::mail_preflight;
-use agora_functions::mail_ses::SesMailer;
-use agora_functions::store::any::AnyStore;
-use agora_functions::store::dynamodb::DynamoStore;
-use agora_functions::store::sqlite::SqliteStore;
-use agora_functions::store::Store as _;
+use agora_core::forms::FormDefinition;
+use agora_core::lottery::{self, PublishedList};
+use agora_core::staff::{self, ExportFormat, StaffError};
+use agora_core::store::Store as _;
+use agora_site::config::Config;
+use agora_site::{build, BuildOptions, Diagnostics};
+use agora_stores::any::AnyStore;
+use agora_stores::backends::{MailChoice, StoreChoice};
+use agora_stores::mail_preflight;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -194,43 +191,18 @@ struct MailArgs {
     ses_from: Option<String>,
 }
 
-/// The mailer `MailArgs` chose.
-enum StaffMailer {
-    Outbox(Outbox),
-    Ses(SesMailer),
-}
-
-impl Mailer for StaffMailer {
-    async fn send(&self, email: Email) -> Result<(), MailError> {
-        match self {
-            Self::Outbox(outbox) => outbox.send(email).await,
-            Self::Ses(ses) => ses.send(email).await,
-        }
-    }
-}
-
-impl StaffMailer {
-    /// Where the messages went, for staff.
-    fn describe(&self) -> String {
-        match self {
-            Self::Outbox(outbox) => format!("written to {}", outbox.dir().display()),
-            Self::Ses(_) => "sent through Amazon SES".to_owned(),
-        }
-    }
-}
-
-async fn open_mailer(args: &MailArgs, root: &std::path::Path, config: &Config) -> StaffMailer {
-    match &args.ses_from {
-        Some(from) => StaffMailer::Ses(SesMailer::from_env(from).await),
-        None => {
-            let dir = args
-                .outbox
-                .clone()
-                .unwrap_or_else(|| root.join(agora::serve::WORK_DIR).join("outbox"));
-            StaffMailer::Outbox(Outbox::new(
-                &dir,
-                &format!("{} <noreply@localhost>", config.title),
-            ))
+impl MailArgs {
+    /// The outbox under the site's folder unless SES was asked for.
+    fn choice(&self, root: &std::path::Path, config: &Config) -> MailChoice {
+        match &self.ses_from {
+            Some(from) => MailChoice::Ses { from: from.clone() },
+            None => MailChoice::Outbox {
+                dir: self
+                    .outbox
+                    .clone()
+                    .unwrap_or_else(|| root.join(agora::serve::WORK_DIR).join("outbox")),
+                from: format!("{} <noreply@localhost>", config.title),
+            },
         }
     }
 }
@@ -426,7 +398,7 @@ fn main() -> ExitCode {
             {
                 Ok(runtime) => match runtime.block_on(async {
                     let store = open_store(&store_args).await?;
-                    agora::serve::serve(serve(store, store_label(&store_args))).await
+                    agora::serve::serve(serve(store, store_args.choice().describe())).await
                 }) {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(message) => {
@@ -498,42 +470,32 @@ fn run_staff(command: Staff) -> ExitCode {
     }
 }
 
-/// How `agora serve` names the store it uses.
-fn store_label(args: &StoreArgs) -> String {
-    match (&args.dynamodb_table, &args.store) {
-        (Some(table), _) => format!("DynamoDB table {table}"),
-        (None, Some(path)) => path.display().to_string(),
-        (None, None) => default_store(&args.root).display().to_string(),
+impl StoreArgs {
+    /// The DynamoDB table if one is named, else the SQLite file (by
+    /// default `.agora/agora.sqlite3` under the site's folder).
+    fn choice(&self) -> StoreChoice {
+        match &self.dynamodb_table {
+            Some(table) => StoreChoice::Dynamo {
+                table: table.clone(),
+                endpoint: self.dynamodb_endpoint.clone(),
+                region: self.dynamodb_region.clone(),
+            },
+            None => {
+                StoreChoice::Sqlite(self.store.clone().unwrap_or_else(|| {
+                    self.root.join(agora::serve::WORK_DIR).join("agora.sqlite3")
+                }))
+            }
+        }
     }
-}
-
-fn default_store(root: &std::path::Path) -> PathBuf {
-    root.join(agora::serve::WORK_DIR).join("agora.sqlite3")
 }
 
 async fn open_store(args: &StoreArgs) -> Result<AnyStore, String> {
-    if let Some(table) = &args.dynamodb_table {
-        return DynamoStore::from_env_in(
-            table.clone(),
-            args.dynamodb_endpoint.clone(),
-            args.dynamodb_region.clone(),
-        )
-        .await
-        .map(AnyStore::Dynamo)
-        .map_err(|e| format!("DynamoDB table {table}: {e}"));
-    }
-    let path = args
-        .store
-        .clone()
-        .unwrap_or_else(|| default_store(&args.root));
-    SqliteStore::open(&path)
-        .map(AnyStore::Sqlite)
-        .map_err(|e| format!("{}: {e}", path.display()))
+    args.choice().open().await
 }
 
 fn load_forms(root: &std::path::Path) -> Result<Vec<FormDefinition>, String> {
-    agora_functions::forms::load_site(&root.join("content"), std::path::Path::new("content"))
-        .map_err(|problems| {
+    agora_core::forms::load_site(&root.join("content"), std::path::Path::new("content")).map_err(
+        |problems| {
             problems
                 .iter()
                 .map(|p| {
@@ -546,7 +508,8 @@ fn load_forms(root: &std::path::Path) -> Result<Vec<FormDefinition>, String> {
                 })
                 .collect::<Vec<_>>()
                 .join("\n")
-        })
+        },
+    )
 }
 
 fn find_form(forms: Vec<FormDefinition>, id: &str) -> Result<FormDefinition, String> {
@@ -582,7 +545,7 @@ fn staff_now(clock: &ClockArgs, root: &std::path::Path) -> Result<DateTime<Utc>,
     };
     let config =
         Config::load(root).map_err(|problems| Diagnostics::sorted(problems).to_string())?;
-    let at = agora::dates::parse_local(text, config.timezone)?.with_timezone(&Utc);
+    let at = agora_site::dates::parse_local(text, config.timezone)?.with_timezone(&Utc);
     if at > real {
         return Err(format!(
             "--now {text} is later than the real clock ({}): staff commands may rehearse the past, not act ahead of time",
@@ -704,7 +667,7 @@ async fn lottery_command(command: LotteryCommand) -> Result<String, String> {
             let result = &drawn.result;
             write_file(&out, result.to_text().as_bytes())?;
             if let Some(page) = page {
-                let day = agora::dates::date_pl(
+                let day = agora_site::dates::date_pl(
                     drawn
                         .drawn_at
                         .with_timezone(&form.opens.at.timezone())
@@ -723,7 +686,7 @@ async fn lottery_command(command: LotteryCommand) -> Result<String, String> {
                     "this draw was recorded before, with the same seed and list: its recording is now complete\n",
                 );
             }
-            let mailer = open_mailer(&mail, &store.root, &config).await;
+            let mailer = mail.choice(&store.root, &config).open().await;
             let contact = config.contact.email.clone().unwrap_or_default();
             let mailed =
                 staff::mail_draw_results(&form, &opened, &mailer, result, &contact, now)
@@ -786,8 +749,8 @@ async fn ambassadors_command(command: AmbassadorsCommand) -> Result<String, Stri
                 .map_err(staff_error)?;
             let path = store
                 .root
-                .join(agora::content::CONTENT_DIR)
-                .join(agora_functions::forms::DATA_DIR)
+                .join(agora_site::content::CONTENT_DIR)
+                .join(agora_core::forms::DATA_DIR)
                 .join("ambasadorzy.yaml");
             write_file(&path, yaml.as_bytes())?;
             Ok(format!(

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration};
 use chrono_tz::Tz;
 
-use crate::content::CONTENT_DIR;
-use crate::diagnostics::Diagnostic;
-use crate::slugs;
+use agora_site::content::CONTENT_DIR;
+use agora_site::diagnostics::Diagnostic;
+use agora_site::slugs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NewKind {

@@ -15,23 +15,23 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use agora_functions::forms;
+use agora_core::forms;
+use agora_core::registration::new_token;
+use agora_core::service::{Service, Settings};
+use agora_core::store::Store as _;
 use agora_functions::http::{
     clock_from, hide_panic_messages, router_with, system_clock, HttpSettings,
 };
-use agora_functions::mail::Outbox;
-use agora_functions::registration::new_token;
 use agora_functions::security_headers;
-use agora_functions::service::{Service, Settings};
-use agora_functions::store::any::AnyStore;
-use agora_functions::store::Store as _;
+use agora_stores::any::AnyStore;
+use agora_stores::outbox::Outbox;
 use axum::extract::Request;
 use axum::Router;
 use tower::ServiceExt as _;
 
-use crate::config::Config;
-use crate::rebuild::LiveBuild;
-use crate::BuildOptions;
+use agora_site::config::Config;
+use agora_site::rebuild::LiveBuild;
+use agora_site::BuildOptions;
 
 /// A form definition, or a data file a form may take its options from.
 fn feeds_forms(relative: &Path) -> bool {
@@ -94,7 +94,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
     })
     .map_err(|problems| problems.to_string())?;
     let config = Config::load(&options.root)
-        .map_err(|problems| crate::Diagnostics::sorted(problems).to_string())?;
+        .map_err(|problems| agora_site::Diagnostics::sorted(problems).to_string())?;
     let site_forms = forms::load_site(
         &options.root.join("content"),
         std::path::Path::new("content"),
@@ -142,7 +142,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
     })?;
     let clock = match &options.now {
         Some(text) => {
-            let at = crate::dates::parse_local(text, config.timezone)?;
+            let at = agora_site::dates::parse_local(text, config.timezone)?;
             clock_from(at.with_timezone(&chrono::Utc))
         }
         None => system_clock(),
@@ -163,15 +163,12 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
     let app = Router::new().fallback_service(tower::service_fn(move |request: Request| {
         let (api, files) = (api.clone(), files.clone());
         async move {
-            let (mut response, headers) = if request
-                .uri()
-                .path()
-                .starts_with(agora_functions::routes::PREFIX)
-            {
-                (api.oneshot(request).await?, security_headers::API)
-            } else {
-                (files.respond(request).await, security_headers::SITE)
-            };
+            let (mut response, headers) =
+                if request.uri().path().starts_with(agora_core::routes::PREFIX) {
+                    (api.oneshot(request).await?, security_headers::API)
+                } else {
+                    (files.respond(request).await, security_headers::SITE)
+                };
             headers.set_plain_http(response.headers_mut());
             Ok::<_, std::convert::Infallible>(response)
         }

@@ -236,7 +236,7 @@ fn drafts_and_future_posts_are_built_with_drafts() {
     let site = TempSite::fixture("valid");
     let mut options = site.options(Some("drafts"));
     options.drafts = true;
-    let report = agora::build(&options).unwrap_or_else(|e| panic!("build with drafts: {e}"));
+    let report = agora_site::build(&options).unwrap_or_else(|e| panic!("build with drafts: {e}"));
     assert_eq!(report.pages, FIXTURE_PAGES_WITH_DRAFTS);
     let out = site.out("drafts");
     let files = file_list(&out);
@@ -647,7 +647,7 @@ fn build_under_subfolder() -> (TempSite, PathBuf) {
     let site = TempSite::fixture("valid");
     let mut options = site.options(Some("sub"));
     options.base_url = Some(format!("{BASE_URL}/podkatalog"));
-    if let Err(problems) = agora::build(&options) {
+    if let Err(problems) = agora_site::build(&options) {
         panic!("the build under /podkatalog/ should succeed:\n{problems}");
     }
     let out = site.out("sub");
@@ -1275,7 +1275,7 @@ fn check_writes_nothing_and_counts_like_build() {
             .collect::<BTreeSet<String>>()
     };
     let before = listing();
-    let report = agora::build(&site.options(None)).unwrap_or_else(|e| panic!("check: {e}"));
+    let report = agora_site::build(&site.options(None)).unwrap_or_else(|e| panic!("check: {e}"));
     assert_eq!(report.pages, FIXTURE_PAGES);
     assert_eq!(listing(), before, "nothing is written beside the site");
     assert!(
@@ -1293,7 +1293,7 @@ fn an_output_folder_holding_the_sources_is_refused() {
     for out in [site.root().join("content"), site.root()] {
         let mut options = site.options(None);
         options.out = Some(out.clone());
-        let problems = agora::build(&options).expect_err("must refuse to replace the sources");
+        let problems = agora_site::build(&options).expect_err("must refuse to replace the sources");
         assert!(problems.to_string().contains("sources"), "{problems}");
     }
     assert!(
@@ -1359,7 +1359,7 @@ fn run_invalid_case(case: &Path) -> Result<(), String> {
     if output.contains(&root) {
         failures.push("errors should name files relative to the site, not by absolute path".into());
     }
-    match agora::build(&site.options(None)) {
+    match agora_site::build(&site.options(None)) {
         Ok(_) => failures.push("`check` passed where `build` failed".to_owned()),
         Err(problems) if problems.to_string() != output => failures.push(format!(
             "`check` reports other errors than `build`:\n{problems}"

@@ -12,7 +12,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use agora_functions::forms::privacy::LegalBasis;
+use agora_core::forms::privacy::LegalBasis;
 use common::{assert_contains_all, html_files, read, workspace_dir, TempSite};
 
 /// Text as the theme escapes it into HTML.
@@ -45,12 +45,11 @@ fn the_privacy_page_lists_every_form_with_the_facts_of_its_file() {
     options.now = Some("2020-03-05 12:00".to_owned());
     // As a preview of that moment does: the 2023 post (a form) is in.
     options.drafts = true;
-    agora::build(&options).unwrap_or_else(|e| panic!("the build: {e}"));
+    agora_site::build(&options).unwrap_or_else(|e| panic!("the build: {e}"));
     let page = read(&site.out("public"), "polityka-prywatnosci/index.html");
     let config = yaml(&site.root().join("agora.yaml"));
-    let forms =
-        agora_functions::forms::load_site(&site.root().join("content"), Path::new("content"))
-            .unwrap_or_else(|e| panic!("the Kraków forms load: {e:?}"));
+    let forms = agora_core::forms::load_site(&site.root().join("content"), Path::new("content"))
+        .unwrap_or_else(|e| panic!("the Kraków forms load: {e:?}"));
     assert_eq!(forms.len(), 4, "the Kraków site has four forms");
     let mut shown = 0;
     for form in &forms {
@@ -83,7 +82,7 @@ fn the_privacy_page_lists_every_form_with_the_facts_of_its_file() {
             assert!(part.contains("to nie jest zgoda"), "{part}");
             for consent in form.consents.iter().filter(|c| c.required) {
                 assert!(
-                    !agora_functions::forms::privacy::asks_for_consent(&consent.text),
+                    !agora_core::forms::privacy::asks_for_consent(&consent.text),
                     "{}: the box `{}` is worded as consent",
                     form.id,
                     consent.name
@@ -171,7 +170,7 @@ fn a_form_without_purpose_basis_or_recipients_fails_check_at_its_line() {
         .map(|l| format!("{l}\n"))
         .collect();
     site.write(file, &stripped);
-    let problems = agora::build(&site.options(None))
+    let problems = agora_site::build(&site.options(None))
         .expect_err("a form must say why, on which basis and to whom")
         .to_string();
     for key in ["purpose", "legal_basis", "recipients"] {
@@ -218,7 +217,7 @@ fn facts_left_out_of_the_configuration_are_marked_placeholders_with_warnings() {
 #[test]
 fn the_real_site_warns_about_every_fact_the_sources_do_not_give() {
     let site = TempSite::real();
-    let report = agora::build(&site.options(None)).unwrap_or_else(|e| panic!("check: {e}"));
+    let report = agora_site::build(&site.options(None)).unwrap_or_else(|e| panic!("check: {e}"));
     let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
     for key in [
         "privacy.controller.address",

@@ -156,7 +156,7 @@ fn the_krakow_pages_show_their_forms() {
     // Inside the 2020 recruitments; the 2023 post is then in the future.
     options.now = Some("2020-03-05 12:00".to_owned());
     options.drafts = true;
-    agora::build(&options).expect("the Kraków site builds");
+    agora_site::build(&options).expect("the Kraków site builds");
     let out = site.out("public");
     for (page, form) in [
         ("wspolne-projekty/ambasadorzy/index.html", "ambasadorzy"),

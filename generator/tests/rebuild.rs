@@ -8,7 +8,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use agora::rebuild::{LiveBuild, SiteFiles};
+use agora_site::rebuild::{LiveBuild, SiteFiles};
 use common::TempSite;
 
 const POST: &str = "content/aktualnosci/2020-02-05-ankieta.md";
@@ -44,7 +44,7 @@ fn differences(a: &SiteFiles, b: &SiteFiles) -> Vec<String> {
     paths
 }
 
-fn rebuild_ok(live: &mut LiveBuild, path: &str) -> agora::rebuild::Rebuilt {
+fn rebuild_ok(live: &mut LiveBuild, path: &str) -> agora_site::rebuild::Rebuilt {
     match live.rebuild(&[PathBuf::from(path)]) {
         Ok(rebuilt) => rebuilt,
         Err(problems) => panic!("the rebuild should succeed, but:\n{problems}"),

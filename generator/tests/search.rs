@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
-use agora::search::{decode, shard_path, Stemmer};
+use agora_site::search::{decode, shard_path, Stemmer};
 use common::{read, workspace_dir, TempSite};
 use serde_json::Value;
 

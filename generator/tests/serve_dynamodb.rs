@@ -12,8 +12,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 
-use agora_functions::registration::Status;
-use agora_functions::store::Store;
+use agora_core::registration::Status;
+use agora_core::store::Store;
 use chrono::{TimeZone, Utc};
 use common::TempSite;
 

@@ -15,15 +15,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Mutex;
 
-use agora::staff::{self, ExportFormat};
-use agora_functions::forms::FormDefinition;
-use agora_functions::lottery::{self, PublishedList};
-use agora_functions::mail::{Email, MailError, Mailer};
-use agora_functions::registration::{
+use agora_core::forms::FormDefinition;
+use agora_core::lottery::{self, PublishedList};
+use agora_core::mail::{Email, MailError, Mailer};
+use agora_core::registration::{
     new_reference, new_token, token_hash, Admission, ConsentRecord, MailProblem, NewRegistration,
     Status,
 };
-use agora_functions::store::Store;
+use agora_core::staff::{self, ExportFormat};
+use agora_core::store::Store;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 fn krakow_forms() -> Vec<FormDefinition> {
@@ -521,7 +521,7 @@ pub async fn everyone_drawn_is_emailed_the_result_and_a_failure_keeps_the_draw<S
     assert_eq!((counts.taken, counts.waiting), (60, 2), "the draw stands");
 
     let sent = mailer.sent.into_inner().expect("not poisoned");
-    let to = |registration: &agora_functions::registration::Registration| {
+    let to = |registration: &agora_core::registration::Registration| {
         sent.iter()
             .find(|e| e.to == registration.values["email"])
             .cloned()
@@ -1246,14 +1246,14 @@ macro_rules! staff_stories {
 }
 
 staff_stories!(sqlite, async {
-    agora_functions::store::sqlite::SqliteStore::in_memory().expect("an in-memory store")
+    agora_stores::sqlite::SqliteStore::in_memory().expect("an in-memory store")
 });
 staff_stories!(dynamodb, crate::dynamodb_local::fresh_store());
 
 /// `agora mail check` with SES out of reach: every question is named as
 /// unanswered with what to do, and the command fails (exit 1), so that an
 /// operator cannot take silence for readiness. The answers themselves are
-/// `functions/tests/mail_preflight.rs`'s.
+/// `functions/stores/tests/mail_preflight.rs`'s.
 #[test]
 fn mail_check_fails_when_ses_cannot_be_asked() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");

@@ -1,15 +1,15 @@
 //! The Lambda function that records what Amazon SES reports about sent
 //! e-mail (bounces, complaints), invoked by the SNS topic the stack's SES
 //! configuration set publishes to, never by a request:
-//! `agora_functions::mail_events`. Its role may only mark registrations.
+//! `agora_core::mail_events`. Its role may only mark registrations.
 //!
 //! | variable | meaning |
 //! |---|---|
 //! | `AGORA_TABLE` | the DynamoDB table (required) |
 //! | `AGORA_DYNAMODB_ENDPOINT` | another DynamoDB endpoint (DynamoDB Local) |
 
-use agora_functions::mail_events::handle;
-use agora_functions::store::dynamodb::DynamoStore;
+use agora_core::mail_events::handle;
+use agora_stores::dynamodb::DynamoStore;
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
 
 #[tokio::main]

@@ -1,14 +1,14 @@
 //! The Lambda function that erases registrations past their retention,
 //! started by a schedule in infra/template.yaml (nightly), never by a
-//! request: `agora_functions::purge`. Its role allows the table alone.
+//! request: `agora_core::purge`. Its role allows the table alone.
 //!
 //! | variable | meaning |
 //! |---|---|
 //! | `AGORA_TABLE` | the DynamoDB table (required) |
 //! | `AGORA_DYNAMODB_ENDPOINT` | another DynamoDB endpoint (DynamoDB Local) |
 
-use agora_functions::purge::purge;
-use agora_functions::store::dynamodb::DynamoStore;
+use agora_core::purge::purge;
+use agora_stores::dynamodb::DynamoStore;
 use lambda_http::{lambda_runtime, service_fn, Error, LambdaEvent};
 
 #[tokio::main]

@@ -4,7 +4,7 @@
 //! Settings come from the environment (`agora_functions::http::lambda`).
 
 use agora_functions::http::lambda::{run, Environment};
-use agora_functions::store::dynamodb::DynamoStore;
+use agora_stores::dynamodb::DynamoStore;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {

@@ -10,10 +10,10 @@ use serde::Serialize;
 use super::body::BodyError;
 use super::pages::{self, Pages};
 use super::{Action, UNAVAILABLE_RETRY_SECONDS};
-use crate::forms::{FormDefinition, Moment, Submission};
-use crate::registration::Registration;
-use crate::service::STARTED_FIELD;
-use crate::store::StoreError;
+use agora_core::forms::{FormDefinition, Moment, Submission};
+use agora_core::registration::Registration;
+use agora_core::service::STARTED_FIELD;
+use agora_core::store::StoreError;
 
 const JSON: &str = "application/json; charset=utf-8";
 const HTML: &str = "text/html; charset=utf-8";

@@ -6,7 +6,7 @@ use axum::http::{header, HeaderMap};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::answer::Format;
-use crate::forms::Submission;
+use agora_core::forms::Submission;
 
 /// The body types a submission may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

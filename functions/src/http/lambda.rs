@@ -20,10 +20,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::forms::{self, FormDefinition};
-use crate::mail_ses::SesMailer;
-use crate::service::{Service, Settings};
-use crate::store::Store;
+use agora_core::forms::{self, FormDefinition};
+use agora_core::service::{Service, Settings};
+use agora_core::store::Store;
+use agora_stores::mail_ses::SesMailer;
 
 /// The Lambda functions' settings, read once at start.
 #[derive(Clone)]
@@ -149,7 +149,7 @@ pub async fn run<S: Store + 'static>(
 ) -> Result<(), lambda_http::Error> {
     super::hide_panic_messages();
     let forms = load_forms(&environment.forms_dir)?;
-    let config = crate::aws::config_loader().load().await;
+    let config = agora_stores::aws::config_loader().load().await;
     // A slow SES must not hold the resident's answer past API Gateway's
     // 30 s: the registration is stored already, the e-mail is best effort.
     let ses = aws_sdk_sesv2::config::Builder::from(&config)

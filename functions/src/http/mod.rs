@@ -33,12 +33,12 @@ use axum::Router;
 use chrono::{DateTime, Utc};
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::forms::{FieldError, FormDefinition, Submission};
-use crate::mail::Mailer;
-use crate::registration::Status;
-use crate::routes;
-use crate::service::{Client, Service, Submitted, STARTED_FIELD};
-use crate::store::{Store, StoreError};
+use agora_core::forms::{FieldError, FormDefinition, Submission};
+use agora_core::mail::Mailer;
+use agora_core::registration::Status;
+use agora_core::routes;
+use agora_core::service::{Client, Service, Submitted, STARTED_FIELD};
+use agora_core::store::{Store, StoreError};
 use answer::Format;
 use body::{BodyError, ContentKind};
 
@@ -520,7 +520,7 @@ fn path_param<T: Default>(path: Result<Path<T>, PathRejection>) -> T {
     path.map(|Path(value)| value).unwrap_or_default()
 }
 
-/// A reference as [`crate::registration::new_reference`] makes them.
+/// A reference as [`agora_core::registration::new_reference`] makes them.
 fn is_reference(text: &str) -> bool {
     let letter = |b: &u8| b"ABCDEFGHJKMNPQRSTUVWXYZ23456789".contains(b);
     let bytes = text.as_bytes();
@@ -530,7 +530,7 @@ fn is_reference(text: &str) -> bool {
         && bytes[5..].iter().all(letter)
 }
 
-/// A token as [`crate::registration::new_token`] makes them (URL-safe
+/// A token as [`agora_core::registration::new_token`] makes them (URL-safe
 /// base64); anything else cannot be one and is not looked up.
 fn is_token(text: &str) -> bool {
     (20..=100).contains(&text.len())

@@ -3,13 +3,13 @@
 //! and a link back to the site.
 
 use super::Action;
-use crate::forms::html::{
+use agora_core::forms::html::{
     escape, render_error_summary, render_form, FormLinks, PRIVACY_POLICY_PATH,
 };
-use crate::forms::{Allocation, FieldError, FormDefinition, Moment, Submission};
-use crate::polish::count_pl;
-use crate::registration::{Registration, Status};
-use crate::routes;
+use agora_core::forms::{Allocation, FieldError, FormDefinition, Moment, Submission};
+use agora_core::polish::count_pl;
+use agora_core::registration::{Registration, Status};
+use agora_core::routes;
 
 /// Readable at 200% zoom and on a phone; 4.5:1 contrast; a visible focus;
 /// errors marked by a border and the word „Błąd”, not by colour alone.
@@ -238,11 +238,13 @@ impl Pages<'_> {
              <p>Wysłaliśmy Ci też e-mail z tą informacją.</p>\n",
             escape(&form.title),
             reference_panel(&registration.reference),
-            escape(&if crate::service::confirmed_too_late(form, registration) {
-                crate::service::late_for_draw(form)
-            } else {
-                decision(form, registration.status, registration.position)
-            })
+            escape(
+                &if agora_core::service::confirmed_too_late(form, registration) {
+                    agora_core::service::late_for_draw(form)
+                } else {
+                    decision(form, registration.status, registration.position)
+                }
+            )
         );
         if let Some(next) = &form.next_steps {
             main.push_str(&format!("<h2>Co dalej?</h2>\n<p>{}</p>\n", escape(next)));

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use agora_functions::store::dynamodb::DynamoStore;
+use agora_stores::dynamodb::DynamoStore;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 
 /// How long Java may take to answer (a cold JVM on a busy 2-core machine).
@@ -85,7 +85,7 @@ pub fn client_config() -> (aws_sdk_dynamodb::config::Builder, String) {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("eu-central-1"))
-        .http_client(agora_functions::aws::https_client())
+        .http_client(agora_stores::aws::https_client())
         // DynamoDB Local checks that requests are signed, not by whom.
         .credentials_provider(Credentials::new(
             "local",

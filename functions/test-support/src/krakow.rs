@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use agora_functions::forms::{self, FormDefinition, Moment};
+use agora_core::forms::{self, FormDefinition, Moment};
 use chrono::TimeZone;
 use chrono_tz::Tz;
 

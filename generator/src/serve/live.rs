@@ -18,10 +18,10 @@ use futures_util::stream::{self, Stream, StreamExt as _};
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::watch;
 
-use crate::config::CONFIG_FILE;
-use crate::content::CONTENT_DIR;
-use crate::rebuild::{LiveBuild, SiteFiles};
-use crate::templates::THEMES_DIR;
+use agora_site::config::CONFIG_FILE;
+use agora_site::content::CONTENT_DIR;
+use agora_site::rebuild::{LiveBuild, SiteFiles};
+use agora_site::templates::THEMES_DIR;
 
 /// Where open pages listen for rebuilds.
 pub(crate) const EVENTS_PATH: &str = "/__agora/events";

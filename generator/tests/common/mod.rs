@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use agora::{BuildOptions, BuildReport, Diagnostics};
+use agora_site::{BuildOptions, BuildReport, Diagnostics};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use tempfile::TempDir;
@@ -120,7 +120,7 @@ impl TempSite {
 
     /// Builds into `<tmp>/<out>` as of [`NOW`], without drafts.
     pub(crate) fn build(&self, out: &str) -> Result<BuildReport, Diagnostics> {
-        agora::build(&self.options(Some(out)))
+        agora_site::build(&self.options(Some(out)))
     }
 
     /// Builds into `<tmp>/<out>` and panics with the errors if it fails.

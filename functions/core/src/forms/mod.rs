@@ -1,0 +1,46 @@
+//! Forms as data: one YAML file per form, `content/forms/<id>.yaml`, read
+//! by the generator (which renders it) and the functions (which validate
+//! submissions against it).
+
+pub mod checks;
+pub mod definition;
+pub mod email;
+mod files;
+pub mod html;
+mod lines;
+pub mod privacy;
+pub mod validate;
+
+pub use definition::{
+    Allocation, Choice, Consent, DefinitionError, Field, FieldType, FormDefinition, FormState,
+    Limit, Moment,
+};
+pub use files::{load_all, load_site};
+pub use validate::{validate, Accepted, FieldError, GivenConsent, Submission};
+
+/// The folder of form files, under the content folder.
+pub const FORMS_DIR: &str = "forms";
+
+/// The folder of data files (`options_from` reads them), under the
+/// content folder.
+pub const DATA_DIR: &str = "data";
+
+/// The name of a data file, `<name>.yaml`, as `options_from: { data: … }`
+/// names it; `None` for any other file. The generator and the functions
+/// both follow this rule, so a form loads alike in both.
+pub fn data_name(file_name: &str) -> Option<&str> {
+    file_name
+        .strip_suffix(".yaml")
+        .filter(|name| !name.is_empty() && !name.contains(['/', '\\']))
+}
+
+/// serde_yaml's message without its "at line L column C", which the
+/// error's own line already gives.
+pub(crate) fn yaml_cause(error: &serde_yaml::Error) -> String {
+    let message = error.to_string();
+    message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned()
+}

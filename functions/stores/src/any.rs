@@ -1,0 +1,137 @@
+//! One of the real stores, chosen at run time (by `agora` options or a
+//! Lambda's environment): every call goes to the chosen one.
+
+use chrono::{DateTime, Utc};
+
+use crate::dynamodb::DynamoStore;
+use crate::sqlite::SqliteStore;
+use agora_core::registration::{Admission, MailProblem, NewRegistration, Registration};
+use agora_core::store::{Counts, DrawRecord, DrawRecorded, Inserted, Store, StoreError, Withdrawn};
+
+#[derive(Debug, Clone)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Dynamo(DynamoStore),
+}
+
+impl AnyStore {
+    /// For a program about to stop: the embedded store empties its
+    /// write-ahead log, which can hold copies of erased registrations,
+    /// into its database file (DynamoDB has nothing to do). False when
+    /// another program reading the file kept it from finishing; the next
+    /// opening of the store does it.
+    pub async fn close(&self) -> Result<bool, StoreError> {
+        match self {
+            Self::Sqlite(store) => store.checkpoint().await,
+            Self::Dynamo(_) => Ok(true),
+        }
+    }
+}
+
+/// Calls `$call` on whichever store this is.
+macro_rules! each {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            AnyStore::Sqlite($store) => $call.await,
+            AnyStore::Dynamo($store) => $call.await,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    async fn insert(
+        &self,
+        new: NewRegistration,
+        admit: Option<Admission>,
+    ) -> Result<Inserted, StoreError> {
+        each!(self, store => store.insert(new, admit))
+    }
+
+    async fn confirm(
+        &self,
+        form_id: &str,
+        token_hash: &str,
+        admit: Admission,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Registration>, StoreError> {
+        each!(self, store => store.confirm(form_id, token_hash, admit, now))
+    }
+
+    async fn withdraw(
+        &self,
+        form_id: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Withdrawn>, StoreError> {
+        each!(self, store => store.withdraw(form_id, token_hash, now))
+    }
+
+    async fn renew_tokens(
+        &self,
+        form_id: &str,
+        reference: &str,
+        confirm_token_hash: &str,
+        withdraw_token_hash: &str,
+    ) -> Result<Option<Registration>, StoreError> {
+        each!(self, store => store.renew_tokens(form_id, reference, confirm_token_hash, withdraw_token_hash))
+    }
+
+    async fn find(
+        &self,
+        form_id: &str,
+        reference: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Registration>, StoreError> {
+        each!(self, store => store.find(form_id, reference, now))
+    }
+
+    async fn counts(&self, form_id: &str, now: DateTime<Utc>) -> Result<Counts, StoreError> {
+        each!(self, store => store.counts(form_id, now))
+    }
+
+    async fn mark_mail_problem(
+        &self,
+        form_id: &str,
+        reference: &str,
+        problem: MailProblem,
+    ) -> Result<bool, StoreError> {
+        each!(self, store => store.mark_mail_problem(form_id, reference, problem))
+    }
+
+    async fn places_taken(&self, form_id: &str) -> Result<u64, StoreError> {
+        each!(self, store => store.places_taken(form_id))
+    }
+
+    async fn list(
+        &self,
+        form_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Registration>, StoreError> {
+        each!(self, store => store.list(form_id, now))
+    }
+
+    async fn draw_record(&self, form_id: &str) -> Result<Option<DrawRecord>, StoreError> {
+        each!(self, store => store.draw_record(form_id))
+    }
+
+    async fn record_draw(
+        &self,
+        form_id: &str,
+        draw: &DrawRecord,
+    ) -> Result<DrawRecorded, StoreError> {
+        each!(self, store => store.record_draw(form_id, draw))
+    }
+
+    async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        each!(self, store => store.purge_expired(now))
+    }
+
+    async fn allow_request(
+        &self,
+        key: &str,
+        window_start: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        each!(self, store => store.allow_request(key, window_start, limit))
+    }
+}
