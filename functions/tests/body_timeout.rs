@@ -4,11 +4,9 @@
 //! (Lambda) the router waits for the body as before.
 
 use std::convert::Infallible;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use agora_core::forms::{self, FormDefinition};
 use agora_core::service::{Service, Settings};
 use agora_core::store::Store as _;
 use agora_functions::http::{fixed_clock, router_with, HttpSettings};
@@ -22,16 +20,6 @@ use http_body_util::channel::{Channel, Sender};
 use tower::ServiceExt;
 
 const TIMEOUT: Duration = Duration::from_millis(300);
-
-fn krakow_forms() -> Vec<FormDefinition> {
-    let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
-    let data = |name: &str| {
-        let text =
-            std::fs::read_to_string(content.join("data").join(format!("{name}.yaml"))).ok()?;
-        serde_yaml::from_str(&text).ok()
-    };
-    forms::load_all(&content, Path::new("content"), &data).expect("the Kraków forms")
-}
 
 struct App {
     router: Router,
@@ -50,7 +38,12 @@ fn app(timeout: Option<Duration>) -> App {
         contact_email: "budzetobywatelski@um.krakow.pl".to_owned(),
     };
     let store = SqliteStore::in_memory().expect("a store");
-    let service = Arc::new(Service::new(krakow_forms(), store, mailer, settings));
+    let service = Arc::new(Service::new(
+        agora_test_support::krakow::as_written(),
+        store,
+        mailer,
+        settings,
+    ));
     let now = Utc
         .with_ymd_and_hms(2020, 3, 5, 12, 0, 0)
         .single()

@@ -12,6 +12,7 @@ use crate::fill_time::{Stamp, Stamps};
 use crate::forms::{
     validate, Allocation, FieldError, FieldType, FormDefinition, FormState, Moment, Submission,
 };
+use crate::forms::{HONEYPOT_FIELD, STARTED_FIELD};
 use crate::mail::{Email, Mailer, Regarding};
 use crate::registration::{
     new_reference, new_token, token_hash, Admission, ConsentRecord, NewRegistration, Registration,
@@ -20,12 +21,6 @@ use crate::registration::{
 use crate::routes;
 use crate::store::{Inserted, Store, StoreError};
 
-/// The honeypot: a field hidden from people, which bots fill in.
-pub const HONEYPOT_FIELD: &str = "website";
-/// When the server gave the form out: a signed stamp ([`crate::fill_time`])
-/// that the page's script takes from the status endpoint; a form sent
-/// faster than a person can, or with a stamp we did not sign, is spam.
-pub const STARTED_FIELD: &str = "started_at";
 /// How long a rate-limit window lasts (the privacy page says so).
 pub const RATE_WINDOW_MINUTES: i64 = 10;
 /// A fresh reference is drawn again when taken; so many tries are plenty.

@@ -1,24 +1,11 @@
-//! The Kraków forms as editors wrote them, and what residents' submissions
-//! meet when validated against them.
+//! The Kraków forms as editors wrote them (the fixtures' frozen copy), and
+//! what residents' submissions meet when validated against them.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use agora_core::forms::{self, validate, Allocation, FormDefinition, Submission};
 
-fn content_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content")
-}
-
-fn data(name: &str) -> Option<serde_json::Value> {
-    let text =
-        std::fs::read_to_string(content_dir().join("data").join(format!("{name}.yaml"))).ok()?;
-    serde_yaml::from_str(&text).ok()
-}
-
-fn krakow_forms() -> Vec<FormDefinition> {
-    forms::load_all(&content_dir(), Path::new("content"), &data)
-        .expect("the Kraków forms are valid")
-}
+use agora_test_support::krakow::{as_written as krakow_forms, content_dir, data};
 
 fn form(id: &str) -> FormDefinition {
     krakow_forms()

@@ -7,12 +7,12 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use super::body::BodyError;
+use super::body::{BodyError, ContentKind};
 use super::pages::{self, Pages};
 use super::{Action, UNAVAILABLE_RETRY_SECONDS};
+use agora_core::forms::STARTED_FIELD;
 use agora_core::forms::{FormDefinition, Moment, Submission};
 use agora_core::registration::Registration;
-use agora_core::service::STARTED_FIELD;
 use agora_core::store::StoreError;
 
 const JSON: &str = "application/json; charset=utf-8";
@@ -29,11 +29,19 @@ pub(crate) enum Format {
 }
 
 impl Format {
+    /// How to answer a body of this kind: a browser's form gets a page.
+    pub(crate) fn of_body(kind: ContentKind) -> Self {
+        match kind {
+            ContentKind::UrlEncoded => Self::Html,
+            ContentKind::Json => Self::Json,
+        }
+    }
+
     /// A browser's form (urlencoded) or a browser (`Accept: text/html`)
     /// gets pages; JSON bodies and everything else get JSON.
     pub(crate) fn for_request(headers: &HeaderMap) -> Self {
-        match super::body::ContentKind::of(headers) {
-            Some(kind) => kind.format(),
+        match ContentKind::of(headers) {
+            Some(kind) => Self::of_body(kind),
             None => {
                 let accept = headers
                     .get(header::ACCEPT)

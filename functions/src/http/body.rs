@@ -5,7 +5,6 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
-use super::answer::Format;
 use agora_core::forms::Submission;
 
 /// The body types a submission may have.
@@ -26,14 +25,6 @@ impl ContentKind {
             Some(Self::Json)
         } else {
             None
-        }
-    }
-
-    /// How to answer a body of this kind: a browser's form gets a page.
-    pub(crate) fn format(self) -> Format {
-        match self {
-            Self::UrlEncoded => Format::Html,
-            Self::Json => Format::Json,
         }
     }
 }

@@ -224,7 +224,7 @@ mod tests {
 
     #[test]
     fn the_krakow_forms_load_from_the_content_folder_or_its_forms_folder() {
-        let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
+        let content = agora_test_support::krakow::content_dir();
         let from_content = load_forms(&content).expect("the Kraków forms");
         let from_forms = load_forms(&content.join("forms")).expect("the Kraków forms");
         assert_eq!(from_content.len(), from_forms.len());

@@ -33,11 +33,12 @@ use axum::Router;
 use chrono::{DateTime, Utc};
 use tower_http::catch_panic::CatchPanicLayer;
 
+use agora_core::forms::STARTED_FIELD;
 use agora_core::forms::{FieldError, FormDefinition, Submission};
 use agora_core::mail::Mailer;
 use agora_core::registration::Status;
 use agora_core::routes;
-use agora_core::service::{Client, Service, Submitted, STARTED_FIELD};
+use agora_core::service::{Client, Service, Submitted};
 use agora_core::store::{Store, StoreError};
 use answer::Format;
 use body::{BodyError, ContentKind};
@@ -247,7 +248,7 @@ async fn read_submission(
     let Some(kind) = ContentKind::of(headers) else {
         return Err(answer::unsupported_type(format, pages));
     };
-    let format = kind.format();
+    let format = Format::of_body(kind);
     let read = body::read(body, headers, MAX_BODY_BYTES);
     // A body that stops arriving would hold the connection for good.
     let read = match timeout {

@@ -855,14 +855,7 @@ pub async fn requests_over_the_limit_are_refused<S: Store>(store: S) {
 /// The Kraków forms in a service over `store`, mailing into a temporary
 /// outbox (kept alive by the second value).
 fn service_over<S: Store>(store: S) -> (Service<S, Outbox>, tempfile::TempDir) {
-    let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
-    let data = |name: &str| {
-        let text =
-            std::fs::read_to_string(content.join("data").join(format!("{name}.yaml"))).ok()?;
-        serde_yaml::from_str(&text).ok()
-    };
-    let forms = agora_core::forms::load_all(&content, std::path::Path::new("content"), &data)
-        .expect("the Kraków forms");
+    let forms = agora_test_support::krakow::as_written();
     let outbox = tempfile::tempdir().expect("a temporary outbox");
     let mailer = Outbox::new(outbox.path(), "Wspólne Projekty <noreply@example.org>");
     let settings = Settings {

@@ -17,9 +17,11 @@ use crate::feeds;
 use crate::model::Content;
 use crate::notices;
 use crate::output;
-use crate::render::{self, Emit, Gathered, OutputFile, Renderer};
+use crate::output::OutputFile;
+use crate::render::{self, Emit, Gathered, Renderer};
+use crate::scope::Scope;
 use crate::search::SearchIndex;
-use crate::site::{MarkdownCache, Site, SiteParts};
+use crate::site::{Documents, Index, MarkdownCache, Site};
 use crate::templates::{self, Theme};
 
 #[derive(Debug, Clone)]
@@ -77,8 +79,10 @@ pub struct Made {
     pub theme: Theme,
     pub content: Content,
     pub copies: Vec<output::Copy>,
-    /// The site put together, but its config and content.
-    pub parts: SiteParts,
+    /// The site put together (`Site` without the config and content it
+    /// borrows, which are above).
+    pub documents: Documents,
+    pub index: Index,
     /// The search index, for `agora serve` to change what an edit
     /// changes (empty after `agora build`, which wrote it at once).
     pub search: SearchIndex,
@@ -196,8 +200,8 @@ fn make(
             .chain(notices::warnings(
                 &config,
                 &content,
-                &site.page_html,
-                &site.section_html,
+                &site.documents.pages,
+                &site.documents.sections,
             ))
             .collect(),
     )
@@ -209,7 +213,7 @@ fn make(
         return Err(template_problems);
     }
     let theme_assets: HashSet<String> = theme.static_files.iter().cloned().collect();
-    let pages: HashSet<String> = site.known.keys().cloned().collect();
+    let pages: HashSet<String> = site.index.known.keys().cloned().collect();
     templates::register(
         &mut theme.tera,
         &config.base_path,
@@ -218,7 +222,7 @@ fn make(
         Arc::new(pages),
     );
     let renderer = Renderer::new(&site, &theme);
-    let jobs = renderer.jobs();
+    let jobs = renderer.jobs(&Scope::Whole);
     // The feeds and the search index need no rendered page: they are made
     // alongside the pages, on whichever core is free.
     let (rendered, feeds) = rayon::join(
@@ -239,7 +243,9 @@ fn make(
         None => "render and feeds",
     });
 
-    let parts = site.into_parts();
+    let Site {
+        documents, index, ..
+    } = site;
     let report = BuildReport {
         pages,
         files: pages + feed_files + copies.len(),
@@ -253,7 +259,8 @@ fn make(
         theme,
         content,
         copies,
-        parts,
+        documents,
+        index,
         search,
         files: Vec::new(),
         report,
@@ -270,7 +277,7 @@ fn feeds_and_search(
 ) -> Result<(usize, SearchIndex), Vec<Diagnostic>> {
     let problem = |message| Diagnostic::new(CONTENT_DIR, message);
     let (feeds, search) = rayon::join(
-        || feeds::all(site),
+        || feeds::files(site, &Scope::Whole),
         || -> Result<_, Diagnostic> {
             let mut index = SearchIndex::new(site).map_err(problem)?;
             let count = index.write_files(emit, problem)?;

@@ -13,16 +13,44 @@ use quick_xml::Writer;
 use rayon::prelude::*;
 
 use crate::frontmatter::EventStatus;
-use crate::model::Page;
-use crate::render::OutputFile;
+use crate::model::{Page, PageKind};
+use crate::output::OutputFile;
+use crate::scope::Scope;
 use crate::site::{self, Site, CALENDAR_PATH, FEED_PATH, ROBOTS_PATH, SITEMAP_PATH};
 
 /// How many posts the feed carries: readers' apps want the recent ones.
 const FEED_ENTRIES: usize = 30;
 const CALENDAR_PRODID: &str = "-//Agora//Agora site generator//PL";
 
-/// Every file of this module.
-pub fn all(site: &Site<'_>) -> Result<Vec<OutputFile>, String> {
+/// The files of this module that `scope` makes: all of them for a build;
+/// after an edit, those that show what changed.
+pub fn files(site: &Site<'_>, scope: &Scope<'_>) -> Result<Vec<OutputFile>, String> {
+    let Scope::Edit { change, .. } = scope else {
+        return all(site);
+    };
+    if change.listed.is_empty() {
+        return Ok(Vec::new());
+    }
+    // robots.txt shows no page; the sitemap shows dates, not titles.
+    let mut files = vec![feed(site)];
+    if change.dated {
+        files.push(sitemap_file(site)?);
+    }
+    let mut events: Vec<usize> = change
+        .listed
+        .iter()
+        .copied()
+        .filter(|&index| site.content.pages[index].kind == PageKind::Event)
+        .collect();
+    if !events.is_empty() {
+        events.sort_unstable();
+        files.push(site_calendar(site));
+        files.extend(events.iter().map(|&index| event_calendar(site, index)));
+    }
+    Ok(files)
+}
+
+fn all(site: &Site<'_>) -> Result<Vec<OutputFile>, String> {
     let mut files = vec![
         feed(site),
         sitemap_file(site)?,
@@ -30,7 +58,8 @@ pub fn all(site: &Site<'_>) -> Result<Vec<OutputFile>, String> {
         site_calendar(site),
     ];
     files.par_extend(
-        site.events
+        site.index
+            .events
             .par_iter()
             .map(|&index| event_calendar(site, index)),
     );
@@ -38,22 +67,25 @@ pub fn all(site: &Site<'_>) -> Result<Vec<OutputFile>, String> {
 }
 
 /// The Atom feed of the latest news.
-pub fn feed(site: &Site<'_>) -> OutputFile {
+fn feed(site: &Site<'_>) -> OutputFile {
     OutputFile::at(FEED_PATH, atom(site).into_bytes())
 }
 
 /// The sitemap: every page's URL, with the date it last changed.
-pub fn sitemap_file(site: &Site<'_>) -> Result<OutputFile, String> {
+fn sitemap_file(site: &Site<'_>) -> Result<OutputFile, String> {
     Ok(OutputFile::at(SITEMAP_PATH, sitemap(site)?))
 }
 
 /// The calendar of every event.
-pub fn site_calendar(site: &Site<'_>) -> OutputFile {
-    OutputFile::at(CALENDAR_PATH, calendar(site, &site.events).into_bytes())
+fn site_calendar(site: &Site<'_>) -> OutputFile {
+    OutputFile::at(
+        CALENDAR_PATH,
+        calendar(site, &site.index.events).into_bytes(),
+    )
 }
 
 /// The iCalendar file of the event page `index`.
-pub fn event_calendar(site: &Site<'_>, index: usize) -> OutputFile {
+fn event_calendar(site: &Site<'_>, index: usize) -> OutputFile {
     let path = site::ics_path(&site.content.pages[index].doc.path);
     OutputFile::at(&path, calendar(site, &[index]).into_bytes())
 }
@@ -71,6 +103,7 @@ fn last_change(page: &Page) -> Option<DateTime<Utc>> {
 fn atom(site: &Site<'_>) -> String {
     let config = site.config;
     let entries: Vec<Entry> = site
+        .index
         .posts
         .iter()
         .take(FEED_ENTRIES)
@@ -101,7 +134,7 @@ fn atom(site: &Site<'_>) -> String {
                     mime_type: Some("text/html".to_owned()),
                     ..Link::default()
                 }],
-                summary: Some(Text::html(site.page_html[index].summary.clone())),
+                summary: Some(Text::html(site.documents.pages[index].summary.clone())),
                 ..Entry::default()
             }
         })
@@ -161,7 +194,7 @@ fn sitemap(site: &Site<'_>) -> Result<Vec<u8>, String> {
         urls.push((config.permalink(&page.doc.path), lastmod));
     }
     urls.push((config.permalink(site::TAGS_PATH), None));
-    for tag in &site.tags {
+    for tag in &site.index.tags {
         urls.push((config.permalink(&tag.path()), None));
     }
     urls.sort();
@@ -241,7 +274,7 @@ fn calendar(site: &Site<'_>, events: &[usize]) -> String {
         if !location.is_empty() {
             entry.location(&location);
         }
-        let mut description = site.page_html[index].summary_text.clone();
+        let mut description = site.documents.pages[index].summary_text.clone();
         if let Some(reason) = &event.status_reason {
             description = format!("{reason}\n\n{description}");
         }

@@ -25,6 +25,7 @@ pub mod output;
 pub mod page_forms;
 pub mod rebuild;
 pub mod render;
+pub mod scope;
 pub mod search;
 pub mod shortcodes;
 pub mod site;

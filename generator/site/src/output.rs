@@ -8,7 +8,26 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::diagnostics::Diagnostic;
-use crate::render::OutputFile;
+
+/// One file of the output, by its path relative to the output folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+impl OutputFile {
+    /// The file that serves a site path: `/kontakt/` is `kontakt/index.html`.
+    pub fn at(site_path: &str, bytes: Vec<u8>) -> Self {
+        let relative = site_path.trim_start_matches('/');
+        let path = if relative.is_empty() || relative.ends_with('/') {
+            format!("{relative}index.html")
+        } else {
+            relative.to_owned()
+        };
+        Self { path, bytes }
+    }
+}
 
 /// A file copied as it is: (source path, path relative to the output).
 pub type Copy = (PathBuf, String);

@@ -2,19 +2,14 @@
 //! front matter (below its text) or a `{{ form id="<id>" }}` line (where
 //! the line is). An event names the form its places are taken through;
 //! its page shows the form's state and links to the page showing it.
+//! What templates see of a form is `views::FormView`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use agora_core::forms::html::{render_form, FormLinks, PRIVACY_POLICY_PATH};
-use agora_core::forms::{Allocation, FormState, Submission};
-use agora_core::polish::count_pl;
-use serde::Serialize;
-
 use crate::diagnostics::Diagnostic;
 use crate::markdown::Rendered;
 use crate::model::{Content, Document, PageKind};
-use crate::site::Site;
 
 /// The shortcode that shows a form.
 pub const SHORTCODE: &str = "form";
@@ -125,70 +120,4 @@ fn at_key(doc: &Document, message: String) -> Diagnostic {
     Diagnostic::new(&doc.file, message)
         .at_line(doc.line_of("form"))
         .hint("name a file of content/forms/ without .yaml")
-}
-
-/// What templates see of a form: its facts in Polish, its state at the
-/// build's moment, and its HTML while it can still be sent. The page's
-/// script then asks the form functions for the live state.
-#[derive(Debug, Serialize)]
-pub struct FormView<'a> {
-    pub id: &'a str,
-    pub title: &'a str,
-    pub description: Option<&'a str>,
-    pub state: FormState,
-    pub allocation: Allocation,
-    pub opens: String,
-    /// `None` while no closing date is known.
-    pub closes: Option<String>,
-    /// "19 lutego 2020, 09:00", or "4 kwietnia 2023" for a day alone.
-    pub opens_pl: String,
-    pub closes_pl: Option<String>,
-    pub capacity: Option<u32>,
-    /// "60 miejsc".
-    pub capacity_pl: Option<String>,
-    pub cancelled: Option<&'a str>,
-    /// The functions' JSON status of the form.
-    pub status_url: String,
-    /// The page that shows the form.
-    pub page_url: Option<String>,
-    /// The form itself, before it closes.
-    pub html: Option<String>,
-}
-
-impl<'a> FormView<'a> {
-    /// The view of form `id`; `None` for an unknown id (checked earlier).
-    pub fn new(site: &'a Site<'a>, id: &str) -> Option<Self> {
-        let form = site.content.forms.iter().find(|f| f.id == id)?;
-        let state = form.state_at(&site.now);
-        // From the site's domain root: on AWS CloudFront sends it to the
-        // API, under `agora serve` the same server answers it.
-        let action = agora_core::routes::form(&form.id);
-        let privacy_policy = site.config.url(PRIVACY_POLICY_PATH);
-        let html = matches!(state, FormState::Upcoming | FormState::Open).then(|| {
-            let links = FormLinks {
-                action: &action,
-                privacy_policy: &privacy_policy,
-            };
-            render_form(form, links, &Submission::default(), &[])
-        });
-        Some(Self {
-            id: &form.id,
-            title: &form.title,
-            description: form.description.as_deref(),
-            state,
-            allocation: form.allocation,
-            opens: form.opens.machine(),
-            closes: form.closes.map(|closes| closes.machine()),
-            opens_pl: form.opens.pl(),
-            closes_pl: form.closes.map(|closes| closes.pl()),
-            capacity: form.capacity,
-            capacity_pl: form
-                .capacity
-                .map(|n| count_pl(i64::from(n), "miejsce", "miejsca", "miejsc")),
-            cancelled: form.cancelled.as_deref(),
-            status_url: action,
-            page_url: site.form_pages.get(id).map(|path| site.config.url(path)),
-            html,
-        })
-    }
 }

@@ -8,7 +8,7 @@
 //! what lists show changed (title, date, summary, tags, …), and of those
 //! only the pages whose items changed. The search index gets the edited
 //! pages' entries (see `feeds::SearchIndex`), and the site keeps its
-//! orders, tags and known paths (`site::SiteParts`) unless what pages are
+//! orders, tags and known paths (`site::Index`) unless what pages are
 //! sorted by changed. Anything else rebuilds the whole site in memory,
 //! reusing the Markdown of every document that did not change.
 //!
@@ -20,7 +20,7 @@
 //! edited page lost one (`Site::check_edits`). `tests/rebuild.rs`
 //! compares each rebuild with a whole build, byte for byte.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -33,8 +33,10 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::feeds;
 use crate::frontmatter::SectionKind;
 use crate::markdown::Rendered;
-use crate::model::{Page, PageKind};
-use crate::render::{self, Job, OutputFile, Renderer};
+use crate::model::Page;
+use crate::output::OutputFile;
+use crate::render::{self, Renderer};
+use crate::scope::{Change, Scope};
 use crate::search::{self, SearchIndex};
 use crate::site::{self, MarkdownCache, Orders, Site, Tag};
 use crate::templates::Theme;
@@ -166,7 +168,7 @@ impl LiveBuild {
             };
             match site::render_document(
                 &made.config,
-                &made.parts.content_urls,
+                &made.index.content_urls,
                 &page.doc,
                 page.summary.as_ref(),
             ) {
@@ -181,7 +183,7 @@ impl LiveBuild {
         let mut change = Change::default();
         let mut previous = Vec::new();
         for (index, page, rendered) in fresh {
-            let (old_page, old_html) = (&made.content.pages[index], &made.parts.page_html[index]);
+            let (old_page, old_html) = (&made.content.pages[index], &made.documents.pages[index]);
             if listed_facts(old_page, old_html) != listed_facts(&page, &rendered) {
                 change.listed.insert(index);
             }
@@ -191,18 +193,19 @@ impl LiveBuild {
             change.anchors_lost |= !old_html.anchors.is_subset(&rendered.anchors);
             change.edited.push(index);
             let old_page = std::mem::replace(&mut made.content.pages[index], page);
-            let old_html = std::mem::replace(&mut made.parts.page_html[index], rendered);
+            let old_html = std::mem::replace(&mut made.documents.pages[index], rendered);
             previous.push((index, old_page, old_html));
         }
         change.edited.sort_unstable();
         change.edited.dedup();
 
-        let mut site = Site::from_saved(
-            &made.config,
-            &made.content,
-            made.now,
-            std::mem::take(&mut made.parts),
-        );
+        let mut site = Site {
+            config: &made.config,
+            content: &made.content,
+            now: made.now,
+            documents: std::mem::take(&mut made.documents),
+            index: std::mem::take(&mut made.index),
+        };
         // The orders before the edit: what list pages showed.
         let before = change.reordered.then(|| site.reorder());
         let outcome = render_edits(&mut site, &made.theme, &change, before.as_ref());
@@ -212,11 +215,11 @@ impl LiveBuild {
                 site.set_orders(before);
             }
         }
-        made.parts = site.into_parts();
+        (made.documents, made.index) = (site.documents, site.index);
         let Ok(Some(done)) = outcome else {
             for (index, page, html) in previous {
                 made.content.pages[index] = page;
-                made.parts.page_html[index] = html;
+                made.documents.pages[index] = html;
             }
             return outcome.map(|_| None).map_err(Diagnostics::sorted);
         };
@@ -253,21 +256,6 @@ struct Edited {
     pages: usize,
 }
 
-/// What an edit of pages changed.
-#[derive(Default)]
-struct Change {
-    /// The pages edited, sorted.
-    edited: Vec<usize>,
-    /// Those whose listed facts changed.
-    listed: HashSet<usize>,
-    /// A page's date or last update changed (the sitemap shows them).
-    dated: bool,
-    /// An edited page lost a heading another page may link to.
-    anchors_lost: bool,
-    /// What pages are sorted by changed.
-    reordered: bool,
-}
-
 /// Checks the site with the edited pages in place and renders what they
 /// change; `before`: the orders before the edit, when they changed.
 /// `None` when a whole rebuild is needed (tag pages to add or remove).
@@ -294,52 +282,9 @@ fn render_edits(
         return Err(problems);
     }
     let site = &*site;
-    let listed = &change.listed;
-    let mut jobs: Vec<Job<'_>> = change.edited.iter().map(|&i| Job::Page(i)).collect();
-    if !listed.is_empty() {
-        // The orders the list pages showed.
-        let (section_pages, tags) = match before {
-            Some(before) => (&before.section_pages, &before.tags),
-            None => (&site.section_pages, &site.tags),
-        };
-        jobs.extend([Job::Home, Job::Tags]);
-        // Pages whose shortcodes may list the edited ones.
-        jobs.extend(
-            (0..site.content.pages.len())
-                .filter(|i| {
-                    !site.page_html[*i].shortcodes.is_empty()
-                        && change.edited.binary_search(i).is_err()
-                })
-                .map(Job::Page),
-        );
-        for (index, shown) in section_pages.iter().enumerate().skip(1) {
-            let per_page = match site.pager_count(index) {
-                0 => usize::MAX,
-                _ => site.per_page(index),
-            };
-            for pager in 1..=site.pager_count(index).max(1) {
-                if !site.section_html[index].shortcodes.is_empty()
-                    || items_changed(shown, &site.section_pages[index], pager, per_page, listed)
-                {
-                    jobs.push(Job::Section { index, pager });
-                }
-            }
-        }
-        for (index, tag) in site.tags.iter().enumerate() {
-            for pager in 1..=site.tag_pager_count(tag) {
-                if items_changed(
-                    &tags[index].pages,
-                    &tag.pages,
-                    pager,
-                    site.config.news_per_page,
-                    listed,
-                ) {
-                    jobs.push(Job::Tag { index, pager });
-                }
-            }
-        }
-    }
+    let scope = Scope::Edit { change, before };
     let renderer = Renderer::new(site, theme);
+    let jobs = renderer.jobs(&scope);
     let mut outputs = renderer.render_jobs(&jobs)?;
     let search_docs = change
         .edited
@@ -347,26 +292,7 @@ fn render_edits(
         .map(|&index| Ok((index, SearchIndex::page_doc(site, index)?)))
         .collect::<Result<_, String>>()
         .map_err(feed_problem)?;
-    if !listed.is_empty() {
-        // robots.txt shows no page; the sitemap shows dates, not titles.
-        outputs.push(feeds::feed(site));
-        if change.dated {
-            outputs.push(feeds::sitemap_file(site).map_err(feed_problem)?);
-        }
-        let events: Vec<usize> = listed
-            .iter()
-            .copied()
-            .filter(|&index| site.content.pages[index].kind == PageKind::Event)
-            .collect();
-        if !events.is_empty() {
-            outputs.push(feeds::site_calendar(site));
-        }
-        outputs.extend(
-            events
-                .iter()
-                .map(|&index| feeds::event_calendar(site, index)),
-        );
-    }
+    outputs.extend(feeds::files(site, &scope).map_err(feed_problem)?);
     Ok(Some(Edited {
         outputs,
         search_docs,
@@ -391,31 +317,11 @@ fn order_facts(page: &Page, kind: SectionKind) -> impl PartialEq + '_ {
     (&page.date, &page.tags, by_title)
 }
 
-/// Whether list page `pager` (from 1) shows other items than before, or
-/// an item whose listed facts changed.
-fn items_changed(
-    before: &[usize],
-    after: &[usize],
-    pager: usize,
-    per_page: usize,
-    listed: &HashSet<usize>,
-) -> bool {
-    let start = (pager - 1).saturating_mul(per_page);
-    let shown = page_of(after, start, per_page);
-    page_of(before, start, per_page) != shown || shown.iter().any(|index| listed.contains(index))
-}
-
-/// `per_page` items from `start` (fewer at the end).
-fn page_of(items: &[usize], start: usize, per_page: usize) -> &[usize] {
-    let start = start.min(items.len());
-    &items[start..start.saturating_add(per_page).min(items.len())]
-}
-
 /// The same tags, each with as many list pages: no tag page to add or
 /// remove.
 fn same_tags(before: &[Tag], site: &Site<'_>) -> bool {
-    before.len() == site.tags.len()
-        && before.iter().zip(&site.tags).all(|(old, new)| {
+    before.len() == site.index.tags.len()
+        && before.iter().zip(&site.index.tags).all(|(old, new)| {
             old.slug == new.slug
                 && old.name == new.name
                 && old.pages.len().div_ceil(site.config.news_per_page)

@@ -2,6 +2,7 @@
 //! render job borrows the site and builds its own small view.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
@@ -13,11 +14,13 @@ use crate::frontmatter::SectionKind;
 use crate::markdown::Rendered;
 use crate::model::{Document, PageKind};
 use crate::notices::{self, AccessibilityView, PrivacyView};
-use crate::page_forms::{self, FormView};
+use crate::output::OutputFile;
+use crate::page_forms;
+use crate::scope::{Change, Scope};
 use crate::shortcodes::ShortcodeCall;
-use crate::site::{self, Site, NOT_FOUND_PATH, SEARCH_PATH, TAGS_PATH};
+use crate::site::{self, Orders, Site, NOT_FOUND_PATH, SEARCH_PATH, TAGS_PATH};
 use crate::templates::{error_chain, Theme};
-use crate::views::{PageView, PaginatorView, SectionView, SiteView, TagView};
+use crate::views::{FormView, PageView, PaginatorView, SectionView, SiteView, TagView};
 
 /// How many items the home page lists.
 const HOME_NEWS: usize = 5;
@@ -39,26 +42,6 @@ pub const REQUIRED_TEMPLATES: &[&str] = &[
     "redirect.html",
     "shortcodes/events.html",
 ];
-
-/// One file of the output, by its path relative to the output folder.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutputFile {
-    pub path: String,
-    pub bytes: Vec<u8>,
-}
-
-impl OutputFile {
-    /// The file that serves a site path: `/kontakt/` is `kontakt/index.html`.
-    pub fn at(site_path: &str, bytes: Vec<u8>) -> Self {
-        let relative = site_path.trim_start_matches('/');
-        let path = if relative.is_empty() || relative.ends_with('/') {
-            format!("{relative}index.html")
-        } else {
-            relative.to_owned()
-        };
-        Self { path, bytes }
-    }
-}
 
 /// Where rendered files go, from many threads at once: into the output
 /// folder as they are made, or into memory.
@@ -182,8 +165,16 @@ impl<'s> Renderer<'s> {
         Ok(gathered.into_files())
     }
 
-    /// Everything a build renders.
-    pub fn jobs(&self) -> Vec<Job<'s>> {
+    /// The pages `scope` makes: everything a build renders, or after an
+    /// edit the edited pages and the list pages whose items changed.
+    pub fn jobs(&self, scope: &Scope<'_>) -> Vec<Job<'s>> {
+        match scope {
+            Scope::Whole => self.all_jobs(),
+            Scope::Edit { change, before } => self.edit_jobs(change, *before),
+        }
+    }
+
+    fn all_jobs(&self) -> Vec<Job<'s>> {
         let site = self.site;
         let mut jobs = vec![Job::Home, Job::Tags, Job::Search, Job::NotFound];
         jobs.extend((0..site.content.pages.len()).map(Job::Page));
@@ -192,7 +183,7 @@ impl<'s> Renderer<'s> {
                 jobs.push(Job::Section { index, pager });
             }
         }
-        for (index, tag) in site.tags.iter().enumerate() {
+        for (index, tag) in site.index.tags.iter().enumerate() {
             for pager in 1..=site.tag_pager_count(tag) {
                 jobs.push(Job::Tag { index, pager });
             }
@@ -209,6 +200,64 @@ impl<'s> Renderer<'s> {
         jobs
     }
 
+    /// After an edit: the edited pages and, when what lists show changed,
+    /// the pages that list them.
+    fn edit_jobs(&self, change: &Change, before: Option<&Orders>) -> Vec<Job<'s>> {
+        let site = self.site;
+        let listed = &change.listed;
+        let mut jobs: Vec<Job<'s>> = change.edited.iter().map(|&i| Job::Page(i)).collect();
+        if !listed.is_empty() {
+            // The orders the list pages showed.
+            let (section_pages, tags) = match before {
+                Some(before) => (&before.section_pages, &before.tags),
+                None => (&site.index.section_pages, &site.index.tags),
+            };
+            jobs.extend([Job::Home, Job::Tags]);
+            // Pages whose shortcodes may list the edited ones.
+            jobs.extend(
+                (0..site.content.pages.len())
+                    .filter(|i| {
+                        !site.documents.pages[*i].shortcodes.is_empty()
+                            && change.edited.binary_search(i).is_err()
+                    })
+                    .map(Job::Page),
+            );
+            for (index, shown) in section_pages.iter().enumerate().skip(1) {
+                let per_page = match site.pager_count(index) {
+                    0 => usize::MAX,
+                    _ => site.per_page(index),
+                };
+                for pager in 1..=site.pager_count(index).max(1) {
+                    if !site.documents.sections[index].shortcodes.is_empty()
+                        || items_changed(
+                            shown,
+                            &site.index.section_pages[index],
+                            pager,
+                            per_page,
+                            listed,
+                        )
+                    {
+                        jobs.push(Job::Section { index, pager });
+                    }
+                }
+            }
+            for (index, tag) in site.index.tags.iter().enumerate() {
+                for pager in 1..=site.tag_pager_count(tag) {
+                    if items_changed(
+                        &tags[index].pages,
+                        &tag.pages,
+                        pager,
+                        site.config.news_per_page,
+                        listed,
+                    ) {
+                        jobs.push(Job::Tag { index, pager });
+                    }
+                }
+            }
+        }
+        jobs
+    }
+
     fn render(&self, job: &Job<'s>) -> Result<OutputFile, Diagnostic> {
         let site = self.site;
         let content = site.content;
@@ -216,9 +265,11 @@ impl<'s> Renderer<'s> {
         let (path, template, file): (String, &str, &Path) = match job {
             Job::Home => {
                 let root = &content.sections[0];
-                let body = self.fill_shortcodes(&site.section_html[0], &root.doc.file, "/")?;
+                let body =
+                    self.fill_shortcodes(&site.documents.sections[0], &root.doc.file, "/")?;
                 context.insert("page", &PageView::home(site, body));
                 let news: Vec<PageView<'_>> = site
+                    .index
                     .posts
                     .iter()
                     .take(HOME_NEWS)
@@ -239,8 +290,11 @@ impl<'s> Renderer<'s> {
             }
             Job::Page(index) => {
                 let page = &content.pages[*index];
-                let body =
-                    self.fill_shortcodes(&site.page_html[*index], &page.doc.file, &page.doc.path)?;
+                let body = self.fill_shortcodes(
+                    &site.documents.pages[*index],
+                    &page.doc.file,
+                    &page.doc.path,
+                )?;
                 context.insert("page", &PageView::full(site, *index, body));
                 let default = match page.kind {
                     PageKind::Page => "page.html",
@@ -255,13 +309,17 @@ impl<'s> Renderer<'s> {
             }
             Job::Section { index, pager } => self.section(&mut context, *index, *pager)?,
             Job::Tags => {
-                let tags: Vec<TagView<'_>> =
-                    site.tags.iter().map(|t| TagView::new(site, t)).collect();
+                let tags: Vec<TagView<'_>> = site
+                    .index
+                    .tags
+                    .iter()
+                    .map(|t| TagView::new(site, t))
+                    .collect();
                 context.insert("tags", &tags);
                 (TAGS_PATH.to_owned(), "tags.html", Path::new("(tag index)"))
             }
             Job::Tag { index, pager } => {
-                let tag = &site.tags[*index];
+                let tag = &site.index.tags[*index];
                 context.insert("tag", &TagView::new(site, tag));
                 let paginator = PaginatorView::new(
                     site,
@@ -305,15 +363,15 @@ impl<'s> Renderer<'s> {
         context.insert("current_url", &site.config.permalink(&path));
         // The forms' script goes only where a form is shown.
         let uses_forms = match job {
-            Job::Home => shows_form(&content.sections[0].doc, &site.section_html[0], false),
+            Job::Home => shows_form(&content.sections[0].doc, &site.documents.sections[0], false),
             Job::Page(index) => {
                 let page = &content.pages[*index];
                 let is_event = page.kind == PageKind::Event;
-                shows_form(&page.doc, &site.page_html[*index], is_event)
+                shows_form(&page.doc, &site.documents.pages[*index], is_event)
             }
             Job::Section { index, .. } => shows_form(
                 &content.sections[*index].doc,
-                &site.section_html[*index],
+                &site.documents.sections[*index],
                 false,
             ),
             _ => false,
@@ -350,11 +408,11 @@ impl<'s> Renderer<'s> {
         let site = self.site;
         let section = &site.content.sections[index];
         let body = self.fill_shortcodes(
-            &site.section_html[index],
+            &site.documents.sections[index],
             &section.doc.file,
             &section.doc.path,
         )?;
-        let pages = &site.section_pages[index];
+        let pages = &site.index.section_pages[index];
         let default = match section.kind {
             SectionKind::News => {
                 let paginator =
@@ -401,7 +459,7 @@ impl<'s> Renderer<'s> {
 
     fn upcoming_events(&self) -> impl Iterator<Item = usize> + '_ {
         let site = self.site;
-        site.events.iter().copied().filter(|&i| {
+        site.index.events.iter().copied().filter(|&i| {
             site.content.pages[i]
                 .event
                 .as_ref()
@@ -436,7 +494,8 @@ impl<'s> Renderer<'s> {
     fn events_for(&self, when: &str, tag: Option<&String>) -> Vec<PageView<'s>> {
         let site = self.site;
         let tag = tag.map(|t| crate::slugs::slugify(t));
-        site.events
+        site.index
+            .events
             .iter()
             .copied()
             .filter(|&i| {
@@ -469,7 +528,12 @@ impl<'s> Renderer<'s> {
             context.insert("when", when);
         }
         if call.name == notices::PRIVACY_SHORTCODE {
-            let page_of = |id: &str| site.form_pages.get(id).map(|path| site.config.url(path));
+            let page_of = |id: &str| {
+                site.index
+                    .form_pages
+                    .get(id)
+                    .map(|path| site.config.url(path))
+            };
             context.insert(
                 "privacy",
                 &PrivacyView::new(site.config, site.content, &page_of),
@@ -507,4 +571,24 @@ fn shows_form(doc: &Document, rendered: &Rendered, is_event: bool) -> bool {
             .shortcodes
             .iter()
             .any(|call| call.name == page_forms::SHORTCODE)
+}
+
+/// Whether list page `pager` (from 1) shows other items than before, or
+/// an item whose listed facts changed.
+fn items_changed(
+    before: &[usize],
+    after: &[usize],
+    pager: usize,
+    per_page: usize,
+    listed: &HashSet<usize>,
+) -> bool {
+    let start = (pager - 1).saturating_mul(per_page);
+    let shown = page_of(after, start, per_page);
+    page_of(before, start, per_page) != shown || shown.iter().any(|index| listed.contains(index))
+}
+
+/// `per_page` items from `start` (fewer at the end).
+fn page_of(items: &[usize], start: usize, per_page: usize) -> &[usize] {
+    let start = start.min(items.len());
+    &items[start..start.saturating_add(per_page).min(items.len())]
 }

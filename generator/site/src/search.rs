@@ -31,7 +31,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::render::OutputFile;
+use crate::output::OutputFile;
 use crate::site::{Site, SEARCH_DIR, SEARCH_MANIFEST_PATH};
 pub use stemmer::{Rules, Stemmer, POLISH_RULES};
 
@@ -632,7 +632,7 @@ fn doc(
 
 fn section_doc(site: &Site<'_>, stemmer: &Stemmer, index: usize) -> Result<Doc, String> {
     let section = &site.content.sections[index];
-    let rendered = &site.section_html[index];
+    let rendered = &site.documents.sections[index];
     let entry = Entry {
         title: &section.doc.title,
         url: site.config.url(&section.doc.path),
@@ -651,7 +651,7 @@ fn section_doc(site: &Site<'_>, stemmer: &Stemmer, index: usize) -> Result<Doc, 
 
 fn page_doc(site: &Site<'_>, stemmer: &Stemmer, index: usize) -> Result<Doc, String> {
     let page = &site.content.pages[index];
-    let rendered = &site.page_html[index];
+    let rendered = &site.documents.pages[index];
     let entry = Entry {
         title: &page.doc.title,
         url: site.config.url(&page.doc.path),

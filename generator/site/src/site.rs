@@ -74,10 +74,22 @@ pub struct Site<'c> {
     pub config: &'c Config,
     pub content: &'c Content,
     pub now: DateTime<Tz>,
-    /// Parallel to `content.pages` and `content.sections`; shared, so that
-    /// a rebuild can reuse the Markdown of documents that did not change.
-    pub page_html: Vec<Arc<Rendered>>,
-    pub section_html: Vec<Arc<Rendered>>,
+    pub documents: Documents,
+    pub index: Index,
+}
+
+/// The Markdown of every document, rendered: parallel to `content.pages`
+/// and `content.sections`; shared, so that a rebuild can reuse the
+/// Markdown of documents that did not change.
+#[derive(Default)]
+pub struct Documents {
+    pub pages: Vec<Arc<Rendered>>,
+    pub sections: Vec<Arc<Rendered>>,
+}
+
+/// What the site knows across its documents: orders, tags and every path.
+#[derive(Default)]
+pub struct Index {
     /// Per section: its pages in display order (news newest first, events
     /// by start, pages by weight then title).
     pub section_pages: Vec<Vec<usize>>,
@@ -95,23 +107,6 @@ pub struct Site<'c> {
     /// Form id -> the page that shows it.
     pub form_pages: FormPages,
     /// Every path the build writes that a link may point to.
-    pub known: KnownPaths,
-}
-
-/// A site without its config and content: what `agora serve` keeps
-/// between rebuilds, to put the site together again without redoing it.
-#[derive(Default)]
-pub struct SiteParts {
-    pub page_html: Vec<Arc<Rendered>>,
-    pub section_html: Vec<Arc<Rendered>>,
-    pub section_pages: Vec<Vec<usize>>,
-    pub subsections: Vec<Vec<usize>>,
-    pub posts: Vec<usize>,
-    pub events: Vec<usize>,
-    pub tags: Vec<Tag>,
-    pub static_paths: HashSet<String>,
-    pub content_urls: HashMap<String, String>,
-    pub form_pages: FormPages,
     pub known: KnownPaths,
 }
 
@@ -207,12 +202,6 @@ impl MarkdownCache {
 
 /// The Markdown of every document, parallel to `content.pages` and
 /// `content.sections`, and the URLs its `@/` links were written with.
-pub struct Rendering {
-    pub page_html: Vec<Arc<Rendered>>,
-    pub section_html: Vec<Arc<Rendered>>,
-    pub content_urls: HashMap<String, String>,
-}
-
 /// A document's rendered Markdown, with its cache key when a cache is used.
 type Keyed = (Option<u64>, Arc<Rendered>);
 
@@ -331,18 +320,17 @@ impl<'c> Site<'c> {
         if let (Some(cache), Some(urls_key)) = (cache, urls_key) {
             cache.replace(fresh, urls_key);
         }
-        let parts = Rendering {
-            page_html,
-            section_html,
-            content_urls,
+        let documents = Documents {
+            pages: page_html,
+            sections: section_html,
         };
-        Self::from_parts(
+        Self::from_documents(
             config,
             content,
             now,
             static_paths,
             complete,
-            parts,
+            (documents, content_urls),
             problems,
         )
     }
@@ -350,24 +338,20 @@ impl<'c> Site<'c> {
     /// The site from Markdown already rendered: the orders, the tags, and
     /// every check of URLs, links and forms. `problems`: those found so
     /// far, reported with these.
-    pub fn from_parts(
+    fn from_documents(
         config: &'c Config,
         content: &'c Content,
         now: DateTime<Tz>,
         static_paths: HashSet<String>,
         complete: bool,
-        parts: Rendering,
+        (documents, content_urls): (Documents, HashMap<String, String>),
         mut problems: Vec<Diagnostic>,
     ) -> Result<Self, Vec<Diagnostic>> {
-        let Rendering {
-            page_html,
-            section_html,
-            content_urls,
-        } = parts;
+        let (page_html, section_html) = (&documents.pages, &documents.sections);
         // With files that failed to load (forms among them), which forms
         // exist is not known.
         let form_pages = if complete {
-            page_forms::find(content, &page_html, &section_html).unwrap_or_else(|mut found| {
+            page_forms::find(content, page_html, section_html).unwrap_or_else(|mut found| {
                 problems.append(&mut found);
                 FormPages::new()
             })
@@ -375,7 +359,7 @@ impl<'c> Site<'c> {
             FormPages::new()
         };
         if complete {
-            problems.extend(notices::check(config, content, &page_html, &section_html));
+            problems.extend(notices::check(config, content, page_html, section_html));
         }
         let (section_pages, subsections) = order_sections(content);
         let Orders {
@@ -389,19 +373,20 @@ impl<'c> Site<'c> {
             config,
             content,
             now,
-            page_html,
-            section_html,
-            section_pages,
-            subsections,
-            posts,
-            events,
-            tags,
-            static_paths,
-            content_urls,
-            form_pages,
-            known: KnownPaths::new(),
+            documents,
+            index: Index {
+                section_pages,
+                subsections,
+                posts,
+                events,
+                tags,
+                static_paths,
+                content_urls,
+                form_pages,
+                known: KnownPaths::new(),
+            },
         };
-        site.known = site.known_paths();
+        site.index.known = site.known_paths();
         site.check_urls(&mut problems);
         if problems.is_empty() {
             site.check_links(complete, None, &mut problems);
@@ -410,61 +395,6 @@ impl<'c> Site<'c> {
             Ok(site)
         } else {
             Err(problems)
-        }
-    }
-
-    /// The site as it was put together before (`into_parts`), unchecked:
-    /// for a rebuild that changes it only through `update`.
-    pub fn from_saved(
-        config: &'c Config,
-        content: &'c Content,
-        now: DateTime<Tz>,
-        parts: SiteParts,
-    ) -> Self {
-        let SiteParts {
-            page_html,
-            section_html,
-            section_pages,
-            subsections,
-            posts,
-            events,
-            tags,
-            static_paths,
-            content_urls,
-            form_pages,
-            known,
-        } = parts;
-        Self {
-            config,
-            content,
-            now,
-            page_html,
-            section_html,
-            section_pages,
-            subsections,
-            posts,
-            events,
-            tags,
-            static_paths,
-            content_urls,
-            form_pages,
-            known,
-        }
-    }
-
-    pub fn into_parts(self) -> SiteParts {
-        SiteParts {
-            page_html: self.page_html,
-            section_html: self.section_html,
-            section_pages: self.section_pages,
-            subsections: self.subsections,
-            posts: self.posts,
-            events: self.events,
-            tags: self.tags,
-            static_paths: self.static_paths,
-            content_urls: self.content_urls,
-            form_pages: self.form_pages,
-            known: self.known,
         }
     }
 
@@ -478,10 +408,10 @@ impl<'c> Site<'c> {
     /// Puts `orders` in place, returning those it replaces.
     pub fn set_orders(&mut self, orders: Orders) -> Orders {
         Orders {
-            section_pages: std::mem::replace(&mut self.section_pages, orders.section_pages),
-            posts: std::mem::replace(&mut self.posts, orders.posts),
-            events: std::mem::replace(&mut self.events, orders.events),
-            tags: std::mem::replace(&mut self.tags, orders.tags),
+            section_pages: std::mem::replace(&mut self.index.section_pages, orders.section_pages),
+            posts: std::mem::replace(&mut self.index.posts, orders.posts),
+            events: std::mem::replace(&mut self.index.events, orders.events),
+            tags: std::mem::replace(&mut self.index.tags, orders.tags),
         }
     }
 
@@ -494,16 +424,20 @@ impl<'c> Site<'c> {
     /// would change): a whole rebuild is needed.
     pub fn check_edits(&mut self, edited: &[usize], anchors_lost: bool) -> Option<Vec<Diagnostic>> {
         let mut problems = Vec::new();
-        match page_forms::find(self.content, &self.page_html, &self.section_html) {
-            Ok(form_pages) if form_pages != self.form_pages => return None,
+        match page_forms::find(
+            self.content,
+            &self.documents.pages,
+            &self.documents.sections,
+        ) {
+            Ok(form_pages) if form_pages != self.index.form_pages => return None,
             Ok(_) => {}
             Err(mut found) => problems.append(&mut found),
         }
         problems.extend(notices::check(
             self.config,
             self.content,
-            &self.page_html,
-            &self.section_html,
+            &self.documents.pages,
+            &self.documents.sections,
         ));
         let edited: HashSet<usize> = edited.iter().copied().collect();
         self.check_links(true, Some((&edited, anchors_lost)), &mut problems);
@@ -516,7 +450,7 @@ impl<'c> Site<'c> {
         if s.kind != SectionKind::News {
             return 0;
         }
-        self.section_pages[section]
+        self.index.section_pages[section]
             .len()
             .div_ceil(self.per_page(section))
             .max(1)
@@ -549,7 +483,7 @@ impl<'c> Site<'c> {
                 known.insert(pager_path(&section.doc.path, n), Known::File);
             }
         }
-        for tag in &self.tags {
+        for tag in &self.index.tags {
             for n in 1..=self.tag_pager_count(tag) {
                 known.insert(pager_path(&tag.path(), n), Known::File);
             }
@@ -557,7 +491,7 @@ impl<'c> Site<'c> {
         for fixed in GENERATED_PATHS {
             known.insert(fixed.to_owned(), Known::File);
         }
-        for path in &self.static_paths {
+        for path in &self.index.static_paths {
             known.insert(path.clone(), Known::File);
         }
         known
@@ -566,8 +500,8 @@ impl<'c> Site<'c> {
     /// The anchors of a known path's page, if it is a page.
     fn anchors(&self, known: Known) -> Option<&HashSet<String>> {
         match known {
-            Known::Page(index) => Some(&self.page_html[index].anchors),
-            Known::Section(index) => Some(&self.section_html[index].anchors),
+            Known::Page(index) => Some(&self.documents.pages[index].anchors),
+            Known::Section(index) => Some(&self.documents.sections[index].anchors),
             Known::File => None,
         }
     }
@@ -650,7 +584,7 @@ impl<'c> Site<'c> {
             .iter()
             .enumerate()
             .map(|(i, p)| (&p.doc, Some(i)));
-        let html = self.section_html.iter().chain(&self.page_html);
+        let html = self.documents.sections.iter().chain(&self.documents.pages);
         // Which links of a document to check.
         let wanted = |page: Option<usize>| -> Option<bool> {
             match edits {
@@ -754,7 +688,7 @@ impl LinkChecker<'_> {
         }
         if let Some(reference) = dest.strip_prefix("@/") {
             let (file, anchor) = reference.split_once('#').unwrap_or((reference, ""));
-            let Some(path) = self.site.content_urls.get(file) else {
+            let Some(path) = self.site.index.content_urls.get(file) else {
                 if !self.complete {
                     return Ok(());
                 }
@@ -779,12 +713,12 @@ impl LinkChecker<'_> {
     }
 
     fn check_target(&self, dest: &str, path: &str, anchor: &str) -> Result<(), (String, String)> {
-        let Some(&known) = self.site.known.get(path) else {
+        let Some(&known) = self.site.index.known.get(path) else {
             if !self.complete {
                 return Ok(());
             }
             let with_slash = format!("{path}/");
-            let hint = if self.site.known.contains_key(&with_slash) {
+            let hint = if self.site.index.known.contains_key(&with_slash) {
                 format!("write `{with_slash}` (with the trailing slash)")
             } else {
                 "check the address; pages are linked as /section/slug/ or @/file.md".to_owned()

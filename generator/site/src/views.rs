@@ -5,13 +5,15 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use agora_core::forms::html::{render_form, FormLinks, PRIVACY_POLICY_PATH};
+use agora_core::forms::{Allocation, FormState, Submission};
+use agora_core::polish::count_pl;
 use serde::Serialize;
 
 use crate::config::Contact;
 use crate::frontmatter::{EventStatus, EventType};
 use crate::markdown::TocEntry;
 use crate::model::{Document, Page, PageKind};
-use crate::page_forms::FormView;
 use crate::site::{self, Site, Tag, CALENDAR_PATH, FEED_PATH};
 
 /// The longest default description, in characters: what search engines show.
@@ -68,7 +70,11 @@ fn link_href(site: &Site<'_>, dest: &str) -> String {
             .split_once('#')
             .map_or((reference, ""), |(f, a)| (f, a));
         // Links were checked while assembling the site: the file exists.
-        let path = site.content_urls.get(file).map_or("/", String::as_str);
+        let path = site
+            .index
+            .content_urls
+            .get(file)
+            .map_or("/", String::as_str);
         let anchor = if anchor.is_empty() {
             String::new()
         } else {
@@ -151,7 +157,7 @@ impl<'a> PageView<'a> {
     /// The view of page `index` for lists: no content, no TOC.
     pub fn summary(site: &'a Site<'a>, index: usize) -> Self {
         let page = &site.content.pages[index];
-        let rendered = &site.page_html[index];
+        let rendered = &site.documents.pages[index];
         Self {
             title: &page.doc.title,
             description: description(&page.doc, &rendered.summary_text, site),
@@ -186,7 +192,7 @@ impl<'a> PageView<'a> {
         let page = &site.content.pages[index];
         Self {
             content: Some(content),
-            toc: Some(&site.page_html[index].toc),
+            toc: Some(&site.documents.pages[index].toc),
             breadcrumbs: breadcrumbs(site, Some(page.section)),
             form: form_view(site, &page.doc),
             ..Self::summary(site, index)
@@ -196,7 +202,7 @@ impl<'a> PageView<'a> {
     /// The home page: the root section's `_index.md`.
     pub fn home(site: &'a Site<'a>, content: Cow<'a, str>) -> Self {
         let doc = &site.content.sections[0].doc;
-        let rendered = &site.section_html[0];
+        let rendered = &site.documents.sections[0];
         Self {
             title: &doc.title,
             description: description(doc, &rendered.summary_text, site),
@@ -313,13 +319,17 @@ impl<'a> SectionView<'a> {
         let section = &site.content.sections[index];
         Self {
             title: &section.doc.title,
-            description: description(&section.doc, &site.section_html[index].summary_text, site),
+            description: description(
+                &section.doc,
+                &site.documents.sections[index].summary_text,
+                site,
+            ),
             url: site.config.url(&section.doc.path),
             permalink: site.config.permalink(&section.doc.path),
             content,
             kind: section.kind,
             breadcrumbs: breadcrumbs(site, section.parent),
-            subsections: site.subsections[index]
+            subsections: site.index.subsections[index]
                 .iter()
                 .map(|&sub| {
                     let doc = &site.content.sections[sub].doc;
@@ -366,5 +376,75 @@ impl<'a> PaginatorView<'a> {
             first: url(1),
             last: url(count),
         }
+    }
+}
+
+/// What templates see of a form: its facts in Polish, its state at the
+/// build's moment, and its HTML while it can still be sent. The page's
+/// script then asks the form functions for the live state.
+#[derive(Debug, Serialize)]
+pub struct FormView<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub description: Option<&'a str>,
+    pub state: FormState,
+    pub allocation: Allocation,
+    pub opens: String,
+    /// `None` while no closing date is known.
+    pub closes: Option<String>,
+    /// "19 lutego 2020, 09:00", or "4 kwietnia 2023" for a day alone.
+    pub opens_pl: String,
+    pub closes_pl: Option<String>,
+    pub capacity: Option<u32>,
+    /// "60 miejsc".
+    pub capacity_pl: Option<String>,
+    pub cancelled: Option<&'a str>,
+    /// The functions' JSON status of the form.
+    pub status_url: String,
+    /// The page that shows the form.
+    pub page_url: Option<String>,
+    /// The form itself, before it closes.
+    pub html: Option<String>,
+}
+
+impl<'a> FormView<'a> {
+    /// The view of form `id`; `None` for an unknown id (checked earlier).
+    pub fn new(site: &'a Site<'a>, id: &str) -> Option<Self> {
+        let form = site.content.forms.iter().find(|f| f.id == id)?;
+        let state = form.state_at(&site.now);
+        // From the site's domain root: on AWS CloudFront sends it to the
+        // API, under `agora serve` the same server answers it.
+        let action = agora_core::routes::form(&form.id);
+        let privacy_policy = site.config.url(PRIVACY_POLICY_PATH);
+        let html = matches!(state, FormState::Upcoming | FormState::Open).then(|| {
+            let links = FormLinks {
+                action: &action,
+                privacy_policy: &privacy_policy,
+            };
+            render_form(form, links, &Submission::default(), &[])
+        });
+        Some(Self {
+            id: &form.id,
+            title: &form.title,
+            description: form.description.as_deref(),
+            state,
+            allocation: form.allocation,
+            opens: form.opens.machine(),
+            closes: form.closes.map(|closes| closes.machine()),
+            opens_pl: form.opens.pl(),
+            closes_pl: form.closes.map(|closes| closes.pl()),
+            capacity: form.capacity,
+            capacity_pl: form
+                .capacity
+                .map(|n| count_pl(i64::from(n), "miejsce", "miejsca", "miejsc")),
+            cancelled: form.cancelled.as_deref(),
+            status_url: action,
+            page_url: site
+                .index
+                .form_pages
+                .get(id)
+                .map(|path| site.config.url(path)),
+            html,
+        })
     }
 }

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use super::definition::{Consent, Field, FieldType, FormDefinition};
 use super::privacy::notice_anchor;
 use super::validate::{FieldError, Submission};
-use crate::service::{HONEYPOT_FIELD, STARTED_FIELD};
+use super::{HONEYPOT_FIELD, STARTED_FIELD};
 
 /// Where the site explains how personal data is processed (RODO), under
 /// the site's address.

@@ -18,6 +18,13 @@ pub use definition::{
 pub use files::{load_all, load_site};
 pub use validate::{validate, Accepted, FieldError, GivenConsent, Submission};
 
+/// The honeypot: a field hidden from people, which bots fill in.
+pub const HONEYPOT_FIELD: &str = "website";
+/// When the server gave the form out: a signed stamp ([`crate::fill_time`])
+/// that the page's script takes from the status endpoint; a form sent
+/// faster than a person can, or with a stamp we did not sign, is spam.
+pub const STARTED_FIELD: &str = "started_at";
+
 /// The folder of form files, under the content folder.
 pub const FORMS_DIR: &str = "forms";
 
