@@ -43,7 +43,7 @@ pub const SITE: SecurityHeaders = SecurityHeaders {
 /// small stylesheet inline and no script at all; their links carry
 /// tokens, which no referrer may pass on.
 pub const API: SecurityHeaders = SecurityHeaders {
-    content_security_policy: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    content_security_policy: "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     frame_options: "DENY",
     referrer_policy: "no-referrer",
     content_type_options: "nosniff",

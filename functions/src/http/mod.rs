@@ -504,14 +504,19 @@ async fn not_found<S: Store + 'static, M: Mailer + 'static>(
     }
 }
 
-async fn method_not_allowed(headers: HeaderMap) -> Response {
+async fn method_not_allowed<S: Store + 'static, M: Mailer + 'static>(
+    State(state): State<AppState<S, M>>,
+    headers: HeaderMap,
+) -> Response {
     // axum adds the `Allow` header listing the methods of the path.
     let message = "Ten adres nie obsługuje takiego żądania.";
     match Format::for_request(&headers) {
         Format::Json => answer::json_error(StatusCode::METHOD_NOT_ALLOWED, message),
         Format::Html => answer::html(
             StatusCode::METHOD_NOT_ALLOWED,
-            pages::simple_page("Niedozwolone żądanie", &format!("<p>{message}</p>")),
+            state
+                .pages()
+                .simple_page("Niedozwolone żądanie", &format!("<p>{message}</p>")),
         ),
     }
 }

@@ -1,6 +1,7 @@
-//! The functions' own HTML pages, in Polish: one `h1` each, a small
-//! inline stylesheet (no request to another host), the contact address
-//! and a link back to the site.
+//! The functions' own HTML pages, in Polish: one `h1` each, the contact
+//! address and a link back to the site. They look like the site's pages:
+//! the same classes and the theme's own stylesheet (`style.css` at the
+//! site's address, the same origin as `/api/*`), and no script.
 
 use super::Action;
 use agora_core::forms::html::{
@@ -11,42 +12,8 @@ use agora_core::polish::count_pl;
 use agora_core::registration::{Registration, Status};
 use agora_core::routes;
 
-/// Readable at 200% zoom and on a phone; 4.5:1 contrast; a visible focus;
-/// errors marked by a border and the word „Błąd”, not by colour alone.
-const STYLE: &str = "
-*,*::before,*::after{box-sizing:border-box}
-body{margin:0;font:1.125rem/1.5 system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;color:#0b0c0c;background:#fff}
-.header,.footer,main{max-width:40rem;margin:0 auto;padding:1rem}
-.header{border-bottom:4px solid #1d4f91}
-.footer{border-top:1px solid #b1b4b6;margin-top:2rem;font-size:1rem}
-a{color:#1d4f91}
-a:focus,button:focus,input:focus,select:focus,textarea:focus,.error-summary:focus{outline:3px solid #fd0;outline-offset:0;box-shadow:0 0 0 6px #0b0c0c}
-h1{font-size:2rem;line-height:1.2;margin:1rem 0}
-h2{font-size:1.375rem;margin:1.5rem 0 .5rem}
-.lead{font-size:1.25rem}
-.panel{border:4px solid #1d4f91;padding:1rem;margin:1rem 0}
-.reference{font-size:1.75rem;font-weight:700;letter-spacing:.1em;margin:.25rem 0}
-.field{margin:0 0 1.5rem}
-.field--error{border-left:5px solid #d4351c;padding-left:.75rem}
-.label,.legend{display:block;font-weight:700;margin-bottom:.25rem}
-.fieldset{border:0;margin:0 0 1.5rem;padding:0;min-width:0}
-.hint{color:#505a5f;margin:0 0 .5rem}
-.error-message{color:#d4351c;font-weight:700;margin:0 0 .5rem}
-.input,.select,.textarea{display:block;width:100%;max-width:30rem;font:inherit;padding:.4rem;border:2px solid #0b0c0c;border-radius:0}
-.input[aria-invalid=true],.select[aria-invalid=true],.textarea[aria-invalid=true]{border-color:#d4351c}
-.choice{display:flex;align-items:flex-start;gap:.5rem;margin:.5rem 0}
-.choice input{width:1.5rem;height:1.5rem;flex:none;margin:.125rem 0 0}
-.button{font:inherit;font-weight:700;color:#fff;background:#00703c;border:0;box-shadow:0 2px 0 #002d18;padding:.5rem 1rem;cursor:pointer}
-.button--warning{background:#d4351c;box-shadow:0 2px 0 #55150b}
-.error-summary{border:5px solid #d4351c;padding:1rem;margin:1rem 0}
-.error-summary__title{margin-top:0}
-.error-summary__list{margin:0;padding-left:1.25rem}
-.error-summary__list a{color:#d4351c;font-weight:700}
-.agora-hp{position:absolute;left:-10000px;top:auto;width:1px;height:1px;overflow:hidden}
-.notice{border-left:10px solid #1d4f91;padding:.5rem 1rem;margin:1rem 0}
-.visually-hidden{position:absolute!important;width:1px!important;height:1px!important;margin:0!important;padding:0!important;overflow:hidden!important;clip:rect(0 0 0 0)!important;white-space:nowrap!important;border:0!important}
-@media print{.header,.footer{display:none}}
-";
+/// The theme's stylesheet, under the site's path.
+const STYLESHEET: &str = "/style.css";
 
 /// What every page needs from the site's settings.
 pub(crate) struct Pages<'a> {
@@ -63,17 +30,52 @@ impl Pages<'_> {
     fn layout(&self, title: &str, main: &str) -> String {
         let home = escape(&self.home_url());
         let contact = escape(self.contact);
-        document(
+        self.document(
             title,
             &format!(
-                "<header class=\"header\"><a href=\"{home}\">Strona główna</a></header>\n\
-                 <main id=\"main\">\n{main}</main>\n\
-                 <footer class=\"footer\">\n\
+                "<header class=\"site-header\"><div class=\"container\">\
+                 <a class=\"site-title\" href=\"{home}\">Strona główna</a></div></header>\n\
+                 <main id=\"main\" class=\"container\">\n{main}</main>\n\
+                 <footer class=\"site-footer\"><div class=\"container\">\n\
                  <p>Pytania? Napisz do nas: <a href=\"mailto:{contact}\">{contact}</a></p>\n\
                  <p><a href=\"{home}\">Wróć na stronę główną</a></p>\n\
-                 </footer>\n"
+                 </div></footer>\n"
             ),
         )
+    }
+
+    /// A page with a title and a text only: no header or footer.
+    pub(crate) fn simple_page(&self, title: &str, main: &str) -> String {
+        self.document(
+            title,
+            &format!(
+                "<main id=\"main\" class=\"container\">\n<h1>{}</h1>\n{main}</main>\n",
+                escape(title)
+            ),
+        )
+    }
+
+    fn document(&self, title: &str, body: &str) -> String {
+        format!(
+            "<!DOCTYPE html>\n<html lang=\"pl\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <meta name=\"robots\" content=\"noindex\">\n\
+             <title>{}</title>\n<link rel=\"stylesheet\" href=\"{}{STYLESHEET}\">\n\
+             </head>\n<body>\n{body}</body>\n</html>\n",
+            escape(title),
+            escape(self.site_path())
+        )
+    }
+
+    /// The site's path on its host, without the trailing slash (`` or
+    /// `/budzet`): the stylesheet is linked from the page's own origin,
+    /// which is the site's behind CloudFront and under `agora serve`, so
+    /// that the policy `style-src 'self'` always allows it.
+    fn site_path(&self) -> &str {
+        let path = self.home.split_once("://").map_or(self.home, |(_, rest)| {
+            rest.find('/').map_or("", |at| &rest[at..])
+        });
+        path.trim_end_matches('/')
     }
 
     fn form(&self, form: &FormDefinition, values: &Submission, errors: &[FieldError]) -> String {
@@ -382,26 +384,6 @@ impl Pages<'_> {
 }
 
 /// A page without the site's header and footer.
-pub(crate) fn simple_page(title: &str, main: &str) -> String {
-    document(
-        title,
-        &format!(
-            "<main id=\"main\">\n<h1>{}</h1>\n{main}</main>\n",
-            escape(title)
-        ),
-    )
-}
-
-fn document(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"pl\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"robots\" content=\"noindex\">\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
-        escape(title)
-    )
-}
-
 fn reference_panel(reference: &str) -> String {
     format!(
         "<div class=\"panel\">\n<p>Numer zgłoszenia</p>\n<p class=\"reference\">{}</p>\n</div>\n",
@@ -495,7 +477,7 @@ mod tests {
     }
 
     #[test]
-    fn a_page_is_polish_with_one_heading_and_no_external_requests() {
+    fn a_page_is_polish_with_one_heading_and_the_sites_stylesheet_only() {
         let pages = Pages {
             home: "https://example.org/",
             contact: "kontakt@example.org",
@@ -506,6 +488,27 @@ mod tests {
         assert!(html.contains("<h1>Tytuł &lt;b&gt;</h1>"));
         assert!(html.contains("href=\"https://example.org/\""));
         assert!(html.contains("mailto:kontakt@example.org"));
-        assert!(!html.contains("<link") && !html.contains("<script") && !html.contains("src="));
+        assert!(html.contains("<link rel=\"stylesheet\" href=\"/style.css\">"));
+        assert_eq!(html.matches("<link").count(), 1);
+        assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("<style"));
+    }
+
+    #[test]
+    fn the_stylesheet_is_linked_under_the_sites_path() {
+        for (home, linked) in [
+            ("https://example.org", "/style.css"),
+            ("https://example.org/budzet/", "/budzet/style.css"),
+            ("http://127.0.0.1:8080/", "/style.css"),
+        ] {
+            let pages = Pages {
+                home,
+                contact: "kontakt@example.org",
+            };
+            let html = pages.simple_page("Tytuł", "<p>Tekst</p>");
+            assert!(
+                html.contains(&format!("<link rel=\"stylesheet\" href=\"{linked}\">")),
+                "{home}: {html}"
+            );
+        }
     }
 }

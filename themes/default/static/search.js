@@ -231,9 +231,13 @@
     if (text) e.textContent = text;
     return e;
   }
+  // Polish plural forms by the browser's own CLDR rules (the site's Rust
+  // code has the same rule as agora_core::polish): 1 wynik, 2 wyniki,
+  // 5 wyników ("other" is for fractions, never counted here).
+  var plurals = window.Intl && Intl.PluralRules ? new Intl.PluralRules('pl-PL') : null;
+  var forms = { one: 'wynik', few: 'wyniki', many: 'wyników', other: 'wyników' };
   function plural(n) {
-    var t = n % 10, h = n % 100;
-    return n === 1 ? 'wynik' : t >= 2 && t <= 4 && (h < 12 || h > 14) ? 'wyniki' : 'wyników';
+    return forms[plurals ? plurals.select(n) : 'many'];
   }
   function dateText(d) {
     var t = new Date(d + 'T12:00:00');
