@@ -149,9 +149,15 @@ impl Answer {
         );
         assert!(self.body.contains("<html lang=\"pl\">"), "{}", self.body);
         assert_eq!(self.body.matches("<h1").count(), 1, "one h1: {}", self.body);
+        assert!(!self.body.contains("<script"), "no script: {}", self.body);
+        // One request besides the page: the site's stylesheet, from the
+        // page's own origin (a path, never another host).
+        assert_eq!(self.body.matches("<link").count(), 1, "{}", self.body);
         assert!(
-            !self.body.contains("<script") && !self.body.contains("<link"),
-            "no request to another host"
+            self.body
+                .contains("<link rel=\"stylesheet\" href=\"/style.css\">"),
+            "{}",
+            self.body
         );
         &self.body
     }

@@ -463,6 +463,11 @@ fn run_staff(command: Staff) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        // Editors' problems (`Diagnostics`) name themselves "error:".
+        Err(message) if message.starts_with("error: ") => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
@@ -494,22 +499,8 @@ async fn open_store(args: &StoreArgs) -> Result<AnyStore, String> {
 }
 
 fn load_forms(root: &std::path::Path) -> Result<Vec<FormDefinition>, String> {
-    agora_core::forms::load_site(&root.join("content"), std::path::Path::new("content")).map_err(
-        |problems| {
-            problems
-                .iter()
-                .map(|p| {
-                    format!(
-                        "{}:{}: {}",
-                        p.file.display(),
-                        p.line.map_or(String::new(), |l| l.to_string()),
-                        p.message
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        },
-    )
+    agora_core::forms::load_site(&root.join("content"), std::path::Path::new("content"))
+        .map_err(|problems| Diagnostics::sorted(problems).to_string())
 }
 
 fn find_form(forms: Vec<FormDefinition>, id: &str) -> Result<FormDefinition, String> {

@@ -99,7 +99,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         &options.root.join("content"),
         std::path::Path::new("content"),
     )
-    .map_err(|problems| format!("{} form problems; run agora check", problems.len()))?;
+    .map_err(|problems| agora_site::Diagnostics::sorted(problems).to_string())?;
     let store = options.store.clone();
     let outbox_dir = work.join("outbox");
     let outbox = Outbox::new(
@@ -133,8 +133,8 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
                     }
                     // The build that just passed checked them: not expected.
                     Err(problems) => eprintln!(
-                        "{} form problems; /api/ keeps the forms it had (run agora check)",
-                        problems.len()
+                        "{}\n/api/ keeps the forms it had",
+                        agora_site::Diagnostics::sorted(problems)
                     ),
                 }
             }

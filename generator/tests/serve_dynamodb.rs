@@ -6,43 +6,26 @@
 #[allow(dead_code)]
 mod common;
 #[allow(dead_code)]
+mod serving;
+#[allow(dead_code)]
 use agora_test_support::dynamodb_local;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 
 use agora_core::registration::Status;
 use agora_core::store::Store;
 use chrono::{TimeZone, Utc};
 use common::TempSite;
 
-/// The server process, stopped when the test ends, passed or not.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registration_through_serve_lands_in_the_dynamodb_table() {
     let (store, endpoint, table) = dynamodb_local::fresh_table().await;
     let site = TempSite::real();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--no-watch",
-            "--now",
-            "2020-03-05 12:00",
-        ])
+    let mut command = serving::agora_serve(&site.root());
+    command
+        .args(["--no-watch", "--now", "2020-03-05 12:00"])
         .args(["--dynamodb-table", &table, "--dynamodb-endpoint", &endpoint])
-        .arg("--root")
-        .arg(site.root())
         // DynamoDB Local checks that requests are signed, not by whom.
         .env("AWS_ACCESS_KEY_ID", "local")
         .env("AWS_SECRET_ACCESS_KEY", "local")
@@ -50,32 +33,16 @@ async fn a_registration_through_serve_lands_in_the_dynamodb_table() {
         .env_remove("AWS_SESSION_TOKEN")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start agora serve");
-    let stdout = child.stdout.take().expect("the server's output");
-    let server = Server(child);
-    let first = tokio::task::spawn_blocking(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        let first = lines.next().and_then(Result::ok).unwrap_or_default();
-        // Keep reading, so that the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        first
-    })
-    .await
-    .expect("the first line");
+        .env_remove("AWS_ENDPOINT_URL_DYNAMODB");
+    let server = tokio::task::spawn_blocking(move || serving::start(command))
+        .await
+        .expect("agora serve started");
     assert!(
-        first.contains(&format!("DynamoDB table {table}")),
-        "{first}"
+        server.started.contains(&format!("DynamoDB table {table}")),
+        "{}",
+        server.started
     );
-    let address = first
-        .split("serving http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in: {first}"))
-        .to_owned();
+    let address = server.address.clone();
 
     // The stamp the page's script takes from the status endpoint; a
     // person takes longer than the least fill time (3 s).

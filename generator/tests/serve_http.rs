@@ -8,72 +8,36 @@
 // Each test file uses part of the shared helpers.
 #[allow(dead_code)]
 mod common;
+#[allow(dead_code)]
+mod serving;
 
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use agora_functions::security_headers::{API, SITE};
 use common::{TempSite, NOW};
+use serving::Server;
 
-/// The server process, stopped when the test ends, passed or not.
-struct Server {
-    child: Child,
-    address: String,
-    /// The line it printed on starting.
-    started: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `agora serve --port 0 --now NOW` with `args`, under `bash -c` with
-/// `shell` before it (a lower open-file limit) when given.
+/// `agora serve --now NOW` with `args`, under `bash -c` with `shell`
+/// before it (a lower open-file limit) when given.
 fn start(site: &TempSite, args: &[&str], shell: Option<&str>) -> Server {
-    let agora = env!("CARGO_BIN_EXE_agora");
     let mut command = match shell {
         Some(before) => {
+            let agora = env!("CARGO_BIN_EXE_agora");
             let mut bash = Command::new("bash");
             bash.args(["-c", &format!("{before} && exec \"$0\" \"$@\""), agora]);
+            bash.args(["serve", "--port", "0", "--root"])
+                .arg(site.root());
             bash
         }
-        None => Command::new(agora),
+        None => serving::agora_serve(&site.root()),
     };
-    let mut child = command
-        .args(["serve", "--port", "0", "--now", NOW])
-        .args(args)
-        .arg("--root")
-        .arg(site.root())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start agora serve");
-    let stdout = child.stdout.take().expect("the server's output");
-    let mut lines = BufReader::new(stdout).lines();
-    let started = lines
-        .next()
-        .and_then(Result::ok)
-        .expect("agora serve says where it serves");
-    let address = started
-        .split("serving http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in: {started}"))
-        .to_owned();
-    // Keep reading, so that the server never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    Server {
-        child,
-        address,
-        started,
-    }
+    command.args(["--now", NOW]).args(args);
+    serving::start(command)
 }
 
 fn connect(server: &Server) -> TcpStream {

@@ -6,53 +6,23 @@
 // Each test file uses part of the shared helpers.
 #[allow(dead_code)]
 mod common;
+#[allow(dead_code)]
+mod serving;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{TempSite, NOW};
+use serving::Server;
 
 const POST: &str = "content/aktualnosci/2020-02-05-ankieta.md";
 const PAGE: &str = "/aktualnosci/ankieta/";
 
-/// The server process, stopped when the test ends, passed or not.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start(site: &TempSite) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_agora"))
-        .args(["serve", "--port", "0", "--now", NOW, "--root"])
-        .arg(site.root())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start agora serve");
-    let stdout = child.stdout.take().expect("the server's output");
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines
-        .next()
-        .and_then(Result::ok)
-        .expect("agora serve says where it serves");
-    let address = first
-        .split("serving http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no address in: {first}"))
-        .to_owned();
-    // Keep reading, so that the server never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    Server { child, address }
+    let mut command = serving::agora_serve(&site.root());
+    command.args(["--now", NOW]);
+    serving::start(command)
 }
 
 fn get(server: &Server, path: &str) -> (u16, String) {

@@ -1,8 +1,8 @@
 'use strict';
 
 // The browser's stemmer (themes/default/static/search.js) against the
-// index builder's (generator/src/search/stemmer.rs): the same rules
-// (generator/src/search/polish.json) must give the same stem for every word
+// index builder's (generator/site/src/search/stemmer.rs): the same rules
+// (generator/site/src/search/polish.json) must give the same stem for every word
 // of tests/search/stems.tsv, which generator/tests/search.rs keeps in step
 // with the Rust stemmer. Plain Node: no browser, no built site.
 
@@ -13,7 +13,7 @@ const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..', '..');
 const search = require(path.join(ROOT, 'themes/default/static/search.js'));
-const rules = JSON.parse(fs.readFileSync(path.join(ROOT, 'generator/src/search/polish.json'), 'utf8'));
+const rules = JSON.parse(fs.readFileSync(path.join(ROOT, 'generator/site/src/search/polish.json'), 'utf8'));
 const stemmer = new search.Stemmer(rules);
 
 test('the browser stems every word of the site as the index builder does', () => {
@@ -47,7 +47,7 @@ test('queries: words, and phrases in either kind of quotes', () => {
 });
 
 test('lists of documents and shard files read as the builder wrote them', () => {
-  // Values from generator/src/search.rs's tests.
+  // Values from generator/site/src/search.rs's tests.
   assert.deepEqual(search.decode('BkD'), [0, 100]);
   assert.deepEqual(search.decode(''), []);
   assert.deepEqual(search.decode('~H'), [0, 1, 2]);

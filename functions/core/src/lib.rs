@@ -4,13 +4,16 @@
 //! rules both stores follow, what a submission does ([`service`]), the
 //! verifiable draw ([`lottery`]), the staff's work on registrations
 //! ([`staff`]), e-mail as messages ([`mail`]), every API path
-//! ([`routes`]) and Polish grammar ([`polish`]).
+//! ([`routes`]), Polish grammar ([`polish`]) and the editors' errors
+//! ([`diagnostics`], with [`yaml_lines`] for their lines).
 //!
 //! The stores and mailers are in `agora-stores`, the HTTP router and the
 //! Lambda entry points in `agora-functions`, the site in `agora`.
 
+pub mod diagnostics;
 pub mod fill_time;
 pub mod forms;
+pub mod local_time;
 pub mod lottery;
 pub mod mail;
 pub mod mail_events;
@@ -21,3 +24,4 @@ pub mod routes;
 pub mod service;
 pub mod staff;
 pub mod store;
+pub mod yaml_lines;

@@ -14,7 +14,7 @@ fn form(id: &str) -> FormDefinition {
         .expect("the form exists")
 }
 
-fn parse(text: &str) -> Result<FormDefinition, Vec<forms::DefinitionError>> {
+fn parse(text: &str) -> Result<FormDefinition, Vec<agora_core::diagnostics::Diagnostic>> {
     let text = with_privacy(text);
     FormDefinition::parse("proba", &text, Path::new("content/forms/proba.yaml"), &data)
 }

@@ -180,7 +180,7 @@ fn make(
     let form_warnings: Vec<Diagnostic> = content
         .forms
         .iter()
-        .flat_map(|form| form.warnings.iter().cloned().map(diagnostic))
+        .flat_map(|form| form.warnings.iter().cloned())
         .collect();
     // With files that failed to load, links to them cannot be judged:
     // the site is still assembled, for every other problem to be reported.
@@ -309,15 +309,6 @@ fn load_forms(
 ) -> Result<Vec<agora_core::forms::FormDefinition>, Vec<Diagnostic>> {
     let data = |name: &str| content.data.get(name).cloned();
     agora_core::forms::load_all(&root.join(CONTENT_DIR), Path::new(CONTENT_DIR), &data)
-        .map_err(|problems| problems.into_iter().map(diagnostic).collect())
-}
-
-fn diagnostic(problem: agora_core::forms::DefinitionError) -> Diagnostic {
-    let diagnostic = Diagnostic::new(problem.file, problem.message).at_line(problem.line);
-    match problem.hint {
-        Some(hint) => diagnostic.hint(hint),
-        None => diagnostic,
-    }
 }
 
 fn build_time(now: Option<&str>, tz: Tz) -> Result<DateTime<Tz>, Vec<Diagnostic>> {

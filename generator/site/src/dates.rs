@@ -1,26 +1,27 @@
 //! Dates as editors write them and as Polish readers read them.
 
-use chrono::{
-    DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Weekday,
-};
+use agora_core::local_time::{self, Written, FORMAT_HINT};
+use chrono::{DateTime, Datelike, NaiveTime, Timelike, Weekday};
 use chrono_tz::Tz;
 
-/// Parses `2020-02-19`, `2020-02-19 09:30` or `2020-02-19T09:30[:00]` as a
+/// Reads a moment as editors write it (`agora_core::local_time`) as a
 /// local time of `tz`. A date alone means midnight.
 pub fn parse_local(text: &str, tz: Tz) -> Result<DateTime<Tz>, String> {
-    let text = text.trim();
-    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S"))
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
-        .or_else(|_| {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d").map(|d| d.and_time(NaiveTime::MIN))
-        })
-        .map_err(|_| {
-            format!("`{text}` is not a date; write it as 2020-02-19 or 2020-02-19 17:00")
-        })?;
-    tz.from_local_datetime(&naive).earliest().ok_or_else(|| {
-        format!("`{text}` does not exist in time zone {tz} (it falls in a daylight-saving gap)")
+    let local = match local_time::read(text) {
+        Some(Written::Day(day)) => day.and_time(NaiveTime::MIN),
+        Some(Written::At(local)) => local,
+        None => {
+            return Err(format!(
+                "`{}` is not a date; write it as {FORMAT_HINT}",
+                text.trim()
+            ))
+        }
+    };
+    local_time::in_zone(local, tz).ok_or_else(|| {
+        format!(
+            "`{}` does not exist in time zone {tz} (it falls in a daylight-saving gap)",
+            text.trim()
+        )
     })
 }
 

@@ -1,6 +1,6 @@
 // Agora search (progressive enhancement of the form on /szukaj/; no libraries).
 //
-// The index is split (generator/src/search.rs): the manifest first, then
+// The index is split (generator/site/src/search.rs): the manifest first, then
 // only the term shards of the query's words, then what the first results
 // show. Words are stemmed with the rules the manifest carries (the ones the
 // index was built with), so "dotacja" finds "dotację"; diacritics and case
@@ -22,7 +22,7 @@
   function has(o, k) { return Object.prototype.hasOwnProperty.call(o, k); }
   function length(s) { return Array.from(s).length; }
 
-  // The stemmer of generator/src/search/stemmer.rs, from the same rules.
+  // The stemmer of generator/site/src/search/stemmer.rs, from the same rules.
   function Stemmer(rules) {
     var self = this;
     this.rules = rules;
@@ -66,7 +66,7 @@
     return stem;
   };
 
-  // A list of document numbers, as generator/src/search.rs `encode` wrote it.
+  // A list of document numbers, as generator/site/src/search.rs `encode` wrote it.
   function decode(text) {
     var out = [], i, d;
     if (text.charAt(0) === '~') {
@@ -88,7 +88,7 @@
     return out;
   }
 
-  // The file of a shard: generator/src/search.rs `shard_path`.
+  // The file of a shard: generator/site/src/search.rs `shard_path`.
   function shardFile(prefix) {
     var name = Array.from(prefix).map(function (c) {
       return /^[a-z0-9]$/.test(c) ? c : '_' + c.codePointAt(0).toString(16) + '_';

@@ -2,24 +2,17 @@
 //! generator (to render it) and by the functions (to validate and decide).
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::lines::Lines;
 use super::privacy::{self, FormPrivacy, LegalBasis, RawPrivacy};
-
-/// A mistake in a form definition, for the editor: file, line, what to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DefinitionError {
-    pub file: PathBuf,
-    pub line: Option<usize>,
-    pub message: String,
-    pub hint: Option<String>,
-}
+use crate::diagnostics::Diagnostic;
+use crate::local_time::{self, Written};
+use crate::yaml_lines::Lines;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -247,7 +240,7 @@ pub struct FormDefinition {
     pub patterns: BTreeMap<String, Regex>,
     /// What the editor should know but that does not stop the form from
     /// loading, such as a list to choose from that is not published yet.
-    pub warnings: Vec<DefinitionError>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Field names the HTTP layer uses for spam checks.
@@ -291,8 +284,8 @@ impl FormDefinition {
         text: &str,
         file: &Path,
         data: &dyn Fn(&str) -> Option<serde_json::Value>,
-    ) -> Result<Self, Vec<DefinitionError>> {
-        let error = |line: Option<usize>, message: String, hint: &str| DefinitionError {
+    ) -> Result<Self, Vec<Diagnostic>> {
+        let error = |line: Option<usize>, message: String, hint: &str| Diagnostic {
             file: file.to_path_buf(),
             line,
             message,
@@ -760,23 +753,20 @@ enum DayEdge {
 
 impl Moment {
     fn parse(text: &str, tz: Tz, edge: DayEdge) -> Option<Self> {
-        let text = text.trim();
-        if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            let first = match edge {
-                DayEdge::Start => day,
-                DayEdge::End => day.succ_opt()?,
-            };
-            let at = first
-                .and_hms_opt(0, 0, 0)?
-                .and_local_timezone(tz)
-                .earliest()?;
-            return Some(Self { at, day: Some(day) });
+        match local_time::read(text)? {
+            Written::Day(day) => {
+                let first = match edge {
+                    DayEdge::Start => day,
+                    DayEdge::End => day.succ_opt()?,
+                };
+                let at = local_time::in_zone(first.and_time(NaiveTime::MIN), tz)?;
+                Some(Self { at, day: Some(day) })
+            }
+            Written::At(local) => Some(Self {
+                at: local_time::in_zone(local, tz)?,
+                day: None,
+            }),
         }
-        let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M")
-            .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M"))
-            .ok()?;
-        let at = naive.and_local_timezone(tz).earliest()?;
-        Some(Self { at, day: None })
     }
 
     /// In Polish: "4 kwietnia 2023", or "19 lutego 2020, 09:00".

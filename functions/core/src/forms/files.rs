@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{data_name, yaml_cause, DefinitionError, FormDefinition, DATA_DIR, FORMS_DIR};
+use super::{data_name, yaml_cause, FormDefinition, DATA_DIR, FORMS_DIR};
+use crate::diagnostics::Diagnostic;
 
 /// Reads every `<content>/forms/*.yaml`, sorted by id. `data` gives the
 /// site's data files by name, for options taken from them. Errors name
@@ -15,7 +16,7 @@ pub fn load_all(
     content_dir: &Path,
     display_root: &Path,
     data: &dyn Fn(&str) -> Option<serde_json::Value>,
-) -> Result<Vec<FormDefinition>, Vec<DefinitionError>> {
+) -> Result<Vec<FormDefinition>, Vec<Diagnostic>> {
     let dir = content_dir.join(FORMS_DIR);
     let shown = |path: &Path| -> PathBuf {
         display_root.join(path.strip_prefix(content_dir).unwrap_or(path))
@@ -24,7 +25,7 @@ pub fn load_all(
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => {
-            return Err(vec![DefinitionError {
+            return Err(vec![Diagnostic {
                 file: shown(&dir),
                 line: None,
                 message: format!("cannot read the forms folder: {e}"),
@@ -42,7 +43,7 @@ pub fn load_all(
             .and_then(|n| n.to_str())
             .and_then(|n| n.strip_suffix(".yaml"))
         else {
-            problems.push(DefinitionError {
+            problems.push(Diagnostic {
                 file: shown(&path),
                 line: None,
                 message: "content/forms/ holds only form files named <id>.yaml".to_owned(),
@@ -56,7 +57,7 @@ pub fn load_all(
                 Ok(form) => forms.push(form),
                 Err(mut found) => problems.append(&mut found),
             },
-            Err(e) => problems.push(DefinitionError {
+            Err(e) => problems.push(Diagnostic {
                 file,
                 line: None,
                 message: format!("cannot read the form: {e}"),
@@ -77,7 +78,7 @@ pub fn load_all(
 pub fn load_site(
     content_dir: &Path,
     display_root: &Path,
-) -> Result<Vec<FormDefinition>, Vec<DefinitionError>> {
+) -> Result<Vec<FormDefinition>, Vec<Diagnostic>> {
     let (files, mut problems) = load_data(content_dir, display_root);
     let data = |name: &str| files.get(name).cloned();
     match load_all(content_dir, display_root, &data) {
@@ -96,12 +97,12 @@ pub fn load_site(
 fn load_data(
     content_dir: &Path,
     display_root: &Path,
-) -> (BTreeMap<String, serde_json::Value>, Vec<DefinitionError>) {
+) -> (BTreeMap<String, serde_json::Value>, Vec<Diagnostic>) {
     let dir = content_dir.join(DATA_DIR);
     let shown = |path: &Path| -> PathBuf {
         display_root.join(path.strip_prefix(content_dir).unwrap_or(path))
     };
-    let problem = |path: &Path, line: Option<usize>, message: String, hint: &str| DefinitionError {
+    let problem = |path: &Path, line: Option<usize>, message: String, hint: &str| Diagnostic {
         file: shown(path),
         line,
         message,

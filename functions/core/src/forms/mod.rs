@@ -7,13 +7,11 @@ pub mod definition;
 pub mod email;
 mod files;
 pub mod html;
-mod lines;
 pub mod privacy;
 pub mod validate;
 
 pub use definition::{
-    Allocation, Choice, Consent, DefinitionError, Field, FieldType, FormDefinition, FormState,
-    Limit, Moment,
+    Allocation, Choice, Consent, Field, FieldType, FormDefinition, FormState, Limit, Moment,
 };
 pub use files::{load_all, load_site};
 pub use validate::{validate, Accepted, FieldError, GivenConsent, Submission};

@@ -11,8 +11,9 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use super::definition::{Consent, DefinitionError};
-use super::lines::Lines;
+use super::definition::Consent;
+use crate::diagnostics::Diagnostic;
+use crate::yaml_lines::Lines;
 
 /// The id of the privacy notice's part about form `form_id`, on the
 /// privacy page: the form's RODO line links there.
@@ -109,8 +110,8 @@ pub(super) fn check(
     raw: RawPrivacy,
     consents: &[Consent],
     lines: &Lines<'_>,
-    error: &dyn Fn(Option<usize>, String, &str) -> DefinitionError,
-) -> Result<FormPrivacy, Vec<DefinitionError>> {
+    error: &dyn Fn(Option<usize>, String, &str) -> Diagnostic,
+) -> Result<FormPrivacy, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let here = lines.key("retention_days");
     let mut missing = |key: &str, what: &str| {
@@ -189,8 +190,8 @@ fn check_consent_wording(
     basis: LegalBasis,
     consents: &[Consent],
     lines: &Lines<'_>,
-    error: &dyn Fn(Option<usize>, String, &str) -> DefinitionError,
-) -> Vec<DefinitionError> {
+    error: &dyn Fn(Option<usize>, String, &str) -> Diagnostic,
+) -> Vec<Diagnostic> {
     let required = || consents.iter().enumerate().filter(|(_, c)| c.required);
     if basis == LegalBasis::Consent {
         if required().next().is_none() {

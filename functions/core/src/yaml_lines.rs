@@ -1,11 +1,12 @@
-//! Where a key or a list item stands in a form file, for errors that
-//! name the line. serde_norway gives positions only for syntax errors, so
-//! the block structure a form file uses is read here: top-level keys at
+//! Where a key or a list item stands in a YAML file (a form, a page's
+//! front matter, `agora.yaml`), for errors that name the line.
+//! serde_norway gives positions only for syntax errors, so the block
+//! structure those files use is read here: top-level keys at
 //! column 0, list items (`- `) at one indentation under their key, and
 //! an item's keys aligned after its dash.
 
-/// A form file's lines, to look positions up in.
-pub(crate) struct Lines<'a> {
+/// A YAML file's lines, to look positions up in.
+pub struct Lines<'a> {
     lines: Vec<&'a str>,
 }
 
@@ -22,21 +23,21 @@ struct Item {
 }
 
 impl<'a> Lines<'a> {
-    pub(crate) fn new(text: &'a str) -> Self {
+    pub fn new(text: &'a str) -> Self {
         Self {
             lines: text.lines().collect(),
         }
     }
 
     /// The 1-based line of the top-level `key:`.
-    pub(crate) fn key(&self, key: &str) -> Option<usize> {
+    pub fn key(&self, key: &str) -> Option<usize> {
         self.key_index(key).map(|i| i + 1)
     }
 
     /// The 1-based line of `key:` in the `index`-th (0-based) item of the
     /// top-level list `list`; the item's first line when it has no such
     /// key, the list's key when the item cannot be found (a flow list).
-    pub(crate) fn in_item(&self, list: &str, index: usize, key: &str) -> Option<usize> {
+    pub fn in_item(&self, list: &str, index: usize, key: &str) -> Option<usize> {
         match self.item(list, index) {
             Some(item) => Some(
                 (item.start..item.end)
