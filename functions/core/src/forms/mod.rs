@@ -7,6 +7,7 @@ pub mod definition;
 pub mod email;
 mod files;
 pub mod html;
+mod parse;
 pub mod privacy;
 pub mod validate;
 
