@@ -147,6 +147,10 @@ async function openPage(browser, origin, { javascript = true, viewport = VIEWPOR
   page.on('pageerror', (error) => errors.push(String(error && error.message ? error.message : error)));
   await page.setJavaScriptEnabled(javascript);
   await page.setViewport({ width: viewport.width, height: viewport.height, isMobile: !!viewport.isMobile, hasTouch: !!viewport.hasTouch });
+  // The theme scrolls smoothly unless motion is reduced: a click right
+  // after Puppeteer scrolls the target into view then lands where the
+  // target was mid-scroll (a checkbox left unticked, a button missed).
+  await page.emulateMediaFeatures([{ name: 'prefers-reduced-motion', value: 'reduce' }]);
   return { page, errors, offSite };
 }
 
