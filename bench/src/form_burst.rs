@@ -12,7 +12,8 @@ use agora_core::forms::{FormDefinition, Submission};
 use agora_core::registration::{Registration, Status};
 use agora_core::service::{Client, Service, Settings, Submitted};
 use agora_core::store::Store;
-use chrono::{TimeZone, Utc};
+use agora_stores::any::AnyStore;
+use chrono::{DateTime, TimeZone, Utc};
 use clap::Parser;
 
 mod bench_store;
@@ -65,6 +66,8 @@ struct Sent {
     reference: Option<String>,
 }
 
+type BurstService = Service<AnyStore, NoMail>;
+
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let args = Args::parse();
@@ -93,100 +96,163 @@ async fn main() -> Result<(), String> {
     // Everyone opened the form a minute before it opened for sending
     // (the status endpoint's stamp), so none is taken for a bot.
     let stamp = service.fill_stamp(&form, opened - chrono::Duration::minutes(1));
-
-    let started = Instant::now();
-    let ramp = Duration::from_millis(args.ramp_ms);
-    let tasks: Vec<_> = (0..args.submissions)
-        .map(|i| {
-            let service = Arc::clone(&service);
-            let form = form.clone();
-            let stamp = stamp.clone();
-            let arrival = ramp.mul_f64(i as f64 / args.submissions as f64);
-            tokio::spawn(async move {
-                tokio::time::sleep_until((started + arrival).into()).await;
-                let submission = Submission::from_pairs([
-                    ("email", format!("osoba{i}@example.pl")),
-                    ("processing", "on".to_owned()),
-                    ("started_at", stamp.clone()),
-                ]);
-                let client = Client {
-                    address: format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256),
-                };
-                let sent = started.elapsed();
-                // Each person's own moment: the clock moves with the burst.
-                let now = opened + chrono::Duration::from_std(sent).unwrap_or_default();
-                let outcome = service.submit(&form, &submission, &client, now).await;
-                // A form without double opt-in names each new registration.
-                let reference = match outcome {
-                    Ok(Submitted::Accepted { reference, .. }) => reference,
-                    _ => None,
-                };
-                Sent {
-                    sent,
-                    answered: started.elapsed(),
-                    reference,
-                }
-            })
-        })
-        .collect();
-    let mut sent = Vec::with_capacity(args.submissions);
-    for task in tasks {
-        sent.push(task.await.map_err(|e| e.to_string())?);
-    }
-    let elapsed = started.elapsed();
-    let failures = sent.iter().filter(|s| s.reference.is_none()).count();
-    let mut latencies: Vec<Duration> = sent.iter().map(|s| s.answered - s.sent).collect();
-
+    let burst = Arc::new(Burst {
+        service: Arc::clone(&service),
+        form,
+        stamp,
+        opened,
+        submissions: args.submissions,
+        ramp: Duration::from_millis(args.ramp_ms),
+    });
+    let (sent, elapsed) = burst.run().await?;
     let all = service
         .store()
         .list("burst", opened + chrono::Duration::days(1))
         .await
         .map_err(|e| e.to_string())?;
-    let registered = all
-        .iter()
-        .filter(|r| r.status == Status::Registered)
-        .count();
-    let mut positions: Vec<u64> = all
-        .iter()
-        .filter(|r| r.status == Status::Waiting)
-        .filter_map(|r| r.position)
-        .collect();
-    positions.sort_unstable();
-    let unbroken = positions.iter().copied().eq(1..=positions.len() as u64);
-    let distinct: HashSet<&str> = sent.iter().filter_map(|s| s.reference.as_deref()).collect();
-    let order = check_arrival_order(&sent, &all);
-    latencies.sort_unstable();
-    let percentile = |p: f64| {
-        latencies[((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1]
-    };
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!(
-        "store={} submissions={} ramp={}ms stored={} registered={} waiting={} failures={} ordered_pairs={} elapsed={:.2}s throughput={:.0}/s p50={:.1}ms p99={:.1}ms",
-        args.store.name(),
-        args.submissions,
-        args.ramp_ms,
-        all.len(),
-        registered,
-        positions.len(),
-        failures,
-        order.as_ref().map_or_else(|e| e.clone(), u64::to_string),
-        elapsed.as_secs_f64(),
-        args.submissions as f64 / elapsed.as_secs_f64(),
-        ms(percentile(0.50)),
-        ms(percentile(0.99)),
-    );
-    let expected_registered = args.submissions.min(60);
-    if failures > 0
-        || distinct.len() != args.submissions
-        || order.is_err()
-        || all.len() != args.submissions
-        || registered != expected_registered
-        || !unbroken
-        || positions.len() != args.submissions - expected_registered
-    {
+    let tally = Tally::of(&sent, &all);
+    tally.print(&args, &sent, elapsed);
+    if !tally.holds(args.submissions) {
         return Err("the burst broke an invariant: see the line above".to_owned());
     }
     Ok(())
+}
+
+/// The people of the burst, arriving evenly over `ramp`.
+struct Burst {
+    service: Arc<BurstService>,
+    form: FormDefinition,
+    stamp: String,
+    opened: DateTime<Utc>,
+    submissions: usize,
+    ramp: Duration,
+}
+
+impl Burst {
+    /// Every person at once, each in its own task; with the time it took.
+    async fn run(self: Arc<Self>) -> Result<(Vec<Sent>, Duration), String> {
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..self.submissions)
+            .map(|i| {
+                let arrival = self.ramp.mul_f64(i as f64 / self.submissions as f64);
+                tokio::spawn(Arc::clone(&self).submit(i, started + arrival, started))
+            })
+            .collect();
+        let mut sent = Vec::with_capacity(self.submissions);
+        for task in tasks {
+            sent.push(task.await.map_err(|e| e.to_string())?);
+        }
+        Ok((sent, started.elapsed()))
+    }
+
+    /// Person `i` submits at `arrival`, from their own address and at
+    /// their own moment.
+    async fn submit(self: Arc<Self>, i: usize, arrival: Instant, started: Instant) -> Sent {
+        tokio::time::sleep_until(arrival.into()).await;
+        let submission = Submission::from_pairs([
+            ("email", format!("osoba{i}@example.pl")),
+            ("processing", "on".to_owned()),
+            ("started_at", self.stamp.clone()),
+        ]);
+        let client = Client {
+            address: format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256),
+        };
+        let sent = started.elapsed();
+        // Each person's own moment: the clock moves with the burst.
+        let now = self.opened + chrono::Duration::from_std(sent).unwrap_or_default();
+        let outcome = self
+            .service
+            .submit(&self.form, &submission, &client, now)
+            .await;
+        // A form without double opt-in names each new registration.
+        let reference = match outcome {
+            Ok(Submitted::Accepted { reference, .. }) => reference,
+            _ => None,
+        };
+        Sent {
+            sent,
+            answered: started.elapsed(),
+            reference,
+        }
+    }
+}
+
+/// What the burst left: in the store, and in the answers.
+struct Tally {
+    stored: usize,
+    registered: usize,
+    /// The places on the waiting list, in order.
+    positions: Vec<u64>,
+    /// Submissions answered without a reference.
+    failures: usize,
+    distinct_references: usize,
+    order: Result<u64, String>,
+}
+
+impl Tally {
+    fn of(sent: &[Sent], all: &[Registration]) -> Self {
+        let mut positions: Vec<u64> = all
+            .iter()
+            .filter(|r| r.status == Status::Waiting)
+            .filter_map(|r| r.position)
+            .collect();
+        positions.sort_unstable();
+        let distinct: HashSet<&str> = sent.iter().filter_map(|s| s.reference.as_deref()).collect();
+        Self {
+            stored: all.len(),
+            registered: all
+                .iter()
+                .filter(|r| r.status == Status::Registered)
+                .count(),
+            positions,
+            failures: sent.iter().filter(|s| s.reference.is_none()).count(),
+            distinct_references: distinct.len(),
+            order: check_arrival_order(sent, all),
+        }
+    }
+
+    /// The line the run is judged by, with throughput and latencies.
+    fn print(&self, args: &Args, sent: &[Sent], elapsed: Duration) {
+        let mut latencies: Vec<Duration> = sent.iter().map(|s| s.answered - s.sent).collect();
+        latencies.sort_unstable();
+        let percentile = |p: f64| {
+            latencies[((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1]
+        };
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        println!(
+            "store={} submissions={} ramp={}ms stored={} registered={} waiting={} failures={} ordered_pairs={} elapsed={:.2}s throughput={:.0}/s p50={:.1}ms p99={:.1}ms",
+            args.store.name(),
+            args.submissions,
+            args.ramp_ms,
+            self.stored,
+            self.registered,
+            self.positions.len(),
+            self.failures,
+            self.order.as_ref().map_or_else(|e| e.clone(), u64::to_string),
+            elapsed.as_secs_f64(),
+            args.submissions as f64 / elapsed.as_secs_f64(),
+            ms(percentile(0.50)),
+            ms(percentile(0.99)),
+        );
+    }
+
+    /// Everyone stored once, the first 60 registered, the others waiting
+    /// in an unbroken order that respects arrival.
+    fn holds(&self, submissions: usize) -> bool {
+        let expected_registered = submissions.min(60);
+        let unbroken = self
+            .positions
+            .iter()
+            .copied()
+            .eq(1..=self.positions.len() as u64);
+        self.failures == 0
+            && self.distinct_references == submissions
+            && self.order.is_ok()
+            && self.stored == submissions
+            && self.registered == expected_registered
+            && unbroken
+            && self.positions.len() == submissions - expected_registered
+    }
 }
 
 /// Checks that nobody is behind a person whose submission was sent after

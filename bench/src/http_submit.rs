@@ -20,6 +20,7 @@ use agora_core::registration::Status;
 use agora_core::service::{Service, Settings};
 use agora_core::store::Store;
 use agora_functions::http::{router_with, system_clock, HttpSettings};
+use agora_stores::any::AnyStore;
 use axum::body::Bytes;
 use axum::http::{header, Request, StatusCode};
 use axum::routing::post;
@@ -91,6 +92,8 @@ struct Run {
     elapsed: Duration,
 }
 
+type BenchService = Service<AnyStore, NoMail>;
+
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let args = Args::parse();
@@ -104,7 +107,6 @@ async fn main() -> Result<(), String> {
         .store
         .open(dir.path(), "agora-http-bench", &args.dynamodb_endpoint)
         .await?;
-    let store_name = args.store.name();
     let settings = Settings {
         public_url: "http://127.0.0.1".to_owned(),
         // Each submission comes from its own address (X-Forwarded-For
@@ -119,6 +121,39 @@ async fn main() -> Result<(), String> {
     let stamp = Stamps::new(&settings.address_salt)
         .issue(&form.id, chrono::Utc::now() - chrono::Duration::minutes(1));
     let service = Arc::new(Service::new(vec![form], store, NoMail, settings));
+    let address = serve(Arc::clone(&service)).await?;
+
+    let limit = Duration::from_secs(args.timeout_seconds);
+    let load = |path: &str| Load {
+        address,
+        clients: args.clients,
+        requests: args.requests,
+        path: path.to_owned(),
+        stamp: stamp.clone(),
+        next: AtomicUsize::new(0),
+    };
+    let baseline = load(STATIC_PATH)
+        .drive_within(limit, "the baseline run")
+        .await?;
+    let submit = load(&format!("/api/forms/{FORM_ID}"))
+        .drive_within(limit, "the submit run")
+        .await?;
+
+    let mut problems = Vec::new();
+    report("static", "-", &args, &baseline);
+    problems.extend(static_problem(&baseline));
+    report("submit", args.store.name(), &args, &submit);
+    problems.extend(submit_problem(&submit));
+    problems.extend(store_problems(service.store(), &submit, args.requests).await?);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+/// The router on 127.0.0.1, beside the baseline's static route; its address.
+async fn serve(service: Arc<BenchService>) -> Result<SocketAddr, String> {
     // As behind the operator's reverse proxy: the resident's address is
     // the one in X-Forwarded-For, so residents are told apart.
     let http = HttpSettings {
@@ -128,7 +163,7 @@ async fn main() -> Result<(), String> {
     };
     let app = Router::new()
         .route(STATIC_PATH, post(static_answer))
-        .merge(router_with(Arc::clone(&service), system_clock(), http));
+        .merge(router_with(service, system_clock(), http));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| e.to_string())?;
@@ -140,52 +175,159 @@ async fn main() -> Result<(), String> {
         )
         .await
     });
+    Ok(address)
+}
 
-    let limit = Duration::from_secs(args.timeout_seconds);
-    let baseline = tokio::time::timeout(
-        limit,
-        drive(
-            address,
-            args.clients,
-            args.requests,
-            STATIC_PATH.to_owned(),
-            stamp.clone(),
-        ),
+/// The baseline's handler: the body read, a fixed answer.
+async fn static_answer(
+    body: Bytes,
+) -> (StatusCode, [(header::HeaderName, &'static str); 1], String) {
+    (
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/json")],
+        format!("{{\"received\":{}}}", body.len()),
     )
-    .await
-    .map_err(|_| "the baseline run timed out".to_owned())??;
-    let submit_path = format!("/api/forms/{FORM_ID}");
-    let submit = tokio::time::timeout(
-        limit,
-        drive(address, args.clients, args.requests, submit_path, stamp),
-    )
-    .await
-    .map_err(|_| "the submit run timed out".to_owned())??;
+}
 
-    let mut problems = Vec::new();
-    report("static", "-", &args, &baseline);
+/// A run: `requests` urlencoded POSTs to `path` over `clients`
+/// keep-alive connections; submission `i` is person `i` (own e-mail, own
+/// address).
+struct Load {
+    address: SocketAddr,
+    clients: usize,
+    requests: usize,
+    path: String,
+    stamp: String,
+    /// The next submission to send, whichever client sends it.
+    next: AtomicUsize,
+}
+
+impl Load {
+    /// The run, failing (as `name`) when it takes longer than `limit`.
+    async fn drive_within(self, limit: Duration, name: &str) -> Result<Run, String> {
+        tokio::time::timeout(limit, Arc::new(self).drive())
+            .await
+            .map_err(|_| format!("{name} timed out"))?
+    }
+
+    /// Sends the run, each client sending its next request when the last
+    /// is answered.
+    async fn drive(self: Arc<Self>) -> Result<Run, String> {
+        let mut connections = Vec::with_capacity(self.clients);
+        for _ in 0..self.clients {
+            connections.push(connect(self.address).await?);
+        }
+        let started = Instant::now();
+        let tasks: Vec<_> = connections
+            .into_iter()
+            .map(|sender| tokio::spawn(Arc::clone(&self).client(sender)))
+            .collect();
+        let mut answers = Vec::with_capacity(self.requests);
+        for task in tasks {
+            answers.extend(task.await.map_err(|e| e.to_string())??);
+        }
+        Ok(Run {
+            answers,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// One client's requests, one at a time, until the run's are all sent.
+    async fn client(self: Arc<Self>, mut sender: Sender) -> Result<Vec<Answer>, String> {
+        let mut answers = Vec::new();
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            if i >= self.requests {
+                return Ok(answers);
+            }
+            answers.push(self.send(&mut sender, i).await?);
+        }
+    }
+
+    /// Submission `i`, timed from sending it to its answer read.
+    async fn send(&self, sender: &mut Sender, i: usize) -> Result<Answer, String> {
+        // A stamp is digits, a dot and URL-safe base64.
+        let body = format!(
+            "email=osoba{i}%40example.pl&processing=on&started_at={}",
+            self.stamp
+        );
+        let request = Request::post(self.path.as_str())
+            .header(header::HOST, self.address.to_string())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(
+                "x-forwarded-for",
+                format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255),
+            )
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| e.to_string())?;
+        sender.ready().await.map_err(|e| e.to_string())?;
+        let sent = Instant::now();
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| format!("request {i}: {e}"))?;
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_owned);
+        response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("request {i}: {e}"))?;
+        Ok(Answer {
+            status,
+            latency: sent.elapsed(),
+            location,
+        })
+    }
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+/// A keep-alive HTTP/1.1 connection to `address`.
+async fn connect(address: SocketAddr) -> Result<Sender, String> {
+    let stream = tokio::net::TcpStream::connect(address)
+        .await
+        .map_err(|e| format!("connecting to {address}: {e}"))?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+/// Every static answer must be a 201.
+fn static_problem(baseline: &Run) -> Option<String> {
     let wrong = baseline
         .answers
         .iter()
         .filter(|a| a.status != StatusCode::CREATED)
         .count();
-    if wrong > 0 {
-        problems.push(format!("{wrong} static answers were not 201"));
-    }
+    (wrong > 0).then(|| format!("{wrong} static answers were not 201"))
+}
 
-    report("submit", store_name, &args, &submit);
+/// Every submission must be answered 201 or 303.
+fn submit_problem(submit: &Run) -> Option<String> {
     let wrong: Vec<StatusCode> = submit
         .answers
         .iter()
         .map(|a| a.status)
         .filter(|s| *s != StatusCode::CREATED && *s != StatusCode::SEE_OTHER)
         .collect();
-    if let Some(first) = wrong.first() {
-        problems.push(format!(
-            "{} submissions were not answered 201/303 (the first: {first})",
-            wrong.len()
-        ));
-    }
+    let first = wrong.first()?;
+    Some(format!(
+        "{} submissions were not answered 201/303 (the first: {first})",
+        wrong.len()
+    ))
+}
+
+/// The store must hold exactly `n` registrations, distinct and registered,
+/// and they must be the ones answered. Prints what it holds.
+async fn store_problems(store: &impl Store, submit: &Run, n: usize) -> Result<Vec<String>, String> {
     // The page a 303 leads to names the registration's reference.
     let prefix = format!("/api/forms/{FORM_ID}/zgloszenie/");
     let answered: HashSet<&str> = submit
@@ -195,8 +337,7 @@ async fn main() -> Result<(), String> {
         .filter_map(|l| l.strip_prefix(prefix.as_str()))
         .map(|l| l.split('?').next().unwrap_or(l))
         .collect();
-    let stored = service
-        .store()
+    let stored = store
         .list(FORM_ID, chrono::Utc::now())
         .await
         .map_err(|e| e.to_string())?;
@@ -217,7 +358,7 @@ async fn main() -> Result<(), String> {
         registered,
         answered.len()
     );
-    let n = args.requests;
+    let mut problems = Vec::new();
     if stored.len() != n || references.len() != n || emails.len() != n || registered != n {
         problems.push(format!(
             "the store holds {} registrations ({} distinct references, {} distinct e-mails, {} registered), not {n}",
@@ -233,110 +374,7 @@ async fn main() -> Result<(), String> {
             answered.len()
         ));
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
-}
-
-/// The baseline's handler: the body read, a fixed answer.
-async fn static_answer(
-    body: Bytes,
-) -> (StatusCode, [(header::HeaderName, &'static str); 1], String) {
-    (
-        StatusCode::CREATED,
-        [(header::CONTENT_TYPE, "application/json")],
-        format!("{{\"received\":{}}}", body.len()),
-    )
-}
-
-/// Sends `requests` urlencoded POSTs to `path` over `clients`
-/// keep-alive connections, each sending its next request when the last is
-/// answered; submission `i` is person `i` (own e-mail, own address).
-async fn drive(
-    address: SocketAddr,
-    clients: usize,
-    requests: usize,
-    path: String,
-    stamp: String,
-) -> Result<Run, String> {
-    let next = Arc::new(AtomicUsize::new(0));
-    let path: Arc<str> = path.into();
-    let stamp: Arc<str> = stamp.into();
-    let mut connections = Vec::with_capacity(clients);
-    for _ in 0..clients {
-        let stream = tokio::net::TcpStream::connect(address)
-            .await
-            .map_err(|e| format!("connecting to {address}: {e}"))?;
-        stream.set_nodelay(true).map_err(|e| e.to_string())?;
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| e.to_string())?;
-        tokio::spawn(connection);
-        connections.push(sender);
-    }
-    let started = Instant::now();
-    let tasks: Vec<_> = connections
-        .into_iter()
-        .map(|mut sender| {
-            let next = Arc::clone(&next);
-            let path = Arc::clone(&path);
-            let stamp = Arc::clone(&stamp);
-            tokio::spawn(async move {
-                let mut answers = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= requests {
-                        break;
-                    }
-                    // A stamp is digits, a dot and URL-safe base64.
-                    let body =
-                        format!("email=osoba{i}%40example.pl&processing=on&started_at={stamp}");
-                    let request = Request::post(&*path)
-                        .header(header::HOST, address.to_string())
-                        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                        .header(
-                            "x-forwarded-for",
-                            format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255),
-                        )
-                        .body(Full::new(Bytes::from(body)))
-                        .map_err(|e| e.to_string())?;
-                    sender.ready().await.map_err(|e| e.to_string())?;
-                    let sent = Instant::now();
-                    let response = sender
-                        .send_request(request)
-                        .await
-                        .map_err(|e| format!("request {i}: {e}"))?;
-                    let status = response.status();
-                    let location = response
-                        .headers()
-                        .get(header::LOCATION)
-                        .and_then(|l| l.to_str().ok())
-                        .map(str::to_owned);
-                    response
-                        .into_body()
-                        .collect()
-                        .await
-                        .map_err(|e| format!("request {i}: {e}"))?;
-                    answers.push(Answer {
-                        status,
-                        latency: sent.elapsed(),
-                        location,
-                    });
-                }
-                Ok::<_, String>(answers)
-            })
-        })
-        .collect();
-    let mut answers = Vec::with_capacity(requests);
-    for task in tasks {
-        answers.extend(task.await.map_err(|e| e.to_string())??);
-    }
-    Ok(Run {
-        answers,
-        elapsed: started.elapsed(),
-    })
+    Ok(problems)
 }
 
 fn report(route: &str, store: &str, args: &Args, run: &Run) {

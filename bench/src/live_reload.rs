@@ -7,9 +7,10 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use agora_site::rebuild::LiveBuild;
+use agora_site::rebuild::{LiveBuild, SiteFiles};
 use agora_site::BuildOptions;
 use clap::Parser;
 
@@ -54,14 +55,7 @@ fn main() -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| temp.path().join("site"));
     if !root.exists() {
-        copy_dir(&workspace.join("content"), &root.join("content"))?;
-        copy_dir(&workspace.join("themes"), &root.join("themes"))?;
-        fs::copy(workspace.join("agora.yaml"), root.join("agora.yaml"))
-            .map_err(|e| format!("agora.yaml: {e}"))?;
-        for n in 0..args.posts {
-            let (path, text) = post(n, "Wpis", "Pierwsza wersja.", "");
-            write(&root, &path, &text)?;
-        }
+        make_site(&workspace, &root, args.posts)?;
     }
     // A site reused keeps the last edit of an earlier run: undone.
     let edited = args.posts / 2;
@@ -74,61 +68,15 @@ fn main() -> Result<(), String> {
         drafts: false,
         now: Some("2026-01-01 12:00".to_owned()),
     };
-
-    let report = agora_site::build(&options).map_err(|p| p.to_string())?;
-    println!(
-        "full build, {} posts: {} pages, {} files in {} ms",
-        args.posts,
-        report.pages,
-        report.files,
-        report.elapsed.as_millis()
-    );
-    for (stage, took) in &report.stages {
-        println!("{stage:>23}: {} ms", took.as_millis());
-    }
-
-    let started = Instant::now();
-    let (mut live, _) = LiveBuild::new(options).map_err(|p| p.to_string())?;
-    println!(
-        "first build of agora serve (in memory): {} ms",
-        started.elapsed().as_millis()
-    );
-
-    let page = format!("aktualnosci/wpis-{edited:05}/index.html");
-    // The server holds the site it serves while the next one is made, as
-    // `agora serve` does.
-    let mut serving = live.files();
+    full_build(&options, args.posts)?;
+    let mut session = Session::start(options, edited)?;
     for kind in [Edit::Body, Edit::Teaser, Edit::Title] {
         let mut times = Vec::with_capacity(args.edits);
         let mut pages = 0;
         for round in 0..args.edits {
-            let marker = format!("Zmiana {} {round}.", kind.name());
-            let (title, teaser, tail) = match kind {
-                Edit::Body => ("Wpis", "Pierwsza wersja.", marker.as_str()),
-                Edit::Teaser => ("Wpis", marker.as_str(), ""),
-                Edit::Title => (marker.as_str(), marker.as_str(), ""),
-            };
-            let (path, text) = post(edited, title, teaser, tail);
-            let saved = Instant::now();
-            write(&root, &path, &text)?;
-            let rebuilt = live.rebuild(&[path]).map_err(|p| p.to_string())?;
-            drop(std::mem::replace(&mut serving, live.files()));
-            let served = serving
-                .get(page.as_str())
-                .is_some_and(|bytes| String::from_utf8_lossy(bytes).contains(&marker));
-            times.push(saved.elapsed());
-            if !served || rebuilt.whole {
-                return Err(format!(
-                    "round {round}: the edit was not rebuilt incrementally"
-                ));
-            }
-            if matches!(kind, Edit::Body) && rebuilt.pages != 1 {
-                return Err(format!(
-                    "round {round}: an edit below <!-- more --> rendered {} pages, not the page alone",
-                    rebuilt.pages
-                ));
-            }
-            pages = rebuilt.pages;
+            let (took, rendered) = session.edit(kind, round)?;
+            times.push(took);
+            pages = rendered;
         }
         times.sort();
         println!(
@@ -140,6 +88,97 @@ fn main() -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// The Kraków site in `root`, with `posts` news posts added.
+fn make_site(workspace: &Path, root: &Path, posts: usize) -> Result<(), String> {
+    copy_dir(&workspace.join("content"), &root.join("content"))?;
+    copy_dir(&workspace.join("themes"), &root.join("themes"))?;
+    fs::copy(workspace.join("agora.yaml"), root.join("agora.yaml"))
+        .map_err(|e| format!("agora.yaml: {e}"))?;
+    for n in 0..posts {
+        let (path, text) = post(n, "Wpis", "Pierwsza wersja.", "");
+        write(root, &path, &text)?;
+    }
+    Ok(())
+}
+
+/// `agora build` of the site, with the time of each stage.
+fn full_build(options: &BuildOptions, posts: usize) -> Result<(), String> {
+    let report = agora_site::build(options).map_err(|p| p.to_string())?;
+    println!(
+        "full build, {posts} posts: {} pages, {} files in {} ms",
+        report.pages,
+        report.files,
+        report.elapsed.as_millis()
+    );
+    for (stage, took) in &report.stages {
+        println!("{stage:>23}: {} ms", took.as_millis());
+    }
+    Ok(())
+}
+
+/// `agora serve`'s build in memory, and the site it serves, while post
+/// `edited` is edited again and again.
+struct Session {
+    root: PathBuf,
+    live: LiveBuild,
+    /// The server holds the site it serves while the next one is made, as
+    /// `agora serve` does.
+    serving: Arc<SiteFiles>,
+    edited: usize,
+    /// The edited post's page.
+    page: String,
+}
+
+impl Session {
+    /// The first build in memory, timed.
+    fn start(options: BuildOptions, edited: usize) -> Result<Self, String> {
+        let root = options.root.clone();
+        let started = Instant::now();
+        let (live, _) = LiveBuild::new(options).map_err(|p| p.to_string())?;
+        println!(
+            "first build of agora serve (in memory): {} ms",
+            started.elapsed().as_millis()
+        );
+        Ok(Self {
+            root,
+            serving: live.files(),
+            live,
+            edited,
+            page: format!("aktualnosci/wpis-{edited:05}/index.html"),
+        })
+    }
+
+    /// Edit `round` of `kind`: the time from the save to the new page
+    /// served, and the pages rendered again. Fails unless the edit was
+    /// rebuilt incrementally (one below `<!-- more -->`, its page alone).
+    fn edit(&mut self, kind: Edit, round: usize) -> Result<(Duration, usize), String> {
+        let marker = format!("Zmiana {} {round}.", kind.name());
+        let (title, teaser, tail) = kind.post_texts(&marker);
+        let (path, text) = post(self.edited, title, teaser, tail);
+        let saved = Instant::now();
+        write(&self.root, &path, &text)?;
+        let rebuilt = self.live.rebuild(&[path]).map_err(|p| p.to_string())?;
+        drop(std::mem::replace(&mut self.serving, self.live.files()));
+        let served = self
+            .serving
+            .get(self.page.as_str())
+            .is_some_and(|bytes| String::from_utf8_lossy(bytes).contains(&marker));
+        let took = saved.elapsed();
+        if !served || rebuilt.whole {
+            return Err(format!(
+                "round {round}: the edit was not rebuilt incrementally"
+            ));
+        }
+        if matches!(kind, Edit::Body) && rebuilt.pages != 1 {
+            return Err(format!(
+                "round {round}: an edit below <!-- more --> rendered {} pages, not the page alone",
+                rebuilt.pages
+            ));
+        }
+        Ok((took, rebuilt.pages))
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -157,6 +196,15 @@ impl Edit {
             Self::Body => "body",
             Self::Teaser => "teaser",
             Self::Title => "title",
+        }
+    }
+
+    /// The post's title, teaser and tail with this edit's `marker`.
+    fn post_texts(self, marker: &str) -> (&str, &str, &str) {
+        match self {
+            Self::Body => ("Wpis", "Pierwsza wersja.", marker),
+            Self::Teaser => ("Wpis", marker, ""),
+            Self::Title => (marker, marker, ""),
         }
     }
 }

@@ -7,11 +7,13 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use agora_core::service::{Service, Settings};
+use agora_core::service::Service;
 use agora_core::store::Store as _;
 use agora_functions::http::{fixed_clock, router_with, HttpSettings};
 use agora_stores::outbox::Outbox;
 use agora_stores::sqlite::SqliteStore;
+use agora_test_support::fixture::{self, TempOutbox};
+use agora_test_support::krakow;
 use axum::body::{Body, Bytes};
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
@@ -24,26 +26,13 @@ const TIMEOUT: Duration = Duration::from_millis(300);
 struct App {
     router: Router,
     service: Arc<Service<SqliteStore, Outbox>>,
-    _outbox: tempfile::TempDir,
+    _outbox: TempOutbox,
 }
 
 fn app(timeout: Option<Duration>) -> App {
-    let outbox = tempfile::tempdir().expect("a temporary outbox");
-    let mailer = Outbox::new(outbox.path(), "Wspólne Projekty <noreply@example.org>");
-    let settings = Settings {
-        public_url: "https://example.org".to_owned(),
-        rate_limit: 100,
-        min_fill_seconds: 3,
-        address_salt: "test-salt".to_owned(),
-        contact_email: "budzetobywatelski@um.krakow.pl".to_owned(),
-    };
     let store = SqliteStore::in_memory().expect("a store");
-    let service = Arc::new(Service::new(
-        agora_test_support::krakow::as_written(),
-        store,
-        mailer,
-        settings,
-    ));
+    let (service, outbox) = fixture::service(krakow::as_written(), store, 100);
+    let service = Arc::new(service);
     let now = Utc
         .with_ymd_and_hms(2020, 3, 5, 12, 0, 0)
         .single()

@@ -4,6 +4,7 @@
 //! real API Gateway v2 events. Against the real SQLite store (in memory)
 //! and the outbox (in a temporary folder), with the Kraków forms.
 
+use agora_test_support::fixture::{self, TempOutbox, CONTACT, SALT, SITE};
 use agora_test_support::krakow;
 
 use std::net::SocketAddr;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use agora_core::fill_time::Stamps;
 use agora_core::forms::FormDefinition;
 use agora_core::registration::{Admission, MailProblem, NewRegistration, Registration, Status};
-use agora_core::service::{Service, Settings};
+use agora_core::service::Service;
 use agora_core::store::{Counts, DrawRecord, DrawRecorded, Inserted, Store, StoreError, Withdrawn};
 use agora_functions::http::{fixed_clock, router, router_with, HttpSettings};
 use agora_stores::outbox::Outbox;
@@ -26,11 +27,6 @@ use axum::Router;
 use chrono::{DateTime, TimeZone, Utc};
 use tower::ServiceExt;
 
-const SITE: &str = "https://example.org";
-const CONTACT: &str = "budzetobywatelski@um.krakow.pl";
-/// The test deployment's secret: hashed addresses, fill-time stamps.
-const SALT: &str = "test-salt";
-
 fn at(year: i32, month: u32, day: u32, hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(year, month, day, hour, 0, 0)
         .single()
@@ -40,10 +36,6 @@ fn at(year: i32, month: u32, day: u32, hour: u32) -> DateTime<Utc> {
 /// Inside the 2020 windows of the ambassadors' and workshops' forms.
 fn march_5() -> DateTime<Utc> {
     at(2020, 3, 5, 12)
-}
-
-fn krakow_forms() -> Vec<FormDefinition> {
-    krakow::forms()
 }
 
 /// A first-come form with two places and no confirmation step.
@@ -83,28 +75,17 @@ consents:
     .expect("a valid form")
 }
 
-fn settings(rate_limit: u32) -> Settings {
-    Settings {
-        public_url: SITE.to_owned(),
-        rate_limit,
-        min_fill_seconds: 3,
-        address_salt: SALT.to_owned(),
-        contact_email: CONTACT.to_owned(),
-    }
-}
-
 struct App<S> {
     router: Router,
     service: Arc<Service<S, Outbox>>,
-    outbox: tempfile::TempDir,
+    outbox: TempOutbox,
 }
 
 fn app_with<S: Store + 'static>(store: S, now: DateTime<Utc>, rate_limit: u32) -> App<S> {
-    let outbox = tempfile::tempdir().expect("a temporary outbox");
-    let mailer = Outbox::new(outbox.path(), "Wspólne Projekty <noreply@example.org>");
-    let mut forms = krakow_forms();
+    let mut forms = krakow::forms();
     forms.push(two_places_form());
-    let service = Arc::new(Service::new(forms, store, mailer, settings(rate_limit)));
+    let (service, outbox) = fixture::service(forms, store, rate_limit);
+    let service = Arc::new(service);
     App {
         router: router(Arc::clone(&service), fixed_clock(now)),
         service,
@@ -174,20 +155,7 @@ impl<S: Store + 'static> App<S> {
 
     /// The outbox's messages: (file name, decoded text), by name.
     fn mails(&self) -> Vec<(String, String)> {
-        let mut mails: Vec<(String, String)> = std::fs::read_dir(self.outbox.path())
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .map(|e| {
-                        let name = e.file_name().to_string_lossy().into_owned();
-                        let raw = std::fs::read_to_string(e.path()).expect("a readable message");
-                        (name, decode_quoted_printable(&raw))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        mails.sort();
-        mails
+        self.outbox.mails()
     }
 
     /// The reference stored for `email`: a double opt-in form's answer
@@ -236,27 +204,6 @@ async fn send(router: &Router, request: Request<Body>) -> Answer {
         headers: parts.headers,
         body: String::from_utf8(bytes.to_vec()).expect("UTF-8"),
     }
-}
-
-/// Undoes quoted-printable soft line breaks and =XX escapes of UTF-8.
-fn decode_quoted_printable(raw: &str) -> String {
-    let joined = raw.replace("=\r\n", "").replace("=\n", "");
-    let mut bytes = Vec::new();
-    let mut rest = joined.as_bytes();
-    while let Some((&b, tail)) = rest.split_first() {
-        if b == b'=' && tail.len() >= 2 {
-            if let Ok(byte) =
-                u8::from_str_radix(std::str::from_utf8(&tail[..2]).unwrap_or("zz"), 16)
-            {
-                bytes.push(byte);
-                rest = &tail[2..];
-                continue;
-            }
-        }
-        bytes.push(b);
-        rest = tail;
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn urlencode(pairs: &[(&str, &str)]) -> String {
@@ -747,13 +694,9 @@ fields:
         &|_| None,
     )
     .expect("a valid form");
-    let outbox = tempfile::tempdir().expect("a temporary outbox");
-    let service = Arc::new(Service::new(
-        vec![form],
-        SqliteStore::in_memory().expect("a store"),
-        Outbox::new(outbox.path(), "Wspólne Projekty <noreply@example.org>"),
-        settings(100),
-    ));
+    let store = SqliteStore::in_memory().expect("a store");
+    let (service, _outbox) = fixture::service(vec![form], store, 100);
+    let service = Arc::new(service);
     let router = router(Arc::clone(&service), fixed_clock(march_5()));
     let answer = send(
         &router,

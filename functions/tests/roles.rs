@@ -12,7 +12,7 @@
 //! A function calling what its role lacks would be `AccessDenied` in AWS
 //! (the resident sees 503); a grant nobody uses is a permission too many.
 
-use agora_test_support::dynamodb_local;
+use agora_test_support::{dynamodb_local, fixture};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -408,11 +408,9 @@ impl Deployment {
             sent: Arc::default(),
         };
         let settings = Settings {
-            public_url: "https://example.org".to_owned(),
-            rate_limit: 1000,
-            min_fill_seconds: 3,
             address_salt: SALT.to_owned(),
             contact_email: "zespol@example.org".to_owned(),
+            ..fixture::settings(1000)
         };
         let service = Arc::new(Service::new(forms(1), store, mail.clone(), settings));
         let now = Arc::new(Mutex::new(march(5)));

@@ -1,19 +1,20 @@
 //! The `agora` command.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use agora::scaffold::{self, NewKind};
 use agora_core::forms::FormDefinition;
 use agora_core::lottery::{self, PublishedList};
-use agora_core::staff::{self, ExportFormat, StaffError};
+use agora_core::staff::{self, Drawn, ExportFormat, Mailed};
 use agora_core::store::Store as _;
 use agora_site::config::Config;
 use agora_site::{build, BuildOptions, Diagnostics};
 use agora_stores::any::AnyStore;
-use agora_stores::backends::{MailChoice, StoreChoice};
+use agora_stores::backends::{AnyMailer, MailChoice, StoreChoice};
 use agora_stores::mail_preflight;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -70,56 +71,7 @@ enum Command {
         site: SiteArgs,
     },
     /// Build the site and serve it with its forms on this machine.
-    Serve {
-        #[command(flatten)]
-        site: SiteArgs,
-        #[arg(long, default_value = "127.0.0.1")]
-        bind: std::net::IpAddr,
-        #[arg(long, default_value_t = 1111)]
-        port: u16,
-        /// The SQLite store (default: .agora/agora.sqlite3 under --root).
-        #[arg(long, value_name = "PATH", conflicts_with = "dynamodb_table")]
-        store: Option<PathBuf>,
-        /// Keep registrations in this DynamoDB table instead (credentials
-        /// from the usual AWS environment).
-        #[arg(long, value_name = "NAME")]
-        dynamodb_table: Option<String>,
-        /// A DynamoDB endpoint other than AWS's (e.g. DynamoDB Local).
-        #[arg(long, value_name = "URL", requires = "dynamodb_table")]
-        dynamodb_endpoint: Option<String>,
-        /// The table's AWS region (default: AWS_REGION, the AWS profile's,
-        /// else eu-central-1).
-        #[arg(long, value_name = "REGION", requires = "dynamodb_table")]
-        dynamodb_region: Option<String>,
-        /// A reverse proxy of yours (nginx, Caddy) is in front: count each
-        /// resident's submissions by the address it appends to
-        /// X-Forwarded-For, not by the proxy's own.
-        #[arg(long)]
-        trusted_proxy: bool,
-        /// Serve the site as built: no rebuilds after edits, no
-        /// live-reload script in its pages (a machine serving residents
-        /// rather than an editor's preview).
-        #[arg(long)]
-        no_watch: bool,
-        /// Close a connection whose request headers are not complete
-        /// this many seconds after it began waiting for a request.
-        #[arg(long, value_name = "SECONDS", default_value_t = agora::serve::HEADER_READ_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
-        header_timeout: u64,
-        /// Close a connection that sends and receives nothing for this
-        /// many seconds while no request of it is answered (never
-        /// sending, idle keep-alive).
-        #[arg(long, value_name = "SECONDS", default_value_t = agora::serve::IDLE_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
-        idle_timeout: u64,
-        /// Answer 408 to a form submission whose body has not arrived this
-        /// many seconds after its headers.
-        #[arg(long, value_name = "SECONDS", default_value_t = agora::serve::BODY_READ_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
-        body_timeout: u64,
-        /// The most connections open at once (fewer if the open-file
-        /// limit allows fewer); past it, the one waiting longest for a
-        /// request is closed.
-        #[arg(long, value_name = "N", default_value_t = agora::serve::MAX_CONNECTIONS, value_parser = clap::value_parser!(u64).range(1..))]
-        max_connections: u64,
-    },
+    Serve(ServeArgs),
     /// Create a news post, page or event with valid front matter.
     New {
         kind: Kind,
@@ -146,6 +98,51 @@ enum Command {
     Mail(MailCommand),
 }
 
+// What `agora serve` is told. Its store is under the site's --root, and
+// the help of its table speaks of a server's registrations.
+#[derive(clap::Args)]
+#[command(mut_arg("dynamodb_table", |table| table.help(
+    "Keep registrations in this DynamoDB table instead (credentials from the usual AWS environment)"
+)))]
+struct ServeArgs {
+    #[command(flatten)]
+    site: SiteArgs,
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    #[arg(long, default_value_t = 1111)]
+    port: u16,
+    #[command(flatten)]
+    store: StoreOptions,
+    /// A reverse proxy of yours (nginx, Caddy) is in front: count each
+    /// resident's submissions by the address it appends to
+    /// X-Forwarded-For, not by the proxy's own.
+    #[arg(long)]
+    trusted_proxy: bool,
+    /// Serve the site as built: no rebuilds after edits, no
+    /// live-reload script in its pages (a machine serving residents
+    /// rather than an editor's preview).
+    #[arg(long)]
+    no_watch: bool,
+    /// Close a connection whose request headers are not complete
+    /// this many seconds after it began waiting for a request.
+    #[arg(long, value_name = "SECONDS", default_value_t = agora::serve::HEADER_READ_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Close a connection that sends and receives nothing for this
+    /// many seconds while no request of it is answered (never
+    /// sending, idle keep-alive).
+    #[arg(long, value_name = "SECONDS", default_value_t = agora::serve::IDLE_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+    /// Answer 408 to a form submission whose body has not arrived this
+    /// many seconds after its headers.
+    #[arg(long, value_name = "SECONDS", default_value_t = agora::serve::BODY_READ_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout: u64,
+    /// The most connections open at once (fewer if the open-file
+    /// limit allows fewer); past it, the one waiting longest for a
+    /// request is closed.
+    #[arg(long, value_name = "N", default_value_t = agora::serve::MAX_CONNECTIONS, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
+}
+
 /// Where registrations are: the embedded store, or a DynamoDB table
 /// (region and credentials from the usual AWS environment).
 #[derive(clap::Args)]
@@ -153,6 +150,13 @@ struct StoreArgs {
     /// The site's folder (for content/forms/ and the default store).
     #[arg(long, default_value = ".")]
     root: PathBuf,
+    #[command(flatten)]
+    backend: StoreOptions,
+}
+
+/// The SQLite file or the DynamoDB table registrations are in.
+#[derive(clap::Args)]
+struct StoreOptions {
     /// The SQLite store (default: .agora/agora.sqlite3 under --root).
     #[arg(long, value_name = "PATH", conflicts_with = "dynamodb_table")]
     store: Option<PathBuf>,
@@ -193,16 +197,15 @@ struct MailArgs {
 
 impl MailArgs {
     /// The outbox under the site's folder unless SES was asked for.
-    fn choice(&self, root: &std::path::Path, config: &Config) -> MailChoice {
+    fn choice(&self, root: &Path, config: &Config) -> MailChoice {
         match &self.ses_from {
             Some(from) => MailChoice::Ses { from: from.clone() },
-            None => MailChoice::Outbox {
-                dir: self
-                    .outbox
+            None => MailChoice::outbox(
+                self.outbox
                     .clone()
                     .unwrap_or_else(|| root.join(agora::serve::WORK_DIR).join("outbox")),
-                from: format!("{} <noreply@localhost>", config.title),
-            },
+                &config.title,
+            ),
         }
     }
 }
@@ -258,26 +261,7 @@ enum LotteryCommand {
         clock: ClockArgs,
     },
     /// Draw the places with the seed announced in advance and record them.
-    Draw {
-        form: String,
-        #[arg(long)]
-        seed: String,
-        /// The list published before the draw.
-        #[arg(long, default_value = "lista.txt")]
-        list: PathBuf,
-        #[arg(long, default_value = "wynik.txt")]
-        out: PathBuf,
-        /// Also write the result as a page of the site (references only),
-        /// e.g. content/wspolne-projekty/wyniki-losowania.md.
-        #[arg(long, value_name = "FILE")]
-        page: Option<PathBuf>,
-        #[command(flatten)]
-        store: StoreArgs,
-        #[command(flatten)]
-        mail: MailArgs,
-        #[command(flatten)]
-        clock: ClockArgs,
-    },
+    Draw(DrawArgs),
     /// Re-run a draw from its published list and seed; it must agree.
     Verify {
         #[arg(long)]
@@ -292,6 +276,29 @@ enum LotteryCommand {
         #[arg(long)]
         list_sha256: Option<String>,
     },
+}
+
+// What a draw is told (`agora lottery draw`).
+#[derive(clap::Args)]
+struct DrawArgs {
+    form: String,
+    #[arg(long)]
+    seed: String,
+    /// The list published before the draw.
+    #[arg(long, default_value = "lista.txt")]
+    list: PathBuf,
+    #[arg(long, default_value = "wynik.txt")]
+    out: PathBuf,
+    /// Also write the result as a page of the site (references only),
+    /// e.g. content/wspolne-projekty/wyniki-losowania.md.
+    #[arg(long, value_name = "FILE")]
+    page: Option<PathBuf>,
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(flatten)]
+    mail: MailArgs,
+    #[command(flatten)]
+    clock: ClockArgs,
 }
 
 #[derive(Subcommand)]
@@ -345,118 +352,108 @@ fn main() -> ExitCode {
             out,
             base_url,
         } => {
-            let out = if out.is_absolute() {
-                out
-            } else {
-                site.root.join(out)
-            };
+            // An absolute --out replaces the root it is joined to.
+            let out = site.root.join(out);
             run_build(site, Some(out), base_url)
         }
         Command::Check { site } => run_build(site, None, None),
-        Command::Serve {
-            site,
-            bind,
-            port,
-            store,
-            dynamodb_table,
-            dynamodb_endpoint,
-            dynamodb_region,
-            trusted_proxy,
-            no_watch,
-            header_timeout,
-            idle_timeout,
-            body_timeout,
-            max_connections,
-        } => {
-            let store_args = StoreArgs {
-                root: site.root.clone(),
-                store,
-                dynamodb_table,
-                dynamodb_endpoint,
-                dynamodb_region,
-            };
-            let serve = |store, store_label| agora::serve::ServeOptions {
-                root: site.root,
-                bind,
-                port,
-                store,
-                store_label,
-                trusted_proxy,
-                watch: !no_watch,
-                drafts: site.drafts,
-                now: site.now,
-                limits: agora::serve::Limits {
-                    header_read: Duration::from_secs(header_timeout),
-                    idle: Duration::from_secs(idle_timeout),
-                    body_read: Duration::from_secs(body_timeout),
-                    max_connections,
-                },
-            };
-            match tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => match runtime.block_on(async {
-                    let store = open_store(&store_args).await?;
-                    agora::serve::serve(serve(store, store_args.choice().describe())).await
-                }) {
-                    Ok(()) => ExitCode::SUCCESS,
-                    Err(message) => {
-                        eprintln!("{message}");
-                        ExitCode::FAILURE
-                    }
-                },
-                Err(error) => {
-                    eprintln!("error: cannot start: {error}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
+        Command::Serve(args) => run_serve(args),
         Command::New {
             kind,
             title,
             root,
             section,
-        } => {
-            let kind = match kind {
-                Kind::Post => NewKind::Post,
-                Kind::Page => NewKind::Page,
-                Kind::Event => NewKind::Event,
-            };
-            let created = Config::load(&root)
-                .map_err(Diagnostics::sorted)
-                .and_then(|config| {
-                    let now = chrono::Utc::now().with_timezone(&config.timezone);
-                    scaffold::create(&root, kind, &title, section.as_deref(), now)
-                        .map_err(Diagnostics::from)
-                });
-            match created {
-                Ok(path) => {
-                    println!("created {}", path.display());
-                    ExitCode::SUCCESS
-                }
-                Err(problems) => fail(&problems),
-            }
-        }
-        Command::Forms(command) => run_staff(Staff::Forms(command)),
-        Command::Lottery(command) => run_staff(Staff::Lottery(command)),
-        Command::Ambassadors(command) => run_staff(Staff::Ambassadors(command)),
-        Command::Mail(command) => run_staff(Staff::Mail(command)),
+        } => run_new(kind.into(), &title, &root, section.as_deref()),
+        Command::Forms(command) => run_staff(forms_command(command)),
+        Command::Lottery(command) => run_staff(lottery_command(command)),
+        Command::Ambassadors(command) => run_staff(ambassadors_command(command)),
+        Command::Mail(command) => run_staff(mail_command(command)),
     }
 }
 
-fn run_staff(command: Staff) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+/// The runtime the server and the staff commands run on; if it cannot
+/// start, says so.
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime,
-        Err(error) => {
-            eprintln!("error: cannot start: {error}");
-            return ExitCode::FAILURE;
-        }
+        .map_err(|error| eprintln!("error: cannot start: {error}"))
+        .ok()
+}
+
+fn run_serve(args: ServeArgs) -> ExitCode {
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
-    match runtime.block_on(staff_command(command)) {
+    let choice = args.store.choice(&args.site.root);
+    let served = runtime.block_on(async {
+        let store = choice.open().await?;
+        agora::serve::serve(args.options(store, choice.describe())).await
+    });
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl ServeArgs {
+    fn options(self, store: AnyStore, store_label: String) -> agora::serve::ServeOptions {
+        agora::serve::ServeOptions {
+            root: self.site.root,
+            bind: self.bind,
+            port: self.port,
+            store,
+            store_label,
+            trusted_proxy: self.trusted_proxy,
+            watch: !self.no_watch,
+            drafts: self.site.drafts,
+            now: self.site.now,
+            limits: agora::serve::Limits {
+                header_read: Duration::from_secs(self.header_timeout),
+                idle: Duration::from_secs(self.idle_timeout),
+                body_read: Duration::from_secs(self.body_timeout),
+                max_connections: self.max_connections,
+            },
+        }
+    }
+}
+
+impl From<Kind> for NewKind {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::Post => Self::Post,
+            Kind::Page => Self::Page,
+            Kind::Event => Self::Event,
+        }
+    }
+}
+
+fn run_new(kind: NewKind, title: &str, root: &Path, section: Option<&str>) -> ExitCode {
+    let created = Config::load(root)
+        .map_err(Diagnostics::sorted)
+        .and_then(|config| {
+            let now = Utc::now().with_timezone(&config.timezone);
+            scaffold::create(root, kind, title, section, now).map_err(Diagnostics::from)
+        });
+    match created {
+        Ok(path) => {
+            println!("created {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(problems) => fail(&problems),
+    }
+}
+
+/// Runs a staff command and prints what it says: its report on standard
+/// output, its refusal on standard error.
+fn run_staff(command: impl Future<Output = Result<String, String>>) -> ExitCode {
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
+    };
+    match runtime.block_on(command) {
         Ok(message) => {
             if !message.is_empty() {
                 print!("{message}");
@@ -476,30 +473,36 @@ fn run_staff(command: Staff) -> ExitCode {
 }
 
 impl StoreArgs {
+    fn choice(&self) -> StoreChoice {
+        self.backend.choice(&self.root)
+    }
+}
+
+impl StoreOptions {
     /// The DynamoDB table if one is named, else the SQLite file (by
     /// default `.agora/agora.sqlite3` under the site's folder).
-    fn choice(&self) -> StoreChoice {
+    fn choice(&self, root: &Path) -> StoreChoice {
         match &self.dynamodb_table {
             Some(table) => StoreChoice::Dynamo {
                 table: table.clone(),
                 endpoint: self.dynamodb_endpoint.clone(),
                 region: self.dynamodb_region.clone(),
             },
-            None => {
-                StoreChoice::Sqlite(self.store.clone().unwrap_or_else(|| {
-                    self.root.join(agora::serve::WORK_DIR).join("agora.sqlite3")
-                }))
-            }
+            None => StoreChoice::Sqlite(
+                self.store
+                    .clone()
+                    .unwrap_or_else(|| root.join(agora::serve::WORK_DIR).join("agora.sqlite3")),
+            ),
         }
     }
 }
 
-async fn open_store(args: &StoreArgs) -> Result<AnyStore, String> {
-    args.choice().open().await
+fn load_config(root: &Path) -> Result<Config, String> {
+    Config::load(root).map_err(|problems| Diagnostics::sorted(problems).to_string())
 }
 
-fn load_forms(root: &std::path::Path) -> Result<Vec<FormDefinition>, String> {
-    agora_core::forms::load_site(&root.join("content"), std::path::Path::new("content"))
+fn load_forms(root: &Path) -> Result<Vec<FormDefinition>, String> {
+    agora_core::forms::load_site(&root.join("content"), Path::new("content"))
         .map_err(|problems| Diagnostics::sorted(problems).to_string())
 }
 
@@ -513,29 +516,24 @@ fn find_form(forms: Vec<FormDefinition>, id: &str) -> Result<FormDefinition, Str
     })
 }
 
-fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn read_file(path: &std::path::Path) -> Result<String, String> {
+fn read_file(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-fn staff_error(error: StaffError) -> String {
-    error.to_string()
 }
 
 /// The moment a staff command acts at: the real clock, or `--now` read
 /// in the site's time zone as `agora build --now` reads it. A moment
 /// after the real clock is refused: it would let a list be published or
 /// a draw run before a form has really closed.
-fn staff_now(clock: &ClockArgs, root: &std::path::Path) -> Result<DateTime<Utc>, String> {
+fn staff_now(clock: &ClockArgs, root: &Path) -> Result<DateTime<Utc>, String> {
     let real = Utc::now();
     let Some(text) = &clock.now else {
         return Ok(real);
     };
-    let config =
-        Config::load(root).map_err(|problems| Diagnostics::sorted(problems).to_string())?;
+    let config = load_config(root)?;
     let at = agora_site::dates::parse_local(text, config.timezone)?.with_timezone(&Utc);
     if at > real {
         return Err(format!(
@@ -546,36 +544,19 @@ fn staff_now(clock: &ClockArgs, root: &std::path::Path) -> Result<DateTime<Utc>,
     Ok(at)
 }
 
-/// The staff's commands, apart from the site's.
-enum Staff {
-    Forms(FormsCommand),
-    Lottery(LotteryCommand),
-    Ambassadors(AmbassadorsCommand),
-    Mail(MailCommand),
-}
-
-async fn staff_command(command: Staff) -> Result<String, String> {
-    match command {
-        Staff::Forms(command) => forms_command(command).await,
-        Staff::Lottery(command) => lottery_command(command).await,
-        Staff::Ambassadors(command) => ambassadors_command(command).await,
-        Staff::Mail(command) => mail_command(command).await,
-    }
-}
-
 /// Staff: the forms and their registrations.
 async fn forms_command(command: FormsCommand) -> Result<String, String> {
     match command {
         FormsCommand::List { store, clock } => {
             let now = staff_now(&clock, &store.root)?;
             let forms = load_forms(&store.root)?;
-            let opened = open_store(&store).await?;
+            let opened = store.choice().open().await?;
             staff::list_forms(&forms, &opened, now)
                 .await
-                .map_err(staff_error)
+                .map_err(|e| e.to_string())
         }
         FormsCommand::Purge { store } => {
-            let opened = open_store(&store).await?;
+            let opened = store.choice().open().await?;
             let erased = opened
                 .purge_expired(Utc::now())
                 .await
@@ -591,14 +572,14 @@ async fn forms_command(command: FormsCommand) -> Result<String, String> {
         } => {
             let now = staff_now(&clock, &store.root)?;
             let form = find_form(load_forms(&store.root)?, &form)?;
-            let opened = open_store(&store).await?;
+            let opened = store.choice().open().await?;
             let format = match format {
                 Format::Csv => ExportFormat::Csv,
                 Format::Json => ExportFormat::Json,
             };
             let bytes = staff::export(&form, &opened, format, now)
                 .await
-                .map_err(staff_error)?;
+                .map_err(|e| e.to_string())?;
             match out {
                 Some(path) => {
                     write_file(&path, &bytes)?;
@@ -621,10 +602,10 @@ async fn lottery_command(command: LotteryCommand) -> Result<String, String> {
         } => {
             let now = staff_now(&clock, &store.root)?;
             let form = find_form(load_forms(&store.root)?, &form)?;
-            let opened = open_store(&store).await?;
+            let opened = store.choice().open().await?;
             let list = staff::lottery_list(&form, &opened, now)
                 .await
-                .map_err(staff_error)?;
+                .map_err(|e| e.to_string())?;
             write_file(&out, list.to_text().as_bytes())?;
             Ok(format!(
                 "wrote {} ({} applications)\nSHA-256: {}\npublish both before the draw\n",
@@ -633,77 +614,7 @@ async fn lottery_command(command: LotteryCommand) -> Result<String, String> {
                 list.sha256_hex()
             ))
         }
-        LotteryCommand::Draw {
-            form,
-            seed,
-            list,
-            out,
-            page,
-            store,
-            mail,
-            clock,
-        } => {
-            // Never before the form has really closed (`staff_now`); under
-            // --now the record keeps the rehearsed moment as the draw's.
-            let now = staff_now(&clock, &store.root)?;
-            let config = Config::load(&store.root)
-                .map_err(|problems| Diagnostics::sorted(problems).to_string())?;
-            let form = find_form(load_forms(&store.root)?, &form)?;
-            let published = PublishedList::parse(&read_file(&list)?)
-                .map_err(|e| format!("{}: {e}", list.display()))?;
-            let opened = open_store(&store).await?;
-            let drawn = staff::draw(&form, &opened, &published, &seed, now)
-                .await
-                .map_err(staff_error)?;
-            let result = &drawn.result;
-            write_file(&out, result.to_text().as_bytes())?;
-            if let Some(page) = page {
-                let day = agora_site::dates::date_pl(
-                    drawn
-                        .drawn_at
-                        .with_timezone(&form.opens.at.timezone())
-                        .date_naive(),
-                );
-                write_file(&page, staff::draw_page(&form, result, &day).as_bytes())?;
-            }
-            let mut report = format!(
-                "wrote {}: {} places given, {} on the reserve list\n",
-                out.display(),
-                result.winners.len(),
-                result.reserve.len()
-            );
-            if drawn.resumed {
-                report.push_str(
-                    "this draw was recorded before, with the same seed and list: its recording is now complete\n",
-                );
-            }
-            let mailer = mail.choice(&store.root, &config).open().await;
-            let contact = config.contact.email.clone().unwrap_or_default();
-            let mailed =
-                staff::mail_draw_results(&form, &opened, &mailer, result, &contact, now)
-                    .await
-                    .map_err(|e| {
-                        format!("{report}the draw is recorded, but its e-mails were not sent: {e}; run the same draw again to send them")
-                    })?;
-            let _ = writeln!(
-                report,
-                "e-mailed the result to {}/{} people ({})",
-                mailed.sent,
-                mailed.people,
-                mailer.describe()
-            );
-            if !mailed.failed.is_empty() {
-                let _ = writeln!(
-                    report,
-                    "{} e-mails failed (the draw stands; running the same draw again e-mails everyone again):",
-                    mailed.failed.len()
-                );
-                for (reference, error) in &mailed.failed {
-                    let _ = writeln!(report, "  {reference}: {error}");
-                }
-            }
-            Ok(report)
-        }
+        LotteryCommand::Draw(args) => draw(args).await,
         LotteryCommand::Verify {
             list,
             seed,
@@ -728,16 +639,102 @@ async fn lottery_command(command: LotteryCommand) -> Result<String, String> {
     }
 }
 
+/// Draws the places, records them, writes the result (and its page)
+/// and e-mails everyone the draw decided.
+async fn draw(args: DrawArgs) -> Result<String, String> {
+    let DrawArgs {
+        form,
+        seed,
+        list,
+        out,
+        page,
+        store,
+        mail,
+        clock,
+    } = args;
+    // Never before the form has really closed (`staff_now`); under
+    // --now the record keeps the rehearsed moment as the draw's.
+    let now = staff_now(&clock, &store.root)?;
+    let config = load_config(&store.root)?;
+    let form = find_form(load_forms(&store.root)?, &form)?;
+    let published =
+        PublishedList::parse(&read_file(&list)?).map_err(|e| format!("{}: {e}", list.display()))?;
+    let opened = store.choice().open().await?;
+    let drawn = staff::draw(&form, &opened, &published, &seed, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    write_file(&out, drawn.result.to_text().as_bytes())?;
+    if let Some(page) = page {
+        let day = agora_site::dates::date_pl(
+            drawn
+                .drawn_at
+                .with_timezone(&form.opens.at.timezone())
+                .date_naive(),
+        );
+        write_file(
+            &page,
+            staff::draw_page(&form, &drawn.result, &day).as_bytes(),
+        )?;
+    }
+    let mut report = drawn_report(&out, &drawn);
+    let mailer = mail.choice(&store.root, &config).open().await;
+    let contact = config.contact.email.clone().unwrap_or_default();
+    let mailed = staff::mail_draw_results(&form, &opened, &mailer, &drawn.result, &contact, now)
+        .await
+        .map_err(|e| {
+            format!("{report}the draw is recorded, but its e-mails were not sent: {e}; run the same draw again to send them")
+        })?;
+    report.push_str(&mailed_report(&mailed, &mailer));
+    Ok(report)
+}
+
+/// What the draw gave, and whether it finished an earlier run.
+fn drawn_report(out: &Path, drawn: &Drawn) -> String {
+    let mut report = format!(
+        "wrote {}: {} places given, {} on the reserve list\n",
+        out.display(),
+        drawn.result.winners.len(),
+        drawn.result.reserve.len()
+    );
+    if drawn.resumed {
+        report.push_str(
+            "this draw was recorded before, with the same seed and list: its recording is now complete\n",
+        );
+    }
+    report
+}
+
+/// Whom the result reached, and each message that failed.
+fn mailed_report(mailed: &Mailed, mailer: &AnyMailer) -> String {
+    let mut report = format!(
+        "e-mailed the result to {}/{} people ({})\n",
+        mailed.sent,
+        mailed.people,
+        mailer.describe()
+    );
+    if !mailed.failed.is_empty() {
+        let _ = writeln!(
+            report,
+            "{} e-mails failed (the draw stands; running the same draw again e-mails everyone again):",
+            mailed.failed.len()
+        );
+        for (reference, error) in &mailed.failed {
+            let _ = writeln!(report, "  {reference}: {error}");
+        }
+    }
+    report
+}
+
 /// Staff: the public list of ambassadors.
 async fn ambassadors_command(command: AmbassadorsCommand) -> Result<String, String> {
     match command {
         AmbassadorsCommand::Publish { form, store, clock } => {
             let now = staff_now(&clock, &store.root)?;
             let form = find_form(load_forms(&store.root)?, &form)?;
-            let opened = open_store(&store).await?;
+            let opened = store.choice().open().await?;
             let (yaml, count) = staff::ambassadors_yaml(&form, &opened, now)
                 .await
-                .map_err(staff_error)?;
+                .map_err(|e| e.to_string())?;
             let path = store
                 .root
                 .join(agora_site::content::CONTENT_DIR)

@@ -15,23 +15,27 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use agora_core::forms;
+use agora_core::forms::{self, FormDefinition};
 use agora_core::registration::new_token;
+use agora_core::routes;
 use agora_core::service::{Service, Settings};
 use agora_core::store::Store as _;
 use agora_functions::http::{
-    clock_from, hide_panic_messages, router_with, system_clock, HttpSettings,
+    clock_from, hide_panic_messages, router_with, system_clock, Clock, HttpSettings,
 };
 use agora_functions::security_headers;
+use agora_site::config::Config;
+use agora_site::dates::parse_local;
+use agora_site::rebuild::LiveBuild;
+use agora_site::{BuildOptions, Diagnostic, Diagnostics};
 use agora_stores::any::AnyStore;
-use agora_stores::outbox::Outbox;
+use agora_stores::backends::{AnyMailer, MailChoice};
 use axum::extract::Request;
 use axum::Router;
+use tokio::net::TcpListener;
 use tower::ServiceExt as _;
 
-use agora_site::config::Config;
-use agora_site::rebuild::LiveBuild;
-use agora_site::BuildOptions;
+use live::Live;
 
 /// A form definition, or a data file a form may take its options from.
 fn feeds_forms(relative: &Path) -> bool {
@@ -70,19 +74,12 @@ pub struct ServeOptions {
     pub limits: Limits,
 }
 
+/// The form functions of `agora serve`: its store and its outbox.
+type FormService = Service<AnyStore, AnyMailer>;
+
 /// Builds the site, then serves it and the form functions until Ctrl-C.
 pub async fn serve(options: ServeOptions) -> Result<(), String> {
-    // Bound first, so that `--port 0` (any free port) gives the real
-    // address for the site's links.
-    let wanted = SocketAddr::new(options.bind, options.port);
-    let listener = tokio::net::TcpListener::bind(wanted).await.map_err(|e| {
-        format!("cannot listen on {wanted}: {e} (is another agora serve running? try --port)")
-    })?;
-    let address = listener
-        .local_addr()
-        .map_err(|e| format!("cannot listen on {wanted}: {e}"))?;
-    let public_url = format!("http://{address}");
-    let work = options.root.join(WORK_DIR);
+    let (listener, public_url) = listen(options.bind, options.port).await?;
     // A preview of another moment shows every page, drafts and posts
     // scheduled after it included: published pages may link to them.
     let (site, report) = LiveBuild::new(BuildOptions {
@@ -93,63 +90,26 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         now: options.now.clone(),
     })
     .map_err(|problems| problems.to_string())?;
-    let config = Config::load(&options.root)
-        .map_err(|problems| agora_site::Diagnostics::sorted(problems).to_string())?;
-    let site_forms = forms::load_site(
-        &options.root.join("content"),
-        std::path::Path::new("content"),
-    )
-    .map_err(|problems| agora_site::Diagnostics::sorted(problems).to_string())?;
-    let store = options.store.clone();
-    let outbox_dir = work.join("outbox");
-    let outbox = Outbox::new(
-        &outbox_dir,
-        &format!("{} <noreply@localhost>", config.title),
-    );
-    let settings = Settings {
-        public_url: public_url.clone(),
-        rate_limit: 20,
-        min_fill_seconds: 3,
-        address_salt: site_secret(&work)?,
-        contact_email: config.contact.email.clone().unwrap_or_default(),
-    };
+    let config = Config::load(&options.root).map_err(sorted)?;
+    let outbox_dir = options.root.join(WORK_DIR).join("outbox");
+    let service = form_service(&options, &config, &public_url, outbox_dir.clone()).await?;
     // A preview of another moment never erases: its clock is not the
     // retention's.
     if options.now.is_none() {
-        purge_periodically(store.clone());
+        purge_periodically(options.store.clone());
     }
-    let service = Arc::new(Service::new(site_forms, store, outbox, settings));
     // Turns true on Ctrl-C: connections finish, live-reload streams end.
     let (stop, stopping) = tokio::sync::watch::channel(false);
-    let files = live::start(&options.root, site, options.watch, stopping.clone(), {
-        let (service, content) = (Arc::clone(&service), options.root.join("content"));
-        // The functions validate with what the pages now show.
-        move |changed: &[PathBuf]| {
-            if changed.iter().any(|p| feeds_forms(p)) {
-                match forms::load_site(&content, Path::new("content")) {
-                    Ok(reloaded) => {
-                        service.replace_forms(reloaded);
-                        println!("forms reloaded for /api/");
-                    }
-                    // The build that just passed checked them: not expected.
-                    Err(problems) => eprintln!(
-                        "{}\n/api/ keeps the forms it had",
-                        agora_site::Diagnostics::sorted(problems)
-                    ),
-                }
-            }
-        }
-    })?;
-    let clock = match &options.now {
-        Some(text) => {
-            let at = agora_site::dates::parse_local(text, config.timezone)?;
-            clock_from(at.with_timezone(&chrono::Utc))
-        }
-        None => system_clock(),
-    };
+    let files = live::start(
+        &options.root,
+        site,
+        options.watch,
+        stopping.clone(),
+        reload_forms(Arc::clone(&service), options.root.clone()),
+    )?;
     let api = router_with(
         service,
-        clock,
+        clock(options.now.as_deref(), config.timezone)?,
         HttpSettings {
             trusted_proxy: options.trusted_proxy,
             body_read_timeout: Some(options.limits.body_read),
@@ -157,24 +117,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         },
     );
     hide_panic_messages();
-    // The API router answers under /api/ (its own not-found answers
-    // included); every other path is a file of the built site. Each gets
-    // the security headers CloudFront adds in the cloud.
-    let app = Router::new().fallback_service(tower::service_fn(move |request: Request| {
-        let (api, files) = (api.clone(), files.clone());
-        async move {
-            let (mut response, headers) =
-                if request.uri().path().starts_with(agora_core::routes::PREFIX) {
-                    (api.oneshot(request).await?, security_headers::API)
-                } else {
-                    (files.respond(request).await, security_headers::SITE)
-                };
-            headers.set_plain_http(response.headers_mut());
-            Ok::<_, std::convert::Infallible>(response)
-        }
-    }));
     let cap = connections::connection_cap(options.limits.max_connections);
-
     println!(
         "built {} pages; serving {public_url}/ (forms on /api/, store {}, e-mail in {}); {}; up to {cap} connections; Ctrl-C stops",
         report.pages,
@@ -186,6 +129,105 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
             "not watching for edits"
         }
     );
+    stop_on_ctrl_c(stop);
+    connections::serve(listener, app(api, files), options.limits, cap, stopping).await;
+    close_store(&options.store).await;
+    Ok(())
+}
+
+/// Listens on the address asked for, and says the site's address there.
+/// Bound before the build, so that `--port 0` (any free port) gives the
+/// real address for the site's links.
+async fn listen(bind: IpAddr, port: u16) -> Result<(TcpListener, String), String> {
+    let wanted = SocketAddr::new(bind, port);
+    let listener = TcpListener::bind(wanted).await.map_err(|e| {
+        format!("cannot listen on {wanted}: {e} (is another agora serve running? try --port)")
+    })?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {wanted}: {e}"))?;
+    Ok((listener, format!("http://{address}")))
+}
+
+/// The form functions on the chosen store, mailing into the outbox folder.
+async fn form_service(
+    options: &ServeOptions,
+    config: &Config,
+    public_url: &str,
+    outbox_dir: PathBuf,
+) -> Result<Arc<FormService>, String> {
+    let forms = load_forms(&options.root)?;
+    let settings = Settings {
+        public_url: public_url.to_owned(),
+        rate_limit: 20,
+        min_fill_seconds: 3,
+        address_salt: site_secret(&options.root.join(WORK_DIR))?,
+        contact_email: config.contact.email.clone().unwrap_or_default(),
+    };
+    let mailer = MailChoice::outbox(outbox_dir, &config.title).open().await;
+    Ok(Arc::new(Service::new(
+        forms,
+        options.store.clone(),
+        mailer,
+        settings,
+    )))
+}
+
+/// What a good rebuild tells the functions: they validate with the forms
+/// the pages now show.
+fn reload_forms(service: Arc<FormService>, root: PathBuf) -> impl Fn(&[PathBuf]) + Send {
+    move |changed: &[PathBuf]| {
+        if changed.iter().any(|p| feeds_forms(p)) {
+            match load_forms(&root) {
+                Ok(reloaded) => {
+                    service.replace_forms(reloaded);
+                    println!("forms reloaded for /api/");
+                }
+                // The build that just passed checked them: not expected.
+                Err(problems) => eprintln!("{problems}\n/api/ keeps the forms it had"),
+            }
+        }
+    }
+}
+
+/// The site's forms, as the build reads them.
+fn load_forms(root: &Path) -> Result<Vec<FormDefinition>, String> {
+    forms::load_site(&root.join("content"), Path::new("content")).map_err(sorted)
+}
+
+/// Editors' problems, in the order the build reports them.
+fn sorted(problems: Vec<Diagnostic>) -> String {
+    Diagnostics::sorted(problems).to_string()
+}
+
+/// The real clock, or `--now` read in the site's time zone.
+fn clock(now: Option<&str>, timezone: chrono_tz::Tz) -> Result<Clock, String> {
+    Ok(match now {
+        Some(text) => clock_from(parse_local(text, timezone)?.with_timezone(&chrono::Utc)),
+        None => system_clock(),
+    })
+}
+
+/// The API router answers under /api/ (its own not-found answers
+/// included); every other path is a file of the built site. Each gets
+/// the security headers CloudFront adds in the cloud.
+fn app(api: Router, files: Live) -> Router {
+    Router::new().fallback_service(tower::service_fn(move |request: Request| {
+        let (api, files) = (api.clone(), files.clone());
+        async move {
+            let (mut response, headers) = if request.uri().path().starts_with(routes::PREFIX) {
+                (api.oneshot(request).await?, security_headers::API)
+            } else {
+                (files.respond(request).await, security_headers::SITE)
+            };
+            headers.set_plain_http(response.headers_mut());
+            Ok::<_, std::convert::Infallible>(response)
+        }
+    }))
+}
+
+/// Turns `stop` true on Ctrl-C.
+fn stop_on_ctrl_c(stop: tokio::sync::watch::Sender<bool>) {
     tokio::spawn(async move {
         // If the signal cannot be watched, serve until killed.
         if tokio::signal::ctrl_c().await.is_ok() {
@@ -194,17 +236,18 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
             std::future::pending::<()>().await;
         }
     });
-    connections::serve(listener, app, options.limits, cap, stopping).await;
-    // The embedded store's write-ahead log can hold copies of withdrawn
-    // registrations: emptied before the program ends.
-    match options.store.close().await {
+}
+
+/// The embedded store's write-ahead log can hold copies of withdrawn
+/// registrations: emptied before the program ends.
+async fn close_store(store: &AnyStore) {
+    match store.close().await {
         Ok(true) => {}
         Ok(false) => eprintln!(
             "agora: another program is reading the store; its write-ahead log will be emptied when the store is opened next"
         ),
         Err(error) => eprintln!("agora: the store was not closed cleanly: {error}"),
     }
-    Ok(())
 }
 
 /// The secret of this machine's `agora serve`, in `.agora/secret`, made

@@ -8,19 +8,21 @@
 //!   `overlay/` is copied over the site after the real theme (to break a
 //!   template). Adding a folder adds a case.
 
+// Each test file uses part of the shared helpers.
+#[allow(dead_code)]
 mod common;
+#[allow(dead_code)]
+mod serving;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::io::{BufRead as _, Read as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use chrono::DateTime;
 use common::{
-    assert_contains_all, attribute_values, built_fixture, copy_dir, duplicate_ids, file_list,
-    file_of_path, fixtures_dir, html_files, ics_events, ics_lines, link_problems, parse_xml, read,
-    read_tree, workspace_dir, TempSite, NOW,
+    agora, assert_contains_all, attribute_values, between, built_fixture, copy_dir, duplicate_ids,
+    file_list, file_of_path, fixtures_dir, html_files, ics_events, ics_lines, link_problems,
+    parse_xml, read, read_tree, text, workspace_dir, TempSite, NOW,
 };
 use rayon::prelude::*;
 
@@ -68,19 +70,6 @@ const PUBLISHED_POSTS: [&str; 11] = [
 
 fn theme_static_files() -> usize {
     file_list(&workspace_dir().join("themes/default/static")).len()
-}
-
-/// The part of `html` from `start` up to the next `end` after it.
-#[track_caller]
-fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
-    let from = html
-        .find(start)
-        .unwrap_or_else(|| panic!("`{start}` not found in:\n{html}"));
-    let rest = &html[from..];
-    let to = rest[start.len()..]
-        .find(end)
-        .map_or(rest.len(), |i| i + start.len() + end.len());
-    &rest[..to]
 }
 
 /// The `<li …>…</li>` list item holding `needle`.
@@ -996,25 +985,41 @@ fn calendars_are_valid_icalendar() {
 
 #[test]
 fn calendar_lines_are_folded_at_75_octets() {
-    let site = TempSite::real();
+    let site = TempSite::fixture("valid");
+    // An event whose summary is longer than a line may be, in letters of
+    // two octets: its DESCRIPTION must be folded.
+    let summary = "Spacer po zielonych podwórkach – źródła, łąki, żółte ławki i gęste \
+        krzewy każdej dzielnicy – zapraszamy wszystkich mieszkańców i mieszkanki.";
+    site.write(
+        "content/wydarzenia/dlugi-opis.md",
+        &format!(
+            "---\ntitle: Długi opis\nstart: 2999-06-01 17:00\nend: 2999-06-01 19:00\n\
+             event_type: meeting\nplace: \"Kraków, ul. Testowa 3\"\n---\n\n{summary}\n"
+        ),
+    );
     site.build_ok("public");
-    let (_fixture, fixture_out) = built_fixture();
-    for out in [site.out("public"), fixture_out] {
-        for (file, bytes) in read_tree(&out) {
-            if !file.ends_with(".ics") {
-                continue;
-            }
-            for line in bytes.split(|b| *b == b'\n') {
-                let line = line.strip_suffix(b"\r").unwrap_or(line);
-                assert!(
-                    line.len() <= 75,
-                    "{file}: a line of {} octets (RFC 5545 3.1): {}",
-                    line.len(),
-                    String::from_utf8_lossy(line)
-                );
-            }
+    let out = site.out("public");
+    for (file, bytes) in read_tree(&out) {
+        if !file.ends_with(".ics") {
+            continue;
+        }
+        for line in bytes.split(|b| *b == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            assert!(
+                line.len() <= 75,
+                "{file}: a line of {} octets (RFC 5545 3.1): {}",
+                line.len(),
+                String::from_utf8_lossy(line)
+            );
         }
     }
+    // Folding loses nothing: unfolded, the long line is whole again.
+    let lines = ics_lines(&read(&out, "wydarzenia/dlugi-opis.ics"));
+    let escaped = summary.replace(',', "\\,");
+    assert!(
+        lines.contains(&format!("DESCRIPTION:{escaped}")),
+        "{lines:#?}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -1032,80 +1037,6 @@ fn every_link_and_anchor_of_the_fixture_output_resolves() {
     );
     let duplicates = duplicate_ids(&out);
     assert!(duplicates.is_empty(), "{duplicates:#?}");
-}
-
-#[test]
-fn every_link_and_anchor_of_the_real_site_resolves() {
-    let site = TempSite::real();
-    site.build_ok("public");
-    let out = site.out("public");
-    let base_url = fs::read_to_string(site.root().join("agora.yaml"))
-        .expect("the real agora.yaml")
-        .lines()
-        .find_map(|line| line.strip_prefix("base_url:").map(|v| v.trim().to_owned()))
-        .expect("agora.yaml has a base_url");
-    assert!(html_files(&out).len() > 10, "the real site has pages");
-    let problems = link_problems(&out, &base_url);
-    assert!(
-        problems.is_empty(),
-        "{} broken links:\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
-    let duplicates = duplicate_ids(&out);
-    assert!(duplicates.is_empty(), "{duplicates:#?}");
-}
-
-/// The files a page loads: its stylesheets and scripts, as site paths.
-fn loaded_assets(html: &str) -> Vec<String> {
-    let mut assets = Vec::new();
-    for (tag, attribute) in [
-        ("<link rel=\"stylesheet\"", "href=\""),
-        ("<script", "src=\""),
-    ] {
-        for (at, _) in html.match_indices(tag) {
-            let element = &html[at..at + html[at..].find('>').expect("a closed tag")];
-            if let Some(start) = element.find(attribute) {
-                let value = &element[start + attribute.len()..];
-                assets.push(value[..value.find('"').expect("a closed attribute")].to_owned());
-            }
-        }
-    }
-    assets
-}
-
-#[test]
-fn a_news_post_weighs_at_most_30_kb_with_its_css_and_js() {
-    let site = TempSite::real();
-    site.build_ok("public");
-    let out = site.out("public");
-    let posts = fs::read_dir(out.join("aktualnosci")).expect("the news section");
-    let mut checked = 0;
-    for entry in posts {
-        let page = entry.expect("a directory entry").path().join("index.html");
-        let Ok(html) = fs::read_to_string(&page) else {
-            continue;
-        };
-        let assets = loaded_assets(&html);
-        assert!(!assets.is_empty(), "{} loads no stylesheet", page.display());
-        let weight = html.len()
-            + assets
-                .iter()
-                .map(|asset| {
-                    let file = out.join(asset.trim_start_matches('/'));
-                    fs::metadata(&file)
-                        .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
-                        .len() as usize
-                })
-                .sum::<usize>();
-        assert!(
-            weight <= 30_000,
-            "{} weighs {weight} bytes with {assets:?}",
-            page.display()
-        );
-        checked += 1;
-    }
-    assert!(checked >= 2, "the real site's news posts were checked");
 }
 
 #[test]
@@ -1425,17 +1356,6 @@ fn invalid_sites_fail_with_errors_naming_the_file_and_write_nothing() {
 // ---------------------------------------------------------------------------
 // The `agora` command
 
-fn agora(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_agora"))
-        .args(args)
-        .output()
-        .expect("run the agora binary")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 #[test]
 fn cli_new_names_files_from_the_title_and_they_pass_check() {
     let site = TempSite::fixture("valid");
@@ -1626,132 +1546,32 @@ fn the_xml_reader_rejects_malformed_documents() {
     assert_eq!(good.children[0].text, "t < u");
 }
 
-#[test]
-fn the_ambassadors_page_lists_the_published_ambassadors() {
-    let site = TempSite::real();
-    let empty = {
-        site.build_ok("before");
-        fs::read_to_string(
-            site.out("before")
-                .join("wspolne-projekty/ambasadorzy/index.html"),
-        )
-        .expect("the page")
-    };
-    assert!(
-        empty.contains("Lista jest jeszcze pusta"),
-        "an empty list says so"
-    );
-    site.write(
-        "content/data/ambasadorzy.yaml",
-        "ambassadors:\n  - { id: K7QX-M3PA, full_name: Anna Nowak, district: Dzielnica XIII Podgórze, area: Osiedle Kabel }\n",
-    );
-    site.build_ok("after");
-    let page = fs::read_to_string(
-        site.out("after")
-            .join("wspolne-projekty/ambasadorzy/index.html"),
-    )
-    .expect("the page");
-    let table = between(&page, "<table class=\"ambassadors\">", "</table>");
-    for expected in [
-        "<th scope=\"col\">Ambasador</th>",
-        "Anna Nowak",
-        "Dzielnica XIII Podgórze",
-        "Osiedle Kabel",
-    ] {
-        assert!(table.contains(expected), "{expected} missing in {table}");
-    }
-}
-
 // `agora serve` on a real port: the built site and the form functions
 // answer, and a registration lands in the store and the outbox.
 
-/// Stops the server when the test ends, however it ends.
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// One HTTP/1.1 request; returns (status, body).
-fn http_request(address: &str, method: &str, path: &str, form: Option<&str>) -> (u16, String) {
-    let mut stream = std::net::TcpStream::connect(address).expect("the server accepts connections");
-    let body = form.unwrap_or("");
-    let headers = if form.is_some() {
-        format!(
-            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
-            body.len()
-        )
-    } else {
-        String::new()
-    };
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n{headers}\r\n{body}"
-    )
-    .expect("a request");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("an answer");
-    let status = answer
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("a status line");
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_owned();
-    (status, body)
-}
-
 #[test]
 fn the_site_and_its_forms_are_served_on_one_machine() {
-    let site = TempSite::real();
-    let child = Command::new(env!("CARGO_BIN_EXE_agora"))
-        .args([
-            "serve",
-            "--port",
-            "0",
-            "--now",
-            "2020-03-05 12:00",
-            "--root",
-        ])
-        .arg(site.root())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .expect("agora serve starts");
-    let mut server = Server(child);
-    let mut line = String::new();
-    std::io::BufReader::new(server.0.stdout.take().expect("its output"))
-        .read_line(&mut line)
-        .expect("a first line");
-    let address = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("the address in {line:?}"))
-        .to_owned();
+    let site = TempSite::fixture("valid");
+    let mut command = serving::agora_serve(&site.root());
+    command.args(["--now", NOW]);
+    let server = serving::start(command);
 
-    let (status, home) = http_request(&address, "GET", "/", None);
+    let (status, home) = server.get("/");
     assert_eq!(status, 200);
     assert!(home.contains("<html lang=\"pl\">"));
-    assert_eq!(http_request(&address, "GET", "/nie-ma/", None).0, 404);
-    let (status, state) = http_request(&address, "GET", "/api/forms/ambasadorzy", None);
-    assert_eq!(status, 200);
-    assert!(state.contains("\"open\":true"), "{state}");
-    let state: serde_json::Value = serde_json::from_str(&state).expect("the status as JSON");
+    assert_eq!(server.get("/nie-ma/").0, 404);
+    let state = serving::form_status(&server.address, "spacer");
+    assert_eq!(state["open"], true, "{state}");
     let stamp = state["started_at"].as_str().expect("a fill-time stamp");
 
-    // A person takes longer than the least fill time (3 s).
-    std::thread::sleep(std::time::Duration::from_millis(3100));
-    let form = format!("full_name=Anna+Nowak&email=anna%40example.pl&district=XIII&area=Osiedle+Kabel&processing=on&started_at={stamp}");
-    let (status, _) = http_request(&address, "POST", "/api/forms/ambasadorzy", Some(&form));
+    serving::fill_in_like_a_person();
+    let form =
+        format!("full_name=Anna+Nowak&email=anna%40example.pl&processing=on&started_at={stamp}");
+    let urlencoded = Some(("application/x-www-form-urlencoded", form.as_str()));
+    let (status, _) = serving::request(&server.address, "POST", "/api/forms/spacer", urlencoded);
     assert_eq!(status, 303);
     let outbox = site.root().join(".agora/outbox");
-    let mails: Vec<String> = std::fs::read_dir(&outbox)
+    let mails: Vec<String> = fs::read_dir(&outbox)
         .expect("the outbox")
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -1760,46 +1580,5 @@ fn the_site_and_its_forms_are_served_on_one_machine() {
         mails.iter().any(|m| m.ends_with("-zgloszenie.eml")),
         "{mails:?}"
     );
-    assert!(Path::new(&site.root().join(".agora/agora.sqlite3")).exists());
-}
-
-#[test]
-fn the_join_form_waits_for_the_published_ambassadors_with_a_warning() {
-    let site = TempSite::real();
-    // Kept open as of the tests' moment; its list of ambassadors is
-    // still empty.
-    let form = "content/forms/dolacz-do-procesu.yaml";
-    let text_of_form = fs::read_to_string(site.root().join(form)).expect("the join form");
-    assert!(text_of_form.contains("closed_by: 2026-12-06"));
-    site.write(
-        form,
-        &text_of_form.replace("closed_by: 2026-12-06", "closed_by: 2030-05-31"),
-    );
-    let root = site.root().to_string_lossy().into_owned();
-    let out = site.out("public").to_string_lossy().into_owned();
-    let output = agora(&["build", "--root", &root, "--out", &out, "--now", NOW]);
-    let stderr = text(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    let line = text_of_form
-        .lines()
-        .position(|l| l.contains("options_from: { data: ambasadorzy"))
-        .expect("the ambassador field takes its options from the published list")
-        + 1;
-    assert!(
-        stderr.contains(&format!("warning: content/forms/dolacz-do-procesu.yaml:{line}: `ambassador` takes its options from content/data/ambasadorzy.yaml, whose list is empty")),
-        "{stderr}"
-    );
-    let page = fs::read_to_string(
-        site.out("public")
-            .join("wspolne-projekty/dzielnicowe/index.html"),
-    )
-    .expect("the page of the join form");
-    assert!(
-        page.contains("<div class=\"notice form-unavailable\">\n<p>Lista ambasadorów nie jest jeszcze opublikowana"),
-        "{page}"
-    );
-    assert!(
-        !page.contains("action=\"/api/forms/dolacz-do-procesu\""),
-        "no form to send"
-    );
+    assert!(site.root().join(".agora/agora.sqlite3").exists());
 }

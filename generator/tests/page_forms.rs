@@ -5,18 +5,7 @@
 #[allow(dead_code)]
 mod common;
 
-use common::{assert_contains_all, built_fixture, read, TempSite};
-
-fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
-    let from = text
-        .find(start)
-        .unwrap_or_else(|| panic!("no {start} in {text}"));
-    let rest = &text[from..];
-    let to = rest
-        .find(end)
-        .unwrap_or_else(|| panic!("no {end} after {start}"));
-    &rest[..to + end.len()]
-}
+use common::{assert_contains_all, between, built_fixture, read, TempSite};
 
 #[test]
 fn a_page_naming_a_form_shows_it_rendered_from_its_definition() {
@@ -141,54 +130,4 @@ fn after_closing_the_page_says_so_and_shows_no_form() {
         !event.contains("Przejdź do formularza"),
         "no link to a closed form"
     );
-}
-
-#[test]
-fn the_krakow_pages_show_their_forms() {
-    let site = TempSite::real();
-    // Joining a process needs published ambassadors to choose from (the
-    // empty list's notice is checked in build.rs).
-    site.write(
-        "content/data/ambasadorzy.yaml",
-        "ambassadors:\n  - id: K7QX-M3PA\n    area: Osiedle Zabłocie\n",
-    );
-    let mut options = site.options(Some("public"));
-    // Inside the 2020 recruitments; the 2023 post is then in the future.
-    options.now = Some("2020-03-05 12:00".to_owned());
-    options.drafts = true;
-    agora_site::build(&options).expect("the Kraków site builds");
-    let out = site.out("public");
-    for (page, form) in [
-        ("wspolne-projekty/ambasadorzy/index.html", "ambasadorzy"),
-        (
-            "wspolne-projekty/dzielnicowe/index.html",
-            "dolacz-do-procesu",
-        ),
-        (
-            "aktualnosci/partycypacja-dla-poczatkujacych-i-zaawansowanych/index.html",
-            "debiuty-w-partycypacji",
-        ),
-    ] {
-        let html = read(&out, page);
-        assert!(
-            html.contains(&format!("action=\"/api/forms/{form}\"")),
-            "{page} shows {form}"
-        );
-    }
-    // The 2020 workshops were called off: their page says so and offers
-    // no form, no places and no draw.
-    let workshops = read(&out, "wspolne-projekty/miejskie/index.html");
-    assert_contains_all(
-        "the cancelled workshops",
-        &workshops,
-        &["Nabór odwołany", "odwołano z powodu epidemii COVID-19"],
-    );
-    for gone in [
-        "action=\"/api/forms/warsztaty-wspolne-projekty-miejskie-2020\"",
-        "<dt>Liczba miejsc</dt>",
-        "O miejscu decyduje",
-        "Mamy 60",
-    ] {
-        assert!(!workshops.contains(gone), "{gone} on the cancelled page");
-    }
 }

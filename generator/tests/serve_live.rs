@@ -1,7 +1,8 @@
 //! `agora serve` with live reload, end to end: the real command on a copy
 //! of the valid fixture, on a free port. An edit is served without a
 //! restart and announced to open pages; a broken edit keeps the last good
-//! page and is reported over the events; the fix recovers.
+//! page and is reported over the events; the fix recovers; an edited form
+//! definition reaches the form functions.
 
 // Each test file uses part of the shared helpers.
 #[allow(dead_code)]
@@ -25,29 +26,11 @@ fn start(site: &TempSite) -> Server {
     serving::start(command)
 }
 
-fn get(server: &Server, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(&server.address).expect("connect to agora serve");
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        server.address
-    )
-    .expect("send the request");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("read the answer");
-    let status = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .expect("a status line");
-    (status, answer)
-}
-
 /// Waits up to 20 s for `check` to hold of the page at `path`.
 fn wait_for_page(server: &Server, path: &str, check: impl Fn(&str) -> bool) -> String {
     let started = Instant::now();
     loop {
-        let (_, page) = get(server, path);
+        let (_, page) = server.get(path);
         if check(&page) {
             return page;
         }
@@ -114,14 +97,14 @@ fn edits_are_served_live_and_errors_shown_until_fixed() {
     let site = TempSite::fixture("valid");
     let server = start(&site);
 
-    let (status, page) = get(&server, PAGE);
+    let (status, page) = server.get(PAGE);
     assert_eq!(status, 200);
     assert!(page.contains("<script src=\"/__agora/live.js?g=1\" defer></script></head>"));
-    let (status, script) = get(&server, "/__agora/live.js");
+    let (status, script) = server.get("/__agora/live.js");
     assert_eq!(status, 200);
     assert!(script.contains("EventSource") && script.contains("alertdialog"));
     // The built site itself carries no trace of live reload.
-    let (_, index) = get(&server, "/search-index/pages/0.json");
+    let (_, index) = server.get("/search-index/pages/0.json");
     assert!(!index.contains("__agora"));
 
     let mut events = Events::open(&server);
@@ -140,7 +123,7 @@ fn edits_are_served_live_and_errors_shown_until_fixed() {
         error.contains(POST) && error.contains(":3"),
         "the error names the file and line: {error}"
     );
-    let (status, page) = get(&server, PAGE);
+    let (status, page) = server.get(PAGE);
     assert_eq!(status, 200, "the last good site is still served");
     assert!(page.contains("Pierwsza zmiana, bez restartu."));
     assert!(!page.contains("Popsuty wpis."));
@@ -150,30 +133,27 @@ fn edits_are_served_live_and_errors_shown_until_fixed() {
     let page = wait_for_page(&server, PAGE, |p| p.contains("Naprawione."));
     assert!(page.contains("live.js?g=3"));
 
-    let (status, missing) = get(&server, "/nie-ma-takiej-strony/");
+    let (status, missing) = server.get("/nie-ma-takiej-strony/");
     assert_eq!(status, 404);
     assert!(missing.contains("live.js"), "the 404 page reloads too");
 }
 
 #[test]
 fn an_edited_form_definition_reaches_the_functions_without_a_restart() {
-    let site = TempSite::real();
+    let site = TempSite::fixture("valid");
     let server = start(&site);
-    let form = "content/forms/ambasadorzy.yaml";
-    let (status, before) = get(&server, "/api/forms/ambasadorzy");
+    let form = "content/forms/spacer.yaml";
+    let (status, before) = server.get("/api/forms/spacer");
     assert_eq!(status, 200);
-    assert!(before.contains("\"capacity\":null"), "{before}");
+    assert!(before.contains("\"capacity\":20"), "{before}");
 
     let definition = std::fs::read_to_string(site.root().join(form)).expect("the form file");
-    assert!(definition.contains("\nallocation: first_come\n"));
+    assert!(definition.contains("\ncapacity: 20\n"));
     site.write(
         form,
-        &definition.replace(
-            "\nallocation: first_come\n",
-            "\nallocation: first_come\ncapacity: 5\n",
-        ),
+        &definition.replace("\ncapacity: 20\n", "\ncapacity: 5\n"),
     );
-    let after = wait_for_page(&server, "/api/forms/ambasadorzy", |p| {
+    let after = wait_for_page(&server, "/api/forms/spacer", |p| {
         p.contains("\"capacity\":5")
     });
     assert!(after.contains("\"places_left\":5"), "{after}");

@@ -3,7 +3,7 @@
 // The browser's stemmer (themes/default/static/search.js) against the
 // index builder's (generator/site/src/search/stemmer.rs): the same rules
 // (generator/site/src/search/polish.json) must give the same stem for every word
-// of tests/search/stems.tsv, which generator/tests/search.rs keeps in step
+// of tests/search/stems.tsv, which generator/tests/krakow.rs keeps in step
 // with the Rust stemmer. Plain Node: no browser, no built site.
 
 const { test } = require('node:test');

@@ -2,7 +2,7 @@
 
 // The search page of the built Kraków site (AGORA_SITE_DIR) in Chromium:
 // every query of the Polish recall list (tests/search/recall-pl.tsv, also
-// checked against the index in generator/tests/search.rs) typed into
+// checked against the index in generator/tests/krakow.rs) typed into
 // /szukaj/ must list its page; exact phrases, prefixes, the order of
 // results, and what a one-word query fetches.
 

@@ -254,65 +254,16 @@ impl Draw {
     /// Reads a result in its canonical text form, strictly. This checks the
     /// form of every line, not the scores: [`verify`] re-runs the draw.
     pub fn parse(text: &str) -> Result<Self, LotteryError> {
-        let error = |line, message| LotteryError::ResultSyntax { line, message };
-        let lines = canonical_lines(text, RESULT_HEADER, error)?;
-        check_header(&lines, RESULT_HEADER, "result", error)?;
-        let form = parse_form(&lines, error)?;
-        let field = |index: usize, key: &str| -> Result<&str, LotteryError> {
-            let Some(&(number, line)) = lines.get(index) else {
-                return Err(error(
-                    index + 1,
-                    format!("the result ends before its `{key}: …` line"),
-                ));
-            };
-            line.strip_prefix(key)
-                .and_then(|rest| rest.strip_prefix(": "))
-                .ok_or_else(|| error(number, format!("expected `{key}: …`, found {line:?}")))
-        };
-
-        let list_sha256 = field(2, "list-sha256")?;
-        if !is_sha256_hex(list_sha256) {
-            return Err(error(
-                3,
-                format!(
-                    "{list_sha256:?} is not a SHA-256: expected 64 lowercase hexadecimal digits"
-                ),
-            ));
-        }
-
-        let quoted = field(3, "seed")?;
-        let seed: String = serde_json::from_str(quoted).map_err(|e| {
-            error(
-                4,
-                format!("the seed is not a JSON string in double quotes ({e}): {quoted:?}"),
-            )
-        })?;
-        check_seed(&seed).map_err(|e| error(4, e.to_string()))?;
-        if quote_seed(&seed) != quoted {
-            return Err(error(
-                4,
-                format!(
-                    "the seed is not written in canonical form: expected `seed: {}`",
-                    quote_seed(&seed)
-                ),
-            ));
-        }
-
-        let places = field(4, "places")?;
-        let places = parse_count(places).filter(|&n| n >= 1).ok_or_else(|| {
-            let problem = "is not a number of places: 1 or more, without leading zeros";
-            error(5, format!("{places:?} {problem}"))
-        })?;
-
-        let applicants = field(5, "applicants")?;
-        let applicants = parse_count(applicants).filter(|&n| n >= 1).ok_or_else(|| {
-            let problem = "is not a number of applicants: 1 or more, without leading zeros";
-            error(6, format!("{applicants:?} {problem}"))
-        })?;
-
+        let lines = canonical_lines(text, RESULT_HEADER, result_error)?;
+        check_header(&lines, RESULT_HEADER, "result", result_error)?;
+        let form = parse_form(&lines, result_error)?;
+        let list_sha256 = parse_list_sha256(&lines)?;
+        let seed = parse_seed(&lines)?;
+        let places = parse_count_field(&lines, 4, "places")?;
+        let applicants = parse_count_field(&lines, 5, "applicants")?;
         let entries = &lines[RESULT_HEADER_LINES.min(lines.len())..];
         if entries.len() != applicants {
-            return Err(error(
+            return Err(result_error(
                 RESULT_HEADER_LINES,
                 format!(
                     "the result says {applicants} applicants but ranks {}",
@@ -320,62 +271,12 @@ impl Draw {
                 ),
             ));
         }
-
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        let mut ranking = Vec::with_capacity(entries.len());
-        for (index, &(number, line)) in entries.iter().enumerate() {
-            let parts: Vec<&str> = line.split(' ').collect();
-            let &[rank, marker, reference, score] = parts.as_slice() else {
-                return Err(error(
-                    number,
-                    format!("expected `<rank> <W or R> <reference> <score>`, found {line:?}"),
-                ));
-            };
-            let expected_rank = index + 1;
-            if parse_count(rank) != Some(expected_rank) {
-                return Err(error(
-                    number,
-                    format!("the rank is {rank:?}, expected {expected_rank}: ranks count from 1, one a line"),
-                ));
-            }
-            let expected_marker = if expected_rank <= places { "W" } else { "R" };
-            if marker != expected_marker {
-                let meaning = if expected_marker == "W" {
-                    "a place (`W`)"
-                } else {
-                    "the reserve list (`R`)"
-                };
-                return Err(error(
-                    number,
-                    format!("rank {expected_rank} is marked {marker:?}, but with {places} places it is on {meaning}"),
-                ));
-            }
-            if let Some(problem) = reference_problem(reference) {
-                return Err(error(number, problem));
-            }
-            if let Some(first) = seen.insert(reference, number) {
-                return Err(error(
-                    number,
-                    format!("`{reference}` is ranked twice (also on line {first})"),
-                ));
-            }
-            if !is_sha256_hex(score) {
-                return Err(error(
-                    number,
-                    format!("the score {score:?} is not a SHA-256: expected 64 lowercase hexadecimal digits"),
-                ));
-            }
-            ranking.push(Ranked {
-                reference: reference.to_owned(),
-                score_hex: score.to_owned(),
-            });
-        }
-
+        let ranking = parse_ranking(entries, places)?;
         let draw = Self::from_ranking(form, list_sha256.to_owned(), seed, places, ranking);
         // Every line was checked above; this only guards the two against
         // drifting apart.
         if let Some((line, expected, _)) = first_difference(&draw.to_text(), text) {
-            return Err(error(
+            return Err(result_error(
                 line,
                 format!(
                     "not in canonical form: expected {:?}",
@@ -384,6 +285,133 @@ impl Draw {
             ));
         }
         Ok(draw)
+    }
+}
+
+fn result_error(line: usize, message: String) -> LotteryError {
+    LotteryError::ResultSyntax { line, message }
+}
+
+/// The value of the result's header line `index` (from 0), `<key>: <value>`.
+fn result_field<'a>(
+    lines: &[(usize, &'a str)],
+    index: usize,
+    key: &str,
+) -> Result<&'a str, LotteryError> {
+    let Some(&(number, line)) = lines.get(index) else {
+        return Err(result_error(
+            index + 1,
+            format!("the result ends before its `{key}: …` line"),
+        ));
+    };
+    line.strip_prefix(key)
+        .and_then(|rest| rest.strip_prefix(": "))
+        .ok_or_else(|| result_error(number, format!("expected `{key}: …`, found {line:?}")))
+}
+
+fn parse_list_sha256<'a>(lines: &[(usize, &'a str)]) -> Result<&'a str, LotteryError> {
+    let list_sha256 = result_field(lines, 2, "list-sha256")?;
+    if !is_sha256_hex(list_sha256) {
+        return Err(result_error(
+            3,
+            format!("{list_sha256:?} is not a SHA-256: expected 64 lowercase hexadecimal digits"),
+        ));
+    }
+    Ok(list_sha256)
+}
+
+/// The seed, a JSON string written as [`quote_seed`] writes it.
+fn parse_seed(lines: &[(usize, &str)]) -> Result<String, LotteryError> {
+    let quoted = result_field(lines, 3, "seed")?;
+    let seed: String = serde_json::from_str(quoted).map_err(|e| {
+        result_error(
+            4,
+            format!("the seed is not a JSON string in double quotes ({e}): {quoted:?}"),
+        )
+    })?;
+    check_seed(&seed).map_err(|e| result_error(4, e.to_string()))?;
+    if quote_seed(&seed) != quoted {
+        return Err(result_error(
+            4,
+            format!(
+                "the seed is not written in canonical form: expected `seed: {}`",
+                quote_seed(&seed)
+            ),
+        ));
+    }
+    Ok(seed)
+}
+
+/// A header line counting `key` (places, applicants): 1 or more.
+fn parse_count_field(
+    lines: &[(usize, &str)],
+    index: usize,
+    key: &str,
+) -> Result<usize, LotteryError> {
+    let count = result_field(lines, index, key)?;
+    parse_count(count).filter(|&n| n >= 1).ok_or_else(|| {
+        let problem = format!("is not a number of {key}: 1 or more, without leading zeros");
+        result_error(index + 1, format!("{count:?} {problem}"))
+    })
+}
+
+/// The ranking lines: ranked from 1, `places` of them winning, each
+/// reference once, each with a score.
+fn parse_ranking(entries: &[(usize, &str)], places: usize) -> Result<Vec<Ranked>, LotteryError> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut ranking = Vec::with_capacity(entries.len());
+    for (index, &(number, line)) in entries.iter().enumerate() {
+        let (reference, score) = parse_ranked(line, index + 1, places)
+            .map_err(|message| result_error(number, message))?;
+        if let Some(first) = seen.insert(reference, number) {
+            return Err(result_error(
+                number,
+                format!("`{reference}` is ranked twice (also on line {first})"),
+            ));
+        }
+        if !is_sha256_hex(score) {
+            return Err(result_error(
+                number,
+                format!("the score {score:?} is not a SHA-256: expected 64 lowercase hexadecimal digits"),
+            ));
+        }
+        ranking.push(Ranked {
+            reference: reference.to_owned(),
+            score_hex: score.to_owned(),
+        });
+    }
+    Ok(ranking)
+}
+
+/// One ranking line, `<rank> <W|R> <reference> <score>`, which should be
+/// rank `expected_rank`: its reference and its score (not checked yet),
+/// or why it is not that line.
+fn parse_ranked(line: &str, expected_rank: usize, places: usize) -> Result<(&str, &str), String> {
+    let parts: Vec<&str> = line.split(' ').collect();
+    let &[rank, marker, reference, score] = parts.as_slice() else {
+        return Err(format!(
+            "expected `<rank> <W or R> <reference> <score>`, found {line:?}"
+        ));
+    };
+    if parse_count(rank) != Some(expected_rank) {
+        return Err(format!(
+            "the rank is {rank:?}, expected {expected_rank}: ranks count from 1, one a line"
+        ));
+    }
+    let expected_marker = if expected_rank <= places { "W" } else { "R" };
+    if marker != expected_marker {
+        let meaning = if expected_marker == "W" {
+            "a place (`W`)"
+        } else {
+            "the reserve list (`R`)"
+        };
+        return Err(format!(
+            "rank {expected_rank} is marked {marker:?}, but with {places} places it is on {meaning}"
+        ));
+    }
+    match reference_problem(reference) {
+        Some(problem) => Err(problem),
+        None => Ok((reference, score)),
     }
 }
 

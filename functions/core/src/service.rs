@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 
 use crate::fill_time::{Stamp, Stamps};
 use crate::forms::{
-    validate, Allocation, FieldError, FieldType, FormDefinition, FormState, Moment, Submission,
+    validate, Accepted, Allocation, FieldError, FieldType, FormDefinition, FormState, Moment,
+    Submission,
 };
 use crate::forms::{HONEYPOT_FIELD, STARTED_FIELD};
 use crate::mail::{Email, Mailer, Regarding};
@@ -159,28 +160,11 @@ impl<S: Store, M: Mailer> Service<S, M> {
         client: &Client,
         now: DateTime<Utc>,
     ) -> Result<Submitted, StoreError> {
-        match form.state_at(&now) {
-            FormState::Cancelled => return Ok(Submitted::Cancelled),
-            FormState::Upcoming => return Ok(Submitted::NotOpenYet { opens: form.opens }),
-            FormState::Closed => {
-                return Ok(Submitted::Closed {
-                    closes: form.closes,
-                })
-            }
-            FormState::Open => {}
+        if let Some(shut) = unless_open(form, now) {
+            return Ok(shut);
         }
-        let window = now
-            .duration_trunc(Duration::minutes(RATE_WINDOW_MINUTES))
-            .unwrap_or(now);
-        if !self
-            .store
-            .allow_request(&self.client_key(client), window, self.settings.rate_limit)
-            .await?
-        {
-            let retry = window + Duration::minutes(RATE_WINDOW_MINUTES) - now;
-            return Ok(Submitted::RateLimited {
-                retry_after_seconds: u64::try_from(retry.num_seconds().max(1)).unwrap_or(60),
-            });
+        if let Some(limited) = self.rate_limit(client, now).await? {
+            return Ok(limited);
         }
         let stamp = self.stamp_of(form, submission);
         let spam = self.spam_reason(submission, stamp, now);
@@ -195,53 +179,14 @@ impl<S: Store, M: Mailer> Service<S, M> {
         let confirm_token = new_token().map_err(randomness)?;
         let withdraw_token = new_token().map_err(randomness)?;
         let needs_confirmation = form.double_opt_in && spam.is_none();
-        let admission = admission(form);
-        let mut attempts = 0;
-        let inserted = loop {
-            let new = NewRegistration {
-                form_id: form.id.clone(),
-                reference: new_reference().map_err(randomness)?,
-                unique_key: accepted.unique_key.clone(),
-                values: accepted.values.clone(),
-                consents: accepted
-                    .consents
-                    .iter()
-                    .map(|c| ConsentRecord {
-                        name: c.name.clone(),
-                        version: c.version.clone(),
-                        given_at: now,
-                    })
-                    .collect(),
-                confirm_token_hash: needs_confirmation.then(|| token_hash(&confirm_token)),
-                withdraw_token_hash: token_hash(&withdraw_token),
-                spam: spam.clone(),
-                created_at: now,
-                expires_at: now + Duration::days(i64::from(form.retention_days)),
-            };
-            match self
-                .store
-                .insert(new, (!needs_confirmation).then_some(admission))
-                .await
-            {
-                Err(StoreError::ReferenceTaken) if attempts < REFERENCE_ATTEMPTS => attempts += 1,
-                other => break other?,
-            }
+        let tokens = TokenHashes {
+            confirm: needs_confirmation.then(|| token_hash(&confirm_token)),
+            withdraw: token_hash(&withdraw_token),
         };
-        let registration = match inserted {
-            Inserted::New(registration) => {
-                if registration.status != Status::Spam {
-                    let links = Links {
-                        confirm: needs_confirmation
-                            .then(|| self.link(&routes::confirm(&form.id), &confirm_token)),
-                        withdraw: Some(self.link(&routes::withdraw(&form.id), &withdraw_token)),
-                    };
-                    self.mail_resident(form, &registration, true, &links).await;
-                    if !needs_confirmation {
-                        self.mail_staff(form, &registration).await;
-                    }
-                }
-                registration
-            }
+        let new = new_registration(form, &accepted, tokens, spam, now);
+        let admission = (!needs_confirmation).then(|| admission(form));
+        let registration = match self.insert(new, admission).await? {
+            Inserted::New(registration) => registration,
             Inserted::Existing(existing) => {
                 self.remind(form, &existing, &confirm_token, &withdraw_token)
                     .await?;
@@ -254,18 +199,61 @@ impl<S: Store, M: Mailer> Service<S, M> {
                 });
             }
         };
-        // With double opt-in the reference is shown once the address is
-        // proven (the e-mail and the confirmed page), so that a new and a
-        // repeated submission get the same answer.
-        let status = if form.double_opt_in || registration.status == Status::Spam {
-            Status::Pending
-        } else {
-            registration.status
-        };
-        Ok(Submitted::Accepted {
-            reference: (!form.double_opt_in).then_some(registration.reference),
-            status,
-        })
+        if registration.status != Status::Spam {
+            let links = Links {
+                confirm: needs_confirmation
+                    .then(|| self.link(&routes::confirm(&form.id), &confirm_token)),
+                withdraw: Some(self.link(&routes::withdraw(&form.id), &withdraw_token)),
+            };
+            self.mail_resident(form, &registration, true, &links).await;
+            if !needs_confirmation {
+                self.mail_staff(form, &registration).await;
+            }
+        }
+        Ok(accepted_answer(form, registration))
+    }
+
+    /// `Some(answer)` when `client` has sent as many submissions as the
+    /// current window allows.
+    async fn rate_limit(
+        &self,
+        client: &Client,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Submitted>, StoreError> {
+        let window = now
+            .duration_trunc(Duration::minutes(RATE_WINDOW_MINUTES))
+            .unwrap_or(now);
+        let allowed = self
+            .store
+            .allow_request(&self.client_key(client), window, self.settings.rate_limit)
+            .await?;
+        if allowed {
+            return Ok(None);
+        }
+        let retry = window + Duration::minutes(RATE_WINDOW_MINUTES) - now;
+        Ok(Some(Submitted::RateLimited {
+            retry_after_seconds: u64::try_from(retry.num_seconds().max(1)).unwrap_or(60),
+        }))
+    }
+
+    /// Inserts `new` under a fresh reference, drawn again while the one
+    /// drawn is taken.
+    async fn insert(
+        &self,
+        new: NewRegistration,
+        admission: Option<Admission>,
+    ) -> Result<Inserted, StoreError> {
+        let mut attempts = 0;
+        loop {
+            let new = NewRegistration {
+                reference: new_reference().map_err(randomness)?,
+                ..new.clone()
+            };
+            match self.store.insert(new, admission).await {
+                Err(StoreError::ReferenceTaken) if attempts < REFERENCE_ATTEMPTS => attempts += 1,
+                other => return other,
+            }
+        }
     }
 
     /// A repeated submission: the stored registration gets new links (the
@@ -680,6 +668,71 @@ fn resident_address(form: &FormDefinition, registration: &Registration) -> Optio
         .find(|f| f.kind == FieldType::Email)
         .and_then(|f| registration.values.get(&f.name))
         .cloned()
+}
+
+/// The answer to a submission to a form that is not open, if it is not.
+fn unless_open(form: &FormDefinition, now: DateTime<Utc>) -> Option<Submitted> {
+    match form.state_at(&now) {
+        FormState::Cancelled => Some(Submitted::Cancelled),
+        FormState::Upcoming => Some(Submitted::NotOpenYet { opens: form.opens }),
+        FormState::Closed => Some(Submitted::Closed {
+            closes: form.closes,
+        }),
+        FormState::Open => None,
+    }
+}
+
+/// The hashes of a new registration's tokens; no confirmation token when
+/// it needs no confirmation.
+struct TokenHashes {
+    confirm: Option<String>,
+    withdraw: String,
+}
+
+/// What is stored of an accepted submission, but its reference, which is
+/// drawn on insertion.
+fn new_registration(
+    form: &FormDefinition,
+    accepted: &Accepted,
+    tokens: TokenHashes,
+    spam: Option<String>,
+    now: DateTime<Utc>,
+) -> NewRegistration {
+    NewRegistration {
+        form_id: form.id.clone(),
+        reference: String::new(),
+        unique_key: accepted.unique_key.clone(),
+        values: accepted.values.clone(),
+        consents: accepted
+            .consents
+            .iter()
+            .map(|c| ConsentRecord {
+                name: c.name.clone(),
+                version: c.version.clone(),
+                given_at: now,
+            })
+            .collect(),
+        confirm_token_hash: tokens.confirm,
+        withdraw_token_hash: tokens.withdraw,
+        spam,
+        created_at: now,
+        expires_at: now + Duration::days(i64::from(form.retention_days)),
+    }
+}
+
+/// The answer to a new registration. With double opt-in the reference is
+/// shown once the address is proven (the e-mail and the confirmed page),
+/// so that a new and a repeated submission get the same answer.
+fn accepted_answer(form: &FormDefinition, registration: Registration) -> Submitted {
+    let status = if form.double_opt_in || registration.status == Status::Spam {
+        Status::Pending
+    } else {
+        registration.status
+    };
+    Submitted::Accepted {
+        reference: (!form.double_opt_in).then_some(registration.reference),
+        status,
+    }
 }
 
 fn randomness(error: getrandom::Error) -> StoreError {

@@ -1,31 +1,21 @@
 //! The form functions' decisions end to end on the embedded store: what a
 //! resident submits, what they are e-mailed, what is stored.
 
+use agora_test_support::fixture::{self, TempOutbox};
 use agora_test_support::krakow;
 
 use agora_core::fill_time::Stamps;
 use agora_core::forms::{FormDefinition, Submission};
 use agora_core::mail::{Email, MailError, Mailer};
 use agora_core::registration::Status;
-use agora_core::service::{Client, Service, Settings, Submitted};
+use agora_core::service::{Client, Service, Submitted};
 use agora_core::store::Store;
 use agora_stores::outbox::Outbox;
 use agora_stores::sqlite::SqliteStore;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
-fn krakow_forms() -> Vec<FormDefinition> {
-    krakow::forms()
-}
-
-fn settings() -> Settings {
-    Settings {
-        public_url: "https://example.org".to_owned(),
-        rate_limit: 5,
-        min_fill_seconds: 3,
-        address_salt: "test-salt".to_owned(),
-        contact_email: "budzetobywatelski@um.krakow.pl".to_owned(),
-    }
-}
+/// Five requests a client a window: a test can reach the limit.
+const RATE_LIMIT: u32 = 5;
 
 /// In the ambassadors' 2020 recruitment window.
 fn now() -> DateTime<Utc> {
@@ -42,17 +32,13 @@ fn client(address: &str) -> Client {
 
 struct Setup {
     service: Service<SqliteStore, Outbox>,
-    outbox: tempfile::TempDir,
+    outbox: TempOutbox,
 }
 
 fn setup() -> Setup {
-    let outbox = tempfile::tempdir().expect("a temporary outbox");
-    let mailer = Outbox::new(outbox.path(), "Wspólne Projekty <noreply@example.org>");
     let store = SqliteStore::in_memory().expect("a store");
-    Setup {
-        service: Service::new(krakow_forms(), store, mailer, settings()),
-        outbox,
-    }
+    let (service, outbox) = fixture::service(krakow::forms(), store, RATE_LIMIT);
+    Setup { service, outbox }
 }
 
 impl Setup {
@@ -62,20 +48,7 @@ impl Setup {
 
     /// The outbox's messages: (file name, decoded text).
     fn mails(&self) -> Vec<(String, String)> {
-        let mut mails: Vec<(String, String)> = std::fs::read_dir(self.outbox.path())
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .map(|e| {
-                        let name = e.file_name().to_string_lossy().into_owned();
-                        let raw = std::fs::read_to_string(e.path()).expect("a readable message");
-                        (name, decode_quoted_printable(&raw))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        mails.sort();
-        mails
+        self.outbox.mails()
     }
 
     fn link(&self, file: &str, action: &str) -> String {
@@ -90,27 +63,6 @@ impl Setup {
     }
 }
 
-/// Undoes quoted-printable soft line breaks and =XX escapes of UTF-8.
-fn decode_quoted_printable(raw: &str) -> String {
-    let joined = raw.replace("=\r\n", "").replace("=\n", "");
-    let mut bytes = Vec::new();
-    let mut rest = joined.as_bytes();
-    while let Some((&b, tail)) = rest.split_first() {
-        if b == b'=' && tail.len() >= 2 {
-            if let Ok(byte) =
-                u8::from_str_radix(std::str::from_utf8(&tail[..2]).unwrap_or("zz"), 16)
-            {
-                bytes.push(byte);
-                rest = &tail[2..];
-                continue;
-            }
-        }
-        bytes.push(b);
-        rest = tail;
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
 /// A fill-time stamp signed with the test settings' secret long before
 /// the tests' clock: a person who took their time.
 fn stamp(form_id: &str) -> String {
@@ -118,7 +70,7 @@ fn stamp(form_id: &str) -> String {
         .with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
         .single()
         .expect("a valid time");
-    Stamps::new("test-salt").issue(form_id, long_ago)
+    Stamps::new(fixture::SALT).issue(form_id, long_ago)
 }
 
 fn ambassador(email: &str) -> Submission {
@@ -478,7 +430,12 @@ impl Mailer for BrokenMailer {
 #[tokio::test]
 async fn a_failed_email_loses_no_registration() {
     let store = SqliteStore::in_memory().expect("a store");
-    let service = Service::new(krakow_forms(), store, BrokenMailer, settings());
+    let service = Service::new(
+        krakow::forms(),
+        store,
+        BrokenMailer,
+        fixture::settings(RATE_LIMIT),
+    );
     let form = FormDefinition::clone(&service.form("ambasadorzy").expect("the form"));
     accepted(
         service

@@ -11,6 +11,7 @@ use agora_core::forms::{Allocation, FieldError, FormDefinition, Moment, Submissi
 use agora_core::polish::count_pl;
 use agora_core::registration::{Registration, Status};
 use agora_core::routes;
+use axum::http::Uri;
 
 /// The theme's stylesheet, under the site's path.
 const STYLESHEET: &str = "/style.css";
@@ -63,19 +64,11 @@ impl Pages<'_> {
              <title>{}</title>\n<link rel=\"stylesheet\" href=\"{}{STYLESHEET}\">\n\
              </head>\n<body>\n{body}</body>\n</html>\n",
             escape(title),
-            escape(self.site_path())
+            // Linked from the page's own origin, which is the site's
+            // behind CloudFront and under `agora serve`, so that the
+            // policy `style-src 'self'` always allows it.
+            escape(&site_path(self.home))
         )
-    }
-
-    /// The site's path on its host, without the trailing slash (`` or
-    /// `/budzet`): the stylesheet is linked from the page's own origin,
-    /// which is the site's behind CloudFront and under `agora serve`, so
-    /// that the policy `style-src 'self'` always allows it.
-    fn site_path(&self) -> &str {
-        let path = self.home.split_once("://").map_or(self.home, |(_, rest)| {
-            rest.find('/').map_or("", |at| &rest[at..])
-        });
-        path.trim_end_matches('/')
     }
 
     fn form(&self, form: &FormDefinition, values: &Submission, errors: &[FieldError]) -> String {
@@ -383,7 +376,17 @@ impl Pages<'_> {
     }
 }
 
-/// A page without the site's header and footer.
+/// The path of the site's address on its host, without the query or the
+/// trailing slash: `` for `https://example.org/`, `/budzet` for
+/// `https://example.org/budzet/` or `/budzet/`. An address that does not
+/// parse is taken as the host's root.
+fn site_path(home: &str) -> String {
+    home.parse::<Uri>()
+        .map(|uri| uri.path().trim_end_matches('/').to_owned())
+        .unwrap_or_default()
+}
+
+/// The panel that shows a registration's reference.
 fn reference_panel(reference: &str) -> String {
     format!(
         "<div class=\"panel\">\n<p>Numer zgłoszenia</p>\n<p class=\"reference\">{}</p>\n</div>\n",
@@ -491,6 +494,25 @@ mod tests {
         assert!(html.contains("<link rel=\"stylesheet\" href=\"/style.css\">"));
         assert_eq!(html.matches("<link").count(), 1);
         assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("<style"));
+    }
+
+    #[test]
+    fn the_sites_path_drops_the_host_the_query_and_the_trailing_slash() {
+        for (home, path) in [
+            ("https://example.org", ""),
+            ("https://example.org/", ""),
+            ("http://127.0.0.1:8080/", ""),
+            ("https://example.org/budzet", "/budzet"),
+            ("https://example.org/budzet/", "/budzet"),
+            ("https://example.org/budzet/?lang=pl", "/budzet"),
+            ("https://example.org/a/b?x=1&y=2", "/a/b"),
+            ("/budzet/", "/budzet"),
+            ("/budzet?lang=pl", "/budzet"),
+            ("/", ""),
+            ("", ""),
+        ] {
+            assert_eq!(site_path(home), path, "{home}");
+        }
     }
 
     #[test]

@@ -66,6 +66,14 @@ pub enum MailChoice {
 }
 
 impl MailChoice {
+    /// The outbox folder of one machine, from the site's no-reply address.
+    pub fn outbox(dir: PathBuf, site_title: &str) -> Self {
+        Self::Outbox {
+            dir,
+            from: format!("{site_title} <noreply@localhost>"),
+        }
+    }
+
     pub async fn open(&self) -> AnyMailer {
         match self {
             Self::Outbox { dir, from } => AnyMailer::Outbox(Outbox::new(dir, from)),

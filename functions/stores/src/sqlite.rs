@@ -488,6 +488,80 @@ fn places_taken(tx: &Transaction<'_>, form_id: &str) -> Result<u64, StoreError> 
     Ok(u64::try_from(taken).unwrap_or(0))
 }
 
+/// The live registration that already holds `new`'s unique key. An
+/// expired one no longer blocks the person, but keeps its place until the
+/// purge erases it and hands the place on: it gives the key up.
+fn live_duplicate(
+    tx: &Transaction<'_>,
+    new: &NewRegistration,
+) -> Result<Option<Registration>, StoreError> {
+    let Some(existing) = select_one(
+        tx,
+        "form_id = ?1 AND unique_key = ?2",
+        &[&new.form_id, &new.unique_key],
+    )?
+    else {
+        return Ok(None);
+    };
+    if existing.expires_at > new.created_at {
+        return Ok(Some(existing));
+    }
+    tx.execute(
+        "UPDATE registrations SET unique_key = 'expired:' || reference WHERE form_id = ?1 AND reference = ?2",
+        params![existing.form_id, existing.reference],
+    )
+    .map_err(unavailable)?;
+    Ok(None)
+}
+
+/// Stores `new`, pending (or as spam), unless its reference is taken.
+fn insert_row(tx: &Transaction<'_>, new: &NewRegistration) -> Result<(), StoreError> {
+    let taken: bool = tx
+        .query_row(
+            "SELECT COUNT(*) > 0 FROM registrations WHERE form_id = ?1 AND reference = ?2",
+            params![new.form_id, new.reference],
+            |row| row.get(0),
+        )
+        .map_err(unavailable)?;
+    if taken {
+        return Err(StoreError::ReferenceTaken);
+    }
+    // Spam must not block the real person's later registration.
+    let unique_key = match &new.spam {
+        Some(_) => format!("spam:{}", new.reference),
+        None => new.unique_key.clone(),
+    };
+    let status = if new.spam.is_some() {
+        Status::Spam
+    } else {
+        Status::Pending
+    };
+    let values =
+        serde_json::to_string(&new.values).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let consents =
+        serde_json::to_string(&new.consents).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    tx.execute(
+        "INSERT INTO registrations (form_id, reference, unique_key, status, position, field_values, consents, spam,
+             confirm_token_hash, withdraw_token_hash, created_at, confirmed_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11)",
+        params![
+            new.form_id,
+            new.reference,
+            unique_key,
+            status.as_str(),
+            values,
+            consents,
+            new.spam,
+            new.confirm_token_hash,
+            new.withdraw_token_hash,
+            time(new.created_at),
+            time(new.expires_at),
+        ],
+    )
+    .map_err(unavailable)?;
+    Ok(())
+}
+
 impl Store for SqliteStore {
     async fn insert(
         &self,
@@ -496,56 +570,11 @@ impl Store for SqliteStore {
     ) -> Result<Inserted, StoreError> {
         self.transaction(move |tx| {
             if new.spam.is_none() {
-                if let Some(existing) = select_one(tx, "form_id = ?1 AND unique_key = ?2", &[&new.form_id, &new.unique_key])? {
-                    if existing.expires_at > new.created_at {
-                        return Ok(Inserted::Existing(existing));
-                    }
-                    // Expired: it no longer blocks the person, but keeps its
-                    // place until the purge erases it and hands the place on.
-                    tx.execute(
-                        "UPDATE registrations SET unique_key = 'expired:' || reference WHERE form_id = ?1 AND reference = ?2",
-                        params![existing.form_id, existing.reference],
-                    )
-                    .map_err(unavailable)?;
+                if let Some(existing) = live_duplicate(tx, &new)? {
+                    return Ok(Inserted::Existing(existing));
                 }
             }
-            let taken: bool = tx
-                .query_row(
-                    "SELECT COUNT(*) > 0 FROM registrations WHERE form_id = ?1 AND reference = ?2",
-                    params![new.form_id, new.reference],
-                    |row| row.get(0),
-                )
-                .map_err(unavailable)?;
-            if taken {
-                return Err(StoreError::ReferenceTaken);
-            }
-            // Spam must not block the real person's later registration.
-            let unique_key = match &new.spam {
-                Some(_) => format!("spam:{}", new.reference),
-                None => new.unique_key.clone(),
-            };
-            let status = if new.spam.is_some() { Status::Spam } else { Status::Pending };
-            let values = serde_json::to_string(&new.values).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let consents = serde_json::to_string(&new.consents).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            tx.execute(
-                "INSERT INTO registrations (form_id, reference, unique_key, status, position, field_values, consents, spam,
-                     confirm_token_hash, withdraw_token_hash, created_at, confirmed_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7, ?8, ?9, ?10, NULL, ?11)",
-                params![
-                    new.form_id,
-                    new.reference,
-                    unique_key,
-                    status.as_str(),
-                    values,
-                    consents,
-                    new.spam,
-                    new.confirm_token_hash,
-                    new.withdraw_token_hash,
-                    time(new.created_at),
-                    time(new.expires_at),
-                ],
-            )
-            .map_err(unavailable)?;
+            insert_row(tx, &new)?;
             if let (Some(admission), None) = (admission, &new.spam) {
                 admit(tx, &new.form_id, &new.reference, admission, new.created_at)?;
                 tx.execute(

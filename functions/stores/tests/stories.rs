@@ -12,9 +12,9 @@ use agora_core::registration::{
     new_reference, new_token, token_hash, Admission, ConsentRecord, MailProblem, NewRegistration,
     Status,
 };
-use agora_core::service::{Client, Service, Settings, Submitted};
+use agora_core::service::{Client, Submitted};
 use agora_core::store::{DrawRecord, DrawRecorded, Inserted, Store};
-use agora_stores::outbox::Outbox;
+use agora_test_support::fixture;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 fn now() -> DateTime<Utc> {
@@ -852,26 +852,11 @@ pub async fn requests_over_the_limit_are_refused<S: Store>(store: S) {
     );
 }
 
-/// The Kraków forms in a service over `store`, mailing into a temporary
-/// outbox (kept alive by the second value).
-fn service_over<S: Store>(store: S) -> (Service<S, Outbox>, tempfile::TempDir) {
-    let forms = agora_test_support::krakow::as_written();
-    let outbox = tempfile::tempdir().expect("a temporary outbox");
-    let mailer = Outbox::new(outbox.path(), "Wspólne Projekty <noreply@example.org>");
-    let settings = Settings {
-        public_url: "https://example.org".to_owned(),
-        rate_limit: 1000,
-        min_fill_seconds: 3,
-        address_salt: "test-salt".to_owned(),
-        contact_email: "budzetobywatelski@um.krakow.pl".to_owned(),
-    };
-    (Service::new(forms, store, mailer, settings), outbox)
-}
-
 /// One mailbox written in several ways is one registration; what is not
 /// one bare address is refused, never stored.
 pub async fn one_mailbox_is_one_registration_however_it_is_written<S: Store>(store: S) {
-    let (service, _outbox) = service_over(store);
+    let forms = agora_test_support::krakow::as_written();
+    let (service, _outbox) = fixture::service(forms, store, 1000);
     let form = service.form("ambasadorzy").expect("the ambassadors' form");
     let long_ago = Utc
         .with_ymd_and_hms(2000, 1, 1, 0, 0, 0)
@@ -1006,85 +991,22 @@ pub async fn what_ses_reports_marks_the_registration<S: Store>(store: S) {
     assert!(!mark(bartek.reference, MailProblem::Bounced).await);
 }
 
-/// Runs every story against the stores `$make` builds (an async block
-/// giving a fresh, empty store).
-macro_rules! stories {
-    ($backend:ident, $make:expr) => {
-        mod $backend {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn a_registration_is_stored_and_found() {
-                super::a_registration_is_stored_and_found($make.await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn the_same_person_twice_creates_no_duplicate() {
-                super::the_same_person_twice_creates_no_duplicate($make.await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn a_pending_registration_counts_once_confirmed() {
-                super::a_pending_registration_counts_once_confirmed($make.await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn renewed_links_replace_the_old_ones() {
-                super::renewed_links_replace_the_old_ones($make.await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn a_full_form_keeps_a_waiting_list_and_promotes_on_withdrawal() {
-                super::a_full_form_keeps_a_waiting_list_and_promotes_on_withdrawal($make.await)
-                    .await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn a_burst_never_oversells() {
-                super::a_burst_never_oversells($make.await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn a_lottery_records_its_draw_and_promotes_from_the_reserve() {
-                super::a_lottery_records_its_draw_and_promotes_from_the_reserve($make.await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn a_second_draw_is_refused_and_places_never_exceed_capacity() {
-                super::a_second_draw_is_refused_and_places_never_exceed_capacity($make.await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn the_same_draw_run_again_finishes_it() {
-                super::the_same_draw_run_again_finishes_it($make.await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn expired_data_is_not_listed_and_is_purged() {
-                super::expired_data_is_not_listed_and_is_purged($make.await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn an_expired_registration_does_not_block_the_same_person() {
-                super::an_expired_registration_does_not_block_the_same_person($make.await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn an_expired_waiting_person_is_never_promoted() {
-                super::an_expired_waiting_person_is_never_promoted($make.await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn the_purge_hands_freed_places_to_the_waiting_list_in_order() {
-                super::the_purge_hands_freed_places_to_the_waiting_list_in_order($make.await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn spam_is_kept_for_review_but_never_counted() {
-                super::spam_is_kept_for_review_but_never_counted($make.await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn one_mailbox_is_one_registration_however_it_is_written() {
-                super::one_mailbox_is_one_registration_however_it_is_written($make.await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn what_ses_reports_marks_the_registration() {
-                super::what_ses_reports_marks_the_registration($make.await).await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn requests_over_the_limit_are_refused() {
-                super::requests_over_the_limit_are_refused($make.await).await;
-            }
-        }
-    };
-}
-
-stories!(sqlite, async {
-    agora_stores::sqlite::SqliteStore::in_memory().expect("an in-memory store")
-});
-stories!(dynamodb, agora_test_support::dynamodb_local::fresh_store());
+agora_test_support::on_every_store!(
+    a_registration_is_stored_and_found,
+    the_same_person_twice_creates_no_duplicate,
+    a_pending_registration_counts_once_confirmed,
+    renewed_links_replace_the_old_ones,
+    a_full_form_keeps_a_waiting_list_and_promotes_on_withdrawal,
+    a_burst_never_oversells,
+    a_lottery_records_its_draw_and_promotes_from_the_reserve,
+    a_second_draw_is_refused_and_places_never_exceed_capacity,
+    the_same_draw_run_again_finishes_it,
+    expired_data_is_not_listed_and_is_purged,
+    an_expired_registration_does_not_block_the_same_person,
+    an_expired_waiting_person_is_never_promoted,
+    the_purge_hands_freed_places_to_the_waiting_list_in_order,
+    spam_is_kept_for_review_but_never_counted,
+    one_mailbox_is_one_registration_however_it_is_written,
+    what_ses_reports_marks_the_registration,
+    requests_over_the_limit_are_refused,
+);

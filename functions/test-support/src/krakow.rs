@@ -41,6 +41,11 @@ pub fn forms() -> Vec<FormDefinition> {
     as_written().into_iter().map(rehearsed).collect()
 }
 
+/// The form `id` in the window the tests rehearse.
+pub fn form(id: &str) -> FormDefinition {
+    forms().into_iter().find(|f| f.id == id).expect("the form")
+}
+
 fn rehearsed(mut form: FormDefinition) -> FormDefinition {
     let close = |(month, day): (u32, u32)| {
         let at = Tz::Europe__Warsaw

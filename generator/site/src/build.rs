@@ -1,5 +1,6 @@
-//! The build: a straight list of named, timed stages. Only the first
-//! (reading) and the last (writing) touch the file system.
+//! The build: a straight list of named, timed stages. Only reading (the
+//! configuration, theme and content, then the form files) and the last
+//! stage (writing) touch the file system.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -141,103 +142,22 @@ fn make(
     stages: &mut Stages,
     emit: Emit<'_>,
 ) -> Result<Made, Vec<Diagnostic>> {
-    let root = &options.root;
     // Only `agora serve` keeps what a build made, to rebuild from it.
     let in_memory = cache.is_some();
-    let mut config = Config::load(root)?;
-    if let Some(base_url) = &options.base_url {
-        config = config.with_base_url(base_url)?;
-    }
-    let now = build_time(options.now.as_deref(), config.timezone)?;
+    let (config, now) = configure(options)?;
     stages.finish("config");
 
-    let load = LoadOptions {
-        drafts: options.drafts,
-        now,
-    };
-    let (theme, content) = rayon::join(
-        || Theme::load(root, &config.theme),
-        || content::load(root, &config, load),
-    );
-    let (mut theme, mut content, mut problems) = match (theme, content) {
-        (Ok(theme), Ok((content, problems))) => (theme, content, problems),
-        (theme, content) => {
-            let mut problems = theme.err().unwrap_or_default();
-            match content {
-                Ok((_, mut found)) | Err(mut found) => problems.append(&mut found),
-            }
-            return Err(problems);
-        }
-    };
+    let (mut theme, mut content, mut problems) = read(options, &config, now)?;
     stages.finish("read");
 
-    let copies = static_copies(root, &theme, &content.assets);
-    let static_paths: HashSet<String> = copies.iter().map(|(_, to)| format!("/{to}")).collect();
-    match load_forms(root, &content) {
-        Ok(forms) => content.forms = forms,
-        Err(mut found) => problems.append(&mut found),
-    }
-    let form_warnings: Vec<Diagnostic> = content
-        .forms
-        .iter()
-        .flat_map(|form| form.warnings.iter().cloned())
-        .collect();
-    // With files that failed to load, links to them cannot be judged:
-    // the site is still assembled, for every other problem to be reported.
-    let complete = problems.is_empty();
-    let site = match Site::assemble(&config, &content, now, static_paths, complete, cache) {
-        Ok(site) if complete => site,
-        Ok(_) => return Err(problems),
-        Err(mut found) => {
-            problems.append(&mut found);
-            return Err(problems);
-        }
-    };
-    // Facts the notices show as placeholders, to be filled in.
-    let warnings = Diagnostics::sorted(
-        form_warnings
-            .into_iter()
-            .chain(notices::warnings(
-                &config,
-                &content,
-                &site.documents.pages,
-                &site.documents.sections,
-            ))
-            .collect(),
-    )
-    .0;
+    problems.append(&mut load_forms(&options.root, &mut content));
+    let copies = static_copies(&options.root, &theme, &content.assets);
+    let site = assemble(&config, &content, now, &copies, problems, cache)?;
+    let warnings = warnings(&site);
     stages.finish("markdown and links");
 
-    let template_problems = render::check_templates(&site, &theme);
-    if !template_problems.is_empty() {
-        return Err(template_problems);
-    }
-    let theme_assets: HashSet<String> = theme.static_files.iter().cloned().collect();
-    let pages: HashSet<String> = site.index.known.keys().cloned().collect();
-    templates::register(
-        &mut theme.tera,
-        &config.base_path,
-        Arc::new(content.data.clone()),
-        Arc::new(theme_assets),
-        Arc::new(pages),
-    );
-    let renderer = Renderer::new(&site, &theme);
-    let jobs = renderer.jobs(&Scope::Whole);
-    // The feeds and the search index need no rendered page: they are made
-    // alongside the pages, on whichever core is free.
-    let (rendered, feeds) = rayon::join(
-        || renderer.render_to(&jobs, emit),
-        || feeds_and_search(&site, in_memory, emit),
-    );
-    let (feed_files, search) = match (rendered, feeds) {
-        (Ok(()), Ok(made)) => made,
-        (rendered, feeds) => {
-            let mut problems = rendered.err().unwrap_or_default();
-            problems.extend(feeds.err().unwrap_or_default());
-            return Err(problems);
-        }
-    };
-    let pages = jobs.len();
+    prepare_theme(&site, &mut theme)?;
+    let outputs = render_whole(&site, &theme, in_memory, emit)?;
     stages.finish(match options.out {
         Some(_) => "render, feeds and write",
         None => "render and feeds",
@@ -247,8 +167,8 @@ fn make(
         documents, index, ..
     } = site;
     let report = BuildReport {
-        pages,
-        files: pages + feed_files + copies.len(),
+        pages: outputs.pages,
+        files: outputs.pages + outputs.other_files + copies.len(),
         elapsed: stages.started.elapsed(),
         stages: stages.done.clone(),
         warnings,
@@ -261,54 +181,222 @@ fn make(
         copies,
         documents,
         index,
-        search,
+        search: outputs.search,
         files: Vec::new(),
         report,
     })
 }
 
-/// The feeds, the sitemap and the search index, each handed to `emit`;
-/// how many files they are, and the search index as `agora serve` keeps
-/// it (a build writes it and keeps nothing).
-fn feeds_and_search(
+/// `agora.yaml`, with the base URL the command gives, and the time the
+/// site is built as of.
+fn configure(options: &BuildOptions) -> Result<(Config, DateTime<Tz>), Vec<Diagnostic>> {
+    let mut config = Config::load(&options.root)?;
+    if let Some(base_url) = &options.base_url {
+        config = config.with_base_url(base_url)?;
+    }
+    let now = build_time(options.now.as_deref(), config.timezone)?;
+    Ok((config, now))
+}
+
+/// The theme and `content/`, read in parallel. The problems returned
+/// with them do not stop the site from being assembled, for its own
+/// problems to be reported with theirs.
+fn read(
+    options: &BuildOptions,
+    config: &Config,
+    now: DateTime<Tz>,
+) -> Result<(Theme, Content, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let root = &options.root;
+    let load = LoadOptions {
+        drafts: options.drafts,
+        now,
+    };
+    let (theme, content) = rayon::join(
+        || Theme::load(root, &config.theme),
+        || content::load(root, config, load),
+    );
+    match (theme, content) {
+        (Ok(theme), Ok((content, problems))) => Ok((theme, content, problems)),
+        (theme, content) => {
+            let mut problems = theme.err().unwrap_or_default();
+            match content {
+                Ok((_, mut found)) | Err(mut found) => problems.append(&mut found),
+            }
+            Err(problems)
+        }
+    }
+}
+
+/// The site put together: the Markdown rendered, URLs and links checked.
+/// `problems`: those found so far, which fail the build with the site's.
+fn assemble<'c>(
+    config: &'c Config,
+    content: &'c Content,
+    now: DateTime<Tz>,
+    copies: &[output::Copy],
+    mut problems: Vec<Diagnostic>,
+    cache: Option<&mut MarkdownCache>,
+) -> Result<Site<'c>, Vec<Diagnostic>> {
+    let static_paths: HashSet<String> = copies.iter().map(|(_, to)| format!("/{to}")).collect();
+    // With files that failed to load, links to them cannot be judged:
+    // the site is still assembled, for every other problem to be reported.
+    let complete = problems.is_empty();
+    match Site::assemble(config, content, now, static_paths, complete, cache) {
+        Ok(site) if complete => Ok(site),
+        Ok(_) => Err(problems),
+        Err(mut found) => {
+            problems.append(&mut found);
+            Err(problems)
+        }
+    }
+}
+
+/// What the editor should know but that does not stop the build: the
+/// forms' warnings, and the facts the notices show as placeholders, to
+/// be filled in.
+fn warnings(site: &Site<'_>) -> Vec<Diagnostic> {
+    let (config, content) = (site.config, site.content);
+    let forms = content
+        .forms
+        .iter()
+        .flat_map(|form| form.warnings.iter().cloned());
+    let documents = &site.documents;
+    let notices = notices::warnings(config, content, &documents.pages, &documents.sections);
+    Diagnostics::sorted(forms.chain(notices).collect()).0
+}
+
+/// Checks the theme's templates against the site, then gives them what
+/// they look up: the data files, the theme's assets and every page.
+fn prepare_theme(site: &Site<'_>, theme: &mut Theme) -> Result<(), Vec<Diagnostic>> {
+    let problems = render::check_templates(site, theme);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let theme_assets: HashSet<String> = theme.static_files.iter().cloned().collect();
+    let pages: HashSet<String> = site.index.known.keys().cloned().collect();
+    templates::register(
+        &mut theme.tera,
+        &site.config.base_path,
+        Arc::new(site.content.data.clone()),
+        Arc::new(theme_assets),
+        Arc::new(pages),
+    );
+    Ok(())
+}
+
+/// What the render stage of a whole build made.
+struct Outputs {
+    pages: usize,
+    /// The feeds, the sitemap, the calendars and the search index.
+    other_files: usize,
+    /// As `agora serve` keeps it (a build writes it and keeps nothing).
+    search: SearchIndex,
+}
+
+/// Every page, feed and file of the search index, each handed to `emit`.
+fn render_whole(
     site: &Site<'_>,
+    theme: &Theme,
     in_memory: bool,
     emit: Emit<'_>,
-) -> Result<(usize, SearchIndex), Vec<Diagnostic>> {
-    let problem = |message| Diagnostic::new(CONTENT_DIR, message);
-    let (feeds, search) = rayon::join(
-        || feeds::files(site, &Scope::Whole),
-        || -> Result<_, Diagnostic> {
-            let mut index = SearchIndex::new(site).map_err(problem)?;
-            let count = index.write_files(emit, problem)?;
-            // A build keeps nothing: the index is dropped as soon as written.
-            Ok((
-                count,
-                if in_memory {
-                    index
-                } else {
-                    SearchIndex::default()
-                },
-            ))
-        },
+) -> Result<Outputs, Vec<Diagnostic>> {
+    // The search index needs no rendered page: it is made alongside the
+    // pages, on whichever core is free.
+    let (rendered, search) = rayon::join(
+        || render_scope(site, theme, &Scope::Whole, emit),
+        || search_index(site, in_memory, emit),
     );
-    let (search_files, search) = search.map_err(|problem| vec![problem])?;
-    let feeds = feeds.map_err(|message| vec![problem(message)])?;
-    let count = feeds.len() + search_files;
+    match (rendered, search) {
+        (Ok(scoped), Ok((search_files, search))) => Ok(Outputs {
+            pages: scoped.pages,
+            other_files: scoped.feeds + search_files,
+            search,
+        }),
+        (rendered, search) => {
+            let mut problems = rendered.err().unwrap_or_default();
+            problems.extend(search.err());
+            Err(problems)
+        }
+    }
+}
+
+/// How many files the render stage made over a scope.
+pub(crate) struct Scoped {
+    pub pages: usize,
+    /// The feeds, the sitemap and the calendars.
+    pub feeds: usize,
+}
+
+/// The render stage over `scope` (a build's, or a rebuild's after an
+/// edit): the pages and the feeds it makes, each handed to `emit`.
+pub(crate) fn render_scope(
+    site: &Site<'_>,
+    theme: &Theme,
+    scope: &Scope<'_>,
+    emit: Emit<'_>,
+) -> Result<Scoped, Vec<Diagnostic>> {
+    let renderer = Renderer::new(site, theme);
+    let jobs = renderer.jobs(scope);
+    // The feeds need no rendered page: they are made alongside the pages.
+    let (rendered, feeds) = rayon::join(
+        || renderer.render_to(&jobs, emit),
+        || feeds::files(site, scope),
+    );
+    let feeds = match (rendered, feeds) {
+        (Ok(()), Ok(feeds)) => feeds,
+        (rendered, feeds) => {
+            let mut problems = rendered.err().unwrap_or_default();
+            problems.extend(feeds.err().map(content_problem));
+            return Err(problems);
+        }
+    };
+    let count = feeds.len();
     for file in feeds {
         emit(file).map_err(|problem| vec![problem])?;
     }
-    Ok((count, search))
+    Ok(Scoped {
+        pages: jobs.len(),
+        feeds: count,
+    })
 }
 
-/// Form definitions (`content/forms/*.yaml`): checked by every build,
-/// shown on the pages that name them, and read by the form functions.
-fn load_forms(
-    root: &Path,
-    content: &crate::model::Content,
-) -> Result<Vec<agora_core::forms::FormDefinition>, Vec<Diagnostic>> {
+/// The search index, its files handed to `emit`; how many, and the index
+/// as `agora serve` keeps it (a build writes it and keeps nothing).
+fn search_index(
+    site: &Site<'_>,
+    in_memory: bool,
+    emit: Emit<'_>,
+) -> Result<(usize, SearchIndex), Diagnostic> {
+    let mut index = SearchIndex::new(site).map_err(content_problem)?;
+    let count = index.write_files(emit, content_problem)?;
+    // A build keeps nothing: the index is dropped as soon as written.
+    Ok((
+        count,
+        if in_memory {
+            index
+        } else {
+            SearchIndex::default()
+        },
+    ))
+}
+
+/// A problem of the content as a whole, such as a feed that cannot be made.
+pub(crate) fn content_problem(message: String) -> Diagnostic {
+    Diagnostic::new(CONTENT_DIR, message)
+}
+
+/// Form definitions (`content/forms/*.yaml`), put into `content`: checked
+/// by every build, shown on the pages that name them, and read by the
+/// form functions. The problems found in them.
+fn load_forms(root: &Path, content: &mut Content) -> Vec<Diagnostic> {
     let data = |name: &str| content.data.get(name).cloned();
-    agora_core::forms::load_all(&root.join(CONTENT_DIR), Path::new(CONTENT_DIR), &data)
+    match agora_core::forms::load_all(&root.join(CONTENT_DIR), Path::new(CONTENT_DIR), &data) {
+        Ok(forms) => {
+            content.forms = forms;
+            Vec::new()
+        }
+        Err(problems) => problems,
+    }
 }
 
 fn build_time(now: Option<&str>, tz: Tz) -> Result<DateTime<Tz>, Vec<Diagnostic>> {

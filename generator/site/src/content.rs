@@ -58,13 +58,41 @@ pub fn load(
         )]);
     }
     let mut problems = Vec::new();
-    let mut markdown = Vec::new();
-    let mut data_files = Vec::new();
-    let mut assets = Vec::new();
+    let files = list_files(&content_dir, &mut problems);
+    let sources = read_sources(files.markdown, &mut problems);
+    let data = load_data(&files.data, &mut problems);
+    let (sections, pages) = build_model(&sources, config, options, &mut problems);
+    if sections.is_empty() {
+        return Err(problems);
+    }
+    let content = Content {
+        sections,
+        pages,
+        data,
+        assets: files.assets,
+        // Forms need the data files (their options may come from one):
+        // the build reads them next.
+        forms: Vec::new(),
+    };
+    Ok((content, problems))
+}
+
+/// The files of `content/`, by what the build does with them: each a
+/// path on disk and its path relative to `content/`.
+#[derive(Default)]
+struct ContentFiles {
+    markdown: Vec<(PathBuf, String)>,
+    data: Vec<(PathBuf, String)>,
+    assets: Vec<String>,
+}
+
+/// Every file of `content/` but the hidden ones, sorted by name.
+fn list_files(content_dir: &Path, problems: &mut Vec<Diagnostic>) -> ContentFiles {
+    let mut files = ContentFiles::default();
     let not_hidden = |entry: &walkdir::DirEntry| {
         entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.')
     };
-    for entry in WalkDir::new(&content_dir)
+    for entry in WalkDir::new(content_dir)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(not_hidden)
@@ -74,30 +102,40 @@ pub fn load(
             Err(error) => {
                 let path = error
                     .path()
-                    .map_or_else(|| content_dir.clone(), Path::to_path_buf);
+                    .map_or_else(|| content_dir.to_path_buf(), Path::to_path_buf);
                 problems.push(Diagnostic::new(path, format!("cannot read: {error}")));
                 continue;
             }
         };
-        let relative = entry
-            .path()
-            .strip_prefix(&content_dir)
-            .unwrap_or(entry.path());
-        let content_path = relative.to_string_lossy().replace('\\', "/");
-        let name = entry.file_name().to_string_lossy();
-        if entry.file_type().is_dir() {
-            continue;
-        } else if content_path.starts_with(&format!("{FORMS_DIR}/")) {
-            // Form definitions are read by the form functions.
-        } else if content_path.starts_with(&format!("{DATA_DIR}/")) {
-            data_files.push((entry.path().to_path_buf(), content_path));
-        } else if name.ends_with(".md") {
-            markdown.push((entry.path().to_path_buf(), content_path));
-        } else {
-            assets.push(content_path);
+        if !entry.file_type().is_dir() {
+            files.add(content_dir, &entry);
         }
     }
+    files
+}
 
+impl ContentFiles {
+    fn add(&mut self, content_dir: &Path, entry: &walkdir::DirEntry) {
+        let relative = entry
+            .path()
+            .strip_prefix(content_dir)
+            .unwrap_or(entry.path());
+        let content_path = relative.to_string_lossy().replace('\\', "/");
+        if content_path.starts_with(&format!("{FORMS_DIR}/")) {
+            // Form definitions are read by the form functions.
+        } else if content_path.starts_with(&format!("{DATA_DIR}/")) {
+            self.data.push((entry.path().to_path_buf(), content_path));
+        } else if entry.file_name().to_string_lossy().ends_with(".md") {
+            self.markdown
+                .push((entry.path().to_path_buf(), content_path));
+        } else {
+            self.assets.push(content_path);
+        }
+    }
+}
+
+/// Reads the Markdown files, in parallel.
+fn read_sources(markdown: Vec<(PathBuf, String)>, problems: &mut Vec<Diagnostic>) -> Vec<Source> {
     let sources: Vec<Result<Source, Vec<Diagnostic>>> = markdown
         .into_par_iter()
         .map(|(path, content_path)| {
@@ -113,22 +151,7 @@ pub fn load(
         .collect();
     let (sources, mut read_problems) = partition(sources);
     problems.append(&mut read_problems);
-
-    let data = load_data(&data_files, &mut problems);
-    let (sections, pages) = build_model(&sources, config, options, &mut problems);
-    if sections.is_empty() {
-        return Err(problems);
-    }
-    let content = Content {
-        sections,
-        pages,
-        data,
-        assets,
-        // Forms need the data files (their options may come from one):
-        // the build reads them next.
-        forms: Vec::new(),
-    };
-    Ok((content, problems))
+    sources
 }
 
 /// Reads one page of a section already loaded (`content_path` relative to
@@ -502,120 +525,22 @@ fn build_page(
     if parsed.front.draft && !options.drafts {
         return Ok(None);
     }
-    let file = parsed.source.file.clone();
-    let yaml = parsed.yaml;
-    let front = &parsed.front;
-    let mut problems = Vec::new();
-    let at =
-        |key: &str, message: String| Diagnostic::new(&file, message).at_line(key_line(yaml, key));
-
-    for key in ["kind", "paginate_by"] {
-        if (key == "kind" && front.kind.is_some())
-            || (key == "paginate_by" && front.paginate_by.is_some())
-        {
-            problems.push(at(
-                key,
-                format!("`{key}` is a key of sections (_index.md), not of pages"),
-            ));
-        }
-    }
-    let kind = match section.kind {
-        SectionKind::News => PageKind::Post,
-        SectionKind::Events => PageKind::Event,
-        SectionKind::Pages => PageKind::Page,
+    let source = parsed.source;
+    let keys = Keys {
+        file: &source.file,
+        yaml: parsed.yaml,
     };
-    let kind_name = match kind {
-        PageKind::Post => "news posts",
-        PageKind::Event => "events",
-        PageKind::Page => "pages",
-    };
-    let wrong_kind = |key: &str, belongs: &str| {
-        at(
-            key,
-            format!("`{key}` is a key of {belongs}, but this file is in a section of {kind_name}"),
-        )
-        .hint(format!(
-            "remove the key, or move the file to a section with `kind: {}`",
-            if belongs == "events" {
-                "events"
-            } else {
-                "news"
-            }
-        ))
-    };
-    if kind != PageKind::Event {
-        for (key, present) in event_keys(front) {
-            if present {
-                problems.push(wrong_kind(key, "events"));
-            }
-        }
-    }
-    if kind != PageKind::Page && front.published.is_some() {
-        problems.push(
-            at(
-                "published",
-                format!("`published` is a key of plain pages, not of {kind_name}"),
-            )
-            .hint(if kind == PageKind::Post {
-                "a news post is published on its `date`: remove `published`"
-            } else {
-                "remove `published`; an event has its `start` and `end`"
-            }),
-        );
-    }
-    if kind != PageKind::Post && front.date.is_some() {
-        problems.push(if kind == PageKind::Event {
-            at(
-                "date",
-                "events take `start` and `end`, not `date`".to_owned(),
-            )
-        } else {
-            wrong_kind("date", "news posts")
-        });
-    }
-
-    let parse_date =
-        |key: &str, text: &str, tz: Tz, problems: &mut Vec<Diagnostic>| match dates::parse_local(
-            text, tz,
-        ) {
-            Ok(date) => Some(date),
-            Err(message) => {
-                problems.push(at(key, message));
-                None
-            }
-        };
-    let mut date = None;
-    let mut event = None;
-    match kind {
-        PageKind::Post => match &front.date {
-            Some(text) => date = parse_date("date", text, config.timezone, &mut problems),
-            None => problems.push(
-                Diagnostic::new(&file, "a news post needs a `date`")
-                    .at_line(1)
-                    .hint("add `date: 2020-02-19` (the publication date) to the front matter"),
-            ),
-        },
-        PageKind::Event => {
-            event = build_event(front, &file, yaml, config, &mut problems, parse_date);
-            date = event.as_ref().map(|e| e.start);
-        }
-        PageKind::Page => {}
-    }
+    let kind = page_kind(section.kind);
+    let mut problems = misplaced_page_keys(&keys, &parsed.front, kind);
+    let (date, event) = page_date(&keys, &parsed.front, kind, config, &mut problems);
     if !options.drafts && kind == PageKind::Post && date.is_some_and(|d| d > options.now) {
         return Ok(None);
     }
-
-    let stem = folder_of(&parsed.source.content_path)
-        .1
-        .trim_end_matches(".md");
-    let slug = match (&front.slug, config.slugs_from) {
-        (Some(slug), _) => slugs::slugify(slug),
-        (None, SlugSource::Title) => slugs::slugify(&front.title),
-        (None, SlugSource::File) => slugs::from_file_stem(stem),
-    };
+    let slug = page_slug(&parsed.front, &source.content_path, config);
     if slug.is_empty() {
         problems.push(
-            at("slug", "the page's slug is empty".to_owned()).hint("set `slug:` to a few words"),
+            keys.at("slug", "the page's slug is empty")
+                .hint("set `slug:` to a few words"),
         );
     }
     let updated = parse_day(&parsed, "updated", &mut problems);
@@ -637,32 +562,157 @@ fn build_page(
     }))
 }
 
-fn build_event(
+/// Problems found at a front matter key of one file, on the key's line.
+struct Keys<'a> {
+    file: &'a Path,
+    yaml: &'a str,
+}
+
+impl Keys<'_> {
+    fn at(&self, key: &str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(self.file, message).at_line(key_line(self.yaml, key))
+    }
+
+    /// The local date and time of `key`, written `text`, in `tz`.
+    fn date(
+        &self,
+        key: &str,
+        text: &str,
+        tz: Tz,
+        problems: &mut Vec<Diagnostic>,
+    ) -> Option<DateTime<Tz>> {
+        match dates::parse_local(text, tz) {
+            Ok(date) => Some(date),
+            Err(message) => {
+                problems.push(self.at(key, message));
+                None
+            }
+        }
+    }
+}
+
+/// The kind of the pages of a section of `kind`.
+fn page_kind(kind: SectionKind) -> PageKind {
+    match kind {
+        SectionKind::News => PageKind::Post,
+        SectionKind::Events => PageKind::Event,
+        SectionKind::Pages => PageKind::Page,
+    }
+}
+
+/// The keys of sections, and of other kinds of pages, that a page of
+/// `kind` has.
+fn misplaced_page_keys(keys: &Keys<'_>, front: &FrontMatter, kind: PageKind) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    for (key, present) in [
+        ("kind", front.kind.is_some()),
+        ("paginate_by", front.paginate_by.is_some()),
+    ] {
+        if present {
+            problems.push(keys.at(
+                key,
+                format!("`{key}` is a key of sections (_index.md), not of pages"),
+            ));
+        }
+    }
+    let kind_name = match kind {
+        PageKind::Post => "news posts",
+        PageKind::Event => "events",
+        PageKind::Page => "pages",
+    };
+    let wrong_kind = |key: &str, belongs: &str| {
+        keys.at(
+            key,
+            format!("`{key}` is a key of {belongs}, but this file is in a section of {kind_name}"),
+        )
+        .hint(format!(
+            "remove the key, or move the file to a section with `kind: {}`",
+            if belongs == "events" {
+                "events"
+            } else {
+                "news"
+            }
+        ))
+    };
+    if kind != PageKind::Event {
+        for (key, present) in event_keys(front) {
+            if present {
+                problems.push(wrong_kind(key, "events"));
+            }
+        }
+    }
+    if kind != PageKind::Page && front.published.is_some() {
+        problems.push(
+            keys.at(
+                "published",
+                format!("`published` is a key of plain pages, not of {kind_name}"),
+            )
+            .hint(if kind == PageKind::Post {
+                "a news post is published on its `date`: remove `published`"
+            } else {
+                "remove `published`; an event has its `start` and `end`"
+            }),
+        );
+    }
+    if kind != PageKind::Post && front.date.is_some() {
+        problems.push(if kind == PageKind::Event {
+            keys.at("date", "events take `start` and `end`, not `date`")
+        } else {
+            wrong_kind("date", "news posts")
+        });
+    }
+    problems
+}
+
+/// A page's date (a post's `date`, an event's `start`) and its event.
+fn page_date(
+    keys: &Keys<'_>,
     front: &FrontMatter,
-    file: &Path,
-    yaml: &str,
+    kind: PageKind,
     config: &Config,
     problems: &mut Vec<Diagnostic>,
-    parse_date: impl Fn(&str, &str, Tz, &mut Vec<Diagnostic>) -> Option<DateTime<Tz>>,
-) -> Option<EventInfo> {
-    let at = |key: &str, message: &str| {
-        Diagnostic::new(file, message.to_owned()).at_line(key_line(yaml, key))
-    };
-    let timezone = match &front.timezone {
-        None => config.timezone,
-        Some(name) => match name.parse::<Tz>() {
-            Ok(tz) => tz,
-            Err(_) => {
+) -> (Option<DateTime<Tz>>, Option<EventInfo>) {
+    match kind {
+        PageKind::Post => match &front.date {
+            Some(text) => (keys.date("date", text, config.timezone, problems), None),
+            None => {
                 problems.push(
-                    at("timezone", &format!("unknown time zone `{name}`"))
-                        .hint("use an IANA name such as Europe/Warsaw"),
+                    Diagnostic::new(keys.file, "a news post needs a `date`")
+                        .at_line(1)
+                        .hint("add `date: 2020-02-19` (the publication date) to the front matter"),
                 );
-                config.timezone
+                (None, None)
             }
         },
-    };
+        PageKind::Event => {
+            let event = build_event(front, keys, config, problems);
+            (event.as_ref().map(|e| e.start), event)
+        }
+        PageKind::Page => (None, None),
+    }
+}
+
+/// The last part of a page's path: its `slug`, else its title or its
+/// file's name as the site chooses.
+fn page_slug(front: &FrontMatter, content_path: &str, config: &Config) -> String {
+    let stem = folder_of(content_path).1.trim_end_matches(".md");
+    match (&front.slug, config.slugs_from) {
+        (Some(slug), _) => slugs::slugify(slug),
+        (None, SlugSource::Title) => slugs::slugify(&front.title),
+        (None, SlugSource::File) => slugs::from_file_stem(stem),
+    }
+}
+
+fn build_event(
+    front: &FrontMatter,
+    keys: &Keys<'_>,
+    config: &Config,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<EventInfo> {
+    let file = keys.file;
+    let timezone = event_timezone(front, keys, config, problems);
     let mut required = |key: &str, value: &Option<String>| match value {
-        Some(text) => parse_date(key, text, timezone, problems),
+        Some(text) => keys.date(key, text, timezone, problems),
         None => {
             problems.push(
                 Diagnostic::new(file, format!("an event needs `{key}`"))
@@ -682,7 +732,7 @@ fn build_event(
             .is_none_or(|r| r.trim().is_empty())
     {
         problems.push(
-            at(
+            keys.at(
                 "status",
                 "a cancelled or moved event needs a `status_reason`",
             )
@@ -698,7 +748,10 @@ fn build_event(
     }
     let (start, end) = (start?, end?);
     if end <= start {
-        problems.push(at("end", "the event ends before it starts").hint("check `start` and `end`"));
+        problems.push(
+            keys.at("end", "the event ends before it starts")
+                .hint("check `start` and `end`"),
+        );
         return None;
     }
     Some(EventInfo {
@@ -711,6 +764,25 @@ fn build_event(
         status,
         status_reason: front.status_reason.clone(),
         registration: front.registration.clone(),
+    })
+}
+
+/// The event's `timezone`, else the site's.
+fn event_timezone(
+    front: &FrontMatter,
+    keys: &Keys<'_>,
+    config: &Config,
+    problems: &mut Vec<Diagnostic>,
+) -> Tz {
+    let Some(name) = &front.timezone else {
+        return config.timezone;
+    };
+    name.parse::<Tz>().unwrap_or_else(|_| {
+        problems.push(
+            keys.at("timezone", format!("unknown time zone `{name}`"))
+                .hint("use an IANA name such as Europe/Warsaw"),
+        );
+        config.timezone
     })
 }
 

@@ -178,135 +178,204 @@ pub fn render(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let line_at =
-        |offset: usize| first_line + line_starts.partition_point(|&start| start <= offset) - 1;
-
-    let mut events: Vec<Event<'_>> = Vec::new();
-    let mut found_links = Vec::new();
-    let mut headings: Vec<(usize, u8)> = Vec::new(); // (event index, level)
-    let mut more_at = None;
-    let mut depth = 0usize;
-    let mut skip_block_end = false;
-    let mut footnotes: Vec<String> = Vec::new();
-    let mut plain = String::new();
-
+    let mut walk = Walk::new(&text, first_line, links);
     for (event, range) in Parser::new_ext(&text, options()).into_offset_iter() {
+        walk.event(event, range.start);
+    }
+    Ok(walk.finish(shortcodes, text.len()))
+}
+
+/// The line of the file each byte offset of a body is on.
+struct LineIndex {
+    first_line: usize,
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str, first_line: usize) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self { first_line, starts }
+    }
+
+    fn at(&self, offset: usize) -> usize {
+        self.first_line + self.starts.partition_point(|&start| start <= offset) - 1
+    }
+}
+
+/// One pass over the parser's events: rewrites the links, drops the
+/// `<!-- more -->` marker, and notes what the page needs besides its HTML
+/// (links to check, headings to name, the teaser's end, the plain text).
+struct Walk<'t, 'l> {
+    links: &'l LinkRewriter<'l>,
+    lines: LineIndex,
+    events: Vec<Event<'t>>,
+    found_links: Vec<LinkRef>,
+    /// (event index, level)
+    headings: Vec<(usize, u8)>,
+    more_at: Option<usize>,
+    depth: usize,
+    skip_block_end: bool,
+    footnotes: Vec<String>,
+    plain: String,
+}
+
+impl<'t, 'l> Walk<'t, 'l> {
+    fn new(text: &str, first_line: usize, links: &'l LinkRewriter<'l>) -> Self {
+        Self {
+            links,
+            lines: LineIndex::new(text, first_line),
+            events: Vec::new(),
+            found_links: Vec::new(),
+            headings: Vec::new(),
+            more_at: None,
+            depth: 0,
+            skip_block_end: false,
+            footnotes: Vec::new(),
+            plain: String::new(),
+        }
+    }
+
+    /// Takes the event that starts at byte `offset` of the body.
+    fn event(&mut self, event: Event<'t>, offset: usize) {
         let event = match event {
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                if !matches!(link_type, LinkType::Email | LinkType::Autolink) {
-                    found_links.push(LinkRef {
-                        dest: dest_url.to_string(),
-                        line: line_at(range.start),
-                    });
-                }
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url: links.href(dest_url),
-                    title,
-                    id,
-                })
+            Event::Start(tag) => Event::Start(self.start(tag, offset)),
+            Event::Html(ref html) if self.is_more_marker(html) => {
+                self.drop_more_marker();
+                return;
             }
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                found_links.push(LinkRef {
-                    dest: dest_url.to_string(),
-                    line: line_at(range.start),
-                });
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url: links.href(dest_url),
-                    title,
-                    id,
-                })
-            }
-            // The marker on its own line is an HTML block at the top
-            // level: drop the block and remember where the teaser ends.
-            Event::Html(ref html)
-                if depth == 1
-                    && html.trim() == MORE_MARKER
-                    && matches!(events.last(), Some(Event::Start(Tag::HtmlBlock))) =>
-            {
-                events.pop();
-                more_at.get_or_insert(events.len());
-                skip_block_end = true;
-                depth = 0;
-                continue;
-            }
-            Event::End(TagEnd::HtmlBlock) if skip_block_end => {
-                skip_block_end = false;
-                continue;
-            }
-            Event::Start(Tag::Heading { level, .. }) => {
-                headings.push((events.len(), heading_level(level)));
-                event
-            }
-            Event::Start(Tag::FootnoteDefinition(ref label)) => {
-                footnotes.push(label.to_string());
-                event
+            Event::End(TagEnd::HtmlBlock) if self.skip_block_end => {
+                self.skip_block_end = false;
+                return;
             }
             Event::Html(ref raw) | Event::InlineHtml(ref raw) => {
-                let line = line_at(range.start);
-                found_links.extend(html_links(raw).map(|dest| LinkRef { dest, line }));
+                let line = self.lines.at(offset);
+                let found = html_links(raw).map(|dest| LinkRef { dest, line });
+                self.found_links.extend(found);
                 event
             }
             Event::Text(ref t) | Event::Code(ref t) => {
-                if plain.len() < SEARCH_TEXT_LIMIT {
-                    if !plain.is_empty() {
-                        plain.push(' ');
-                    }
-                    plain.push_str(t);
-                }
+                self.add_plain(t);
                 event
             }
             other => other,
         };
         match &event {
-            Event::Start(_) => depth += 1,
-            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Start(_) => self.depth += 1,
+            Event::End(_) => self.depth = self.depth.saturating_sub(1),
             _ => {}
         }
-        events.push(event);
+        self.events.push(event);
     }
 
-    let (toc_flat, anchors) = assign_heading_ids(&mut events, &headings, footnotes);
-    let summary_events: &[Event<'_>] = match more_at {
-        Some(end) => &events[..end],
-        None => first_paragraph(&events),
-    };
-    let mut summary = String::new();
-    html::push_html(&mut summary, summary_events.iter().cloned());
-    let summary_text = plain_text(summary_events);
-    let mut html_out = String::with_capacity(text.len() * 3 / 2);
-    html::push_html(&mut html_out, events.into_iter());
-    truncate_at_char(&mut plain, SEARCH_TEXT_LIMIT);
-    // Every document's text is kept for the whole build (and by `agora
-    // serve` between edits): without the room it grew into, a 10,000-post
-    // site's peak memory is some 20 MB smaller.
-    html_out.shrink_to_fit();
-    plain.shrink_to_fit();
+    fn start(&mut self, tag: Tag<'t>, offset: usize) -> Tag<'t> {
+        match tag {
+            Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            } => {
+                if !matches!(link_type, LinkType::Email | LinkType::Autolink) {
+                    self.found_link(&dest_url, offset);
+                }
+                Tag::Link {
+                    link_type,
+                    dest_url: self.links.href(dest_url),
+                    title,
+                    id,
+                }
+            }
+            Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            } => {
+                self.found_link(&dest_url, offset);
+                Tag::Image {
+                    link_type,
+                    dest_url: self.links.href(dest_url),
+                    title,
+                    id,
+                }
+            }
+            Tag::Heading { level, .. } => {
+                self.headings
+                    .push((self.events.len(), heading_level(level)));
+                tag
+            }
+            Tag::FootnoteDefinition(ref label) => {
+                self.footnotes.push(label.to_string());
+                tag
+            }
+            other => other,
+        }
+    }
 
-    Ok(Rendered {
-        html: html_out,
-        summary,
-        summary_text,
-        toc: nest_toc(toc_flat),
-        anchors,
-        links: found_links,
-        shortcodes,
-        text: plain,
-    })
+    fn found_link(&mut self, dest: &str, offset: usize) {
+        self.found_links.push(LinkRef {
+            dest: dest.to_owned(),
+            line: self.lines.at(offset),
+        });
+    }
+
+    /// The marker on its own line is an HTML block at the top level.
+    fn is_more_marker(&self, html: &str) -> bool {
+        self.depth == 1
+            && html.trim() == MORE_MARKER
+            && matches!(self.events.last(), Some(Event::Start(Tag::HtmlBlock)))
+    }
+
+    /// Drops the marker's block and remembers where the teaser ends.
+    fn drop_more_marker(&mut self) {
+        self.events.pop();
+        self.more_at.get_or_insert(self.events.len());
+        self.skip_block_end = true;
+        self.depth = 0;
+    }
+
+    fn add_plain(&mut self, text: &str) {
+        if self.plain.len() < SEARCH_TEXT_LIMIT {
+            if !self.plain.is_empty() {
+                self.plain.push(' ');
+            }
+            self.plain.push_str(text);
+        }
+    }
+
+    /// The page: its HTML with heading ids, the summary, the TOC.
+    fn finish(mut self, shortcodes: Vec<ShortcodeCall>, text_len: usize) -> Rendered {
+        let (toc_flat, anchors) =
+            assign_heading_ids(&mut self.events, &self.headings, self.footnotes);
+        let summary_events: &[Event<'_>] = match self.more_at {
+            Some(end) => &self.events[..end],
+            None => first_paragraph(&self.events),
+        };
+        let mut summary = String::new();
+        html::push_html(&mut summary, summary_events.iter().cloned());
+        let summary_text = plain_text(summary_events);
+        let mut html_out = String::with_capacity(text_len * 3 / 2);
+        html::push_html(&mut html_out, self.events.into_iter());
+        let mut plain = self.plain;
+        truncate_at_char(&mut plain, SEARCH_TEXT_LIMIT);
+        // Every document's text is kept for the whole build (and by `agora
+        // serve` between edits): without the room it grew into, a 10,000-post
+        // site's peak memory is some 20 MB smaller.
+        html_out.shrink_to_fit();
+        plain.shrink_to_fit();
+        Rendered {
+            html: html_out,
+            summary,
+            summary_text,
+            toc: nest_toc(toc_flat),
+            anchors,
+            links: self.found_links,
+            shortcodes,
+            text: plain,
+        }
+    }
 }
 
 /// Renders a short piece of Markdown (an explicit summary): (HTML, plain text).

@@ -326,105 +326,134 @@ pub fn check(
     page_html: &[std::sync::Arc<Rendered>],
     section_html: &[std::sync::Arc<Rendered>],
 ) -> Vec<Diagnostic> {
-    let mut problems = Vec::new();
-    let defined: Vec<&str> = config
-        .privacy
-        .recipients
-        .keys()
-        .map(String::as_str)
-        .collect();
-    for form in &content.forms {
-        for recipient in &form.privacy.recipients {
-            if !config.privacy.recipients.contains_key(&recipient.key) {
-                problems.push(
-                    Diagnostic::new(
-                        form_file(form),
-                        format!(
-                            "the recipient `{}` is not defined in {CONFIG_FILE}",
-                            recipient.key
-                        ),
-                    )
-                    .at_line(recipient.line)
-                    .hint(format!(
-                        "define it under `privacy.recipients` in {CONFIG_FILE} (`name:` who it is, `role:` what it does with the data), or name one of: {}",
-                        if defined.is_empty() { "none yet".to_owned() } else { defined.join(", ") }
-                    )),
-                );
-            }
-        }
-    }
+    let mut problems = undefined_recipients(config, content);
     let calls: Vec<(&Document, &ShortcodeCall)> =
         notice_calls(content, page_html, section_html).collect();
-    if !content.forms.is_empty() {
-        let privacy_page = content
-            .pages
-            .iter()
-            .map(|p| &p.doc)
-            .chain(content.sections.iter().map(|s| &s.doc))
-            .find(|doc| doc.path == PRIVACY_POLICY_PATH);
-        let lists_forms = |doc: &Document| {
-            calls.iter().any(|(d, call)| {
-                d.path == doc.path
-                    && call.name == PRIVACY_SHORTCODE
-                    && call.args.get("part").map(String::as_str) == Some("forms")
-            })
-        };
-        if let Some(doc) = privacy_page.filter(|doc| !lists_forms(doc)) {
-            problems.push(
-                Diagnostic::new(
-                    &doc.file,
-                    format!(
-                        "the privacy page does not list the forms ({} in {CONTENT_DIR}/{FORMS_DIR}/)",
-                        content.forms.len()
-                    ),
-                )
-                .at_line(first_text_line(doc))
-                .hint("add a line `{{ privacy part=\"forms\" }}` where the notice describes the forms: it shows each form's purpose, legal basis, data, recipients and retention from its file"),
-            );
-        }
-    }
+    problems.extend(forms_not_listed(content, &calls));
     for (doc, call) in &calls {
-        if !call.args.contains_key("part") {
-            let (name, parts) = if call.name == PRIVACY_SHORTCODE {
-                (PRIVACY_SHORTCODE, PRIVACY_PARTS)
-            } else {
-                (ACCESSIBILITY_SHORTCODE, ACCESSIBILITY_PARTS)
-            };
-            problems.push(
-                Diagnostic::new(&doc.file, format!("the `{name}` shortcode needs `part`"))
-                    .at_line(call.line)
-                    .hint(format!(
-                        "write {{{{ {name} part=\"…\" }}}} with one of: {}",
-                        parts.join(", ")
-                    )),
-            );
-        }
-        let prepared = call.name == ACCESSIBILITY_SHORTCODE
-            && call.args.get("part").map(String::as_str) == Some("prepared");
-        if !prepared {
-            continue;
-        }
-        match (doc.published, doc.updated) {
-            (Some(published), Some(updated)) if updated < published => problems.push(
-                Diagnostic::new(
-                    &doc.file,
-                    format!("`updated: {updated}` is before `published: {published}`"),
-                )
-                .at_line(doc.line_of("updated"))
-                .hint("`published` is when the statement was first prepared, `updated` when it was last reviewed"),
-            ),
-            (Some(_), Some(_)) => {}
-            _ => problems.push(
-                Diagnostic::new(
-                    &doc.file,
-                    "the accessibility statement needs the dates it was prepared (`published:`) and last reviewed (`updated:`) in its front matter",
-                )
-                .at_line(call.line)
-                .hint("take them from the file's history (`git log --follow --format=%as -- <file>`): the first commit that wrote the statement, and the last that changed what it says"),
-            ),
-        }
+        problems.extend(part_missing(doc, call));
+        problems.extend(statement_dates(doc, call));
     }
     problems
+}
+
+/// Every recipient a form names that `privacy.recipients` does not define.
+fn undefined_recipients(config: &Config, content: &Content) -> Vec<Diagnostic> {
+    let defined = &config.privacy.recipients;
+    let known = if defined.is_empty() {
+        "none yet".to_owned()
+    } else {
+        defined
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let named = content
+        .forms
+        .iter()
+        .flat_map(|form| form.privacy.recipients.iter().map(move |r| (form, r)));
+    named
+        .filter(|(_, recipient)| !defined.contains_key(&recipient.key))
+        .map(|(form, recipient)| {
+            Diagnostic::new(
+                form_file(form),
+                format!(
+                    "the recipient `{}` is not defined in {CONFIG_FILE}",
+                    recipient.key
+                ),
+            )
+            .at_line(recipient.line)
+            .hint(format!(
+                "define it under `privacy.recipients` in {CONFIG_FILE} (`name:` who it is, `role:` what it does with the data), or name one of: {known}"
+            ))
+        })
+        .collect()
+}
+
+/// The privacy page, when the site has forms and the page does not list
+/// them with `{{ privacy part="forms" }}`.
+fn forms_not_listed(
+    content: &Content,
+    calls: &[(&Document, &ShortcodeCall)],
+) -> Option<Diagnostic> {
+    if content.forms.is_empty() {
+        return None;
+    }
+    let lists_forms = |doc: &Document| {
+        calls.iter().any(|(d, call)| {
+            d.path == doc.path
+                && call.name == PRIVACY_SHORTCODE
+                && call.args.get("part").map(String::as_str) == Some("forms")
+        })
+    };
+    let doc = content
+        .pages
+        .iter()
+        .map(|p| &p.doc)
+        .chain(content.sections.iter().map(|s| &s.doc))
+        .find(|doc| doc.path == PRIVACY_POLICY_PATH)
+        .filter(|doc| !lists_forms(doc))?;
+    Some(
+        Diagnostic::new(
+            &doc.file,
+            format!(
+                "the privacy page does not list the forms ({} in {CONTENT_DIR}/{FORMS_DIR}/)",
+                content.forms.len()
+            ),
+        )
+        .at_line(first_text_line(doc))
+        .hint("add a line `{{ privacy part=\"forms\" }}` where the notice describes the forms: it shows each form's purpose, legal basis, data, recipients and retention from its file"),
+    )
+}
+
+/// A notice shortcode without the `part` it places.
+fn part_missing(doc: &Document, call: &ShortcodeCall) -> Option<Diagnostic> {
+    if call.args.contains_key("part") {
+        return None;
+    }
+    let (name, parts) = if call.name == PRIVACY_SHORTCODE {
+        (PRIVACY_SHORTCODE, PRIVACY_PARTS)
+    } else {
+        (ACCESSIBILITY_SHORTCODE, ACCESSIBILITY_PARTS)
+    };
+    Some(
+        Diagnostic::new(&doc.file, format!("the `{name}` shortcode needs `part`"))
+            .at_line(call.line)
+            .hint(format!(
+                "write {{{{ {name} part=\"…\" }}}} with one of: {}",
+                parts.join(", ")
+            )),
+    )
+}
+
+/// The dates of the accessibility statement, where it says when it was
+/// prepared: both given, in order.
+fn statement_dates(doc: &Document, call: &ShortcodeCall) -> Option<Diagnostic> {
+    let prepared = call.name == ACCESSIBILITY_SHORTCODE
+        && call.args.get("part").map(String::as_str) == Some("prepared");
+    if !prepared {
+        return None;
+    }
+    match (doc.published, doc.updated) {
+        (Some(published), Some(updated)) if updated < published => Some(
+            Diagnostic::new(
+                &doc.file,
+                format!("`updated: {updated}` is before `published: {published}`"),
+            )
+            .at_line(doc.line_of("updated"))
+            .hint("`published` is when the statement was first prepared, `updated` when it was last reviewed"),
+        ),
+        (Some(_), Some(_)) => None,
+        _ => Some(
+            Diagnostic::new(
+                &doc.file,
+                "the accessibility statement needs the dates it was prepared (`published:`) and last reviewed (`updated:`) in its front matter",
+            )
+            .at_line(call.line)
+            .hint("take them from the file's history (`git log --follow --format=%as -- <file>`): the first commit that wrote the statement, and the last that changed what it says"),
+        ),
+    }
 }
 
 /// What `agora check` warns about: every fact a page shows as a

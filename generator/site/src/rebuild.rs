@@ -7,7 +7,7 @@
 //! lists that show them (home, section and tag pages, feeds) only when
 //! what lists show changed (title, date, summary, tags, …), and of those
 //! only the pages whose items changed. The search index gets the edited
-//! pages' entries (see `feeds::SearchIndex`), and the site keeps its
+//! pages' entries (see `search::SearchIndex`), and the site keeps its
 //! orders, tags and known paths (`site::Index`) unless what pages are
 //! sorted by changed. Anything else rebuilds the whole site in memory,
 //! reusing the Markdown of every document that did not change.
@@ -30,12 +30,11 @@ use bytes::Bytes;
 use crate::build::{self, BuildOptions, BuildReport, Made};
 use crate::content::{self, LoadOptions, CONTENT_DIR};
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::feeds;
 use crate::frontmatter::SectionKind;
 use crate::markdown::Rendered;
 use crate::model::Page;
 use crate::output::OutputFile;
-use crate::render::{self, Renderer};
+use crate::render::{self, Gathered};
 use crate::scope::{Change, Scope};
 use crate::search::{self, SearchIndex};
 use crate::site::{self, MarkdownCache, Orders, Site, Tag};
@@ -139,94 +138,31 @@ impl LiveBuild {
     /// out to need the whole site (a new URL, a page no longer published,
     /// a tag added or gone).
     fn rebuild_pages(&mut self, edits: &[(usize, String)]) -> Result<Option<usize>, Diagnostics> {
+        let Some(fresh) = self.read_edits(edits)? else {
+            return Ok(None);
+        };
         let made = &mut self.made;
-        let load = LoadOptions {
-            drafts: self.options.drafts,
-            now: made.now,
-        };
-        let mut fresh: Vec<(usize, Page, Arc<Rendered>)> = Vec::new();
-        let mut problems = Vec::new();
-        for (index, content_path) in edits {
-            let old = &made.content.pages[*index];
-            let page = match content::load_page(
-                &self.options.root,
-                &made.config,
-                load,
-                &made.content.sections,
-                content_path,
-            ) {
-                Ok(Some(page))
-                    if page.doc.path == old.doc.path && page.doc.aliases == old.doc.aliases =>
-                {
-                    page
-                }
-                Ok(_) => return Ok(None),
-                Err(mut found) => {
-                    problems.append(&mut found);
-                    continue;
-                }
-            };
-            match site::render_document(
-                &made.config,
-                &made.index.content_urls,
-                &page.doc,
-                page.summary.as_ref(),
-            ) {
-                Ok(rendered) => fresh.push((*index, page, Arc::new(rendered))),
-                Err(mut found) => problems.append(&mut found),
+        let change = change_of(made, &fresh);
+        let previous = put_pages(made, fresh);
+        let done = match render_change(made, &change) {
+            Ok(Some(done)) => done,
+            outcome => {
+                // Back to the last good site before reporting.
+                put_pages(made, previous);
+                return outcome.map(|_| None).map_err(Diagnostics::sorted);
             }
-        }
-        if !problems.is_empty() {
-            return Err(Diagnostics::sorted(problems));
-        }
+        };
+        self.keep(done).map(Some)
+    }
 
-        let mut change = Change::default();
-        let mut previous = Vec::new();
-        for (index, page, rendered) in fresh {
-            let (old_page, old_html) = (&made.content.pages[index], &made.documents.pages[index]);
-            if listed_facts(old_page, old_html) != listed_facts(&page, &rendered) {
-                change.listed.insert(index);
-            }
-            change.dated |= (old_page.date, old_page.doc.updated) != (page.date, page.doc.updated);
-            let section = made.content.sections[page.section].kind;
-            change.reordered |= order_facts(old_page, section) != order_facts(&page, section);
-            change.anchors_lost |= !old_html.anchors.is_subset(&rendered.anchors);
-            change.edited.push(index);
-            let old_page = std::mem::replace(&mut made.content.pages[index], page);
-            let old_html = std::mem::replace(&mut made.documents.pages[index], rendered);
-            previous.push((index, old_page, old_html));
-        }
-        change.edited.sort_unstable();
-        change.edited.dedup();
-
-        let mut site = Site {
-            config: &made.config,
-            content: &made.content,
-            now: made.now,
-            documents: std::mem::take(&mut made.documents),
-            index: std::mem::take(&mut made.index),
-        };
-        // The orders before the edit: what list pages showed.
-        let before = change.reordered.then(|| site.reorder());
-        let outcome = render_edits(&mut site, &made.theme, &change, before.as_ref());
-        if !matches!(outcome, Ok(Some(_))) {
-            // Back to the last good site before reporting.
-            if let Some(before) = before {
-                site.set_orders(before);
-            }
-        }
-        (made.documents, made.index) = (site.documents, site.index);
-        let Ok(Some(done)) = outcome else {
-            for (index, page, html) in previous {
-                made.content.pages[index] = page;
-                made.documents.pages[index] = html;
-            }
-            return outcome.map(|_| None).map_err(Diagnostics::sorted);
-        };
-        let search = made
+    /// Keeps what a rebuild of pages made: its files, and the search
+    /// index's changes; how many pages it rendered.
+    fn keep(&mut self, done: Edited) -> Result<usize, Diagnostics> {
+        let search = self
+            .made
             .search
             .apply(done.search_docs)
-            .map_err(|message| Diagnostics::sorted(feed_problem(message)))?;
+            .map_err(|message| Diagnostics::from(build::content_problem(message)))?;
         let files = Arc::make_mut(&mut self.files);
         for file in done.outputs.into_iter().chain(search.files) {
             files.insert(file.path.into(), file.bytes.into());
@@ -234,7 +170,48 @@ impl LiveBuild {
         for path in search.removed {
             files.remove(path.as_str());
         }
-        Ok(Some(done.pages))
+        Ok(done.pages)
+    }
+
+    /// The edited pages read and their Markdown rendered: the first
+    /// stages of a build, for these pages alone. `Ok(None)` when a page's
+    /// URL or aliases changed, or it is no longer published.
+    fn read_edits(&self, edits: &[(usize, String)]) -> Result<Option<Vec<Fresh>>, Diagnostics> {
+        let mut fresh = Vec::new();
+        let mut problems = Vec::new();
+        for (index, content_path) in edits {
+            match self.read_edit(*index, content_path) {
+                Ok(Some(page)) => fresh.push(page),
+                Ok(None) => return Ok(None),
+                Err(mut found) => problems.append(&mut found),
+            }
+        }
+        if problems.is_empty() {
+            Ok(Some(fresh))
+        } else {
+            Err(Diagnostics::sorted(problems))
+        }
+    }
+
+    fn read_edit(
+        &self,
+        index: usize,
+        content_path: &str,
+    ) -> Result<Option<Fresh>, Vec<Diagnostic>> {
+        let made = &self.made;
+        let load = LoadOptions {
+            drafts: self.options.drafts,
+            now: made.now,
+        };
+        let (root, sections) = (&self.options.root, &made.content.sections);
+        let old = &made.content.pages[index].doc;
+        let page = match content::load_page(root, &made.config, load, sections, content_path)? {
+            Some(page) if page.doc.path == old.path && page.doc.aliases == old.aliases => page,
+            _ => return Ok(None),
+        };
+        let urls = &made.index.content_urls;
+        let rendered = site::render_document(&made.config, urls, &page.doc, page.summary.as_ref())?;
+        Ok(Some((index, page, Arc::new(rendered))))
     }
 
     fn rebuild_whole(&mut self) -> Result<usize, Diagnostics> {
@@ -245,6 +222,62 @@ impl LiveBuild {
         self.made = made;
         Ok(pages)
     }
+}
+
+/// An edited page as read, with its rendered Markdown, by its index in
+/// `content.pages`.
+type Fresh = (usize, Page, Arc<Rendered>);
+
+/// What putting `fresh` in place of the pages it edits changes.
+fn change_of(made: &Made, fresh: &[Fresh]) -> Change {
+    let mut change = Change::default();
+    for (index, page, rendered) in fresh {
+        let (old_page, old_html) = (&made.content.pages[*index], &made.documents.pages[*index]);
+        if listed_facts(old_page, old_html) != listed_facts(page, rendered) {
+            change.listed.insert(*index);
+        }
+        change.dated |= (old_page.date, old_page.doc.updated) != (page.date, page.doc.updated);
+        let section = made.content.sections[page.section].kind;
+        change.reordered |= order_facts(old_page, section) != order_facts(page, section);
+        change.anchors_lost |= !old_html.anchors.is_subset(&rendered.anchors);
+        change.edited.push(*index);
+    }
+    change.edited.sort_unstable();
+    change.edited.dedup();
+    change
+}
+
+/// Puts `pages` in place in the model and its rendered Markdown; those
+/// they replace.
+fn put_pages(made: &mut Made, pages: Vec<Fresh>) -> Vec<Fresh> {
+    pages
+        .into_iter()
+        .map(|(index, page, html)| {
+            let page = std::mem::replace(&mut made.content.pages[index], page);
+            let html = std::mem::replace(&mut made.documents.pages[index], html);
+            (index, page, html)
+        })
+        .collect()
+}
+
+/// Checks and renders what `change` changes, with the edited pages in
+/// place. The site takes the orders after the edit only when it succeeds.
+fn render_change(made: &mut Made, change: &Change) -> Result<Option<Edited>, Vec<Diagnostic>> {
+    let mut site = Site {
+        config: &made.config,
+        content: &made.content,
+        now: made.now,
+        documents: std::mem::take(&mut made.documents),
+        index: std::mem::take(&mut made.index),
+    };
+    // The orders before the edit: what list pages showed.
+    let before = change.reordered.then(|| site.reorder());
+    let outcome = render_edits(&mut site, &made.theme, change, before.as_ref());
+    if let (Some(before), false) = (before, matches!(outcome, Ok(Some(_)))) {
+        site.set_orders(before);
+    }
+    (made.documents, made.index) = (site.documents, site.index);
+    outcome
 }
 
 /// What a rebuild of edited pages made.
@@ -283,20 +316,18 @@ fn render_edits(
     }
     let site = &*site;
     let scope = Scope::Edit { change, before };
-    let renderer = Renderer::new(site, theme);
-    let jobs = renderer.jobs(&scope);
-    let mut outputs = renderer.render_jobs(&jobs)?;
+    let gathered = Gathered::default();
+    let scoped = build::render_scope(site, theme, &scope, &|file| gathered.add(file))?;
     let search_docs = change
         .edited
         .iter()
         .map(|&index| Ok((index, SearchIndex::page_doc(site, index)?)))
         .collect::<Result<_, String>>()
-        .map_err(feed_problem)?;
-    outputs.extend(feeds::files(site, &scope).map_err(feed_problem)?);
+        .map_err(|message| vec![build::content_problem(message)])?;
     Ok(Some(Edited {
-        outputs,
+        outputs: gathered.into_files(),
         search_docs,
-        pages: jobs.len(),
+        pages: scoped.pages,
     }))
 }
 
@@ -327,10 +358,6 @@ fn same_tags(before: &[Tag], site: &Site<'_>) -> bool {
                 && old.pages.len().div_ceil(site.config.news_per_page)
                     == new.pages.len().div_ceil(site.config.news_per_page)
         })
-}
-
-fn feed_problem(message: String) -> Vec<Diagnostic> {
-    vec![Diagnostic::new(CONTENT_DIR, message)]
 }
 
 fn pages_by_file(made: &Made) -> HashMap<String, usize> {

@@ -125,6 +125,25 @@ pub fn check_document_templates<'d>(
     problems
 }
 
+/// Where a job's page goes, the template that makes it, and the file
+/// named if that fails.
+struct Target<'p> {
+    path: String,
+    template: &'p str,
+    file: &'p Path,
+}
+
+impl Target<'static> {
+    /// A page made from no file of `content/`.
+    fn fixed(path: &str, template: &'static str, what: &'static str) -> Self {
+        Self {
+            path: path.to_owned(),
+            template,
+            file: Path::new(what),
+        }
+    }
+}
+
 pub struct Renderer<'s> {
     site: &'s Site<'s>,
     theme: &'s Theme,
@@ -259,110 +278,126 @@ impl<'s> Renderer<'s> {
     }
 
     fn render(&self, job: &Job<'s>) -> Result<OutputFile, Diagnostic> {
-        let site = self.site;
-        let content = site.content;
+        let config = self.site.config;
         let mut context = self.base.clone();
-        let (path, template, file): (String, &str, &Path) = match job {
-            Job::Home => {
-                let root = &content.sections[0];
-                let body =
-                    self.fill_shortcodes(&site.documents.sections[0], &root.doc.file, "/")?;
-                context.insert("page", &PageView::home(site, body));
-                let news: Vec<PageView<'_>> = site
-                    .index
-                    .posts
-                    .iter()
-                    .take(HOME_NEWS)
-                    .map(|&i| PageView::summary(site, i))
-                    .collect();
-                context.insert("latest_news", &news);
-                let upcoming: Vec<PageView<'_>> = self
-                    .upcoming_events()
-                    .take(HOME_EVENTS)
-                    .map(|i| PageView::summary(site, i))
-                    .collect();
-                context.insert("upcoming_events", &upcoming);
-                (
-                    "/".to_owned(),
-                    root.doc.template.as_deref().unwrap_or("index.html"),
-                    &root.doc.file,
-                )
-            }
-            Job::Page(index) => {
-                let page = &content.pages[*index];
-                let body = self.fill_shortcodes(
-                    &site.documents.pages[*index],
-                    &page.doc.file,
-                    &page.doc.path,
-                )?;
-                context.insert("page", &PageView::full(site, *index, body));
-                let default = match page.kind {
-                    PageKind::Page => "page.html",
-                    PageKind::Post => "post.html",
-                    PageKind::Event => "event.html",
-                };
-                (
-                    page.doc.path.clone(),
-                    page.doc.template.as_deref().unwrap_or(default),
-                    &page.doc.file,
-                )
-            }
-            Job::Section { index, pager } => self.section(&mut context, *index, *pager)?,
-            Job::Tags => {
-                let tags: Vec<TagView<'_>> = site
-                    .index
-                    .tags
-                    .iter()
-                    .map(|t| TagView::new(site, t))
-                    .collect();
-                context.insert("tags", &tags);
-                (TAGS_PATH.to_owned(), "tags.html", Path::new("(tag index)"))
-            }
-            Job::Tag { index, pager } => {
-                let tag = &site.index.tags[*index];
-                context.insert("tag", &TagView::new(site, tag));
-                let paginator = PaginatorView::new(
-                    site,
-                    &tag.path(),
-                    &tag.pages,
-                    site.config.news_per_page,
-                    *pager,
-                );
-                context.insert("paginator", &paginator);
-                (
-                    site::pager_path(&tag.path(), *pager),
-                    "tag.html",
-                    Path::new("(tag pages)"),
-                )
-            }
-            Job::Search => (
-                SEARCH_PATH.to_owned(),
-                "search.html",
-                Path::new("(search page)"),
-            ),
-            Job::NotFound => (
-                NOT_FOUND_PATH.to_owned(),
-                "404.html",
-                Path::new("(404 page)"),
-            ),
+        let target = self.target(job, &mut context)?;
+        context.insert("current_path", &config.url(&target.path));
+        context.insert("current_url", &config.permalink(&target.path));
+        // The forms' script goes only where a form is shown.
+        context.insert("uses_forms", &self.uses_forms(job));
+        self.render_template(&target, &context)
+    }
+
+    /// Fills `context` with what the job's template shows; where it goes.
+    fn target(&self, job: &Job<'s>, context: &mut Context) -> Result<Target<'s>, Diagnostic> {
+        Ok(match job {
+            Job::Home => self.home(context)?,
+            Job::Page(index) => self.page(context, *index)?,
+            Job::Section { index, pager } => self.section(context, *index, *pager)?,
+            Job::Tags => self.tags(context),
+            Job::Tag { index, pager } => self.tag(context, *index, *pager),
+            Job::Search => Target::fixed(SEARCH_PATH, "search.html", "(search page)"),
+            Job::NotFound => Target::fixed(NOT_FOUND_PATH, "404.html", "(404 page)"),
             Job::Alias {
                 file,
                 alias,
                 target,
             } => {
-                context.insert("target", &site.config.permalink(target));
+                context.insert("target", &self.site.config.permalink(target));
                 let alias = if alias.ends_with('/') || alias.ends_with(".html") {
                     (*alias).to_owned()
                 } else {
                     format!("{alias}/")
                 };
-                (alias, "redirect.html", *file)
+                Target {
+                    path: alias,
+                    template: "redirect.html",
+                    file,
+                }
             }
+        })
+    }
+
+    fn home(&self, context: &mut Context) -> Result<Target<'s>, Diagnostic> {
+        let site = self.site;
+        let root = &site.content.sections[0];
+        let body = self.fill_shortcodes(&site.documents.sections[0], &root.doc.file, "/")?;
+        context.insert("page", &PageView::home(site, body));
+        let news: Vec<PageView<'_>> = site
+            .index
+            .posts
+            .iter()
+            .take(HOME_NEWS)
+            .map(|&i| PageView::summary(site, i))
+            .collect();
+        context.insert("latest_news", &news);
+        let upcoming: Vec<PageView<'_>> = self
+            .upcoming_events()
+            .take(HOME_EVENTS)
+            .map(|i| PageView::summary(site, i))
+            .collect();
+        context.insert("upcoming_events", &upcoming);
+        Ok(Target {
+            path: "/".to_owned(),
+            template: root.doc.template.as_deref().unwrap_or("index.html"),
+            file: &root.doc.file,
+        })
+    }
+
+    fn page(&self, context: &mut Context, index: usize) -> Result<Target<'s>, Diagnostic> {
+        let site = self.site;
+        let page = &site.content.pages[index];
+        let body =
+            self.fill_shortcodes(&site.documents.pages[index], &page.doc.file, &page.doc.path)?;
+        context.insert("page", &PageView::full(site, index, body));
+        let default = match page.kind {
+            PageKind::Page => "page.html",
+            PageKind::Post => "post.html",
+            PageKind::Event => "event.html",
         };
-        context.insert("current_path", &site.config.url(&path));
-        context.insert("current_url", &site.config.permalink(&path));
-        // The forms' script goes only where a form is shown.
-        let uses_forms = match job {
+        Ok(Target {
+            path: page.doc.path.clone(),
+            template: page.doc.template.as_deref().unwrap_or(default),
+            file: &page.doc.file,
+        })
+    }
+
+    fn tags(&self, context: &mut Context) -> Target<'s> {
+        let site = self.site;
+        let tags: Vec<TagView<'_>> = site
+            .index
+            .tags
+            .iter()
+            .map(|t| TagView::new(site, t))
+            .collect();
+        context.insert("tags", &tags);
+        Target::fixed(TAGS_PATH, "tags.html", "(tag index)")
+    }
+
+    fn tag(&self, context: &mut Context, index: usize, pager: usize) -> Target<'s> {
+        let site = self.site;
+        let tag = &site.index.tags[index];
+        context.insert("tag", &TagView::new(site, tag));
+        let paginator = PaginatorView::new(
+            site,
+            &tag.path(),
+            &tag.pages,
+            site.config.news_per_page,
+            pager,
+        );
+        context.insert("paginator", &paginator);
+        Target {
+            path: site::pager_path(&tag.path(), pager),
+            template: "tag.html",
+            file: Path::new("(tag pages)"),
+        }
+    }
+
+    /// Whether the job's page shows a form.
+    fn uses_forms(&self, job: &Job<'s>) -> bool {
+        let site = self.site;
+        let content = site.content;
+        match job {
             Job::Home => shows_form(&content.sections[0].doc, &site.documents.sections[0], false),
             Job::Page(index) => {
                 let page = &content.pages[*index];
@@ -375,14 +410,25 @@ impl<'s> Renderer<'s> {
                 false,
             ),
             _ => false,
-        };
-        context.insert("uses_forms", &uses_forms);
+        }
+    }
+
+    fn render_template(
+        &self,
+        target: &Target<'_>,
+        context: &Context,
+    ) -> Result<OutputFile, Diagnostic> {
+        let Target {
+            path,
+            template,
+            file,
+        } = target;
         // Into bytes directly: `Tera::render` would check the whole page
         // for UTF-8 again to return a String (4% of a build).
         let mut html = Vec::new();
         self.theme
             .tera
-            .render_to(template, &context, &mut html)
+            .render_to(template, context, &mut html)
             .map_err(|error| {
                 Diagnostic::new(
                     file,
@@ -393,18 +439,15 @@ impl<'s> Renderer<'s> {
                 )
                 .hint("fix the template, or the value it could not use")
             })?;
-        Ok(OutputFile::at(&path, html))
+        Ok(OutputFile::at(path, html))
     }
 
-    fn section<'p>(
+    fn section(
         &self,
         context: &mut Context,
         index: usize,
         pager: usize,
-    ) -> Result<(String, &'p str, &'s Path), Diagnostic>
-    where
-        's: 'p,
-    {
+    ) -> Result<Target<'s>, Diagnostic> {
         let site = self.site;
         let section = &site.content.sections[index];
         let body = self.fill_shortcodes(
@@ -449,12 +492,11 @@ impl<'s> Renderer<'s> {
                 "section.html"
             }
         };
-        let template = section.doc.template.as_deref().unwrap_or(default);
-        Ok((
-            site::pager_path(&section.doc.path, pager),
-            template,
-            &section.doc.file,
-        ))
+        Ok(Target {
+            path: site::pager_path(&section.doc.path, pager),
+            template: section.doc.template.as_deref().unwrap_or(default),
+            file: &section.doc.file,
+        })
     }
 
     fn upcoming_events(&self) -> impl Iterator<Item = usize> + '_ {

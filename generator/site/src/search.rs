@@ -85,6 +85,15 @@ pub struct SearchUpdate {
     pub removed: Vec<String>,
 }
 
+/// What edits put in place changed: the stems, and the files of
+/// `pages/` and `text/` (by number).
+#[derive(Debug, Default)]
+struct Changed {
+    terms: BTreeSet<String>,
+    pages: BTreeSet<usize>,
+    texts: BTreeSet<usize>,
+}
+
 /// The index as `agora serve` keeps it between edits.
 #[derive(Debug, Default)]
 pub struct SearchIndex {
@@ -189,49 +198,74 @@ impl SearchIndex {
             .iter()
             .any(|(page, doc)| self.docs[self.sections + page].date != doc.date);
         if renumber {
-            for (page, doc) in edits {
-                self.docs[self.sections + page] = doc;
-            }
-            let before: Vec<String> = self.hashes.keys().cloned().collect();
-            self.number();
-            let files = self.files()?;
-            let removed = before
-                .into_iter()
-                .filter(|path| !self.hashes.contains_key(path))
-                .collect();
-            return Ok(SearchUpdate { files, removed });
+            return self.renumber(edits);
         }
-
-        let mut changed_terms = BTreeSet::new();
-        let mut pages_files = BTreeSet::new();
-        let mut text_files = BTreeSet::new();
+        let mut changed = Changed::default();
         for (page, doc) in edits {
-            let at = self.sections + page;
-            let number = self.numbers[at];
-            let old = std::mem::replace(&mut self.docs[at], doc);
-            let new = &self.docs[at];
-            for stem in stems(&old.title) {
-                remove(&mut self.terms, stem, number, true);
-            }
-            for stem in stems(&old.body) {
-                remove(&mut self.terms, stem, number, false);
-            }
-            for stem in stems(&new.title) {
-                insert(&mut self.terms, stem, number, true);
-            }
-            for stem in stems(&new.body) {
-                insert(&mut self.terms, stem, number, false);
-            }
-            changed_terms.extend(stems(&old.title).chain(stems(&old.body)).map(str::to_owned));
-            changed_terms.extend(stems(&new.title).chain(stems(&new.body)).map(str::to_owned));
-            if old.entry != new.entry {
-                pages_files.insert(number as usize / PAGES_PER_FILE);
-            }
-            if old.words != new.words {
-                text_files.insert(number as usize / TEXTS_PER_FILE);
+            self.replace(page, doc, &mut changed);
+        }
+        self.refresh_terms(&changed.terms);
+        let mut update = self.shard_update(&changed.terms);
+        update
+            .files
+            .extend(changed.pages.into_iter().map(|n| self.pages_file(n)));
+        update
+            .files
+            .extend(changed.texts.into_iter().map(|n| self.text_file(n)));
+        for file in &update.files {
+            self.hashes.insert(file.path.clone(), hash(&file.bytes));
+        }
+        update.files.push(self.manifest()?);
+        Ok(update)
+    }
+
+    /// Puts the edits in place and makes the whole index again.
+    fn renumber(&mut self, edits: Vec<(usize, Doc)>) -> Result<SearchUpdate, String> {
+        for (page, doc) in edits {
+            self.docs[self.sections + page] = doc;
+        }
+        let before: Vec<String> = self.hashes.keys().cloned().collect();
+        self.number();
+        let files = self.files()?;
+        let removed = before
+            .into_iter()
+            .filter(|path| !self.hashes.contains_key(path))
+            .collect();
+        Ok(SearchUpdate { files, removed })
+    }
+
+    /// Puts `doc` in place of page `page`'s entry, under the same number,
+    /// and notes what that changed.
+    fn replace(&mut self, page: usize, doc: Doc, changed: &mut Changed) {
+        let at = self.sections + page;
+        let number = self.numbers[at];
+        let old = std::mem::replace(&mut self.docs[at], doc);
+        let new = &self.docs[at];
+        for (list, in_title) in [(&old.title, true), (&old.body, false)] {
+            for stem in stems(list) {
+                remove(&mut self.terms, stem, number, in_title);
             }
         }
-        for stem in &changed_terms {
+        for (list, in_title) in [(&new.title, true), (&new.body, false)] {
+            for stem in stems(list) {
+                insert(&mut self.terms, stem, number, in_title);
+            }
+        }
+        for doc in [&old, new] {
+            let doc_stems = stems(&doc.title).chain(stems(&doc.body));
+            changed.terms.extend(doc_stems.map(str::to_owned));
+        }
+        if old.entry != new.entry {
+            changed.pages.insert(number as usize / PAGES_PER_FILE);
+        }
+        if old.words != new.words {
+            changed.texts.insert(number as usize / TEXTS_PER_FILE);
+        }
+    }
+
+    /// Drops the stems no document has any more; the others' JSON anew.
+    fn refresh_terms(&mut self, changed: &BTreeSet<String>) {
+        for stem in changed {
             if let Some(postings) = self.terms.get_mut(stem) {
                 if postings.is_empty() {
                     self.terms.remove(stem);
@@ -240,12 +274,17 @@ impl SearchIndex {
                 }
             }
         }
+    }
 
+    /// Lays the shards out again: while the layout holds, the files of the
+    /// shards with `changed` stems; else every shard's, and the paths of
+    /// the shards gone.
+    fn shard_update(&mut self, changed: &BTreeSet<String>) -> SearchUpdate {
         let before = std::mem::take(&mut self.shards);
         self.shards = layout(&self.terms, self.budget);
         let mut update = SearchUpdate::default();
         if self.shards == before {
-            let shards: BTreeSet<usize> = changed_terms
+            let shards: BTreeSet<usize> = changed
                 .iter()
                 .filter_map(|stem| shard_of(&self.shards, stem))
                 .collect();
@@ -262,16 +301,6 @@ impl SearchIndex {
             }
         }
         update
-            .files
-            .extend(pages_files.into_iter().map(|n| self.pages_file(n)));
-        update
-            .files
-            .extend(text_files.into_iter().map(|n| self.text_file(n)));
-        for file in &update.files {
-            self.hashes.insert(file.path.clone(), hash(&file.bytes));
-        }
-        update.files.push(self.manifest()?);
-        Ok(update)
     }
 
     /// Numbers the documents (newest first) and makes the postings.

@@ -200,11 +200,6 @@ impl MarkdownCache {
     }
 }
 
-/// The Markdown of every document, parallel to `content.pages` and
-/// `content.sections`, and the URLs its `@/` links were written with.
-/// A document's rendered Markdown, with its cache key when a cache is used.
-type Keyed = (Option<u64>, Arc<Rendered>);
-
 /// Renders one document's Markdown (`summary`: a page's `summary:`).
 pub fn render_document(
     config: &Config,
@@ -252,6 +247,86 @@ fn urls_key(content_urls: &HashMap<String, String>) -> u64 {
     hasher.finish()
 }
 
+/// A document's rendered Markdown, with its cache key when a cache is used.
+type Keyed = (Option<u64>, Arc<Rendered>);
+
+/// The Markdown of every document, parallel to `content.pages` and
+/// `content.sections`, with the problems found in it; `cache` gives what
+/// earlier builds rendered and keeps what this one did.
+fn render_markdown<'a>(
+    config: &Config,
+    content: &'a Content,
+    content_urls: &HashMap<String, String>,
+    cache: Option<&mut MarkdownCache>,
+) -> (Documents, Vec<Diagnostic>) {
+    let urls_key = cache.as_ref().map(|_| urls_key(content_urls));
+    let lookup = cache.as_deref().zip(urls_key);
+    let render = |doc: &Document, summary: Option<&String>| {
+        render_cached(config, content_urls, lookup, doc, summary)
+    };
+    let page_results: Vec<_> = content
+        .pages
+        .par_iter()
+        .map(|p| render(&p.doc, p.summary.as_ref()))
+        .collect();
+    let section_results: Vec<_> = content
+        .sections
+        .par_iter()
+        .map(|s| render(&s.doc, None))
+        .collect();
+    let mut problems = Vec::new();
+    let mut fresh = Vec::new();
+    let mut collect = |results: Vec<Result<Keyed, Vec<Diagnostic>>>,
+                       docs: &mut dyn Iterator<Item = &'a Document>| {
+        results
+            .into_iter()
+            .zip(docs)
+            .map(|(r, doc)| match r {
+                Ok((key, rendered)) => {
+                    if let Some(key) = key {
+                        fresh.push((doc, key, Arc::clone(&rendered)));
+                    }
+                    rendered
+                }
+                Err(mut found) => {
+                    problems.append(&mut found);
+                    Arc::default()
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let pages = collect(page_results, &mut content.pages.iter().map(|p| &p.doc));
+    let sections = collect(
+        section_results,
+        &mut content.sections.iter().map(|s| &s.doc),
+    );
+    if let (Some(cache), Some(urls_key)) = (cache, urls_key) {
+        cache.replace(fresh, urls_key);
+    }
+    (Documents { pages, sections }, problems)
+}
+
+/// Renders one document's Markdown, or takes it from `cache` (with the
+/// key of the URLs this build writes) when it is there unchanged.
+fn render_cached(
+    config: &Config,
+    content_urls: &HashMap<String, String>,
+    cache: Option<(&MarkdownCache, u64)>,
+    doc: &Document,
+    summary: Option<&String>,
+) -> Result<Keyed, Vec<Diagnostic>> {
+    let Some((cache, urls_key)) = cache else {
+        let rendered = render_document(config, content_urls, doc, summary)?;
+        return Ok((None, Arc::new(rendered)));
+    };
+    let key = document_key(config, doc, summary);
+    if let Some(hit) = cache.get(doc, key, Some(urls_key)) {
+        return Ok((Some(key), hit));
+    }
+    let rendered = render_document(config, content_urls, doc, summary)?;
+    Ok((Some(key), Arc::new(rendered)))
+}
+
 impl<'c> Site<'c> {
     pub fn assemble(
         config: &'c Config,
@@ -268,62 +343,7 @@ impl<'c> Site<'c> {
             .chain(content.sections.iter().map(|s| &s.doc))
             .map(|doc| (doc.content_path.clone(), doc.path.clone()))
             .collect();
-        let urls_key = cache.as_ref().map(|_| urls_key(&content_urls));
-        let render = |doc: &Document, summary: Option<&String>| {
-            let key = cache.as_ref().map(|_| document_key(config, doc, summary));
-            if let Some(hit) = cache
-                .as_ref()
-                .zip(key)
-                .and_then(|(cache, key)| cache.get(doc, key, urls_key))
-            {
-                return Ok((key, hit));
-            }
-            let rendered = render_document(config, &content_urls, doc, summary)?;
-            Ok((key, Arc::new(rendered)))
-        };
-        let page_results: Vec<_> = content
-            .pages
-            .par_iter()
-            .map(|p| render(&p.doc, p.summary.as_ref()))
-            .collect();
-        let section_results: Vec<_> = content
-            .sections
-            .par_iter()
-            .map(|s| render(&s.doc, None))
-            .collect();
-        let mut problems = Vec::new();
-        let mut fresh = Vec::new();
-        let mut collect = |results: Vec<Result<Keyed, Vec<Diagnostic>>>,
-                           docs: &mut dyn Iterator<Item = &'c Document>| {
-            results
-                .into_iter()
-                .zip(docs)
-                .map(|(r, doc)| match r {
-                    Ok((key, rendered)) => {
-                        if let Some(key) = key {
-                            fresh.push((doc, key, Arc::clone(&rendered)));
-                        }
-                        rendered
-                    }
-                    Err(mut found) => {
-                        problems.append(&mut found);
-                        Arc::default()
-                    }
-                })
-                .collect::<Vec<_>>()
-        };
-        let page_html = collect(page_results, &mut content.pages.iter().map(|p| &p.doc));
-        let section_html = collect(
-            section_results,
-            &mut content.sections.iter().map(|s| &s.doc),
-        );
-        if let (Some(cache), Some(urls_key)) = (cache, urls_key) {
-            cache.replace(fresh, urls_key);
-        }
-        let documents = Documents {
-            pages: page_html,
-            sections: section_html,
-        };
+        let (documents, problems) = render_markdown(config, content, &content_urls, cache);
         Self::from_documents(
             config,
             content,
@@ -576,34 +596,66 @@ impl<'c> Site<'c> {
         let checker = LinkChecker {
             site: self,
             complete,
+            edits,
         };
-        let sections = self.content.sections.iter().map(|s| (&s.doc, None));
-        let pages = self
-            .content
+        checker.check_documents(problems);
+        checker.check_events(problems);
+        checker.check_menu(problems);
+    }
+}
+
+fn normalise_alias(alias: &str) -> String {
+    if alias.ends_with('/') || alias.ends_with(".html") {
+        alias.to_owned()
+    } else {
+        format!("{alias}/")
+    }
+}
+
+struct LinkChecker<'a> {
+    site: &'a Site<'a>,
+    complete: bool,
+    /// The pages edited, and whether every link to an anchor is checked
+    /// too; `None`: every link.
+    edits: Option<(&'a HashSet<usize>, bool)>,
+}
+
+/// A failed check of a link: what is wrong, what to do.
+type LinkProblem = (String, String);
+
+impl LinkChecker<'_> {
+    /// Which links of a document (`page`: a page's index, else a
+    /// section or the menu) to check: `Some(true)` those to an anchor,
+    /// `Some(false)` all, `None` none.
+    fn wanted(&self, page: Option<usize>) -> Option<bool> {
+        match self.edits {
+            None => Some(false),
+            Some((edited, _)) if page.is_some_and(|i| edited.contains(&i)) => Some(false),
+            Some((_, true)) => Some(true),
+            Some((_, false)) => None,
+        }
+    }
+
+    /// The links written in the Markdown of sections and pages.
+    fn check_documents(&self, problems: &mut Vec<Diagnostic>) {
+        let content = self.site.content;
+        let sections = content.sections.iter().map(|s| (&s.doc, None));
+        let pages = content
             .pages
             .iter()
             .enumerate()
             .map(|(i, p)| (&p.doc, Some(i)));
-        let html = self.documents.sections.iter().chain(&self.documents.pages);
-        // Which links of a document to check.
-        let wanted = |page: Option<usize>| -> Option<bool> {
-            match edits {
-                None => Some(false),
-                Some((edited, _)) if page.is_some_and(|i| edited.contains(&i)) => Some(false),
-                Some((_, true)) => Some(true),
-                Some((_, false)) => None,
-            }
-        };
-        let with_anchor = |dest: &str| dest.contains('#');
+        let documents = &self.site.documents;
+        let html = documents.sections.iter().chain(&documents.pages);
         for ((doc, page), rendered) in sections.chain(pages).zip(html) {
-            let Some(anchored_only) = wanted(page) else {
+            let Some(anchored_only) = self.wanted(page) else {
                 continue;
             };
             for link in &rendered.links {
                 if anchored_only && !with_anchor(&link.dest) {
                     continue;
                 }
-                if let Err((message, hint)) = checker.check(&link.dest, &doc.path) {
+                if let Err((message, hint)) = self.check(&link.dest, &doc.path) {
                     problems.push(
                         Diagnostic::new(&doc.file, message)
                             .at_line(link.line)
@@ -612,9 +664,13 @@ impl<'c> Site<'c> {
                 }
             }
         }
-        for (index, page) in self.content.pages.iter().enumerate() {
+    }
+
+    /// The links of events' front matter: `registration:` and `online:`.
+    fn check_events(&self, problems: &mut Vec<Diagnostic>) {
+        for (index, page) in self.site.content.pages.iter().enumerate() {
             let Some(event) = &page.event else { continue };
-            let Some(anchored_only) = wanted(Some(index)) else {
+            let Some(anchored_only) = self.wanted(Some(index)) else {
                 continue;
             };
             let line_of = |key: &str| page.doc.line_of(key);
@@ -623,7 +679,7 @@ impl<'c> Site<'c> {
                 .as_ref()
                 .filter(|r| !anchored_only || with_anchor(r));
             if let Some(registration) = registration {
-                if let Err((message, hint)) = checker.check(registration, &page.doc.path) {
+                if let Err((message, hint)) = self.check(registration, &page.doc.path) {
                     problems.push(
                         Diagnostic::new(&page.doc.file, message)
                             .at_line(line_of("registration"))
@@ -644,14 +700,19 @@ impl<'c> Site<'c> {
                 }
             }
         }
-        for (item, line) in self.config.menu.iter().zip(&self.config.menu_lines) {
-            let Some(anchored_only) = wanted(None) else {
-                break;
-            };
+    }
+
+    /// The links of the menu in `agora.yaml`.
+    fn check_menu(&self, problems: &mut Vec<Diagnostic>) {
+        let Some(anchored_only) = self.wanted(None) else {
+            return;
+        };
+        let config = self.site.config;
+        for (item, line) in config.menu.iter().zip(&config.menu_lines) {
             if anchored_only && !with_anchor(&item.url) {
                 continue;
             }
-            if let Err((message, hint)) = checker.check(&item.url, "/") {
+            if let Err((message, hint)) = self.check(&item.url, "/") {
                 problems.push(
                     Diagnostic::new(PathBuf::from(CONFIG_FILE), message)
                         .at_line(*line)
@@ -660,25 +721,9 @@ impl<'c> Site<'c> {
             }
         }
     }
-}
 
-fn normalise_alias(alias: &str) -> String {
-    if alias.ends_with('/') || alias.ends_with(".html") {
-        alias.to_owned()
-    } else {
-        format!("{alias}/")
-    }
-}
-
-struct LinkChecker<'a> {
-    site: &'a Site<'a>,
-    complete: bool,
-}
-
-impl LinkChecker<'_> {
-    /// Checks one link written on the page at `from`; the error is (what
-    /// is wrong, what to do).
-    fn check(&self, dest: &str, from: &str) -> Result<(), (String, String)> {
+    /// Checks one link written on the page at `from`.
+    fn check(&self, dest: &str, from: &str) -> Result<(), LinkProblem> {
         let dest = dest.trim();
         if dest.is_empty() || dest == "#" {
             return Err((
@@ -712,7 +757,7 @@ impl LinkChecker<'_> {
         self.check_target(dest, &path, anchor)
     }
 
-    fn check_target(&self, dest: &str, path: &str, anchor: &str) -> Result<(), (String, String)> {
+    fn check_target(&self, dest: &str, path: &str, anchor: &str) -> Result<(), LinkProblem> {
         let Some(&known) = self.site.index.known.get(path) else {
             if !self.complete {
                 return Ok(());
@@ -751,6 +796,10 @@ impl LinkChecker<'_> {
             )),
         }
     }
+}
+
+fn with_anchor(dest: &str) -> bool {
+    dest.contains('#')
 }
 
 fn newest_first(content: &Content, a: usize, b: usize) -> std::cmp::Ordering {

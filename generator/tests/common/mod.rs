@@ -1,14 +1,18 @@
 //! Helpers of the integration tests: fixture sites copied into temporary
-//! folders together with the real theme, builds, output trees, a small
-//! HTML attribute scanner with a link checker, and a small XML tree reader.
+//! folders together with the real theme, builds, output trees, the
+//! `agora` command, a small HTML attribute scanner with a link checker,
+//! a small XML tree reader and the search index as the browser reads it.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
+use agora_site::search::{decode, shard_path, Stemmer};
 use agora_site::{BuildOptions, BuildReport, Diagnostics};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
+use serde_json::Value;
 use tempfile::TempDir;
 
 /// Every fixture is built "as of" this moment, so that which posts are
@@ -179,6 +183,43 @@ pub(crate) fn file_of_path(path: &str) -> String {
     } else {
         relative.to_owned()
     }
+}
+
+/// Runs the `agora` command with `args` to its end.
+pub(crate) fn agora(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_agora"))
+        .args(args)
+        .output()
+        .expect("run the agora binary")
+}
+
+/// A command's output as text.
+pub(crate) fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The part of `html` from `start` up to and with the next `end` after it;
+/// panics if either is missing.
+#[track_caller]
+pub(crate) fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("`{start}` not found in:\n{html}"));
+    let rest = &html[from..];
+    let to = rest[start.len()..]
+        .find(end)
+        .unwrap_or_else(|| panic!("no `{end}` after `{start}` in:\n{rest}"));
+    &rest[..start.len() + to + end.len()]
+}
+
+/// The part of the privacy page about form `id`.
+#[track_caller]
+pub(crate) fn form_part<'a>(page: &'a str, id: &str) -> &'a str {
+    let start = page
+        .find(&format!("<h3 id=\"dane-osobowe-{id}\">"))
+        .unwrap_or_else(|| panic!("the privacy page has no part about the form {id}:\n{page}"));
+    let rest = &page[start..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
 }
 
 /// Asserts that `haystack` (the file `name`) contains every needle.
@@ -546,4 +587,97 @@ pub(crate) fn ics_events(lines: &[String]) -> Vec<BTreeMap<String, String>> {
         }
     }
     events
+}
+
+/// The search index as its files hold it.
+pub(crate) struct SearchIndex {
+    pub(crate) shards: Vec<String>,
+    /// Stem -> (documents with it in the title, all documents with it).
+    pub(crate) terms: BTreeMap<String, (BTreeSet<u32>, BTreeSet<u32>)>,
+    /// Per document: URL, title words, other words.
+    pub(crate) docs: Vec<(String, String, String)>,
+}
+
+/// A JSON file of the output, by its site path.
+pub(crate) fn json(out: &Path, path: &str) -> Value {
+    serde_json::from_str(&read(out, path.trim_start_matches('/')))
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+impl SearchIndex {
+    /// Reads the index of the output `out`, as the browser does: the
+    /// manifest, every shard of stems, every file of results and texts.
+    pub(crate) fn load(out: &Path) -> Self {
+        let manifest = json(out, "search-index/manifest.json");
+        let count = manifest["documents"].as_u64().expect("documents") as usize;
+        let per_page = manifest["pages_per_file"].as_u64().expect("pages") as usize;
+        let per_text = manifest["texts_per_file"].as_u64().expect("texts") as usize;
+        let shards: Vec<String> = manifest["shards"]
+            .as_array()
+            .expect("shards")
+            .iter()
+            .map(|s| s.as_str().expect("a prefix").to_owned())
+            .collect();
+        let mut terms = BTreeMap::new();
+        for shard in &shards {
+            let file = json(out, &shard_path(shard));
+            for (stem, lists) in file.as_object().expect("an object") {
+                assert!(stem.starts_with(shard.as_str()), "{stem} in shard {shard}");
+                let title: BTreeSet<u32> = decode(lists[0].as_str().expect("title"))
+                    .into_iter()
+                    .collect();
+                let mut all: BTreeSet<u32> = decode(lists[1].as_str().expect("body"))
+                    .into_iter()
+                    .collect();
+                all.extend(&title);
+                terms.insert(stem.clone(), (title, all));
+            }
+        }
+        let mut docs = Vec::new();
+        for n in 0..count {
+            let entries = json(out, &format!("search-index/pages/{}.json", n / per_page));
+            let texts = json(out, &format!("search-index/text/{}.json", n / per_text));
+            let entry = &entries[n % per_page];
+            let text = &texts[n % per_text];
+            docs.push((
+                entry["url"].as_str().expect("url").to_owned(),
+                text[0].as_str().expect("title words").to_owned(),
+                text[1].as_str().expect("words").to_owned(),
+            ));
+        }
+        Self {
+            shards,
+            terms,
+            docs,
+        }
+    }
+
+    /// The documents a one-word query finds, as `search.js` finds them:
+    /// the word's stem, or (3 letters or more) any stem it begins.
+    pub(crate) fn find(&self, query: &str) -> BTreeSet<u32> {
+        let stemmer = Stemmer::polish().expect("the stemmer");
+        let mut found: Option<BTreeSet<u32>> = None;
+        for word in stemmer.word_list(query) {
+            let stem = stemmer.stem(&word);
+            let prefix = word.chars().count() >= 3;
+            let mut docs = BTreeSet::new();
+            for (term, (_, all)) in &self.terms {
+                if *term == stem || (prefix && term.starts_with(&word)) {
+                    docs.extend(all);
+                }
+            }
+            found = Some(match found {
+                None => docs,
+                Some(before) => before.intersection(&docs).copied().collect(),
+            });
+        }
+        found.unwrap_or_default()
+    }
+
+    pub(crate) fn number(&self, url: &str) -> Option<u32> {
+        self.docs
+            .iter()
+            .position(|(u, _, _)| u == url)
+            .map(|n| n as u32)
+    }
 }

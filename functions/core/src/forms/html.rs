@@ -143,173 +143,245 @@ pub fn render_error_summary(errors: &[FieldError]) -> String {
 }
 
 fn render_field(html: &mut String, field: &Field, values: &Submission, error: Option<&str>) {
-    let id = field_id(&field.name);
-    let optional = if field.required { "" } else { " (opcjonalnie)" };
-    let described = described_by(&id, field.hint.is_some(), error.is_some());
-    let _ = writeln!(
-        html,
-        "<div class=\"field{}\">",
-        if error.is_some() { " field--error" } else { "" }
+    let markup = FieldMarkup::new(
+        &field.name,
+        &field.label,
+        field.hint.as_deref(),
+        field.required,
+        error,
     );
+    markup.open(html);
     match field.kind {
         FieldType::Radio | FieldType::Checkbox if !field.options.is_empty() => {
-            let _ = writeln!(
-                html,
-                "<fieldset class=\"fieldset\"{}>\n<legend class=\"legend\">{}{optional}</legend>",
-                attribute("aria-describedby", described.as_deref()),
-                escape(&field.label)
-            );
-            hint_and_error(html, &id, field.hint.as_deref(), error);
-            let kind = if field.kind == FieldType::Radio {
-                "radio"
-            } else {
-                "checkbox"
-            };
-            let chosen = all_values(values, &field.name);
-            html.push_str("<div class=\"choices\">\n");
-            for (index, choice) in field.options.iter().enumerate() {
-                let choice_id = if index == 0 {
-                    id.clone()
-                } else {
-                    format!("{id}-{}", index + 1)
-                };
-                let checked = chosen.iter().any(|v| v.trim() == choice.value);
-                let _ = writeln!(
-                    html,
-                    "<div class=\"choice\"><input type=\"{kind}\" id=\"{choice_id}\" name=\"{}\" value=\"{}\"{}><label for=\"{choice_id}\">{}</label></div>",
-                    escape(&field.name),
-                    escape(&choice.value),
-                    if checked { " checked" } else { "" },
-                    escape(&choice.label)
-                );
-            }
-            html.push_str("</div>\n</fieldset>\n");
+            render_choices(html, &markup, field, all_values(values, &field.name));
         }
         FieldType::Checkbox => {
             // A single box to tick: a declaration.
-            hint_and_error(html, &id, field.hint.as_deref(), error);
-            let _ = writeln!(
-                html,
-                "<div class=\"choice\"><input type=\"checkbox\" id=\"{id}\" name=\"{}\" value=\"tak\"{}{}{}><label for=\"{id}\">{}{optional}</label></div>",
-                escape(&field.name),
-                if is_ticked(raw_first(values, &field.name)) { " checked" } else { "" },
-                attribute("aria-describedby", described.as_deref()),
-                if error.is_some() { " aria-invalid=\"true\"" } else { "" },
-                escape(&field.label)
-            );
+            markup.hint_and_error(html);
+            markup.tick_box(html, is_ticked(raw_first(values, &field.name)));
         }
-        _ => {
-            let _ = writeln!(
-                html,
-                "<label class=\"label\" for=\"{id}\">{}{optional}</label>",
-                escape(&field.label)
-            );
-            hint_and_error(html, &id, field.hint.as_deref(), error);
-            let common = format!(
-                "id=\"{id}\" name=\"{}\"{}{}{}",
-                escape(&field.name),
-                attribute("autocomplete", autocomplete(field)),
-                attribute("aria-describedby", described.as_deref()),
-                if error.is_some() {
-                    " aria-invalid=\"true\""
-                } else {
-                    ""
-                },
-            );
-            let value = raw_first(values, &field.name);
-            let mut limits = field
-                .max_length
-                .map(|max| format!(" maxlength=\"{max}\""))
-                .unwrap_or_default();
-            // The date picker offers only the dates the server accepts.
-            let (min_date, max_date) = field.date_range();
-            for (name, date) in [("min", min_date), ("max", max_date)] {
-                if let Some(date) = date {
-                    let _ = write!(limits, " {name}=\"{date}\"");
-                }
-            }
-            match field.kind {
-                FieldType::Textarea => {
-                    // The newline after the tag keeps a value's own leading newline.
-                    let _ = writeln!(
-                        html,
-                        "<textarea class=\"textarea\" {common} rows=\"5\"{limits}>\n{}</textarea>",
-                        escape(value)
-                    );
-                }
-                FieldType::Select => {
-                    let _ = writeln!(html, "<select class=\"select\" {common}>");
-                    html.push_str("<option value=\"\">Wybierz…</option>\n");
-                    let chosen = value.trim();
-                    for choice in &field.options {
-                        let _ = writeln!(
-                            html,
-                            "<option value=\"{}\"{}>{}</option>",
-                            escape(&choice.value),
-                            if choice.value == chosen {
-                                " selected"
-                            } else {
-                                ""
-                            },
-                            escape(&choice.label)
-                        );
-                    }
-                    html.push_str("</select>\n");
-                }
-                _ => {
-                    let (kind, extra) = input_type(field.kind);
-                    let _ = writeln!(
-                        html,
-                        "<input class=\"input\" type=\"{kind}\" {common} value=\"{}\"{limits}{extra}>",
-                        escape(value)
-                    );
-                }
-            }
-        }
+        _ => render_entry(html, &markup, field, raw_first(values, &field.name)),
     }
     html.push_str("</div>\n");
 }
 
 fn render_consent(html: &mut String, consent: &Consent, values: &Submission, error: Option<&str>) {
-    let id = field_id(&consent.name);
-    let optional = if consent.required {
-        ""
-    } else {
-        " (opcjonalnie)"
-    };
-    let described = described_by(&id, false, error.is_some());
-    let _ = writeln!(
-        html,
-        "<div class=\"field{}\">",
-        if error.is_some() { " field--error" } else { "" }
+    let markup = FieldMarkup::new(
+        &consent.name,
+        consent.text.trim(),
+        None,
+        consent.required,
+        error,
     );
-    hint_and_error(html, &id, None, error);
-    let _ = writeln!(
-        html,
-        "<div class=\"choice\"><input type=\"checkbox\" id=\"{id}\" name=\"{}\" value=\"tak\"{}{}{}><label for=\"{id}\">{}{optional}</label></div>\n</div>",
-        escape(&consent.name),
-        if is_ticked(raw_first(values, &consent.name)) { " checked" } else { "" },
-        attribute("aria-describedby", described.as_deref()),
-        if error.is_some() { " aria-invalid=\"true\"" } else { "" },
-        escape(consent.text.trim())
-    );
+    markup.open(html);
+    markup.hint_and_error(html);
+    markup.tick_box(html, is_ticked(raw_first(values, &consent.name)));
+    html.push_str("</div>\n");
 }
 
-fn hint_and_error(html: &mut String, id: &str, hint: Option<&str>, error: Option<&str>) {
-    if let Some(hint) = hint {
+/// What the markup of a field (or of a consent) says around its inputs:
+/// its ids, label, hint and error, unescaped until written.
+struct FieldMarkup<'a> {
+    id: String,
+    name: &'a str,
+    label: &'a str,
+    /// After the label of a field one may leave empty.
+    optional: &'static str,
+    hint: Option<&'a str>,
+    error: Option<&'a str>,
+    described: Option<String>,
+}
+
+impl<'a> FieldMarkup<'a> {
+    fn new(
+        name: &'a str,
+        label: &'a str,
+        hint: Option<&'a str>,
+        required: bool,
+        error: Option<&'a str>,
+    ) -> Self {
+        let id = field_id(name);
+        let described = described_by(&id, hint.is_some(), error.is_some());
+        Self {
+            optional: if required { "" } else { " (opcjonalnie)" },
+            id,
+            name,
+            label,
+            hint,
+            error,
+            described,
+        }
+    }
+
+    /// The field's `<div>`, marked when it has an error.
+    fn open(&self, html: &mut String) {
         let _ = writeln!(
             html,
-            "<p class=\"hint\" id=\"{id}-hint\">{}</p>",
-            escape(hint)
+            "<div class=\"field{}\">",
+            if self.error.is_some() {
+                " field--error"
+            } else {
+                ""
+            }
         );
     }
-    if let Some(error) = error {
+
+    fn hint_and_error(&self, html: &mut String) {
+        let id = &self.id;
+        if let Some(hint) = self.hint {
+            let _ = writeln!(
+                html,
+                "<p class=\"hint\" id=\"{id}-hint\">{}</p>",
+                escape(hint)
+            );
+        }
+        if let Some(error) = self.error {
+            let _ = writeln!(
+                html,
+                "<p class=\"error-message\" id=\"{id}-error\"><span class=\"visually-hidden\">Błąd: </span>{}</p>",
+                escape(error)
+            );
+        }
+    }
+
+    /// The attributes that tie an input to its hint and error.
+    fn aria(&self) -> String {
+        format!(
+            "{}{}",
+            attribute("aria-describedby", self.described.as_deref()),
+            if self.error.is_some() {
+                " aria-invalid=\"true\""
+            } else {
+                ""
+            }
+        )
+    }
+
+    /// A single box to tick, labelled with the label.
+    fn tick_box(&self, html: &mut String, ticked: bool) {
+        let id = &self.id;
         let _ = writeln!(
             html,
-            "<p class=\"error-message\" id=\"{id}-error\"><span class=\"visually-hidden\">Błąd: </span>{}</p>",
-            escape(error)
+            "<div class=\"choice\"><input type=\"checkbox\" id=\"{id}\" name=\"{}\" value=\"tak\"{}{}><label for=\"{id}\">{}{}</label></div>",
+            escape(self.name),
+            if ticked { " checked" } else { "" },
+            self.aria(),
+            escape(self.label),
+            self.optional
         );
     }
+}
+
+/// Radio buttons or checkboxes in a fieldset, the field's label its
+/// legend; `chosen` are ticked.
+fn render_choices(html: &mut String, markup: &FieldMarkup<'_>, field: &Field, chosen: &[String]) {
+    let id = &markup.id;
+    let _ = writeln!(
+        html,
+        "<fieldset class=\"fieldset\"{}>\n<legend class=\"legend\">{}{}</legend>",
+        attribute("aria-describedby", markup.described.as_deref()),
+        escape(markup.label),
+        markup.optional
+    );
+    markup.hint_and_error(html);
+    let kind = if field.kind == FieldType::Radio {
+        "radio"
+    } else {
+        "checkbox"
+    };
+    html.push_str("<div class=\"choices\">\n");
+    for (index, choice) in field.options.iter().enumerate() {
+        let choice_id = if index == 0 {
+            id.clone()
+        } else {
+            format!("{id}-{}", index + 1)
+        };
+        let checked = chosen.iter().any(|v| v.trim() == choice.value);
+        let _ = writeln!(
+            html,
+            "<div class=\"choice\"><input type=\"{kind}\" id=\"{choice_id}\" name=\"{}\" value=\"{}\"{}><label for=\"{choice_id}\">{}</label></div>",
+            escape(&field.name),
+            escape(&choice.value),
+            if checked { " checked" } else { "" },
+            escape(&choice.label)
+        );
+    }
+    html.push_str("</div>\n</fieldset>\n");
+}
+
+/// A labelled input, text area or list to choose from, showing `value`.
+fn render_entry(html: &mut String, markup: &FieldMarkup<'_>, field: &Field, value: &str) {
+    let id = &markup.id;
+    let _ = writeln!(
+        html,
+        "<label class=\"label\" for=\"{id}\">{}{}</label>",
+        escape(markup.label),
+        markup.optional
+    );
+    markup.hint_and_error(html);
+    let common = format!(
+        "id=\"{id}\" name=\"{}\"{}{}",
+        escape(&field.name),
+        attribute("autocomplete", autocomplete(field)),
+        markup.aria(),
+    );
+    let limits = limits(field);
+    match field.kind {
+        FieldType::Textarea => {
+            // The newline after the tag keeps a value's own leading newline.
+            let _ = writeln!(
+                html,
+                "<textarea class=\"textarea\" {common} rows=\"5\"{limits}>\n{}</textarea>",
+                escape(value)
+            );
+        }
+        FieldType::Select => render_select(html, &common, field, value),
+        _ => {
+            let (kind, extra) = input_type(field.kind);
+            let _ = writeln!(
+                html,
+                "<input class=\"input\" type=\"{kind}\" {common} value=\"{}\"{limits}{extra}>",
+                escape(value)
+            );
+        }
+    }
+}
+
+/// The `maxlength`, `min` and `max` attributes of an input.
+fn limits(field: &Field) -> String {
+    let mut limits = field
+        .max_length
+        .map(|max| format!(" maxlength=\"{max}\""))
+        .unwrap_or_default();
+    // The date picker offers only the dates the server accepts.
+    let (min_date, max_date) = field.date_range();
+    for (name, date) in [("min", min_date), ("max", max_date)] {
+        if let Some(date) = date {
+            let _ = write!(limits, " {name}=\"{date}\"");
+        }
+    }
+    limits
+}
+
+/// A `<select>` with an empty first option; `value` is selected.
+fn render_select(html: &mut String, common: &str, field: &Field, value: &str) {
+    let _ = writeln!(html, "<select class=\"select\" {common}>");
+    html.push_str("<option value=\"\">Wybierz…</option>\n");
+    let chosen = value.trim();
+    for choice in &field.options {
+        let _ = writeln!(
+            html,
+            "<option value=\"{}\"{}>{}</option>",
+            escape(&choice.value),
+            if choice.value == chosen {
+                " selected"
+            } else {
+                ""
+            },
+            escape(&choice.label)
+        );
+    }
+    html.push_str("</select>\n");
 }
 
 fn described_by(id: &str, hint: bool, error: bool) -> Option<String> {

@@ -502,53 +502,9 @@ impl FieldCheck<'_, '_> {
         data: &dyn Fn(&str) -> Option<serde_json::Value>,
     ) {
         let name = self.name.clone();
-        let id = form_id;
         let choices = matches!(field.kind, FieldType::Select | FieldType::Radio);
-        if let Some(from) = &field.options_from {
-            if !choices {
-                self.error(
-                    "options_from",
-                    format!("`{name}`: only select and radio fields take options"),
-                    "",
-                );
-            }
-            match options_from_data(from, data) {
-                Ok(options) if options.is_empty() && choices => {
-                    field.options = options;
-                    // Publishing the list is a later staff step: the form
-                    // loads and its pages say it cannot be sent yet.
-                    let effect = if field.required {
-                        format!(
-                            "the form `{id}` cannot be sent until the list is published: its page shows „{}” instead of the form",
-                            field.unavailable_message()
-                        )
-                    } else {
-                        "the field offers nothing to choose until the list is published".to_owned()
-                    };
-                    let line = self
-                        .check
-                        .lines
-                        .in_item("fields", self.index, "options_from");
-                    let warning = self.check.diagnostic(
-                        line,
-                        format!(
-                            "`{name}` takes its options from content/data/{}.yaml, whose list is empty; {effect}",
-                            from.data
-                        ),
-                        &format!(
-                            "publish the list in content/data/{}.yaml before the form opens",
-                            from.data
-                        ),
-                    );
-                    self.check.warnings.push(warning);
-                }
-                Ok(options) => field.options = options,
-                Err(message) => self.error(
-                    "options_from",
-                    format!("`{name}`: {message}"),
-                    "options_from names a file of content/data/",
-                ),
-            }
+        if field.options_from.is_some() {
+            self.options_from(form_id, field, choices, data);
         } else if choices && field.options.is_empty() {
             self.error(
                 "options",
@@ -579,6 +535,67 @@ impl FieldCheck<'_, '_> {
                 );
             }
         }
+    }
+
+    /// The options of a field with `options_from`, read from its data
+    /// file; `choices` when the field's type takes them.
+    fn options_from(
+        &mut self,
+        form_id: &str,
+        field: &mut Field,
+        choices: bool,
+        data: &dyn Fn(&str) -> Option<serde_json::Value>,
+    ) {
+        let name = self.name.clone();
+        let Some(from) = &field.options_from else {
+            return;
+        };
+        if !choices {
+            self.error(
+                "options_from",
+                format!("`{name}`: only select and radio fields take options"),
+                "",
+            );
+        }
+        match options_from_data(from, data) {
+            Ok(options) if options.is_empty() && choices => {
+                field.options = options;
+                self.empty_list(form_id, field, &from.data);
+            }
+            Ok(options) => field.options = options,
+            Err(message) => self.error(
+                "options_from",
+                format!("`{name}`: {message}"),
+                "options_from names a file of content/data/",
+            ),
+        }
+    }
+
+    /// Warns of a field whose list, in the data file `data_name`, is still
+    /// empty. Publishing the list is a later staff step: the form loads and
+    /// its pages say it cannot be sent yet.
+    fn empty_list(&mut self, form_id: &str, field: &Field, data_name: &str) {
+        let name = &self.name;
+        let effect = if field.required {
+            format!(
+                "the form `{form_id}` cannot be sent until the list is published: its page shows „{}” instead of the form",
+                field.unavailable_message()
+            )
+        } else {
+            "the field offers nothing to choose until the list is published".to_owned()
+        };
+        let line = self
+            .check
+            .lines
+            .in_item("fields", self.index, "options_from");
+        let warning = self.check.diagnostic(
+            line,
+            format!(
+                "`{name}` takes its options from content/data/{data_name}.yaml, whose list is empty; {effect}"
+            ),
+            &format!("publish the list in content/data/{data_name}.yaml before the form opens"),
+        );
+        self.check.warnings.push(warning);
     }
 
     /// Published only with a consent the form asks for, and may be refused.

@@ -120,49 +120,13 @@ fn check_field(
     field: &Field,
     submission: &Submission,
 ) -> Result<Option<String>, String> {
-    let label = &field.label;
-    let custom = |message: &Option<String>, default: String| message.clone().unwrap_or(default);
-    if field.kind == FieldType::Checkbox && field.options.is_empty() {
-        let ticked = is_ticked(submission.first(&field.name));
-        return match (ticked, field.required) {
-            (true, _) => Ok(Some("tak".to_owned())),
-            (false, true) => Err(custom(
-                &field.messages.required,
-                format!("Zaznacz pole „{label}”."),
-            )),
-            (false, false) => Ok(None),
-        };
-    }
     if field.kind == FieldType::Checkbox {
-        let chosen: Vec<&str> = submission
-            .values
-            .get(&field.name)
-            .map(|v| {
-                v.iter()
-                    .map(|s| s.trim())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
-        if chosen
-            .iter()
-            .any(|c| !field.options.iter().any(|o| o.value == *c))
-        {
-            return Err(custom(
-                &field.messages.invalid,
-                "Wybierz spośród podanych możliwości.".to_owned(),
-            ));
-        }
-        return match (chosen.is_empty(), field.required) {
-            (true, true) => Err(custom(
-                &field.messages.required,
-                format!("Zaznacz co najmniej jedną możliwość w polu „{label}”."),
-            )),
-            (true, false) => Ok(None),
-            (false, _) => Ok(Some(chosen.join(", "))),
+        return if field.options.is_empty() {
+            check_tick(field, submission)
+        } else {
+            check_choices(field, submission)
         };
     }
-
     if field.has_no_choices() {
         // The list to choose from is not published yet: say so rather
         // than ask for a choice that cannot be made.
@@ -180,114 +144,193 @@ fn check_field(
     };
     if value.is_empty() {
         return if field.required {
-            let default = match field.kind {
-                FieldType::Select | FieldType::Radio => {
-                    format!("Wybierz odpowiedź w polu „{label}”.")
-                }
-                _ => format!("Wypełnij pole „{label}”."),
-            };
-            Err(custom(&field.messages.required, default))
+            Err(required_message(field))
         } else {
             Ok(None)
         };
     }
-    let length = value.chars().count();
-    if let Some(max) = field.max_length.filter(|max| length > *max) {
-        let max = i64::try_from(max).unwrap_or(i64::MAX);
-        return Err(custom(
-            &field.messages.too_long,
-            format!(
-                "Pole „{label}” może mieć najwyżej {} (teraz ma {}).",
-                count_pl(max, "znak", "znaki", "znaków"),
-                count_pl(
-                    i64::try_from(length).unwrap_or(i64::MAX),
-                    "znak",
-                    "znaki",
-                    "znaków"
-                )
-            ),
-        ));
-    }
-    if let Some(min) = field.min_length.filter(|min| length < *min) {
-        let min = i64::try_from(min).unwrap_or(i64::MAX);
-        return Err(custom(
-            &field.messages.too_short,
-            format!(
-                "Pole „{label}” musi mieć co najmniej {}.",
-                count_pl(min, "znak", "znaki", "znaków")
-            ),
-        ));
-    }
-    let invalid = |default: &str| custom(&field.messages.invalid, default.to_owned());
-    let normal = match field.kind {
-        FieldType::Email => {
-            email::canonical(raw).map_err(|problem| invalid(problem.message()))?
-        }
-        FieldType::Tel => checks::phone(&value).ok_or_else(|| {
-            invalid("Wpisz numer telefonu, np. 12 345 67 89 albo +48 600 100 200.")
-        })?,
-        FieldType::Postcode => checks::postcode(&value)
-            .ok_or_else(|| invalid("Wpisz kod pocztowy w formacie 00-000, np. 31-004."))?,
-        FieldType::Nip => checks::nip(&value).map_err(|e| nip_message(e, &invalid))?,
-        FieldType::Krs => checks::krs(&value)
-            .ok_or_else(|| invalid("Wpisz numer KRS: 10 cyfr, np. 0000123456."))?,
-        FieldType::NipOrKrs => nip_or_krs(&value).map_err(|e| match e {
-            Some(nip_error) => nip_message(nip_error, &invalid),
-            None => invalid(
-                "Wpisz NIP (10 cyfr, np. 123-456-32-18) albo numer KRS (same cyfry, np. 0000123456 lub 123456).",
-            ),
-        })?,
-        FieldType::Date => {
-            let date = NaiveDate::parse_from_str(&value, "%Y-%m-%d")
-                .map_err(|_| invalid("Wpisz datę w formacie RRRR-MM-DD, np. 2020-03-28."))?;
-            let (min, max) = field.date_range();
-            if min.is_some_and(|min| date < min) || max.is_some_and(|max| date > max) {
-                let range = match (min, max) {
-                    (Some(min), Some(max)) => format!("od {} do {}", date_pl(min), date_pl(max)),
-                    (Some(min), None) => format!("nie wcześniejszą niż {}", date_pl(min)),
-                    (None, Some(max)) => format!("nie późniejszą niż {}", date_pl(max)),
-                    (None, None) => String::new(),
-                };
-                return Err(invalid(&format!("Wpisz datę {range}.")));
-            }
-            date.to_string()
-        }
-        FieldType::Number => {
-            let number: f64 = value
-                .replace(',', ".")
-                .parse()
-                .ok()
-                .filter(|n: &f64| n.is_finite())
-                .ok_or_else(|| invalid("Wpisz liczbę, np. 12."))?;
-            let (min, max) = field.number_range();
-            if min.is_some_and(|min| number < min) || max.is_some_and(|max| number > max) {
-                let range = match (min, max) {
-                    (Some(min), Some(max)) => format!("od {min} do {max}"),
-                    (Some(min), None) => format!("co najmniej {min}"),
-                    (None, Some(max)) => format!("najwyżej {max}"),
-                    (None, None) => String::new(),
-                };
-                return Err(invalid(&format!("Wpisz liczbę {range}.")));
-            }
-            value.replace(',', ".")
-        }
-        FieldType::Select | FieldType::Radio => {
-            if !field.options.iter().any(|o| o.value == value) {
-                return Err(invalid("Wybierz jedną z podanych możliwości."));
-            }
-            value
-        }
-        FieldType::Text | FieldType::Textarea | FieldType::Checkbox => value,
-    };
+    check_length(field, &value)?;
+    let normal = normal_form(field, raw, value)?;
     if let Some(pattern) = form.patterns.get(&field.name) {
         if !pattern.is_match(&normal) {
             return Err(field
                 .pattern_message
                 .clone()
-                .unwrap_or_else(|| invalid("Sprawdź wpisaną wartość.")));
+                .unwrap_or_else(|| invalid(field, "Sprawdź wpisaną wartość.")));
         }
     }
     Ok(Some(normal))
+}
+
+/// The form's own message when it has one, else ours.
+fn own_or(message: &Option<String>, default: String) -> String {
+    message.clone().unwrap_or(default)
+}
+
+/// The message for a value the field does not accept.
+fn invalid(field: &Field, default: &str) -> String {
+    own_or(&field.messages.invalid, default.to_owned())
+}
+
+/// A single checkbox: "tak" when ticked.
+fn check_tick(field: &Field, submission: &Submission) -> Result<Option<String>, String> {
+    let ticked = is_ticked(submission.first(&field.name));
+    match (ticked, field.required) {
+        (true, _) => Ok(Some("tak".to_owned())),
+        (false, true) => Err(own_or(
+            &field.messages.required,
+            format!("Zaznacz pole „{}”.", field.label),
+        )),
+        (false, false) => Ok(None),
+    }
+}
+
+/// A group of checkboxes: the values chosen, each one of the options,
+/// joined by commas.
+fn check_choices(field: &Field, submission: &Submission) -> Result<Option<String>, String> {
+    let chosen: Vec<&str> = submission
+        .values
+        .get(&field.name)
+        .map(|v| {
+            v.iter()
+                .map(|s| s.trim())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if chosen
+        .iter()
+        .any(|c| !field.options.iter().any(|o| o.value == *c))
+    {
+        return Err(invalid(field, "Wybierz spośród podanych możliwości."));
+    }
+    match (chosen.is_empty(), field.required) {
+        (true, true) => Err(own_or(
+            &field.messages.required,
+            format!(
+                "Zaznacz co najmniej jedną możliwość w polu „{}”.",
+                field.label
+            ),
+        )),
+        (true, false) => Ok(None),
+        (false, _) => Ok(Some(chosen.join(", "))),
+    }
+}
+
+/// What a required field left empty says.
+fn required_message(field: &Field) -> String {
+    let label = &field.label;
+    let default = match field.kind {
+        FieldType::Select | FieldType::Radio => {
+            format!("Wybierz odpowiedź w polu „{label}”.")
+        }
+        _ => format!("Wypełnij pole „{label}”."),
+    };
+    own_or(&field.messages.required, default)
+}
+
+/// The field's `min_length` and `max_length`, counted in characters.
+fn check_length(field: &Field, value: &str) -> Result<(), String> {
+    let label = &field.label;
+    let length = value.chars().count();
+    if let Some(max) = field.max_length.filter(|max| length > *max) {
+        return Err(own_or(
+            &field.messages.too_long,
+            format!(
+                "Pole „{label}” może mieć najwyżej {} (teraz ma {}).",
+                characters_pl(max),
+                characters_pl(length)
+            ),
+        ));
+    }
+    if let Some(min) = field.min_length.filter(|min| length < *min) {
+        return Err(own_or(
+            &field.messages.too_short,
+            format!(
+                "Pole „{label}” musi mieć co najmniej {}.",
+                characters_pl(min)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn characters_pl(count: usize) -> String {
+    let count = i64::try_from(count).unwrap_or(i64::MAX);
+    count_pl(count, "znak", "znaki", "znaków")
+}
+
+/// The value in the normal form of the field's type, or why it is not
+/// one. An e-mail is read from `raw` (trimmed only), every other type
+/// from `value` (whitespace collapsed).
+fn normal_form(field: &Field, raw: &str, value: String) -> Result<String, String> {
+    let invalid = |default: &str| invalid(field, default);
+    match field.kind {
+        FieldType::Email => email::canonical(raw).map_err(|problem| invalid(problem.message())),
+        FieldType::Tel => checks::phone(&value).ok_or_else(|| {
+            invalid("Wpisz numer telefonu, np. 12 345 67 89 albo +48 600 100 200.")
+        }),
+        FieldType::Postcode => checks::postcode(&value)
+            .ok_or_else(|| invalid("Wpisz kod pocztowy w formacie 00-000, np. 31-004.")),
+        FieldType::Nip => checks::nip(&value).map_err(|e| nip_message(e, field)),
+        FieldType::Krs => checks::krs(&value)
+            .ok_or_else(|| invalid("Wpisz numer KRS: 10 cyfr, np. 0000123456.")),
+        FieldType::NipOrKrs => nip_or_krs(&value).map_err(|e| match e {
+            Some(nip_error) => nip_message(nip_error, field),
+            None => invalid(
+                "Wpisz NIP (10 cyfr, np. 123-456-32-18) albo numer KRS (same cyfry, np. 0000123456 lub 123456).",
+            ),
+        }),
+        FieldType::Date => check_date(field, &value),
+        FieldType::Number => check_number(field, &value),
+        FieldType::Select | FieldType::Radio => {
+            if field.options.iter().any(|o| o.value == value) {
+                Ok(value)
+            } else {
+                Err(invalid("Wybierz jedną z podanych możliwości."))
+            }
+        }
+        FieldType::Text | FieldType::Textarea | FieldType::Checkbox => Ok(value),
+    }
+}
+
+/// A date, `RRRR-MM-DD`, within the field's `min` and `max`.
+fn check_date(field: &Field, value: &str) -> Result<String, String> {
+    let date = NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| invalid(field, "Wpisz datę w formacie RRRR-MM-DD, np. 2020-03-28."))?;
+    let (min, max) = field.date_range();
+    if min.is_some_and(|min| date < min) || max.is_some_and(|max| date > max) {
+        let range = match (min, max) {
+            (Some(min), Some(max)) => format!("od {} do {}", date_pl(min), date_pl(max)),
+            (Some(min), None) => format!("nie wcześniejszą niż {}", date_pl(min)),
+            (None, Some(max)) => format!("nie późniejszą niż {}", date_pl(max)),
+            (None, None) => String::new(),
+        };
+        return Err(invalid(field, &format!("Wpisz datę {range}.")));
+    }
+    Ok(date.to_string())
+}
+
+/// A number, with a decimal point or comma, within the field's `min` and
+/// `max`; kept as written, with a point.
+fn check_number(field: &Field, value: &str) -> Result<String, String> {
+    let written = value.replace(',', ".");
+    let number: f64 = written
+        .parse()
+        .ok()
+        .filter(|n: &f64| n.is_finite())
+        .ok_or_else(|| invalid(field, "Wpisz liczbę, np. 12."))?;
+    let (min, max) = field.number_range();
+    if min.is_some_and(|min| number < min) || max.is_some_and(|max| number > max) {
+        let range = match (min, max) {
+            (Some(min), Some(max)) => format!("od {min} do {max}"),
+            (Some(min), None) => format!("co najmniej {min}"),
+            (None, Some(max)) => format!("najwyżej {max}"),
+            (None, None) => String::new(),
+        };
+        return Err(invalid(field, &format!("Wpisz liczbę {range}.")));
+    }
+    Ok(written)
 }
 
 /// A NIP or a KRS number, told apart by one rule: a leading "NIP" or
@@ -331,7 +374,8 @@ fn nip_or_krs(value: &str) -> Result<String, Option<NipError>> {
     }
 }
 
-fn nip_message(error: NipError, invalid: &dyn Fn(&str) -> String) -> String {
+fn nip_message(error: NipError, field: &Field) -> String {
+    let invalid = |default: &str| invalid(field, default);
     match error {
         NipError::Format => invalid("Wpisz NIP: 10 cyfr, np. 123-456-32-18."),
         NipError::LeadingZero => invalid("NIP nie zaczyna się od zera – sprawdź pierwszą cyfrę."),

@@ -26,33 +26,15 @@ impl DynamoStore {
         now: DateTime<Utc>,
     ) -> Result<Decision, StoreError> {
         let capacity = match admission {
-            Admission::Lottery => {
-                return Ok(Decision {
-                    status: Status::Applied,
-                    position: None,
-                    writes: Vec::new(),
-                    after: None,
-                })
-            }
-            Admission::FirstCome { capacity } => capacity,
+            Admission::Lottery => return Ok(Decision::applied()),
+            Admission::FirstCome { capacity: None } => return Ok(Decision::unlimited(pk)),
+            Admission::FirstCome {
+                capacity: Some(capacity),
+            } => capacity,
         };
-        let counter = match (capacity, known) {
-            (None, _) => Counter::default(),
-            (Some(_), Some(known)) => known,
-            (Some(_), None) => self.counter(pk).await?,
-        };
-        let counter_key = key(pk, COUNTER);
-        let Some(capacity) = capacity else {
-            // Unlimited forms count their places too, so that a capacity
-            // added later starts from the truth.
-            let write = Write::update(Role::Counter, counter_key, "ADD #taken :one")
-                .value(":one", number_value(1));
-            return Ok(Decision {
-                status: Status::Registered,
-                position: None,
-                writes: vec![write],
-                after: None,
-            });
+        let counter = match known {
+            Some(known) => known,
+            None => self.counter(pk).await?,
         };
         // A free place goes to a newcomer only when nobody waits for it:
         // the first in line still waiting (not expired) holds the list.
@@ -60,54 +42,12 @@ impl DynamoStore {
         if counter.taken < u64::from(capacity) {
             match self.first_in_line(pk, List::Waiting, now).await? {
                 Some((place, _)) => ahead = Some(place),
-                None => {
-                    // Nobody joined the list since it was read.
-                    let write = Write::update(Role::Counter, counter_key, "ADD #taken :one")
-                        .when("(attribute_not_exists(#taken) OR #taken < :cap)")
-                        .value(":one", number_value(1))
-                        .value(":cap", number_value(capacity))
-                        .returning_old();
-                    return Ok(Decision {
-                        status: Status::Registered,
-                        position: None,
-                        writes: vec![unchanged_line(write, &counter)],
-                        after: Some(Counter {
-                            taken: counter.taken + 1,
-                            ..counter
-                        }),
-                    });
-                }
+                None => return Ok(Decision::free_place(pk, capacity, counter)),
             }
         }
-        // Full, or others wait: the next place on the waiting list, if
-        // nobody took that place meanwhile.
-        let position = counter.next_position.unwrap_or(1);
-        let mut write = Write::update(Role::Counter, counter_key, "SET #next_position = :next")
-            .value(":next", number_value(position + 1))
-            .returning_old();
-        write = unchanged_line(write, &counter);
-        // Still full (a capacity of 0 is, even without `taken`).
-        if ahead.is_none() && capacity > 0 {
-            write = write
-                .when("#taken >= :cap")
-                .value(":cap", number_value(capacity));
-        }
-        let mut writes = vec![write];
-        // The one ahead must still be waiting when this one joins.
-        if let Some(ahead) = ahead {
-            writes.push(Write::check(Role::Other, key(pk, &ahead)).when("attribute_exists(#pk)"));
-        }
-        let place = pointer_item(pk, &List::Waiting.sort_key(position), reference, ttl);
-        writes.push(Write::put(Role::Line, place).when("attribute_not_exists(#pk)"));
-        Ok(Decision {
-            status: Status::Waiting,
-            position: Some(position),
-            writes,
-            after: Some(Counter {
-                next_position: Some(position + 1),
-                ..counter
-            }),
-        })
+        Ok(Decision::waiting(
+            pk, reference, ttl, capacity, counter, ahead,
+        ))
     }
 
     /// The first place on `list` whose registration is still there at that
@@ -419,4 +359,97 @@ pub(super) struct Decision {
     pub(super) writes: Vec<Write>,
     /// The counter once the writes commit, when they are conditioned on it.
     pub(super) after: Option<Counter>,
+}
+
+impl Decision {
+    fn without_writes(status: Status) -> Self {
+        Self {
+            status,
+            position: None,
+            writes: Vec::new(),
+            after: None,
+        }
+    }
+
+    /// A registration that counts only once confirmed: decided then.
+    pub(super) fn unconfirmed() -> Self {
+        Self::without_writes(Status::Pending)
+    }
+
+    /// A lottery application: the draw decides.
+    fn applied() -> Self {
+        Self::without_writes(Status::Applied)
+    }
+
+    /// A place on a form without a capacity. Unlimited forms count their
+    /// places too, so that a capacity added later starts from the truth.
+    fn unlimited(pk: &str) -> Self {
+        let write = Write::update(Role::Counter, key(pk, COUNTER), "ADD #taken :one")
+            .value(":one", number_value(1));
+        Self {
+            writes: vec![write],
+            ..Self::without_writes(Status::Registered)
+        }
+    }
+
+    /// A free place, if it is still free and nobody joined the list since
+    /// `counter` was read.
+    fn free_place(pk: &str, capacity: u32, counter: Counter) -> Self {
+        let write = Write::update(Role::Counter, key(pk, COUNTER), "ADD #taken :one")
+            .when("(attribute_not_exists(#taken) OR #taken < :cap)")
+            .value(":one", number_value(1))
+            .value(":cap", number_value(capacity))
+            .returning_old();
+        Self {
+            writes: vec![unchanged_line(write, &counter)],
+            after: Some(Counter {
+                taken: counter.taken + 1,
+                ..counter
+            }),
+            ..Self::without_writes(Status::Registered)
+        }
+    }
+    /// Full, or others wait: the next place on the waiting list, if nobody
+    /// took that place meanwhile. `ahead` is the first place in line when
+    /// places are free.
+    fn waiting(
+        pk: &str,
+        reference: &str,
+        ttl: i64,
+        capacity: u32,
+        counter: Counter,
+        ahead: Option<String>,
+    ) -> Self {
+        let position = counter.next_position.unwrap_or(1);
+        let mut write = Write::update(
+            Role::Counter,
+            key(pk, COUNTER),
+            "SET #next_position = :next",
+        )
+        .value(":next", number_value(position + 1))
+        .returning_old();
+        write = unchanged_line(write, &counter);
+        // Still full (a capacity of 0 is, even without `taken`).
+        if ahead.is_none() && capacity > 0 {
+            write = write
+                .when("#taken >= :cap")
+                .value(":cap", number_value(capacity));
+        }
+        let mut writes = vec![write];
+        // The one ahead must still be waiting when this one joins.
+        if let Some(ahead) = ahead {
+            writes.push(Write::check(Role::Other, key(pk, &ahead)).when("attribute_exists(#pk)"));
+        }
+        let place = pointer_item(pk, &List::Waiting.sort_key(position), reference, ttl);
+        writes.push(Write::put(Role::Line, place).when("attribute_not_exists(#pk)"));
+        Self {
+            status: Status::Waiting,
+            position: Some(position),
+            writes,
+            after: Some(Counter {
+                next_position: Some(position + 1),
+                ..counter
+            }),
+        }
+    }
 }

@@ -13,6 +13,7 @@ use agora_core::registration::{
 use agora_core::store::{Counts, DrawRecord, DrawRecorded, Inserted, Store, StoreError, Withdrawn};
 
 use super::items::*;
+use super::lines::Decision;
 use super::transactions::*;
 use super::{failure, DynamoStore};
 
@@ -26,99 +27,44 @@ impl Store for DynamoStore {
         new: NewRegistration,
         admission: Option<Admission>,
     ) -> Result<Inserted, StoreError> {
-        let pk = form_pk(&new.form_id);
-        let ttl = new.expires_at.timestamp();
-        let registration = |status, position, confirmed_at| Registration {
-            form_id: new.form_id.clone(),
-            reference: new.reference.clone(),
-            status,
-            position,
-            values: new.values.clone(),
-            consents: new.consents.clone(),
-            spam: new.spam.clone(),
-            created_at: new.created_at,
-            confirmed_at,
-            expires_at: new.expires_at,
-            mail_problem: None,
-        };
-        let mut backoff = Backoff::default();
         if new.spam.is_some() {
-            // Spam gets no unique key item (it must not block the real
-            // person) and no token items (its links must do nothing).
-            let item =
-                registration_item(&registration(Status::Spam, None, None), &Lookups::default());
-            // Returned as it reads back (times to the microsecond).
-            let stored = read_stored(&item)?.registration;
-            loop {
-                let write =
-                    Write::put(Role::Registration, item.clone()).when("attribute_not_exists(#pk)");
-                match self.transact(vec![write]).await? {
-                    Outcome::Committed => return Ok(Inserted::New(stored)),
-                    Outcome::Contended => backoff.conflict("insert").await?,
-                    Outcome::Failed(..) => return Err(StoreError::ReferenceTaken),
-                }
-            }
+            return self.insert_spam(&new).await;
         }
-        let unique_sk = format!("key#{}", token_hash(&new.unique_key));
-        let lookups = Lookups {
-            unique: Some(unique_sk.clone()),
-            confirm: new.confirm_token_hash.as_deref().map(confirm_sk),
-            withdraw: Some(withdraw_sk(&new.withdraw_token_hash)),
-        };
-        let gate = self.gate_of(&pk, admission)?;
-        let mut turn = match &gate {
-            Some(gate) => Some(gate.lock().await),
-            None => None,
-        };
-        // A stale counter only costs a failed condition, which returns
-        // the counter as it is.
-        let mut counter = turn.as_mut().and_then(|last| last.take());
+        let insertion = Insertion::of(&new);
+        let pk = insertion.pk.as_str();
+        let mut turn = self.turn(pk, admission).await?;
+        let mut counter = turn.counter();
+        let mut backoff = Backoff::default();
         loop {
             let decision = match admission {
-                Some(admission) => Some(
+                Some(admission) => {
                     self.decide(
-                        &pk,
+                        pk,
                         &new.reference,
                         admission,
-                        ttl,
+                        insertion.ttl,
                         counter.take(),
                         new.created_at,
                     )
-                    .await?,
-                ),
-                None => None,
+                    .await?
+                }
+                None => Decision::unconfirmed(),
             };
-            let (status, position) = decision
-                .as_ref()
-                .map_or((Status::Pending, None), |d| (d.status, d.position));
-            let confirmed_at = admission.map(|_| new.created_at);
-            let item = registration_item(&registration(status, position, confirmed_at), &lookups);
+            let item = insertion.item(&decision, admission.is_some());
+            // Returned as it reads back (times to the microsecond).
             let stored = read_stored(&item)?.registration;
-            let mut writes = vec![
-                Write::put(Role::Registration, item).when("attribute_not_exists(#pk)"),
-                Write::put(
-                    Role::UniqueKey,
-                    pointer_item(&pk, &unique_sk, &new.reference, ttl),
-                )
-                .when("attribute_not_exists(#pk)"),
-            ];
-            // Token hashes are 256-bit: a collision is not a case to handle.
-            for token in [&lookups.confirm, &lookups.withdraw].into_iter().flatten() {
-                let pointer = pointer_item(&pk, token, &new.reference, ttl);
-                writes.push(Write::put(Role::Other, pointer));
-            }
-            let after = decision.as_ref().and_then(|d| d.after);
-            writes.extend(decision.map(|d| d.writes).unwrap_or_default());
-            match self.transact(writes).await? {
+            let after = decision.after;
+            match self.transact(insertion.writes(item, decision)).await? {
                 Outcome::Committed => {
-                    if let Some(last) = turn.as_mut() {
-                        **last = after;
-                    }
+                    turn.leave(after);
                     return Ok(Inserted::New(stored));
                 }
                 Outcome::Contended => backoff.conflict("insert").await?,
                 Outcome::Failed(failed, _) if failed.contains(&Role::UniqueKey) => {
-                    match self.existing(&pk, &unique_sk, new.created_at).await? {
+                    match self
+                        .existing(pk, &insertion.unique_sk, new.created_at)
+                        .await?
+                    {
                         Some(existing) => return Ok(Inserted::Existing(existing)),
                         None => backoff.race("insert").await?,
                     }
@@ -146,12 +92,8 @@ impl Store for DynamoStore {
         // The time as it reads back, so the answer equals a later `find`.
         let now = parse_time(&time(now))?;
         let mut backoff = Backoff::default();
-        let gate = self.gate_of(&pk, Some(admission))?;
-        let mut turn = match &gate {
-            Some(gate) => Some(gate.lock().await),
-            None => None,
-        };
-        let mut counter = turn.as_mut().and_then(|last| last.take());
+        let mut turn = self.turn(&pk, Some(admission)).await?;
+        let mut counter = turn.counter();
         loop {
             let Some(reference) = self.pointer(&pk, &confirm_sk(token_hash)).await? else {
                 return Ok(None);
@@ -192,9 +134,7 @@ impl Store for DynamoStore {
             writes.extend(decision.writes);
             match self.transact(writes).await? {
                 Outcome::Committed => {
-                    if let Some(last) = turn.as_mut() {
-                        **last = decision.after;
-                    }
+                    turn.leave(decision.after);
                     return Ok(Some(Registration {
                         status: decision.status,
                         position: decision.position,
@@ -591,5 +531,102 @@ impl Store for DynamoStore {
             .flatten()
             .ok_or_else(|| StoreError::Corrupt("the request count was not returned".to_owned()))?;
         Ok(count <= u64::from(limit))
+    }
+}
+
+impl DynamoStore {
+    /// Stores a submission taken for spam: without a unique key item (it
+    /// must not block the real person) or token items (its links must do
+    /// nothing).
+    async fn insert_spam(&self, new: &NewRegistration) -> Result<Inserted, StoreError> {
+        let spam = registration_of(new, Status::Spam, None, None);
+        let item = registration_item(&spam, &Lookups::default());
+        // Returned as it reads back (times to the microsecond).
+        let stored = read_stored(&item)?.registration;
+        let mut backoff = Backoff::default();
+        loop {
+            let write =
+                Write::put(Role::Registration, item.clone()).when("attribute_not_exists(#pk)");
+            match self.transact(vec![write]).await? {
+                Outcome::Committed => return Ok(Inserted::New(stored)),
+                Outcome::Contended => backoff.conflict("insert").await?,
+                Outcome::Failed(..) => return Err(StoreError::ReferenceTaken),
+            }
+        }
+    }
+}
+
+/// What an insert writes whatever its admission decides: the registration
+/// and the lookup items pointing at it.
+struct Insertion<'a> {
+    new: &'a NewRegistration,
+    pk: String,
+    ttl: i64,
+    unique_sk: String,
+    lookups: Lookups,
+}
+
+impl<'a> Insertion<'a> {
+    fn of(new: &'a NewRegistration) -> Self {
+        let unique_sk = format!("key#{}", token_hash(&new.unique_key));
+        Self {
+            pk: form_pk(&new.form_id),
+            ttl: new.expires_at.timestamp(),
+            lookups: Lookups {
+                unique: Some(unique_sk.clone()),
+                confirm: new.confirm_token_hash.as_deref().map(confirm_sk),
+                withdraw: Some(withdraw_sk(&new.withdraw_token_hash)),
+            },
+            unique_sk,
+            new,
+        }
+    }
+
+    /// The registration's item as `decision` has it; an admission without
+    /// a confirmation confirms it at once.
+    fn item(&self, decision: &Decision, admitted: bool) -> Item {
+        let confirmed_at = admitted.then_some(self.new.created_at);
+        let registration =
+            registration_of(self.new, decision.status, decision.position, confirmed_at);
+        registration_item(&registration, &self.lookups)
+    }
+
+    /// The registration and its unique key, each only where none is, the
+    /// token items, then the writes that make `decision` hold.
+    fn writes(&self, item: Item, decision: Decision) -> Vec<Write> {
+        let pointer = |sk: &str| pointer_item(&self.pk, sk, &self.new.reference, self.ttl);
+        let mut writes = vec![
+            Write::put(Role::Registration, item).when("attribute_not_exists(#pk)"),
+            Write::put(Role::UniqueKey, pointer(&self.unique_sk)).when("attribute_not_exists(#pk)"),
+        ];
+        // Token hashes are 256-bit: a collision is not a case to handle.
+        let tokens = [&self.lookups.confirm, &self.lookups.withdraw];
+        for token in tokens.into_iter().flatten() {
+            writes.push(Write::put(Role::Other, pointer(token)));
+        }
+        writes.extend(decision.writes);
+        writes
+    }
+}
+
+/// The registration `new` becomes, as decided.
+fn registration_of(
+    new: &NewRegistration,
+    status: Status,
+    position: Option<u64>,
+    confirmed_at: Option<DateTime<Utc>>,
+) -> Registration {
+    Registration {
+        form_id: new.form_id.clone(),
+        reference: new.reference.clone(),
+        status,
+        position,
+        values: new.values.clone(),
+        consents: new.consents.clone(),
+        spam: new.spam.clone(),
+        created_at: new.created_at,
+        confirmed_at,
+        expires_at: new.expires_at,
+        mail_problem: None,
     }
 }

@@ -11,6 +11,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure,
     TransactWriteItem, Update,
 };
+use tokio::sync::OwnedMutexGuard;
 
 use agora_core::registration::Admission;
 use agora_core::store::StoreError;
@@ -48,16 +49,19 @@ impl DynamoStore {
         Ok(Arc::clone(gates.entry(pk.to_owned()).or_default()))
     }
 
-    /// The gate the admission must pass, if it decides on the counter.
-    pub(super) fn gate_of(
+    /// Waits for the admission's turn at the form's gate, if it decides on
+    /// the counter; the turn lasts until the `Turn` is dropped.
+    pub(super) async fn turn(
         &self,
         pk: &str,
         admission: Option<Admission>,
-    ) -> Result<Option<Arc<tokio::sync::Mutex<Option<Counter>>>>, StoreError> {
-        match admission {
-            Some(Admission::FirstCome { capacity: Some(_) }) => self.gate(pk).map(Some),
-            _ => Ok(None),
-        }
+    ) -> Result<Turn, StoreError> {
+        Ok(Turn(match admission {
+            Some(Admission::FirstCome { capacity: Some(_) }) => {
+                Some(self.gate(pk)?.lock_owned().await)
+            }
+            _ => None,
+        }))
     }
 
     /// Runs one transaction and says how it ended.
@@ -113,6 +117,25 @@ impl DynamoStore {
             return Ok(Outcome::Contended);
         }
         Err(failure("TransactWriteItems", error))
+    }
+}
+
+/// An admission's turn at its form's gate (none when it does not decide
+/// on the counter), holding the counter as the last turn left it.
+pub(super) struct Turn(Option<OwnedMutexGuard<Option<Counter>>>);
+
+impl Turn {
+    /// The counter as the last turn left it. A stale counter only costs a
+    /// failed condition, which returns the counter as it is.
+    pub(super) fn counter(&mut self) -> Option<Counter> {
+        self.0.as_mut().and_then(|last| last.take())
+    }
+
+    /// After a commit: the counter as this turn leaves it to the next.
+    pub(super) fn leave(&mut self, after: Option<Counter>) {
+        if let Some(last) = self.0.as_mut() {
+            **last = after;
+        }
     }
 }
 

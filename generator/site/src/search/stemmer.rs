@@ -2,7 +2,8 @@
 //! rules are data (`polish.json`), written into the site's search
 //! manifest so that the browser's script (`themes/default/static/search.js`)
 //! stems queries with the very same rules. `polish.json` says how they
-//! are applied; `tests/search.rs` checks the script against this code.
+//! are applied; `tests/browser/search-stemmer.test.js` checks the script against
+//! this code over `tests/search/stems.tsv`.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
