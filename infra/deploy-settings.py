@@ -72,6 +72,11 @@ SETTINGS = [
             "the address the e-mails come from; its domain becomes an SES identity"),
     Setting("AGORA_STAFF_ADDRESS", False, DEPLOY, "StaffAddress",
             "the staff's address: the residents' contact and the alarms' recipient"),
+    Setting("AGORA_PANEL_OFFICE", False, OPTIONAL, "PanelOffice",
+            "the staff workspace's office addresses, separated by commas without spaces "
+            "(agora.yaml's panel.office; none: nobody can sign in; infra/README.md, \"The staff workspace\")"),
+    Setting("AGORA_PANEL_AUDIT_DAYS", False, OPTIONAL, "PanelAuditDays",
+            "how many days the staff workspace's audit log keeps a line (default 365)"),
     Setting("AGORA_REGISTER_CONCURRENCY", False, OPTIONAL, "RegisterConcurrency",
             "register's reserved concurrency (default 0: none; infra/README.md, \"Lambda concurrency\")"),
     Setting("AGORA_CONFIRM_CONCURRENCY", False, OPTIONAL, "ConfirmConcurrency",

@@ -158,8 +158,7 @@ async fn serve(service: Arc<BenchService>) -> Result<SocketAddr, String> {
     // the one in X-Forwarded-For, so residents are told apart.
     let http = HttpSettings {
         trusted_proxy: true,
-        client_address_header: None,
-        body_read_timeout: None,
+        ..HttpSettings::default()
     };
     let app = Router::new()
         .route(STATIC_PATH, post(static_answer))

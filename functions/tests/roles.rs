@@ -4,8 +4,9 @@
 //! reach the store differently (a place, the waiting list, a capacity
 //! raised while people wait, a line place left behind by TTL, a duplicate,
 //! an expired registration, spam, a withdrawal that promotes and one that
-//! frees a place, a lottery, the purge, SES reporting a bounce). An SDK
-//! interceptor records each
+//! frees a place, a lottery, the purge, SES reporting a bounce, and the
+//! staff workspace: signing in and out, its pages, accounts added and
+//! removed, the audit log). An SDK interceptor records each
 //! call as the IAM action that authorizes it (a `TransactWriteItems` is
 //! authorized item by item), and each request is put to the account of
 //! the function whose `HttpApi` events in the template serve its route.
@@ -23,24 +24,29 @@ use agora_core::forms::FormDefinition;
 use agora_core::mail::{Email, MailError, Mailer};
 use agora_core::mail::{TAG_FORM, TAG_REFERENCE};
 use agora_core::mail_events::handle;
+use agora_core::panel::access::{LINKS_PER_ADDRESS, LINKS_PER_CLIENT};
+use agora_core::panel::{Access, AccessSettings, Timeouts};
 use agora_core::purge::purge;
 use agora_core::registration::MailProblem;
+use agora_core::routes;
 use agora_core::service::{Service, Settings};
 use agora_core::store::Store;
-use agora_functions::http::{router, Clock};
+use agora_functions::http::{panel, router_with, Clock, HttpSettings};
 use agora_stores::dynamodb::DynamoStore;
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
 use aws_sdk_dynamodb::operation;
 use aws_sdk_dynamodb::types::AttributeValue;
 use axum::body::Body;
-use axum::http::{header, Method, Request, StatusCode};
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::Router;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_yaml::Value;
 use tower::ServiceExt;
 
 const SALT: &str = "roles-salt";
+/// The staff workspace's office account.
+const OFFICE: &str = "biuro@example.pl";
 
 // ---- what the template grants ----
 
@@ -160,15 +166,28 @@ fn actions(action: Option<&Value>) -> Vec<String> {
     }
 }
 
+/// Whether API Gateway sends `path` to the route `pattern`: `{name}` is
+/// one segment, a last `{name+}` the rest of the path (at least one
+/// character), as API Gateway reads them.
 fn serves(pattern: &str, path: &str) -> bool {
     let path = path.split('?').next().unwrap_or_default();
     let (pattern, path): (Vec<_>, Vec<_>) =
         (pattern.split('/').collect(), path.split('/').collect());
-    pattern.len() == path.len()
-        && pattern
-            .iter()
-            .zip(&path)
-            .all(|(p, s)| (p.starts_with('{') && p.ends_with('}') && !s.is_empty()) || p == s)
+    if let Some((greedy, fixed)) = pattern.split_last() {
+        if greedy.starts_with('{') && greedy.ends_with("+}") {
+            return path.len() > fixed.len()
+                && path[fixed.len()..].iter().any(|s| !s.is_empty())
+                && segments_match(fixed, &path[..fixed.len()]);
+        }
+    }
+    pattern.len() == path.len() && segments_match(&pattern, &path)
+}
+
+fn segments_match(pattern: &[&str], path: &[&str]) -> bool {
+    pattern
+        .iter()
+        .zip(path)
+        .all(|(p, s)| (p.starts_with('{') && p.ends_with('}') && !s.is_empty()) || p == s)
 }
 
 /// Every difference between what the functions used and what their roles
@@ -300,8 +319,8 @@ impl Mailer for Mail {
 }
 
 impl Mail {
-    /// The newest link to `action` (`potwierdz`, `wycofaj`) sent to `to`,
-    /// as a path with its query.
+    /// The newest link to `action` (`potwierdz`, `wycofaj`, the
+    /// workspace's sign-in `link`) sent to `to`, as a path with its query.
     fn link(&self, to: &str, action: &str) -> String {
         let sent = self.sent.lock().expect("mail");
         let marker = format!("/{action}?token=");
@@ -316,7 +335,7 @@ impl Mail {
                     .collect::<Vec<_>>()
             })
             .find(|word| word.contains(&marker))
-            .and_then(|url| url.find("/api/").map(|at| url[at..].to_owned()))
+            .and_then(|url| url.strip_prefix(fixture::SITE).map(str::to_owned))
             .unwrap_or_else(|| panic!("no {action} link was sent to {to}"))
     }
 }
@@ -412,15 +431,31 @@ impl Deployment {
             contact_email: "zespol@example.org".to_owned(),
             ..fixture::settings(1000)
         };
+        let access = Arc::new(Access::new(
+            store.clone(),
+            mail.clone(),
+            access_settings(&settings),
+        ));
         let service = Arc::new(Service::new(forms(1), store, mail.clone(), settings));
         let now = Arc::new(Mutex::new(march(5)));
         let clock: Clock = {
             let now = Arc::clone(&now);
             Arc::new(move || *now.lock().expect("clock"))
         };
+        let http = HttpSettings {
+            // The stories wait for no one.
+            sign_in_answer_floor: std::time::Duration::ZERO,
+            ..HttpSettings::default()
+        };
+        let workspace = panel::router(
+            Arc::clone(&service),
+            access,
+            Arc::clone(&clock),
+            http.clone(),
+        );
         Self {
             functions: template_functions(),
-            router: router(Arc::clone(&service), clock),
+            router: router_with(Arc::clone(&service), clock, http).merge(workspace),
             service,
             mail,
             calls,
@@ -434,6 +469,15 @@ impl Deployment {
     /// Sends the request as API Gateway would: to the function whose
     /// route it is, which is charged with the calls it makes.
     async fn send(&mut self, request: Request<Body>) -> (StatusCode, String) {
+        let (status, _, body) = self.send_for_headers(request).await;
+        (status, body)
+    }
+
+    /// As [`Self::send`], with the answer's headers.
+    async fn send_for_headers(
+        &mut self,
+        request: Request<Body>,
+    ) -> (StatusCode, HeaderMap, String) {
         let (method, path) = (request.method().to_string(), request.uri().to_string());
         let function = self
             .functions
@@ -454,11 +498,12 @@ impl Deployment {
             .await
             .expect("an answer");
         let status = response.status();
+        let headers = response.headers().clone();
         let body = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .expect("a body");
         self.charge(&function);
-        (status, String::from_utf8_lossy(&body).into_owned())
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
     }
 
     fn charge(&mut self, function: &str) {
@@ -735,10 +780,165 @@ async fn run_stories(deployment: &mut Deployment) {
     }
 }
 
+/// The staff workspace of the stories: [`OFFICE`] its one office account.
+fn access_settings(forms: &Settings) -> AccessSettings {
+    AccessSettings {
+        office: vec![OFFICE.to_owned()],
+        public_url: forms.public_url.clone(),
+        site_title: "Wspólne Projekty".to_owned(),
+        timezone: chrono_tz::Europe::Warsaw,
+        key: SALT.to_owned(),
+        timeouts: Timeouts::default(),
+        audit_days: 365,
+        links_per_address: LINKS_PER_ADDRESS,
+        links_per_client: LINKS_PER_CLIENT,
+    }
+}
+
+/// A form of the workspace, posted from its own pages.
+fn panel_post(path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Request<Body> {
+    let mut request = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let body = serde_urlencoded::to_string(fields).expect("a form body");
+    request.body(Body::from(body)).expect("a request")
+}
+
+fn panel_get(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .expect("a request")
+}
+
+fn location(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+impl Deployment {
+    /// Signs `email` in through the e-mailed link: asks for it, opens its
+    /// page, presses its button. The session cookie, `name=value`.
+    async fn sign_in(&mut self, email: &str) -> String {
+        let asked = panel_post(routes::PANEL_SIGN_IN, None, &[("email", email)]);
+        let (status, page) = self.send(asked).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let link = self.mail.link(email, "link");
+        assert_eq!(self.send(get(&link)).await.0, StatusCode::OK, "{link}");
+        let token = link.split("token=").nth(1).expect("a token").to_owned();
+        let used = panel_post(routes::PANEL_LINK, None, &[("token", &token)]);
+        let (status, headers, page) = self.send_for_headers(used).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+        let cookie = headers
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .expect("a session cookie");
+        cookie.split(';').next().unwrap_or_default().to_owned()
+    }
+
+    /// Opens a page of the workspace signed in: its status and its forms'
+    /// CSRF token, if it has forms.
+    async fn panel_page(&mut self, path: &str, cookie: &str) -> (StatusCode, String) {
+        let (status, page) = self.send(panel_get(path, cookie)).await;
+        let marker = "name=\"csrf\" value=\"";
+        let csrf = page
+            .find(marker)
+            .map(|at| {
+                page[at + marker.len()..]
+                    .chars()
+                    .take_while(|c| *c != '"')
+                    .collect()
+            })
+            .unwrap_or_default();
+        (status, csrf)
+    }
+
+    /// Posts a form of the workspace signed in; where it leads.
+    async fn panel_action(&mut self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> String {
+        let (status, headers, page) = self
+            .send_for_headers(panel_post(path, Some(cookie), fields))
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{path}: {page}");
+        location(&headers).to_owned()
+    }
+
+    fn minutes_later(&self, minutes: i64) {
+        self.set_now(self.now() + chrono::Duration::minutes(minutes));
+    }
+}
+
+/// The staff workspace, each request through the function that serves
+/// it: signing in (a link asked for, its page, its use), the pages (the
+/// dashboard reads the forms' counts; a page a minute on records the
+/// session as used), an account added, signed in and removed (its session
+/// ends with it), the audit log, a session ended idle, signing out here
+/// and everywhere.
+async fn run_panel_stories(deployment: &mut Deployment) {
+    let d = deployment;
+    let (status, _) = d.send(get(routes::PANEL_SIGN_IN)).await;
+    assert_eq!(status, StatusCode::OK);
+    let office = d.sign_in(OFFICE).await;
+    let (status, csrf) = d.panel_page(routes::PANEL, &office).await;
+    assert_eq!(status, StatusCode::OK);
+    d.minutes_later(2);
+    assert_eq!(
+        d.panel_page(routes::PANEL_ACCOUNTS, &office).await.0,
+        StatusCode::OK
+    );
+
+    let verifier = "weryfikator@example.pl";
+    let added = [
+        ("csrf", csrf.as_str()),
+        ("email", verifier),
+        ("role", "verifier"),
+        ("area", ""),
+    ];
+    d.panel_action(routes::PANEL_ACCOUNTS, &office, &added)
+        .await;
+    let theirs = d.sign_in(verifier).await;
+    assert_eq!(d.panel_page(routes::PANEL, &theirs).await.0, StatusCode::OK);
+    let removed = [("csrf", csrf.as_str()), ("email", verifier)];
+    d.panel_action(routes::PANEL_ACCOUNT_REMOVE, &office, &removed)
+        .await;
+    let (status, _) = d.panel_page(routes::PANEL, &theirs).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "a removed account is signed out"
+    );
+    assert_eq!(
+        d.panel_page(routes::PANEL_AUDIT, &office).await.0,
+        StatusCode::OK
+    );
+
+    // Left unused past the idle timeout: the next request ends it.
+    d.minutes_later(45);
+    assert_eq!(
+        d.panel_page(routes::PANEL, &office).await.0,
+        StatusCode::SEE_OTHER
+    );
+
+    for sign_out in [routes::PANEL_SIGN_OUT, routes::PANEL_SIGN_OUT_EVERYWHERE] {
+        let office = d.sign_in(OFFICE).await;
+        let (_, csrf) = d.panel_page(routes::PANEL, &office).await;
+        let to = d.panel_action(sign_out, &office, &[("csrf", &csrf)]).await;
+        assert!(
+            to.starts_with(routes::PANEL_SIGN_IN),
+            "{sign_out} leads to {to}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_role_grants_exactly_what_its_function_calls() {
     let mut deployment = Deployment::new().await;
     run_stories(&mut deployment).await;
+    run_panel_stories(&mut deployment).await;
     let (functions, used) = (&deployment.functions, &deployment.used);
 
     // The stories reached every function that serves a route, and the purge.
@@ -821,13 +1021,20 @@ fn the_template_is_read_as_api_gateway_routes_it() {
     ));
     assert!(!serves("/api/forms/{id}", "/api/forms/spacer/potwierdz"));
     assert!(!serves("/api/forms/{id}", "/api/forms/"));
+    assert!(serves("/panel/{proxy+}", "/panel/logowanie/link?token=x"));
+    assert!(serves("/panel/{proxy+}", "/panel/konta"));
+    assert!(!serves("/panel/{proxy+}", "/panel/"));
+    assert!(!serves("/panel/{proxy+}", "/api/forms/spacer"));
     // The authorizer calls nothing, and is granted nothing.
     assert!(named("OriginVerifyFunction").granted.is_empty());
 }
 
 #[test]
 fn every_route_of_the_router_reaches_a_function() {
-    use agora_core::routes::{CONFIRM, FORM, RECEIVED, SENT, WITHDRAW};
+    use agora_core::routes::{
+        CONFIRM, FORM, PANEL, PANEL_ACCOUNTS, PANEL_ACCOUNT_REMOVE, PANEL_AUDIT, PANEL_LINK,
+        PANEL_SIGN_IN, PANEL_SIGN_OUT, PANEL_SIGN_OUT_EVERYWHERE, RECEIVED, SENT, WITHDRAW,
+    };
     let functions = template_functions();
     for (method, route) in [
         ("GET", FORM),
@@ -838,16 +1045,31 @@ fn every_route_of_the_router_reaches_a_function() {
         ("POST", CONFIRM),
         ("GET", WITHDRAW),
         ("POST", WITHDRAW),
+        ("GET", PANEL),
+        ("GET", PANEL_SIGN_IN),
+        ("POST", PANEL_SIGN_IN),
+        ("GET", PANEL_LINK),
+        ("POST", PANEL_LINK),
+        ("POST", PANEL_SIGN_OUT),
+        ("POST", PANEL_SIGN_OUT_EVERYWHERE),
+        ("GET", PANEL_ACCOUNTS),
+        ("POST", PANEL_ACCOUNTS),
+        ("POST", PANEL_ACCOUNT_REMOVE),
+        ("GET", PANEL_AUDIT),
     ] {
         let serving: Vec<&str> = functions
             .iter()
-            .filter(|f| f.routes.iter().any(|(m, p)| m == method && p == route))
+            .filter(|f| {
+                f.routes
+                    .iter()
+                    .any(|(m, p)| m == method && serves(p, route))
+            })
             .map(|f| f.name.as_str())
             .collect();
         assert_eq!(
             serving.len(),
             1,
-            "{method} {route} must be the HttpApi event of exactly one function of infra/template.yaml, not {serving:?}"
+            "{method} {route} must be served by the HttpApi events of exactly one function of infra/template.yaml, not {serving:?}"
         );
     }
 }

@@ -10,7 +10,6 @@ use agora::scaffold::{self, NewKind};
 use agora_core::forms::FormDefinition;
 use agora_core::lottery::{self, PublishedList};
 use agora_core::staff::{self, Drawn, ExportFormat, Mailed};
-use agora_core::store::Store as _;
 use agora_site::config::Config;
 use agora_site::{build, BuildOptions, Diagnostics};
 use agora_stores::any::AnyStore;
@@ -557,11 +556,10 @@ async fn forms_command(command: FormsCommand) -> Result<String, String> {
         }
         FormsCommand::Purge { store } => {
             let opened = store.choice().open().await?;
-            let erased = opened
-                .purge_expired(Utc::now())
+            let purged = agora_core::purge::purge(&opened, Utc::now())
                 .await
                 .map_err(|e| e.to_string())?;
-            Ok(format!("erased {erased} expired registrations\n"))
+            Ok(format!("{purged}\n"))
         }
         FormsCommand::Export {
             form,

@@ -16,15 +16,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use agora_core::forms::{self, FormDefinition};
+use agora_core::panel::access::{LINKS_PER_ADDRESS, LINKS_PER_CLIENT};
+use agora_core::panel::{Access, AccessSettings, Timeouts};
 use agora_core::registration::new_token;
 use agora_core::routes;
 use agora_core::service::{Service, Settings};
-use agora_core::store::Store as _;
 use agora_functions::http::{
-    clock_from, hide_panic_messages, router_with, system_clock, Clock, HttpSettings,
+    clock_from, hide_panic_messages, panel, router_with, system_clock, Clock, HttpSettings,
 };
 use agora_functions::security_headers;
-use agora_site::config::Config;
+use agora_site::config::{Config, DEFAULT_AUDIT_DAYS};
 use agora_site::dates::parse_local;
 use agora_site::rebuild::LiveBuild;
 use agora_site::{BuildOptions, Diagnostic, Diagnostics};
@@ -107,15 +108,24 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         stopping.clone(),
         reload_forms(Arc::clone(&service), options.root.clone()),
     )?;
-    let api = router_with(
-        service,
-        clock(options.now.as_deref(), config.timezone)?,
-        HttpSettings {
-            trusted_proxy: options.trusted_proxy,
-            body_read_timeout: Some(options.limits.body_read),
-            ..HttpSettings::default()
-        },
+    let clock = clock(options.now.as_deref(), config.timezone)?;
+    let http = HttpSettings {
+        trusted_proxy: options.trusted_proxy,
+        body_read_timeout: Some(options.limits.body_read),
+        ..HttpSettings::default()
+    };
+    let access = Arc::new(Access::new(
+        options.store.clone(),
+        service.mailer().clone(),
+        access_settings(&config, service.settings()),
+    ));
+    let workspace = panel::router(
+        Arc::clone(&service),
+        access,
+        Arc::clone(&clock),
+        http.clone(),
     );
+    let api = router_with(service, clock, http).merge(workspace);
     hide_panic_messages();
     let cap = connections::connection_cap(options.limits.max_connections);
     println!(
@@ -173,6 +183,22 @@ async fn form_service(
     )))
 }
 
+/// Who may sign in to the workspace and how, from `agora.yaml`.
+fn access_settings(config: &Config, forms: &Settings) -> AccessSettings {
+    AccessSettings {
+        office: config.panel.office.clone(),
+        public_url: forms.public_url.clone(),
+        site_title: config.title.clone(),
+        timezone: config.timezone,
+        // The secret kept in `.agora/` for the fill-time stamps.
+        key: forms.address_salt.clone(),
+        timeouts: Timeouts::default(),
+        audit_days: i64::from(config.panel.audit_days.unwrap_or(DEFAULT_AUDIT_DAYS)),
+        links_per_address: LINKS_PER_ADDRESS,
+        links_per_client: LINKS_PER_CLIENT,
+    }
+}
+
 /// What a good rebuild tells the functions: they validate with the forms
 /// the pages now show.
 fn reload_forms(service: Arc<FormService>, root: PathBuf) -> impl Fn(&[PathBuf]) + Send {
@@ -208,18 +234,20 @@ fn clock(now: Option<&str>, timezone: chrono_tz::Tz) -> Result<Clock, String> {
     })
 }
 
-/// The API router answers under /api/ (its own not-found answers
-/// included); every other path is a file of the built site. Each gets
+/// The API router answers under /api/ and /panel/ (its own not-found
+/// answers included); every other path is a file of the built site. Each gets
 /// the security headers CloudFront adds in the cloud.
 fn app(api: Router, files: Live) -> Router {
     Router::new().fallback_service(tower::service_fn(move |request: Request| {
         let (api, files) = (api.clone(), files.clone());
         async move {
-            let (mut response, headers) = if request.uri().path().starts_with(routes::PREFIX) {
-                (api.oneshot(request).await?, security_headers::API)
-            } else {
-                (files.respond(request).await, security_headers::SITE)
-            };
+            let path = request.uri().path();
+            let (mut response, headers) =
+                if path.starts_with(routes::PREFIX) || path.starts_with(routes::PANEL_PREFIX) {
+                    (api.oneshot(request).await?, security_headers::API)
+                } else {
+                    (files.respond(request).await, security_headers::SITE)
+                };
             headers.set_plain_http(response.headers_mut());
             Ok::<_, std::convert::Infallible>(response)
         }
@@ -305,8 +333,8 @@ fn purge_periodically(store: AnyStore) {
         loop {
             // The first tick is at once.
             ticks.tick().await;
-            match store.purge_expired(chrono::Utc::now()).await {
-                Ok(erased) => println!("agora: purge erased {erased} expired registrations"),
+            match agora_core::purge::purge(&store, chrono::Utc::now()).await {
+                Ok(purged) => println!("agora: purge {purged}"),
                 Err(error) => eprintln!("agora: the purge failed: {error}"),
             }
         }

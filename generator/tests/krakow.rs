@@ -174,6 +174,7 @@ fn the_real_site_warns_about_every_fact_the_sources_do_not_give() {
         "accessibility.contact.name",
         "accessibility.architecture",
         "accessibility.sign_language",
+        "panel.audit_days",
     ] {
         assert!(
             warnings

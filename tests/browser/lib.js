@@ -58,6 +58,18 @@ function withBrowser(name, defineTests) {
   }
 }
 
+// Like `withBrowser`, for tests that run `agora serve`: first, one failing
+// test unless AGORA_BIN names the agora binary.
+function withAgoraBin(agoraBin, name, defineTests) {
+  if (!agoraBin || !fs.existsSync(agoraBin)) {
+    test(`${name}: AGORA_BIN names the agora binary`, () => {
+      assert.fail(`AGORA_BIN=${agoraBin || '(unset)'}: build it (cargo build -p agora) and run AGORA_BIN=target/debug/agora node --test tests/browser/`);
+    });
+    return;
+  }
+  withBrowser(name, defineTests);
+}
+
 // A headless Chromium with a fresh profile; `close()` removes the profile.
 async function launchBrowser() {
   const puppeteer = require('puppeteer-core');
@@ -178,6 +190,25 @@ function startAgoraServe(agoraBin, root, args = []) {
   });
 }
 
+// Every e-mail `agora serve` wrote to `address` in ROOT/.agora/outbox/,
+// decoded from quoted-printable, newest first.
+function outboxMailsTo(root, address) {
+  const dir = path.join(root, '.agora', 'outbox');
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith('.eml')) : [];
+  const decode = (file) => {
+    const raw = fs.readFileSync(file, 'latin1').replace(/=\r?\n/g, '');
+    return Buffer.from(raw.replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1')
+      .toString('utf8');
+  };
+  const to = new RegExp(`^To: ${address.replace(/[.+]/g, '\\$&')}\\r?$`, 'm');
+  return names
+    .map((name) => path.join(dir, name))
+    .map((file) => ({ text: decode(file), at: fs.statSync(file).mtimeMs }))
+    .filter((mail) => to.test(mail.text))
+    .sort((a, b) => b.at - a.at)
+    .map((mail) => mail.text);
+}
+
 // ---------------------------------------------------------------------------
 // The built site (AGORA_SITE_DIR), served as it is
 
@@ -287,6 +318,7 @@ module.exports = {
   copyKrakowSite,
   planWorkshops,
   startAgoraServe,
+  outboxMailsTo,
   ARTIFACTS_DIR,
   AXE_TAGS,
   CHROMIUM,
@@ -296,5 +328,6 @@ module.exports = {
   assertNoViolations,
   axeRun,
   launchBrowser,
+  withAgoraBin,
   withBrowser,
 };

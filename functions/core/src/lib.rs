@@ -17,6 +17,7 @@ pub mod local_time;
 pub mod lottery;
 pub mod mail;
 pub mod mail_events;
+pub mod panel;
 pub mod polish;
 pub mod purge;
 pub mod registration;

@@ -1,4 +1,4 @@
-//! Every path of the form API, named once: the router serves these routes,
+//! Every path of the form API and of the staff workspace, named once: the router serves these routes,
 //! the functions' pages and e-mails link to these paths, and the site's
 //! forms post to [`form`]. `infra/template.yaml` repeats the routes as the
 //! functions' `HttpApi` events; `functions/tests/roles.rs` fails when a
@@ -18,6 +18,25 @@ pub const SENT: &str = "/api/forms/{id}/wyslane";
 pub const CONFIRM: &str = "/api/forms/{id}/potwierdz";
 /// `GET` the withdrawal link's page, `POST` withdrawing.
 pub const WITHDRAW: &str = "/api/forms/{id}/wycofaj";
+
+/// The staff workspace: its pages and forms, served by the same router
+/// (CloudFront sends `/panel/*` to the API, never cached).
+pub const PANEL_PREFIX: &str = "/panel/";
+/// `GET` the dashboard (or, signed out, the way to the sign-in page).
+pub const PANEL: &str = "/panel/";
+/// `GET` the sign-in page, `POST` asking for a sign-in link.
+pub const PANEL_SIGN_IN: &str = "/panel/logowanie";
+/// `GET` the sign-in link's page, `POST` signing in with it.
+pub const PANEL_LINK: &str = "/panel/logowanie/link";
+/// `POST` signing out; `POST` signing out on every device.
+pub const PANEL_SIGN_OUT: &str = "/panel/wyloguj";
+pub const PANEL_SIGN_OUT_EVERYWHERE: &str = "/panel/wyloguj-wszedzie";
+/// `GET` the accounts (office), `POST` adding one.
+pub const PANEL_ACCOUNTS: &str = "/panel/konta";
+/// `POST` removing an account (office).
+pub const PANEL_ACCOUNT_REMOVE: &str = "/panel/konta/usun";
+/// `GET` the audit log (office).
+pub const PANEL_AUDIT: &str = "/panel/dziennik";
 
 /// Where form `id` is submitted and its status read.
 pub fn form(id: &str) -> String {
@@ -62,6 +81,18 @@ mod tests {
         assert_eq!(withdraw("spacer"), "/api/forms/spacer/wycofaj");
         for route in [FORM, RECEIVED, SENT, CONFIRM, WITHDRAW] {
             assert!(route.starts_with(PREFIX), "{route}");
+        }
+        for route in [
+            PANEL,
+            PANEL_SIGN_IN,
+            PANEL_LINK,
+            PANEL_SIGN_OUT,
+            PANEL_SIGN_OUT_EVERYWHERE,
+            PANEL_ACCOUNTS,
+            PANEL_ACCOUNT_REMOVE,
+            PANEL_AUDIT,
+        ] {
+            assert!(route.starts_with(PANEL_PREFIX), "{route}");
         }
     }
 }

@@ -127,6 +127,11 @@ impl<S: Store, M: Mailer> Service<S, M> {
         self.current_forms().get(id).cloned()
     }
 
+    /// Every form, by id.
+    pub fn forms(&self) -> Vec<Arc<FormDefinition>> {
+        self.current_forms().values().cloned().collect()
+    }
+
     /// Every form from now on is one of `forms` (`agora serve`, after an
     /// edit of `content/forms/` or of a data file they read).
     pub fn replace_forms(&self, forms: Vec<FormDefinition>) {
@@ -147,6 +152,10 @@ impl<S: Store, M: Mailer> Service<S, M> {
 
     pub fn store(&self) -> &S {
         &self.store
+    }
+
+    pub fn mailer(&self) -> &M {
+        &self.mailer
     }
 
     pub fn settings(&self) -> &Settings {

@@ -1,6 +1,7 @@
-//! The Lambda function that erases registrations past their retention,
-//! started by a schedule in infra/template.yaml (nightly), never by a
-//! request: `agora_core::purge`. Its role allows the table alone.
+//! The Lambda function that erases registrations past their retention
+//! and the staff workspace's records whose time ended, started by a
+//! schedule in infra/template.yaml (nightly), never by a request:
+//! `agora_core::purge`. Its role allows the table alone.
 //!
 //! | variable | meaning |
 //! |---|---|
@@ -19,10 +20,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::run(service_fn(
         move |_schedule: LambdaEvent<serde_json::Value>| async move {
             let purged = purge(store, chrono::Utc::now()).await?;
-            println!(
-                "agora: the purge erased {} expired registrations",
-                purged.erased
-            );
+            println!("agora: the purge {purged}");
             Ok::<_, Error>(purged)
         },
     ))

@@ -4,15 +4,10 @@
 //! Settings come from the environment (`agora_functions::http::lambda`).
 
 use agora_functions::http::lambda::{run, Environment};
-use agora_stores::dynamodb::DynamoStore;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     let environment = Environment::from_env()?;
-    let store = DynamoStore::from_env(
-        environment.table.clone(),
-        environment.dynamodb_endpoint.clone(),
-    )
-    .await?;
+    let store = environment.dynamo_store().await?;
     run(environment, store).await
 }

@@ -320,7 +320,7 @@ pub(crate) fn store_failed(
 /// What the log says of a store's failure: its kind and, for a refusal,
 /// the operation and the error code (a role missing a permission shows as
 /// `AccessDeniedException` on the call that needs it), never a message.
-fn failure_log_line(error: &StoreError) -> String {
+pub(crate) fn failure_log_line(error: &StoreError) -> String {
     match error {
         StoreError::Refused {
             operation, code, ..

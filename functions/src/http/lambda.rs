@@ -12,18 +12,29 @@
 //! | `AGORA_MAIL_FROM` | the verified SES sender (required) |
 //! | `AGORA_SES_CONFIGURATION_SET` | the SES configuration set that reports bounces and complaints (the stack's; optional) |
 //! | `AGORA_CONTACT_EMAIL` | shown to residents; default `AGORA_MAIL_FROM` |
-//! | `AGORA_ADDRESS_SALT` | a secret mixed into hashed client addresses and signing fill-time stamps, the same in every function (required) |
+//! | `AGORA_ADDRESS_SALT` | a secret mixed into hashed client addresses and signing fill-time stamps, the same in every function (required); the staff workspace keys its CSRF tokens with it |
 //! | `AGORA_RATE_LIMIT` | submissions per address in ten minutes (default 20) |
 //! | `AGORA_MIN_FILL_SECONDS` | the least time to fill a form in (default 3) |
 //! | `AGORA_CLIENT_ADDRESS_HEADER` | a header naming the resident's address when a CDN is in front (`CloudFront-Viewer-Address`); see [`super::HttpSettings`] |
+//! | `AGORA_PANEL_OFFICE` | the staff workspace's office accounts, addresses separated by commas or spaces (`agora.yaml`'s `panel.office`); none: nobody can sign in |
+//! | `AGORA_AUDIT_DAYS` | how many days the workspace's audit log keeps a line (default 365, as `panel.audit_days`) |
+//! | `AGORA_SITE_TITLE` | the site's name in the workspace's sign-in e-mail (default `Agora`) |
+//! | `AGORA_TIMEZONE` | the zone the workspace shows times in (default `Europe/Warsaw`) |
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use agora_core::forms::{self, FormDefinition};
+use agora_core::forms::{self, email, FormDefinition};
+use agora_core::panel::access::DEFAULT_AUDIT_DAYS;
+use agora_core::panel::access::{LINKS_PER_ADDRESS, LINKS_PER_CLIENT};
+use agora_core::panel::{Access, AccessSettings, PanelStore, Timeouts};
 use agora_core::service::{Service, Settings};
-use agora_core::store::Store;
+use agora_core::store::{Store, StoreError};
+use agora_stores::dynamodb::DynamoStore;
 use agora_stores::mail_ses::SesMailer;
+
+const DEFAULT_SITE_TITLE: &str = "Agora";
+const DEFAULT_TIMEZONE: chrono_tz::Tz = chrono_tz::Europe::Warsaw;
 
 /// The Lambda functions' settings, read once at start.
 #[derive(Clone)]
@@ -35,6 +46,8 @@ pub struct Environment {
     pub ses_configuration_set: Option<String>,
     pub settings: Settings,
     pub http: super::HttpSettings,
+    /// The staff workspace's (the panel function's).
+    pub access: AccessSettings,
 }
 
 impl std::fmt::Debug for Environment {
@@ -56,8 +69,69 @@ pub enum SetupError {
     Missing(&'static str),
     #[error("the environment variable {name} must be a whole number, not `{value}`")]
     NotANumber { name: &'static str, value: String },
+    /// A value the variable cannot take; `expected` says what it takes.
+    #[error("the environment variable {name} holds `{value}`, which is not {expected}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        expected: String,
+    },
     #[error("the forms could not be loaded:\n{0}")]
     Forms(String),
+}
+
+/// The variables as `lookup` gives them, trimmed; an empty one is unset.
+struct Variables<F>(F);
+
+impl<F: Fn(&str) -> Option<String>> Variables<F> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    fn required(&self, name: &'static str) -> Result<String, SetupError> {
+        self.get(name).ok_or(SetupError::Missing(name))
+    }
+
+    /// A whole number, not negative; `default` while unset.
+    fn number(&self, name: &'static str, default: i64) -> Result<i64, SetupError> {
+        match self.get(name) {
+            None => Ok(default),
+            Some(value) => value
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or(SetupError::NotANumber { name, value }),
+        }
+    }
+
+    /// Addresses separated by commas or white space, each canonical.
+    fn addresses(&self, name: &'static str) -> Result<Vec<String>, SetupError> {
+        let listed = self.get(name).unwrap_or_default();
+        listed
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|typed| !typed.is_empty())
+            .map(|typed| {
+                email::canonical(typed).map_err(|_| SetupError::Invalid {
+                    name,
+                    value: typed.to_owned(),
+                    expected: "one e-mail address".to_owned(),
+                })
+            })
+            .collect()
+    }
+
+    fn timezone(&self, name: &'static str) -> Result<chrono_tz::Tz, SetupError> {
+        match self.get(name) {
+            None => Ok(DEFAULT_TIMEZONE),
+            Some(value) => value.parse().map_err(|_| SetupError::Invalid {
+                name,
+                value,
+                expected: "a time zone of the IANA database, e.g. Europe/Warsaw".to_owned(),
+            }),
+        }
+    }
 }
 
 impl Environment {
@@ -67,48 +141,67 @@ impl Environment {
 
     /// Reads the settings through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SetupError> {
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
+        let vars = Variables(lookup);
+        let mail_from = vars.required("AGORA_MAIL_FROM")?;
+        let rate_limit = vars.number("AGORA_RATE_LIMIT", 20)?;
+        let settings = Settings {
+            public_url: vars.required("AGORA_PUBLIC_URL")?,
+            rate_limit: u32::try_from(rate_limit).map_err(|_| SetupError::NotANumber {
+                name: "AGORA_RATE_LIMIT",
+                value: rate_limit.to_string(),
+            })?,
+            min_fill_seconds: vars.number("AGORA_MIN_FILL_SECONDS", 3)?,
+            address_salt: vars.required("AGORA_ADDRESS_SALT")?,
+            contact_email: vars
+                .get("AGORA_CONTACT_EMAIL")
+                .unwrap_or_else(|| mail_from.clone()),
         };
-        let required = |name: &'static str| get(name).ok_or(SetupError::Missing(name));
-        let number = |name: &'static str, default: i64| match get(name) {
-            None => Ok(default),
-            Some(value) => value
-                .parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or(SetupError::NotANumber { name, value }),
-        };
-        let mail_from = required("AGORA_MAIL_FROM")?;
-        let rate_limit = number("AGORA_RATE_LIMIT", 20)?;
         Ok(Self {
-            table: required("AGORA_TABLE")?,
-            dynamodb_endpoint: get("AGORA_DYNAMODB_ENDPOINT"),
+            table: vars.required("AGORA_TABLE")?,
+            dynamodb_endpoint: vars.get("AGORA_DYNAMODB_ENDPOINT"),
             forms_dir: PathBuf::from(
-                get("AGORA_FORMS_DIR").unwrap_or_else(|| "content".to_owned()),
+                vars.get("AGORA_FORMS_DIR")
+                    .unwrap_or_else(|| "content".to_owned()),
             ),
-            settings: Settings {
-                public_url: required("AGORA_PUBLIC_URL")?,
-                rate_limit: u32::try_from(rate_limit).map_err(|_| SetupError::NotANumber {
-                    name: "AGORA_RATE_LIMIT",
-                    value: rate_limit.to_string(),
-                })?,
-                min_fill_seconds: number("AGORA_MIN_FILL_SECONDS", 3)?,
-                address_salt: required("AGORA_ADDRESS_SALT")?,
-                contact_email: get("AGORA_CONTACT_EMAIL").unwrap_or_else(|| mail_from.clone()),
-            },
+            access: access_settings(&vars, &settings)?,
+            settings,
             mail_from,
-            ses_configuration_set: get("AGORA_SES_CONFIGURATION_SET"),
+            ses_configuration_set: vars.get("AGORA_SES_CONFIGURATION_SET"),
             http: super::HttpSettings {
                 trusted_proxy: false,
-                client_address_header: get("AGORA_CLIENT_ADDRESS_HEADER"),
+                client_address_header: vars.get("AGORA_CLIENT_ADDRESS_HEADER"),
                 // API Gateway invokes the function with the whole body.
                 body_read_timeout: None,
+                ..super::HttpSettings::default()
             },
         })
     }
+
+    /// The table the settings name, at their endpoint if they name one.
+    pub async fn dynamo_store(&self) -> Result<DynamoStore, StoreError> {
+        DynamoStore::from_env(self.table.clone(), self.dynamodb_endpoint.clone()).await
+    }
+}
+
+/// The staff workspace's settings: its own variables, and the forms'
+/// address and secret, as `agora serve` makes them from `agora.yaml`.
+fn access_settings<F: Fn(&str) -> Option<String>>(
+    vars: &Variables<F>,
+    forms: &Settings,
+) -> Result<AccessSettings, SetupError> {
+    Ok(AccessSettings {
+        office: vars.addresses("AGORA_PANEL_OFFICE")?,
+        public_url: forms.public_url.clone(),
+        site_title: vars
+            .get("AGORA_SITE_TITLE")
+            .unwrap_or_else(|| DEFAULT_SITE_TITLE.to_owned()),
+        timezone: vars.timezone("AGORA_TIMEZONE")?,
+        key: forms.address_salt.clone(),
+        timeouts: Timeouts::default(),
+        audit_days: vars.number("AGORA_AUDIT_DAYS", i64::from(DEFAULT_AUDIT_DAYS))?,
+        links_per_address: LINKS_PER_ADDRESS,
+        links_per_client: LINKS_PER_CLIENT,
+    })
 }
 
 /// Loads every form of `dir`: a content folder (with `forms/` and
@@ -140,13 +233,52 @@ pub fn load_forms(dir: &Path) -> Result<Vec<FormDefinition>, SetupError> {
     Ok(forms)
 }
 
-/// Builds the service over `store` with the SES mailer and answers
-/// Lambda's events with the router until the function is stopped. The
-/// SDK clients are made once, here, and lent to every request.
+/// Answers Lambda's events with the forms' router over `store` until the
+/// function is stopped.
 pub async fn run<S: Store + 'static>(
     environment: Environment,
     store: S,
 ) -> Result<(), lambda_http::Error> {
+    let service = Arc::new(service(&environment, store).await?);
+    lambda_http::run(super::router_with(
+        service,
+        super::system_clock(),
+        environment.http,
+    ))
+    .await
+}
+
+/// As [`run`], with the staff workspace's routes (`/panel/`) merged in:
+/// its access rules over the same store and mailer.
+pub async fn run_panel<S: Store + PanelStore + Clone + 'static>(
+    environment: Environment,
+    store: S,
+) -> Result<(), lambda_http::Error> {
+    if environment.access.office.is_empty() {
+        eprintln!(
+            "agora: AGORA_PANEL_OFFICE lists no address: nobody can sign in to the staff workspace"
+        );
+    }
+    let service = Arc::new(service(&environment, store.clone()).await?);
+    let mailer = service.mailer().clone();
+    let access = Arc::new(Access::new(store, mailer, environment.access));
+    let clock = super::system_clock();
+    let workspace = super::panel::router(
+        Arc::clone(&service),
+        access,
+        Arc::clone(&clock),
+        environment.http.clone(),
+    );
+    let router = super::router_with(service, clock, environment.http).merge(workspace);
+    lambda_http::run(router).await
+}
+
+/// The forms' service over `store`, mailing through SES. The SDK clients
+/// are made once, here, and lent to every request.
+async fn service<S: Store>(
+    environment: &Environment,
+    store: S,
+) -> Result<Service<S, SesMailer>, SetupError> {
     super::hide_panic_messages();
     let forms = load_forms(&environment.forms_dir)?;
     let config = agora_stores::aws::config_loader().load().await;
@@ -164,13 +296,12 @@ pub async fn run<S: Store + 'static>(
         &environment.mail_from,
     )
     .with_configuration_set(environment.ses_configuration_set.clone());
-    let service = Arc::new(Service::new(forms, store, mailer, environment.settings));
-    lambda_http::run(super::router_with(
-        service,
-        super::system_clock(),
-        environment.http,
+    Ok(Service::new(
+        forms,
+        store,
+        mailer,
+        environment.settings.clone(),
     ))
-    .await
 }
 
 #[cfg(test)]
@@ -181,15 +312,7 @@ mod tests {
 
     #[test]
     fn settings_come_from_the_environment() {
-        let vars: HashMap<&str, &str> = HashMap::from([
-            ("AGORA_TABLE", "agora"),
-            ("AGORA_PUBLIC_URL", "https://example.org"),
-            ("AGORA_MAIL_FROM", "noreply@example.org"),
-            ("AGORA_ADDRESS_SALT", "sekret"),
-            ("AGORA_RATE_LIMIT", "7"),
-        ]);
-        let environment = Environment::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned()))
-            .expect("valid settings");
+        let environment = environment_with(&[("AGORA_RATE_LIMIT", "7")]).expect("valid settings");
         assert_eq!(environment.table, "agora");
         assert_eq!(environment.settings.rate_limit, 7);
         assert_eq!(environment.settings.min_fill_seconds, 3);
@@ -220,6 +343,71 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    /// The settings every function needs, and `extra`.
+    fn environment_with(extra: &[(&str, &str)]) -> Result<Environment, SetupError> {
+        let mut vars: HashMap<&str, &str> = HashMap::from([
+            ("AGORA_TABLE", "agora"),
+            ("AGORA_PUBLIC_URL", "https://example.org"),
+            ("AGORA_MAIL_FROM", "noreply@example.org"),
+            ("AGORA_ADDRESS_SALT", "sekret"),
+        ]);
+        vars.extend(extra.iter().copied());
+        Environment::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned()))
+    }
+
+    #[test]
+    fn the_workspace_settings_come_from_the_environment() {
+        let defaults = environment_with(&[]).expect("valid settings").access;
+        assert!(defaults.office.is_empty());
+        assert_eq!(defaults.audit_days, 365);
+        assert_eq!(defaults.site_title, "Agora");
+        assert_eq!(defaults.timezone, chrono_tz::Europe::Warsaw);
+        assert_eq!(defaults.public_url, "https://example.org");
+        assert_eq!(defaults.key, "sekret");
+        assert_eq!(defaults.links_per_address, LINKS_PER_ADDRESS);
+
+        let set = environment_with(&[
+            (
+                "AGORA_PANEL_OFFICE",
+                " Biuro@Example.PL, kasia@example.pl\n  jan@example.pl ,",
+            ),
+            ("AGORA_AUDIT_DAYS", "730"),
+            ("AGORA_SITE_TITLE", "Wspólne Projekty"),
+            ("AGORA_TIMEZONE", "Europe/Lisbon"),
+        ])
+        .expect("valid settings");
+        assert_eq!(
+            set.access.office,
+            ["biuro@example.pl", "kasia@example.pl", "jan@example.pl"]
+        );
+        assert_eq!(set.access.audit_days, 730);
+        assert_eq!(set.access.site_title, "Wspólne Projekty");
+        assert_eq!(set.access.timezone, chrono_tz::Europe::Lisbon);
+        assert!(!format!("{set:?}").contains("sekret"));
+    }
+
+    #[test]
+    fn a_wrong_workspace_setting_names_its_variable() {
+        let office =
+            environment_with(&[("AGORA_PANEL_OFFICE", "biuro@example.pl, biuro.example.pl")]);
+        assert!(
+            matches!(&office, Err(SetupError::Invalid { name: "AGORA_PANEL_OFFICE", value, .. }) if value == "biuro.example.pl"),
+            "{office:?}"
+        );
+        let days = environment_with(&[("AGORA_AUDIT_DAYS", "rok")]);
+        assert!(matches!(
+            days,
+            Err(SetupError::NotANumber {
+                name: "AGORA_AUDIT_DAYS",
+                ..
+            })
+        ));
+        let zone = environment_with(&[("AGORA_TIMEZONE", "Europe/Krakow")]);
+        let message = zone.expect_err("no such zone").to_string();
+        assert!(message.contains("AGORA_TIMEZONE"), "{message}");
+        assert!(message.contains("Europe/Krakow"), "{message}");
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod body;
 mod client;
 pub mod lambda;
 mod pages;
+pub mod panel;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,7 +93,7 @@ pub fn hide_panic_messages() {
 }
 
 /// How the router is deployed.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct HttpSettings {
     /// A reverse proxy the operator runs is in front of `agora serve`: the
     /// client's address is the one the proxy appended to
@@ -107,6 +108,22 @@ pub struct HttpSettings {
     /// have: past it the answer is `408` and nothing is saved. `None`
     /// under Lambda, where API Gateway hands over whole bodies.
     pub body_read_timeout: Option<Duration>,
+    /// The least time an answer to a sign-in request of the workspace
+    /// takes, whether or not a link was stored and mailed, so that its
+    /// timing does not tell which addresses have an account.
+    pub sign_in_answer_floor: Duration,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            trusted_proxy: false,
+            client_address_header: None,
+            body_read_timeout: None,
+            // Well above a store write and an e-mail sent through SES.
+            sign_in_answer_floor: Duration::from_millis(1200),
+        }
+    }
 }
 
 struct AppState<S, M> {

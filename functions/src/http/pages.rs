@@ -57,17 +57,31 @@ impl Pages<'_> {
     }
 
     fn document(&self, title: &str, body: &str) -> String {
+        self.document_with(title, &[], body)
+    }
+
+    /// A page with the theme's stylesheet and `more` of the theme's
+    /// stylesheets after it (paths under the site, like `/panel.css`).
+    pub(crate) fn document_with(&self, title: &str, more: &[&str], body: &str) -> String {
+        // Linked from the page's own origin, which is the site's behind
+        // CloudFront and under `agora serve`, so that the policy
+        // `style-src 'self'` always allows them.
+        let base = site_path(self.home);
+        let links: String = std::iter::once(STYLESHEET)
+            .chain(more.iter().copied())
+            .map(|sheet| {
+                format!(
+                    "<link rel=\"stylesheet\" href=\"{}\">\n",
+                    escape(&format!("{base}{sheet}"))
+                )
+            })
+            .collect();
         format!(
             "<!DOCTYPE html>\n<html lang=\"pl\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
              <meta name=\"robots\" content=\"noindex\">\n\
-             <title>{}</title>\n<link rel=\"stylesheet\" href=\"{}{STYLESHEET}\">\n\
-             </head>\n<body>\n{body}</body>\n</html>\n",
+             <title>{}</title>\n{links}</head>\n<body>\n{body}</body>\n</html>\n",
             escape(title),
-            // Linked from the page's own origin, which is the site's
-            // behind CloudFront and under `agora serve`, so that the
-            // policy `style-src 'self'` always allows it.
-            escape(&site_path(self.home))
         )
     }
 

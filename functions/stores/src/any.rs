@@ -1,10 +1,12 @@
 //! One of the real stores, chosen at run time (by `agora` options or a
-//! Lambda's environment): every call goes to the chosen one.
+//! Lambda's environment): every call, of the registrations and of the
+//! staff workspace, goes to the chosen one.
 
 use chrono::{DateTime, Utc};
 
 use crate::dynamodb::DynamoStore;
 use crate::sqlite::SqliteStore;
+use agora_core::panel::{Account, AuditEntry, PanelStore, Session, SignInLink};
 use agora_core::registration::{Admission, MailProblem, NewRegistration, Registration};
 use agora_core::store::{Counts, DrawRecord, DrawRecorded, Inserted, Store, StoreError, Withdrawn};
 
@@ -133,5 +135,83 @@ impl Store for AnyStore {
         limit: u32,
     ) -> Result<bool, StoreError> {
         each!(self, store => store.allow_request(key, window_start, limit))
+    }
+}
+
+impl PanelStore for AnyStore {
+    async fn put_sign_in_link(&self, link: &SignInLink) -> Result<(), StoreError> {
+        each!(self, store => store.put_sign_in_link(link))
+    }
+
+    async fn take_sign_in_link(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<SignInLink>, StoreError> {
+        each!(self, store => store.take_sign_in_link(token_hash, now))
+    }
+
+    async fn put_session(
+        &self,
+        session: &Session,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        each!(self, store => store.put_session(session, expires_at))
+    }
+
+    async fn session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Session>, StoreError> {
+        each!(self, store => store.session(id_hash, now))
+    }
+
+    async fn touch_session(&self, id_hash: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        each!(self, store => store.touch_session(id_hash, now))
+    }
+
+    async fn end_session(&self, id_hash: &str) -> Result<bool, StoreError> {
+        each!(self, store => store.end_session(id_hash))
+    }
+
+    async fn end_sessions_of(&self, email: &str) -> Result<u64, StoreError> {
+        each!(self, store => store.end_sessions_of(email))
+    }
+
+    async fn put_account(&self, account: &Account) -> Result<(), StoreError> {
+        each!(self, store => store.put_account(account))
+    }
+
+    async fn account(&self, email: &str) -> Result<Option<Account>, StoreError> {
+        each!(self, store => store.account(email))
+    }
+
+    async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        each!(self, store => store.accounts())
+    }
+
+    async fn remove_account(&self, email: &str) -> Result<bool, StoreError> {
+        each!(self, store => store.remove_account(email))
+    }
+
+    async fn append_audit(
+        &self,
+        entry: &AuditEntry,
+        expires_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        each!(self, store => store.append_audit(entry, expires_at))
+    }
+
+    async fn audit_log(
+        &self,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        each!(self, store => store.audit_log(now, limit))
+    }
+
+    async fn purge_panel(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        each!(self, store => store.purge_panel(now))
     }
 }

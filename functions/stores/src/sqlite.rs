@@ -13,6 +13,8 @@
 //! stays owed and is tried again after later transactions (at most once a
 //! second), when the store is closed, and when it is opened next.
 
+mod panel;
+
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -209,6 +211,11 @@ impl SqliteStore {
             .pragma_update(None, "temp_store", "MEMORY")
             .map_err(unavailable)?;
         connection.execute_batch(SCHEMA).map_err(unavailable)?;
+        // The staff workspace's tables: a file written before them gets
+        // them here, empty.
+        connection
+            .execute_batch(panel::SCHEMA)
+            .map_err(unavailable)?;
         add_missing_columns(&connection)?;
         Ok(Self {
             db: Arc::new(Mutex::new(Db {

@@ -262,7 +262,8 @@ fn warnings(site: &Site<'_>) -> Vec<Diagnostic> {
         .flat_map(|form| form.warnings.iter().cloned());
     let documents = &site.documents;
     let notices = notices::warnings(config, content, &documents.pages, &documents.sections);
-    Diagnostics::sorted(forms.chain(notices).collect()).0
+    let panel = crate::config::panel_warnings(config);
+    Diagnostics::sorted(forms.chain(notices).chain(panel).collect()).0
 }
 
 /// Checks the theme's templates against the site, then gives them what

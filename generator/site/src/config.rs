@@ -10,6 +10,8 @@ use crate::diagnostics::{line_of_key, Diagnostic};
 use crate::notices::{self, AccessibilityConfig, PrivacyConfig};
 use crate::yaml;
 
+pub use agora_core::panel::access::DEFAULT_AUDIT_DAYS;
+
 pub const CONFIG_FILE: &str = "agora.yaml";
 
 /// Where page slugs come from when a page has no explicit `slug`.
@@ -62,7 +64,22 @@ struct RawConfig {
     #[serde(default)]
     accessibility: AccessibilityConfig,
     #[serde(default)]
+    panel: PanelConfig,
+    #[serde(default)]
     extra: BTreeMap<String, serde_json::Value>,
+}
+
+/// The staff workspace (`/panel/`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PanelConfig {
+    /// The office accounts: the work addresses of the programme's office,
+    /// canonical once loaded. Reviewed in pull requests like any content.
+    #[serde(default)]
+    pub office: Vec<String>,
+    /// How many days the audit log keeps a line: the programme's records
+    /// policy says, the sources do not.
+    pub audit_days: Option<u32>,
 }
 
 fn default_language() -> String {
@@ -101,6 +118,7 @@ pub struct Config {
     pub privacy: PrivacyConfig,
     /// The accessibility statement's facts.
     pub accessibility: AccessibilityConfig,
+    pub panel: PanelConfig,
     /// The line of each key of `agora.yaml` by its dotted path
     /// (`privacy.dpo.email`), for warnings about facts left to fill in.
     pub key_lines: BTreeMap<String, usize>,
@@ -148,6 +166,20 @@ impl Config {
                 "news_per_page must be at least 1".to_owned(),
             ));
         }
+        let mut panel = raw.panel;
+        for (index, typed) in panel.office.iter_mut().enumerate() {
+            match agora_core::forms::email::canonical(typed) {
+                Ok(email) => *typed = email,
+                Err(_) => problems.push(
+                    Diagnostic::new(
+                        file,
+                        format!("panel.office: `{typed}` is not one e-mail address"),
+                    )
+                    .at_line(office_line(text, index))
+                    .hint("list one bare work address per line, with no name or brackets, e.g. `- biuro@example.org`"),
+                ),
+            }
+        }
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -167,6 +199,7 @@ impl Config {
             contact: raw.contact,
             privacy: raw.privacy,
             accessibility: raw.accessibility,
+            panel,
             key_lines: notices::key_lines(text),
             extra: raw.extra,
         };
@@ -229,6 +262,44 @@ impl Config {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_path.trim_end_matches('/'), path)
     }
+}
+
+/// What `agora check` warns about the staff workspace's settings, when
+/// `agora.yaml` has a `panel:` (a site without one does not use it).
+pub fn panel_warnings(config: &Config) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    if !config.key_lines.contains_key("panel") {
+        return warnings;
+    }
+    if config.panel.office.is_empty() {
+        warnings.push(
+            Diagnostic::new(CONFIG_FILE, "`panel.office` lists no address: nobody can sign in to the staff workspace (/panel/)")
+                .at_line(config.line_of("panel.office"))
+                .hint("list the office's work addresses under `panel:` → `office:`, one per line"),
+        );
+    }
+    if config.panel.audit_days.is_none() {
+        warnings.push(
+            Diagnostic::new(
+                CONFIG_FILE,
+                format!("`panel.audit_days` is not set: the audit log keeps its lines for {DEFAULT_AUDIT_DAYS} days until it is"),
+            )
+            .at_line(config.line_of("panel.audit_days"))
+            .hint("set the period the programme's records policy gives for the log of staff actions; never guess it"),
+        );
+    }
+    warnings
+}
+
+/// The line of the `index`th address under `panel:` → `office:`.
+fn office_line(text: &str, index: usize) -> Option<usize> {
+    text.lines()
+        .enumerate()
+        .skip_while(|(_, line)| !line.starts_with("panel:"))
+        .skip_while(|(_, line)| !line.trim_start().starts_with("office:"))
+        .filter(|(_, line)| line.trim_start().starts_with("- "))
+        .nth(index)
+        .map(|(number, _)| number + 1)
 }
 
 /// Lines of the `url:` keys under `menu:`, in order.

@@ -14,26 +14,40 @@
 //! | `wait#<position>`, `reserve#<position>` | point at a registration on a list | the first in line is one `Query` with `Limit 1` (zero-padded, so they sort) |
 //! | `draw` | the form's draw: seed, list SHA-256, places, winners, reserve, time | put only where none is, so a form is drawn once |
 //!
-//! Request counts live in `rate#<key>` / `window#<start>`. Every item with
-//! personal data or a pointer to it carries `ttl` (epoch seconds), so
-//! DynamoDB erases it even if `purge_expired` never runs; TTL deletion is
-//! lazy (up to days late), so every read filters on `expires_at`: an
-//! expired registration is never found, counted, listed, matched as a
-//! duplicate (its unique key item is taken over) or promoted (the line is
-//! walked past it). Its place stays counted in `taken` until the purge
-//! erases it and hands the place on, in the same transaction.
+//! Request counts live in `rate#<key>` / `window#<start>`. The staff
+//! workspace's records (`panel`) have partitions of their own:
+//!
+//! | `pk` | `sk` | what | why |
+//! |---|---|---|---|
+//! | `link#<token hash>` | `link` | a sign-in link | taken by one conditional `DeleteItem` returning it, so a link signs in once |
+//! | `session#<id hash>` | `session` | a session | touched by an `UpdateItem` only where it still is, so an ended session stays ended |
+//! | `sessions-of#<sha256 of the address>` | `<id hash>` | points at one of the account's sessions | signing out everywhere is one `Query`, no scan; hashed so that a key holds no e-mail |
+//! | `accounts` | `<address>` | an account added from the panel | every account is one `Query`, by address; kept until removed, no `ttl` |
+//! | `audit` | `<time>#<random suffix>` | a line of the audit log | newest first is a `Query` read backwards; lines of one moment are all kept |
+//!
+//! Every item with personal data or a pointer to it, but the accounts,
+//! carries `ttl` (epoch seconds), so DynamoDB erases it even if
+//! `purge_expired` or `purge_panel` never runs; TTL deletion is lazy (up
+//! to days late), so every read filters on `expires_at`: an expired link,
+//! session or log line is never found, and an expired registration is
+//! never found, counted, listed, matched as a duplicate (its unique key
+//! item is taken over) or promoted (the line is walked past it). Its
+//! place stays counted in `taken` until the purge erases it and hands the
+//! place on, in the same transaction.
 //!
 //! | module | what |
 //! |---|---|
 //! | `items` | keys, the item codec, the counter and the lines' keys |
 //! | `transactions` | a write and its conditions, one transaction and its outcome, waits, the admission gate |
-//! | `reads` | items by key, a pointer's registration, a prefix of a partition |
+//! | `reads` | items by key, a pointer's registration, a prefix of a partition, a whole partition |
 //! | `lines` | the rules of places: deciding an admission, the first in line, handing a place on |
 //! | `store` | the `Store` trait over the above |
+//! | `panel` | the `PanelStore` trait: the staff workspace's records |
 //! | `table` | creating the table (tests, local setups) |
 
 mod items;
 mod lines;
+mod panel;
 mod reads;
 mod store;
 mod table;

@@ -453,31 +453,19 @@ impl Store for DynamoStore {
         // small, the job runs daily, and TTL does most of the erasing.
         const FILTER: &str = "(begins_with(#sk, :registration) AND #expires_at <= :now) \
                               OR (begins_with(#pk, :rate) AND #ttl < :now_seconds)";
-        const PROJECTION: &str = "#pk, #sk";
-        let now_text = time(now);
-        let mut pages = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .filter_expression(FILTER)
-            .projection_expression(PROJECTION)
-            .set_expression_attribute_names(names(&[FILTER, PROJECTION]))
-            .set_expression_attribute_values(values(vec![
-                (":registration".to_owned(), s("reg#")),
-                (":now".to_owned(), s(&now_text)),
-                (":rate".to_owned(), s("rate#")),
-                (":now_seconds".to_owned(), number_value(now.timestamp())),
-            ]))
-            // Registrations stored a moment ago are due too.
-            .consistent_read(true)
-            .into_paginator()
-            .items()
-            .send();
-        let mut due = Vec::new();
-        while let Some(item) = pages.next().await {
-            let item = item.map_err(|e| failure("Scan", e))?;
-            due.push((text(&item, "pk")?.to_owned(), text(&item, "sk")?.to_owned()));
-        }
+        // Registrations stored a moment ago are due too: the scan is
+        // strongly consistent.
+        let due = self
+            .scan_keys(
+                FILTER,
+                vec![
+                    (":registration".to_owned(), s("reg#")),
+                    (":now".to_owned(), s(&time(now))),
+                    (":rate".to_owned(), s("rate#")),
+                    (":now_seconds".to_owned(), number_value(now.timestamp())),
+                ],
+            )
+            .await?;
         let mut removed = 0;
         for (pk, sk) in due {
             if sk.starts_with("reg#") {

@@ -1,0 +1,502 @@
+//! The staff workspace (`/panel/`) on the same router as the forms: sign-in
+//! by an e-mailed one-time link, a `__Host-` session cookie, a CSRF token
+//! in every form that changes something, and a role check on every page.
+//! What the rules are is `agora_core::panel`; this module speaks HTTP.
+//!
+//! | route | who | what |
+//! |---|---|---|
+//! | `GET /panel/` | signed in | the dashboard |
+//! | `GET`, `POST /panel/logowanie` | anyone | the sign-in page; asking for a link |
+//! | `GET`, `POST /panel/logowanie/link` | anyone with a link | the link's page; signing in |
+//! | `POST /panel/wyloguj`, `/panel/wyloguj-wszedzie` | signed in | signing out here or everywhere |
+//! | `GET`, `POST /panel/konta`, `POST /panel/konta/usun` | office | accounts |
+//! | `GET /panel/dziennik` | office | the audit log |
+//!
+//! A GET never changes anything; a POST from another site is refused
+//! before anything else (its browser says so in `Sec-Fetch-Site` or
+//! `Origin`), so that no page elsewhere can sign anyone in or out.
+
+mod guard;
+mod pages;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{FromRequest, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use agora_core::mail::Mailer;
+use agora_core::panel::access::LinkRequested;
+use agora_core::panel::{Access, AccessError, Account, PanelStore, Role};
+use agora_core::routes;
+use agora_core::service::Service;
+use agora_core::store::{Store, StoreError};
+
+use super::{answer, client, Clock, HttpSettings};
+use guard::Signed;
+
+/// What the workspace's handlers share.
+pub(crate) struct PanelState<S, M> {
+    access: Arc<Access<S, M>>,
+    service: Arc<Service<S, M>>,
+    clock: Clock,
+    http: Arc<HttpSettings>,
+}
+
+impl<S, M> Clone for PanelState<S, M> {
+    fn clone(&self) -> Self {
+        Self {
+            access: Arc::clone(&self.access),
+            service: Arc::clone(&self.service),
+            clock: Arc::clone(&self.clock),
+            http: Arc::clone(&self.http),
+        }
+    }
+}
+
+impl<S: Store + PanelStore, M: Mailer> PanelState<S, M> {
+    fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    fn pages(&self) -> pages::PanelPages<'_> {
+        let settings = self.service.settings();
+        pages::PanelPages {
+            home: &settings.public_url,
+            contact: &settings.contact_email,
+            timezone: self.access.settings().timezone,
+        }
+    }
+}
+
+/// The workspace's routes, to merge into the forms' router.
+pub fn router<S, M>(
+    service: Arc<Service<S, M>>,
+    access: Arc<Access<S, M>>,
+    clock: Clock,
+    http: HttpSettings,
+) -> Router
+where
+    S: Store + PanelStore + 'static,
+    M: Mailer + 'static,
+{
+    let state = PanelState {
+        access,
+        service,
+        clock,
+        http: Arc::new(http),
+    };
+    Router::new()
+        .route(routes::PANEL, get(dashboard::<S, M>))
+        .route(
+            routes::PANEL_SIGN_IN,
+            get(sign_in_page::<S, M>).post(request_link::<S, M>),
+        )
+        .route(
+            routes::PANEL_LINK,
+            get(link_page::<S, M>).post(use_link::<S, M>),
+        )
+        .route(routes::PANEL_SIGN_OUT, post(sign_out::<S, M>))
+        .route(
+            routes::PANEL_SIGN_OUT_EVERYWHERE,
+            post(sign_out_everywhere::<S, M>),
+        )
+        .route(
+            routes::PANEL_ACCOUNTS,
+            get(accounts::<S, M>).post(add_account::<S, M>),
+        )
+        .route(routes::PANEL_ACCOUNT_REMOVE, post(remove_account::<S, M>))
+        .route(routes::PANEL_AUDIT, get(audit_log::<S, M>))
+        .with_state(state)
+        // A bug answers a generic page and logs only where it happened
+        // (`super::hide_panic_messages`): never the request's data.
+        .layer(CatchPanicLayer::custom(
+            |_panic: Box<dyn std::any::Any + Send>| {
+                answer::html(StatusCode::INTERNAL_SERVER_ERROR, pages::failed())
+            },
+        ))
+}
+
+/// `GET /panel/`: the forms with their state and counts (office), or what
+/// the account's role has (others).
+async fn dashboard<S: Store + PanelStore + 'static, M: Mailer + 'static>(
+    State(state): State<PanelState<S, M>>,
+    headers: HeaderMap,
+) -> Response {
+    let signed = match guard::page(&state, &headers).await {
+        Ok(signed) => signed,
+        Err(answer) => return answer,
+    };
+    let now = state.now();
+    let mut forms = Vec::new();
+    if signed.who.account.role == Role::Office {
+        for form in state.service.forms() {
+            match state.service.store().counts(&form.id, now).await {
+                Ok(counts) => forms.push((form, counts)),
+                Err(error) => return store_failed(&state, &error),
+            }
+        }
+    }
+    let page = state.pages().dashboard(&signed.who, &forms, now);
+    answer::html(StatusCode::OK, page)
+}
+
+#[derive(Debug, Deserialize)]
+struct SignInQuery {
+    wylogowano: Option<String>,
+}
+
+/// `GET /panel/logowanie`: the address field; signed in, the dashboard.
+async fn sign_in_page<S: Store + PanelStore + 'static, M: Mailer + 'static>(
+    State(state): State<PanelState<S, M>>,
+    headers: HeaderMap,
+    Query(query): Query<SignInQuery>,
+) -> Response {
+    if let Ok(Some(_)) = guard::session(&state, &headers).await {
+        return answer::see_other(routes::PANEL);
+    }
+    let signed_out = query.wylogowano.is_some();
+    answer::html(StatusCode::OK, state.pages().sign_in(signed_out, "", None))
+}
+
+#[derive(Debug, Deserialize)]
+struct LinkRequest {
+    #[serde(default)]
+    email: String,
+}
+
+/// `POST /panel/logowanie`: a link to the address if it has an account;
+/// the same answer, in the same time, if it has not.
+async fn request_link<S: Store + PanelStore + 'static, M: Mailer + 'static>(
+    State(state): State<PanelState<S, M>>,
+    request: Request,
+) -> Response {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    if !guard::same_origin(&parts.headers, &state.service.settings().public_url) {
+        return guard::forbidden(&state);
+    }
+    let address = client::address(
+        &parts,
+        state.http.trusted_proxy,
+        state.http.client_address_header.as_deref(),
+    );
+    let request = Request::from_parts(parts, body);
+    let Ok(Form(form)) = Form::<LinkRequest>::from_request(request, &state).await else {
+        let page = state.pages().sign_in(false, "", None);
+        return answer::html(StatusCode::BAD_REQUEST, page);
+    };
+    let outcome = state
+        .access
+        .request_link(&form.email, &address, state.now())
+        .await;
+    let floor = state.http.sign_in_answer_floor;
+    tokio::time::sleep(floor.saturating_sub(started.elapsed())).await;
+    let pages = state.pages();
+    match outcome {
+        Ok(LinkRequested::Sent) => answer::html(StatusCode::OK, pages.link_sent()),
+        Ok(LinkRequested::Invalid(problem)) => answer::html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            pages.sign_in(false, &form.email, Some(problem.message())),
+        ),
+        Ok(LinkRequested::RateLimited {
+            retry_after_seconds,
+        }) => answer::html(
+            StatusCode::TOO_MANY_REQUESTS,
+            pages.too_many_links(retry_after_seconds),
+        ),
+        Err(error) => unavailable(&state, "a sign-in link could not be made", &error),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct LinkToken {
+    #[serde(default)]
+    token: String,
+}
+
+/// `GET /panel/logowanie/link?token=…`: the button that signs in.
+async fn link_page<S: Store + PanelStore + 'static, M: Mailer + 'static>(
+    State(state): State<PanelState<S, M>>,
+    Query(query): Query<LinkToken>,
+) -> Response {
+    answer::html(StatusCode::OK, state.pages().link(&query.token))
+}
+
+/// `POST /panel/logowanie/link`: the link used, once; a session begins.
+async fn use_link<S: Store + PanelStore + 'static, M: Mailer + 'static>(
+    State(state): State<PanelState<S, M>>,
+    headers: HeaderMap,
+    Form(form): Form<LinkToken>,
+) -> Response {
+    if !guard::same_origin(&headers, &state.service.settings().public_url) {
+        return guard::forbidden(&state);
+    }
+    match state.access.sign_in(&form.token, state.now()).await {
+        Ok(Some((secret, _))) => {
+            let mut response = answer::see_other(routes::PANEL);
+            guard::set_session_cookie(&mut response, &secret, &state.access.settings().timeouts);
+            response
+        }
+        Ok(None) => answer::html(StatusCode::GONE, state.pages().link_refused()),
+        Err(error) => unavailable(&state, "signing in failed", &error),
+    }
+}
+
+/// The hidden field every form that changes something carries.
+#[derive(Debug, Deserialize)]
+struct Csrf {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /panel/wyloguj`: this session ends.
+async fn sign_out<S: Store + PanelStore + 'static, M: Mailer + 'static>(
+    State(state): State<PanelState<S, M>>,
+    headers: HeaderMap,
+    Form(form): Form<Csrf>,
+) -> Response {
+    let signed = match guard::action(&state, &headers, &form.csrf).await {
+        Ok(signed) => signed,
+        Err(answer) => return answer,
+    };
+    if let Err(error) = state.access.sign_out(&signed.who, state.now()).await {
+        return store_failed(&state, &error);
+    }
+    signed_out()
+}
+
+/// `POST /panel/wyloguj-wszedzie`: every session of the account ends.
+async fn sign_out_everywhere<S: Store + PanelStore + 'static, M: Mailer + 'static>(
+    State(state): State<PanelState<S, M>>,
+    headers: HeaderMap,
+    Form(form): Form<Csrf>,
+) -> Response {
+    let signed = match guard::action(&state, &headers, &form.csrf).await {
+        Ok(signed) => signed,
+        Err(answer) => return answer,
+    };
+    if let Err(error) = state
+        .access
+        .sign_out_everywhere(&signed.who, state.now())
+        .await
+    {
+        return store_failed(&state, &error);
+    }
+    signed_out()
+}
+
+fn signed_out() -> Response {
+    let mut response = answer::see_other(&format!("{}?wylogowano", routes::PANEL_SIGN_IN));
+    guard::clear_session_cookie(&mut response);
+    response
+}
+
+/// `GET /panel/konta`: the accounts and the form to add one (office).
+async fn accounts<S: Store + PanelStore + 'static, M: Mailer + 'static>(
+    State(state): State<PanelState<S, M>>,
+    headers: HeaderMap,
+) -> Response {
+    let signed = match guard::office_page(&state, &headers).await {
+        Ok(signed) => signed,
+        Err(answer) => return answer,
+    };
+    accounts_page(&state, &signed, StatusCode::OK, None).await
+}
+
+async fn accounts_page<S: Store + PanelStore, M: Mailer>(
+    state: &PanelState<S, M>,
+    signed: &Signed,
+    status: StatusCode,
+    problem: Option<&str>,
+) -> Response {
+    let stored = match state.access.store().accounts().await {
+        Ok(stored) => stored,
+        Err(error) => return store_failed(state, &error),
+    };
+    let office = &state.access.settings().office;
+    answer::html(
+        status,
+        state
+            .pages()
+            .accounts(&signed.who, office, &stored, problem),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct NewAccount {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    area: String,
+}
+
+/// `POST /panel/konta`: a verifier or an ambassador added (office).
+async fn add_account<S: Store + PanelStore + 'static, M: Mailer + 'static>(
+    State(state): State<PanelState<S, M>>,
+    headers: HeaderMap,
+    Form(form): Form<NewAccount>,
+) -> Response {
+    let signed = match guard::office_action(&state, &headers, &form.csrf).await {
+        Ok(signed) => signed,
+        Err(answer) => return answer,
+    };
+    let account = match new_account(&form) {
+        Ok(account) => account,
+        Err(problem) => {
+            return accounts_page(
+                &state,
+                &signed,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(problem),
+            )
+            .await
+        }
+    };
+    match state
+        .access
+        .add_account(&signed.who, account, state.now())
+        .await
+    {
+        Ok(()) => answer::see_other(routes::PANEL_ACCOUNTS),
+        Err(error) => unavailable(&state, "an account could not be added", &error),
+    }
+}
+
+/// The account the form describes, or what is wrong with it (in Polish).
+fn new_account(form: &NewAccount) -> Result<Account, &'static str> {
+    let email = agora_core::forms::email::canonical(&form.email).map_err(|p| p.message())?;
+    let role = match Role::parse(&form.role) {
+        Some(Role::Verifier) => Role::Verifier,
+        Some(Role::Ambassador) => Role::Ambassador,
+        _ => return Err("Wybierz rolę: weryfikator albo ambasador."),
+    };
+    let area = form.area.trim();
+    let area = match role {
+        Role::Ambassador if area.is_empty() => {
+            return Err("Podaj obszar ambasadora (numer dzielnicy, np. XIII).")
+        }
+        Role::Ambassador => Some(area.to_owned()),
+        _ => None,
+    };
+    Ok(Account {
+        email,
+        role,
+        area,
+        added_by: None,
+        added_at: None,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct RemovedAccount {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+}
+
+/// `POST /panel/konta/usun`: an account removed, its sessions ended (office).
+async fn remove_account<S: Store + PanelStore + 'static, M: Mailer + 'static>(
+    State(state): State<PanelState<S, M>>,
+    headers: HeaderMap,
+    Form(form): Form<RemovedAccount>,
+) -> Response {
+    let signed = match guard::office_action(&state, &headers, &form.csrf).await {
+        Ok(signed) => signed,
+        Err(answer) => return answer,
+    };
+    match state
+        .access
+        .remove_account(&signed.who, &form.email, state.now())
+        .await
+    {
+        Ok(_) => answer::see_other(routes::PANEL_ACCOUNTS),
+        Err(error) => unavailable(&state, "an account could not be removed", &error),
+    }
+}
+
+/// How many lines of the audit log one page shows.
+const AUDIT_PAGE_LINES: usize = 200;
+
+/// `GET /panel/dziennik`: the audit log, newest first (office).
+async fn audit_log<S: Store + PanelStore + 'static, M: Mailer + 'static>(
+    State(state): State<PanelState<S, M>>,
+    headers: HeaderMap,
+) -> Response {
+    let signed = match guard::office_page(&state, &headers).await {
+        Ok(signed) => signed,
+        Err(answer) => return answer,
+    };
+    let now = state.now();
+    match state.access.store().audit_log(now, AUDIT_PAGE_LINES).await {
+        Ok(lines) => answer::html(StatusCode::OK, state.pages().audit(&signed.who, &lines)),
+        Err(error) => store_failed(&state, &error),
+    }
+}
+
+/// An action that failed: logged without personal data (`what` and the
+/// error's kind), a Polish page to retry.
+fn unavailable<S: Store + PanelStore, M: Mailer>(
+    state: &PanelState<S, M>,
+    what: &str,
+    error: &AccessError,
+) -> Response {
+    // A store's message may quote what was being written: only its kind.
+    let why = match error {
+        AccessError::Store(error) => answer::failure_log_line(error),
+        other => other.to_string(),
+    };
+    eprintln!("agora: panel: {what}: {why}");
+    answer::html(StatusCode::SERVICE_UNAVAILABLE, state.pages().unavailable())
+}
+
+/// The store failed: logged without personal data, a Polish page to retry.
+fn store_failed<S: Store + PanelStore, M: Mailer>(
+    state: &PanelState<S, M>,
+    error: &StoreError,
+) -> Response {
+    eprintln!(
+        "agora: panel: the store failed: {}",
+        answer::failure_log_line(error)
+    );
+    answer::html(StatusCode::SERVICE_UNAVAILABLE, state.pages().unavailable())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(email: &str, role: &str, area: &str) -> NewAccount {
+        NewAccount {
+            csrf: String::new(),
+            email: email.to_owned(),
+            role: role.to_owned(),
+            area: area.to_owned(),
+        }
+    }
+
+    #[test]
+    fn office_adds_only_verifiers_and_ambassadors_with_an_area() {
+        let ambassador =
+            new_account(&form(" Zofia@Example.PL ", "ambassador", " XIII ")).expect("valid");
+        assert_eq!(ambassador.email, "zofia@example.pl");
+        assert_eq!(ambassador.area.as_deref(), Some("XIII"));
+        let verifier = new_account(&form("adam@example.pl", "verifier", "XIII")).expect("valid");
+        assert_eq!(verifier.area, None);
+        assert!(new_account(&form("a@example.pl", "office", "")).is_err());
+        assert!(new_account(&form("a@example.pl", "", "")).is_err());
+        assert!(new_account(&form("a@example.pl", "ambassador", " ")).is_err());
+        assert!(new_account(&form("not an address", "verifier", "")).is_err());
+    }
+}

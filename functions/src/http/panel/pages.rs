@@ -1,0 +1,435 @@
+//! The workspace's pages, in Polish, in the site's look (the theme's
+//! stylesheet through [`super::super::pages::Pages::document`]): a header
+//! with the workspace's menu and the sign-out button, one `h1`, tables
+//! with captions and headers, forms with labels. No script: every action
+//! is a form.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use agora_core::forms::html::escape;
+use agora_core::forms::{FormDefinition, FormState};
+use agora_core::panel::sessions::CSRF_FIELD;
+use agora_core::panel::{Account, AuditEntry, Role, SignedIn};
+use agora_core::polish::{count_pl, date_time_pl};
+use agora_core::routes;
+use agora_core::store::Counts;
+
+use super::super::pages::Pages;
+
+/// The page of a request that failed on a bug: no layout and no
+/// stylesheet (the settings are not at hand in a panic handler).
+pub(crate) fn failed() -> String {
+    "<!DOCTYPE html>\n<html lang=\"pl\">\n<head>\n<meta charset=\"utf-8\">\n\
+     <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+     <title>Wystąpił błąd – panel</title>\n</head>\n<body>\n<main id=\"main\">\n\
+     <h1>Wystąpił błąd</h1>\n<p>Nie udało się wykonać tej operacji. Spróbuj ponownie; \
+     jeśli błąd się powtórzy, napisz do zespołu programu.</p>\n\
+     <p><a href=\"/panel/\">Wróć do pulpitu</a></p>\n</main>\n</body>\n</html>\n"
+        .to_owned()
+}
+
+/// The workspace's few rules beyond the theme's, in the theme
+/// (`themes/default/static/panel.css`), so that the site's pages do not
+/// carry them.
+const STYLESHEET: &str = "/panel.css";
+
+pub(crate) struct PanelPages<'a> {
+    pub(crate) home: &'a str,
+    pub(crate) contact: &'a str,
+    pub(crate) timezone: Tz,
+}
+
+impl PanelPages<'_> {
+    fn site(&self) -> Pages<'_> {
+        Pages {
+            home: self.home,
+            contact: self.contact,
+        }
+    }
+
+    /// A page of the workspace; `nav` is the signed-in account's [`menu`].
+    fn layout(&self, title: &str, nav: Option<String>, main: &str) -> String {
+        let nav = nav.unwrap_or_default();
+        self.site().document_with(
+            &format!("{title} – panel"),
+            &[STYLESHEET],
+            &format!(
+                "<a class=\"skip-link\" href=\"#main\">Przejdź do treści</a>\n\
+                 <header class=\"site-header\"><div class=\"container\">\n\
+                 <a class=\"site-title\" href=\"{panel}\">Panel programu</a>\n{nav}</div></header>\n\
+                 <main id=\"main\" class=\"container\">\n<h1>{title}</h1>\n{main}</main>\n\
+                 <footer class=\"site-footer\"><div class=\"container\">\n\
+                 <p>Pomoc: <a href=\"mailto:{contact}\">{contact}</a></p>\n\
+                 </div></footer>\n",
+                panel = routes::PANEL,
+                title = escape(title),
+                contact = escape(self.contact),
+            ),
+        )
+    }
+
+    fn time(&self, at: DateTime<Utc>) -> String {
+        date_time_pl(at.with_timezone(&self.timezone))
+    }
+
+    pub(crate) fn sign_in(&self, signed_out: bool, typed: &str, problem: Option<&str>) -> String {
+        let mut main = String::new();
+        if signed_out {
+            main.push_str("<div class=\"notice\" role=\"status\"><p>Wylogowano.</p></div>\n");
+        }
+        main.push_str(
+            "<p>Panel jest dla pracowników biura budżetu obywatelskiego, ekspertów \
+             jednostek weryfikujących i ambasadorów. Podaj służbowy adres e-mail: \
+             wyślemy na niego link do logowania.</p>\n",
+        );
+        // Marked as the residents' forms mark a field, and focused, so
+        // that the message is read with the field.
+        let (field_class, invalid, error) = match problem {
+            Some(problem) => (
+                "field field--error",
+                " aria-invalid=\"true\" aria-describedby=\"email-error\" autofocus",
+                format!(
+                    "<p class=\"error-message\" id=\"email-error\">\
+                     <span class=\"visually-hidden\">Błąd: </span>{}</p>\n",
+                    escape(problem)
+                ),
+            ),
+            None => ("field", "", String::new()),
+        };
+        main.push_str(&format!(
+            "<form method=\"post\" action=\"{action}\" class=\"agora-form\">\n\
+             <div class=\"{field_class}\">\n\
+             <label class=\"label\" for=\"email\">Adres e-mail</label>\n{error}\
+             <input class=\"input\" id=\"email\" name=\"email\" type=\"email\" \
+             autocomplete=\"email\" required value=\"{typed}\"{invalid}>\n</div>\n\
+             <button type=\"submit\" class=\"button\">Wyślij link</button>\n</form>\n",
+            action = routes::PANEL_SIGN_IN,
+            typed = escape(typed),
+        ));
+        self.layout("Logowanie", None, &main)
+    }
+
+    pub(crate) fn link_sent(&self) -> String {
+        self.layout(
+            "Sprawdź skrzynkę",
+            None,
+            &format!(
+                "<p>Jeśli ten adres ma konto w panelu, wysłaliśmy na niego link do \
+                 logowania. Link działa jeden raz i tylko przez krótki czas.</p>\n\
+                 <p>Nie ma wiadomości? Sprawdź folder ze spamem albo \
+                 <a href=\"{}\">poproś o nowy link</a>.</p>\n",
+                routes::PANEL_SIGN_IN
+            ),
+        )
+    }
+
+    pub(crate) fn too_many_links(&self, retry_after_seconds: u64) -> String {
+        let minutes = i64::try_from(retry_after_seconds.div_ceil(60)).unwrap_or(15);
+        self.layout(
+            "Zbyt wiele prób",
+            None,
+            &format!(
+                "<p>Poproszono o zbyt wiele linków. Spróbuj ponownie za {}.</p>\n",
+                count_pl(minutes, "minutę", "minuty", "minut")
+            ),
+        )
+    }
+
+    /// The sign-in link's page: signing in takes a press of the button.
+    pub(crate) fn link(&self, token: &str) -> String {
+        self.layout(
+            "Logowanie do panelu",
+            None,
+            &format!(
+                "<p>Naciśnij przycisk, aby się zalogować.</p>\n\
+                 <form method=\"post\" action=\"{action}\">\n\
+                 <input type=\"hidden\" name=\"token\" value=\"{token}\">\n\
+                 <button type=\"submit\" class=\"button\">Zaloguj się</button>\n</form>\n",
+                action = routes::PANEL_LINK,
+                token = escape(token),
+            ),
+        )
+    }
+
+    pub(crate) fn link_refused(&self) -> String {
+        self.layout(
+            "Ten link już nie działa",
+            None,
+            &format!(
+                "<p>Link do logowania działa jeden raz i tylko przez krótki czas. \
+                 Ten został już użyty albo wygasł.</p>\n\
+                 <p><a href=\"{}\">Poproś o nowy link</a>.</p>\n",
+                routes::PANEL_SIGN_IN
+            ),
+        )
+    }
+
+    pub(crate) fn forbidden(&self) -> String {
+        self.layout(
+            "Brak dostępu",
+            None,
+            &format!(
+                "<p>To konto nie ma dostępu do tej strony albo formularz wygasł. \
+                 Wróć do <a href=\"{}\">pulpitu</a> i spróbuj ponownie.</p>\n",
+                routes::PANEL
+            ),
+        )
+    }
+
+    pub(crate) fn unavailable(&self) -> String {
+        self.layout(
+            "Chwilowy problem",
+            None,
+            "<p>Nie udało się teraz wykonać tej operacji. Nic nie zostało zmienione. \
+             Spróbuj ponownie za chwilę.</p>\n",
+        )
+    }
+
+    /// The dashboard: office sees every form with its counts.
+    pub(crate) fn dashboard(
+        &self,
+        who: &SignedIn,
+        forms: &[(Arc<FormDefinition>, Counts)],
+        now: DateTime<Utc>,
+    ) -> String {
+        let mut main = format!(
+            "<p>Zalogowano jako {} ({}).</p>\n",
+            escape(&who.account.email),
+            who.account.role.label_pl().to_lowercase()
+        );
+        match who.account.role {
+            Role::Office => main.push_str(&forms_table(forms, now)),
+            Role::Verifier => main
+                .push_str("<p>Tu pojawią się pomysły przekazane Ci do wstępnej weryfikacji.</p>\n"),
+            Role::Ambassador => main.push_str(
+                "<p>Tu pojawią się osoby, które dołączyły do procesu w Twoim obszarze.</p>\n",
+            ),
+        }
+        self.layout("Pulpit", Some(menu(who, routes::PANEL)), &main)
+    }
+
+    pub(crate) fn accounts(
+        &self,
+        who: &SignedIn,
+        office: &[String],
+        stored: &[Account],
+        problem: Option<&str>,
+    ) -> String {
+        let mut main = String::new();
+        if let Some(problem) = problem {
+            // As the residents' forms do: focused, so that it is read first.
+            main.push_str(&format!(
+                "<div class=\"error-summary\" aria-labelledby=\"error-summary-title\" \
+                 role=\"alert\" tabindex=\"-1\" autofocus>\n\
+                 <h2 class=\"error-summary__title\" id=\"error-summary-title\">\
+                 Nie dodano konta</h2>\n<p>{}</p>\n</div>\n",
+                escape(problem)
+            ));
+        }
+        main.push_str(&accounts_table(who, office, stored, &|at| self.time(at)));
+        main.push_str(&add_account_form(who));
+        self.layout("Konta", Some(menu(who, routes::PANEL_ACCOUNTS)), &main)
+    }
+
+    pub(crate) fn audit(&self, who: &SignedIn, lines: &[AuditEntry]) -> String {
+        let mut rows = String::new();
+        for line in lines {
+            let cell = |value: &Option<String>| escape(value.as_deref().unwrap_or("–"));
+            rows.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                escape(&self.time(line.at)),
+                escape(&line.actor),
+                escape(line.action.label_pl()),
+                cell(&line.form_id),
+                cell(&line.reference),
+                cell(&line.detail),
+            ));
+        }
+        let mut main = "<p>Każda czynność w panelu, najnowsze na górze. Dziennik nie zawiera \
+                        danych osobowych zgłoszeń, tylko ich numery.</p>\n"
+            .to_owned();
+        main.push_str(&table(
+            "dziennik",
+            "Dziennik zdarzeń",
+            &["Kiedy", "Kto", "Co", "Formularz", "Zgłoszenie", "Szczegóły"],
+            &rows,
+        ));
+        self.layout(
+            "Dziennik zdarzeń",
+            Some(menu(who, routes::PANEL_AUDIT)),
+            &main,
+        )
+    }
+}
+
+/// The menu of a signed-in account, `here` marked as the current page,
+/// and its sign-out buttons (forms with the CSRF token: signing out
+/// changes something). In the site's header, with its classes.
+fn menu(who: &SignedIn, here: &str) -> String {
+    let mut pages = vec![(routes::PANEL, "Pulpit")];
+    if who.account.role == Role::Office {
+        pages.push((routes::PANEL_ACCOUNTS, "Konta"));
+        pages.push((routes::PANEL_AUDIT, "Dziennik"));
+    }
+    let links: String = pages
+        .into_iter()
+        .map(|(path, label)| {
+            let current = if path == here {
+                " aria-current=\"page\""
+            } else {
+                ""
+            };
+            format!("<li><a href=\"{path}\"{current}>{label}</a></li>\n")
+        })
+        .collect();
+    format!(
+        "<nav class=\"site-nav\" aria-label=\"Menu panelu\"><ul>\n{links}</ul></nav>\n\
+         <div class=\"actions\">\n\
+         <form method=\"post\" action=\"{out}\">{csrf}\
+         <button type=\"submit\" class=\"button button--secondary\">Wyloguj</button></form>\n\
+         <form method=\"post\" action=\"{everywhere}\">{csrf}\
+         <button type=\"submit\" class=\"button button--secondary\">Wyloguj na wszystkich urządzeniach</button></form>\n\
+         </div>\n",
+        out = routes::PANEL_SIGN_OUT,
+        everywhere = routes::PANEL_SIGN_OUT_EVERYWHERE,
+        csrf = csrf_input(who),
+    )
+}
+
+fn csrf_input(who: &SignedIn) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"{CSRF_FIELD}\" value=\"{}\">",
+        escape(&who.csrf)
+    )
+}
+
+fn state_pl(state: FormState) -> &'static str {
+    match state {
+        FormState::Upcoming => "przed otwarciem",
+        FormState::Open => "otwarty",
+        FormState::Closed => "zamknięty",
+        FormState::Cancelled => "odwołany",
+    }
+}
+
+fn forms_table(forms: &[(Arc<FormDefinition>, Counts)], now: DateTime<Utc>) -> String {
+    let mut rows = String::new();
+    for (form, counts) in forms {
+        let window = match &form.closes {
+            Some(closes) => format!("{} – {}", form.opens.pl(), closes.pl()),
+            None => format!("od {}", form.opens.pl()),
+        };
+        let capacity = form
+            .capacity
+            .map_or_else(|| "bez limitu".to_owned(), |c| c.to_string());
+        rows.push_str(&format!(
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            escape(&form.title),
+            state_pl(form.state_at(&now)),
+            escape(&window),
+            capacity,
+            counts.pending,
+            counts.taken,
+            counts.waiting,
+            counts.applied,
+        ));
+    }
+    table(
+        "formularze",
+        "Formularze i zgłoszenia",
+        &[
+            "Formularz",
+            "Stan",
+            "Przyjmuje zgłoszenia",
+            "Miejsca",
+            "Czeka na potwierdzenie",
+            "Z miejscem",
+            "Lista rezerwowa",
+            "Do losowania",
+        ],
+        &rows,
+    )
+}
+
+fn accounts_table(
+    who: &SignedIn,
+    office: &[String],
+    stored: &[Account],
+    time: &dyn Fn(DateTime<Utc>) -> String,
+) -> String {
+    let mut rows = String::new();
+    for email in office {
+        rows.push_str(&format!(
+            "<tr><th scope=\"row\">{}</th><td>Biuro</td><td>–</td>\
+             <td>z konfiguracji strony</td><td>–</td></tr>\n",
+            escape(email)
+        ));
+    }
+    for account in stored {
+        let added = match (&account.added_by, account.added_at) {
+            (Some(by), Some(at)) => format!("{}, {}", escape(by), escape(&time(at))),
+            _ => "–".to_owned(),
+        };
+        rows.push_str(&format!(
+            "<tr><th scope=\"row\">{email}</th><td>{role}</td><td>{area}</td><td>{added}</td>\
+             <td><form method=\"post\" action=\"{remove}\">{csrf}\
+             <input type=\"hidden\" name=\"email\" value=\"{email}\">\
+             <button type=\"submit\" class=\"button button--warning\">Usuń konto \
+             <span class=\"visually-hidden\">{email}</span></button></form></td></tr>\n",
+            email = escape(&account.email),
+            role = account.role.label_pl(),
+            area = escape(account.area.as_deref().unwrap_or("–")),
+            remove = routes::PANEL_ACCOUNT_REMOVE,
+            csrf = csrf_input(who),
+        ));
+    }
+    table(
+        "konta",
+        "Konta z dostępem do panelu",
+        &["Adres", "Rola", "Obszar", "Dodane przez", "Działania"],
+        &rows,
+    )
+}
+
+/// A table in a box that scrolls sideways on a narrow screen: a region
+/// named by the caption, focusable so that the keyboard scrolls it too.
+fn table(id: &str, caption: &str, headers: &[&str], rows: &str) -> String {
+    let headers: String = headers
+        .iter()
+        .map(|header| format!("<th scope=\"col\">{}</th>", escape(header)))
+        .collect();
+    format!(
+        "<div class=\"table-scroll\" role=\"region\" aria-labelledby=\"{id}\" tabindex=\"0\">\
+         <table>\n<caption id=\"{id}\">{caption}</caption>\n\
+         <thead><tr>{headers}</tr></thead>\n<tbody>\n{rows}</tbody>\n</table></div>\n",
+        caption = escape(caption),
+    )
+}
+
+fn add_account_form(who: &SignedIn) -> String {
+    format!(
+        "<h2>Dodaj konto</h2>\n\
+         <p>Konta biura są w konfiguracji strony (plik agora.yaml). Tu dodasz eksperta \
+         jednostki weryfikującej albo powołanego ambasadora.</p>\n\
+         <form method=\"post\" action=\"{action}\" class=\"agora-form\">{csrf}\n\
+         <div class=\"field\"><label class=\"label\" for=\"new-email\">Adres e-mail</label>\n\
+         <input class=\"input\" id=\"new-email\" name=\"email\" type=\"email\" \
+         autocomplete=\"off\" required></div>\n\
+         <div class=\"field\"><label class=\"label\" for=\"new-role\">Rola</label>\n\
+         <select class=\"select\" id=\"new-role\" name=\"role\">\n\
+         <option value=\"verifier\">Weryfikator</option>\n\
+         <option value=\"ambassador\">Ambasador</option>\n</select></div>\n\
+         <div class=\"field\"><label class=\"label\" for=\"new-area\">Obszar ambasadora</label>\n\
+         <p class=\"hint\" id=\"new-area-hint\">Numer dzielnicy, np. XIII; \
+         dla weryfikatora zostaw puste.</p>\n\
+         <input class=\"input\" id=\"new-area\" name=\"area\" type=\"text\" \
+         aria-describedby=\"new-area-hint\"></div>\n\
+         <button type=\"submit\" class=\"button\">Dodaj konto</button>\n</form>\n",
+        action = routes::PANEL_ACCOUNTS,
+        csrf = csrf_input(who),
+    )
+}
