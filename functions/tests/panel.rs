@@ -613,7 +613,42 @@ where
     assert_eq!(panel.links_sent(), LINKS_PER_ADDRESS as usize);
 }
 
+pub async fn a_refused_account_keeps_what_was_typed_and_names_the_field<S>(store: S)
+where
+    S: Store + PanelStore + Clone + 'static,
+{
+    let panel = panel(store);
+    let office = panel.sign_in(OFFICE).await;
+    let refused = panel
+        .add(&office, "zofia@example.pl", "ambassador", " ")
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for part in [
+        "href=\"#new-area\"",
+        "value=\"zofia@example.pl\"",
+        "<option value=\"ambassador\" selected>",
+        "aria-invalid=\"true\" aria-describedby=\"new-area-hint new-area-error\"",
+        "id=\"new-area-error\"",
+    ] {
+        assert!(refused.body.contains(part), "{part} in {}", refused.body);
+    }
+    let bad_address = panel
+        .add(&office, "Zofia <z@example.pl>", "verifier", "")
+        .await;
+    assert_eq!(bad_address.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad_address.body.contains("href=\"#new-email\""));
+    assert!(bad_address
+        .body
+        .contains("value=\"Zofia &lt;z@example.pl&gt;\""));
+    let accounts = panel.get("/panel/konta", Some(&office)).await;
+    assert!(
+        !accounts.body.contains("zofia@example.pl"),
+        "nothing was added"
+    );
+}
+
 agora_test_support::on_every_store!(
+    a_refused_account_keeps_what_was_typed_and_names_the_field,
     without_a_session_every_page_leads_to_sign_in,
     sign_in_answers_the_same_whether_or_not_the_address_has_an_account,
     a_link_signs_in_once_and_only_in_time,

@@ -5,7 +5,7 @@
 //   AGORA_BIN=target/debug/agora node --test tests/browser/csp.test.js
 //
 // `agora serve` runs the Kraków site and the form functions; a small proxy in
-// front of it plays CloudFront: /api/* answers get the template's Api policy,
+// front of it plays CloudFront: /api/* and /panel/* answers get the template's Api policy,
 // everything else its Site policy (both replace what the origin sent, as the
 // response headers policies' Override does). Chromium opens every page of the
 // sitemap, the search, the 404 page, a form sent with JavaScript (its
@@ -74,7 +74,8 @@ function startProxy(upstreamPort, policies) {
     }, (answer) => {
       const headers = { ...answer.headers };
       delete headers['content-security-policy'];
-      const api = req.url.startsWith('/api/');
+      // CloudFront sends /panel/* to the same API, with the same headers.
+      const api = req.url.startsWith('/api/') || req.url.startsWith('/panel/');
       headers['content-security-policy'] = api ? policies.api : policies.site;
       res.writeHead(answer.statusCode, headers);
       answer.pipe(res);
@@ -298,6 +299,9 @@ function defineTests() {
           `/api/forms/${FORM.id}/potwierdz?token=nieznany`,
           `/api/forms/${FORM.id}/wycofaj?token=nieznany`,
           '/api/forms/nie-ma-takiego',
+          // The staff workspace's pages a visitor without a session sees.
+          '/panel/logowanie',
+          '/panel/logowanie/link?token=nieznany',
         ]) {
           await page.setExtraHTTPHeaders({ Accept: 'text/html' });
           await page.goto(origin + p, { waitUntil: 'load' });

@@ -198,10 +198,25 @@ fn access_settings<F: Fn(&str) -> Option<String>>(
         timezone: vars.timezone("AGORA_TIMEZONE")?,
         key: forms.address_salt.clone(),
         timeouts: Timeouts::default(),
-        audit_days: vars.number("AGORA_AUDIT_DAYS", i64::from(DEFAULT_AUDIT_DAYS))?,
+        audit_days: audit_days(vars)?,
         links_per_address: LINKS_PER_ADDRESS,
         links_per_client: LINKS_PER_CLIENT,
     })
+}
+
+/// `AGORA_AUDIT_DAYS`: at least a day, or the log would forget each line
+/// as it is written.
+fn audit_days<F: Fn(&str) -> Option<String>>(vars: &Variables<F>) -> Result<i64, SetupError> {
+    const NAME: &str = "AGORA_AUDIT_DAYS";
+    let days = vars.number(NAME, i64::from(DEFAULT_AUDIT_DAYS))?;
+    if days < 1 {
+        return Err(SetupError::Invalid {
+            name: NAME,
+            value: days.to_string(),
+            expected: "a number of days of at least 1".to_owned(),
+        });
+    }
+    Ok(days)
 }
 
 /// Loads every form of `dir`: a content folder (with `forms/` and
@@ -404,6 +419,17 @@ mod tests {
                 ..
             })
         ));
+        let none = environment_with(&[("AGORA_AUDIT_DAYS", "0")]);
+        assert!(
+            matches!(
+                &none,
+                Err(SetupError::Invalid {
+                    name: "AGORA_AUDIT_DAYS",
+                    ..
+                })
+            ),
+            "{none:?}"
+        );
         let zone = environment_with(&[("AGORA_TIMEZONE", "Europe/Krakow")]);
         let message = zone.expect_err("no such zone").to_string();
         assert!(message.contains("AGORA_TIMEZONE"), "{message}");

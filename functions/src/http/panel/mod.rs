@@ -310,11 +310,13 @@ async fn accounts<S: Store + PanelStore + 'static, M: Mailer + 'static>(
     accounts_page(&state, &signed, StatusCode::OK, None).await
 }
 
+/// The accounts page; after a refused addition, with what was typed and
+/// why it was refused.
 async fn accounts_page<S: Store + PanelStore, M: Mailer>(
     state: &PanelState<S, M>,
     signed: &Signed,
     status: StatusCode,
-    problem: Option<&str>,
+    refused: Option<(&NewAccount, Refusal)>,
 ) -> Response {
     let stored = match state.access.store().accounts().await {
         Ok(stored) => stored,
@@ -325,20 +327,28 @@ async fn accounts_page<S: Store + PanelStore, M: Mailer>(
         status,
         state
             .pages()
-            .accounts(&signed.who, office, &stored, problem),
+            .accounts(&signed.who, office, &stored, refused),
     )
 }
 
 #[derive(Debug, Deserialize)]
-struct NewAccount {
+pub(crate) struct NewAccount {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
-    email: String,
+    pub(crate) email: String,
     #[serde(default)]
-    role: String,
+    pub(crate) role: String,
     #[serde(default)]
-    area: String,
+    pub(crate) area: String,
+}
+
+/// Why an account was not added: the field to correct (its `id` on the
+/// page) and what to do, in Polish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub(crate) field: &'static str,
+    pub(crate) message: &'static str,
 }
 
 /// `POST /panel/konta`: a verifier or an ambassador added (office).
@@ -353,14 +363,10 @@ async fn add_account<S: Store + PanelStore + 'static, M: Mailer + 'static>(
     };
     let account = match new_account(&form) {
         Ok(account) => account,
-        Err(problem) => {
-            return accounts_page(
-                &state,
-                &signed,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(problem),
-            )
-            .await
+        Err(refusal) => {
+            let refused = Some((&form, refusal));
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return accounts_page(&state, &signed, status, refused).await;
         }
     };
     match state
@@ -374,17 +380,23 @@ async fn add_account<S: Store + PanelStore + 'static, M: Mailer + 'static>(
 }
 
 /// The account the form describes, or what is wrong with it (in Polish).
-fn new_account(form: &NewAccount) -> Result<Account, &'static str> {
-    let email = agora_core::forms::email::canonical(&form.email).map_err(|p| p.message())?;
+fn new_account(form: &NewAccount) -> Result<Account, Refusal> {
+    let refusal = |field, message| Refusal { field, message };
+    let email = agora_core::forms::email::canonical(&form.email)
+        .map_err(|p| refusal(pages::EMAIL_FIELD, p.message()))?;
     let role = match Role::parse(&form.role) {
         Some(Role::Verifier) => Role::Verifier,
         Some(Role::Ambassador) => Role::Ambassador,
-        _ => return Err("Wybierz rolę: weryfikator albo ambasador."),
+        _ => {
+            let message = "Wybierz rolę: weryfikator albo ambasador.";
+            return Err(refusal(pages::ROLE_FIELD, message));
+        }
     };
     let area = form.area.trim();
     let area = match role {
         Role::Ambassador if area.is_empty() => {
-            return Err("Podaj obszar ambasadora (numer dzielnicy, np. XIII).")
+            let message = "Podaj obszar ambasadora (numer dzielnicy, np. XIII).";
+            return Err(refusal(pages::AREA_FIELD, message));
         }
         Role::Ambassador => Some(area.to_owned()),
         _ => None,

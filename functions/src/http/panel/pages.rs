@@ -17,6 +17,8 @@ use agora_core::polish::{count_pl, date_time_pl};
 use agora_core::routes;
 use agora_core::store::Counts;
 
+use super::{NewAccount, Refusal};
+
 use super::super::pages::Pages;
 
 /// The page of a request that failed on a bug: no layout and no
@@ -211,26 +213,29 @@ impl PanelPages<'_> {
         self.layout("Pulpit", Some(menu(who, routes::PANEL)), &main)
     }
 
+    /// The accounts and the form to add one; after a refused addition,
+    /// the reason first (linked to its field) and the form as typed.
     pub(crate) fn accounts(
         &self,
         who: &SignedIn,
         office: &[String],
         stored: &[Account],
-        problem: Option<&str>,
+        refused: Option<(&NewAccount, Refusal)>,
     ) -> String {
         let mut main = String::new();
-        if let Some(problem) = problem {
+        if let Some((_, refusal)) = refused {
             // As the residents' forms do: focused, so that it is read first.
             main.push_str(&format!(
                 "<div class=\"error-summary\" aria-labelledby=\"error-summary-title\" \
                  role=\"alert\" tabindex=\"-1\" autofocus>\n\
                  <h2 class=\"error-summary__title\" id=\"error-summary-title\">\
-                 Nie dodano konta</h2>\n<p>{}</p>\n</div>\n",
-                escape(problem)
+                 Nie dodano konta</h2>\n<p><a href=\"#{}\">{}</a></p>\n</div>\n",
+                refusal.field,
+                escape(refusal.message)
             ));
         }
         main.push_str(&accounts_table(who, office, stored, &|at| self.time(at)));
-        main.push_str(&add_account_form(who));
+        main.push_str(&add_account_form(who, refused));
         self.layout("Konta", Some(menu(who, routes::PANEL_ACCOUNTS)), &main)
     }
 
@@ -410,26 +415,66 @@ fn table(id: &str, caption: &str, headers: &[&str], rows: &str) -> String {
     )
 }
 
-fn add_account_form(who: &SignedIn) -> String {
+/// The `id`s of the add-an-account form's fields, which a refusal names.
+pub(crate) const EMAIL_FIELD: &str = "new-email";
+pub(crate) const ROLE_FIELD: &str = "new-role";
+pub(crate) const AREA_FIELD: &str = "new-area";
+
+fn add_account_form(who: &SignedIn, refused: Option<(&NewAccount, Refusal)>) -> String {
+    let typed = |value: fn(&NewAccount) -> &String| {
+        refused.map_or_else(String::new, |(form, _)| escape(value(form)))
+    };
+    // The refused field: marked invalid, described by its message.
+    let mark = |field: &str| match refused {
+        Some((_, refusal)) if refusal.field == field => {
+            format!(" aria-invalid=\"true\" aria-describedby=\"{field}-error\"")
+        }
+        _ => String::new(),
+    };
+    let message = |field: &str| {
+        match refused {
+        Some((_, refusal)) if refusal.field == field => format!(
+            "<p class=\"error-message\" id=\"{field}-error\"><span class=\"visually-hidden\">Błąd: </span>{}</p>\n",
+            escape(refusal.message)
+        ),
+        _ => String::new(),
+    }
+    };
+    let ambassador = refused.is_some_and(|(form, _)| form.role == "ambassador");
+    // The area's hint describes it always, its message when refused.
+    let area_attributes = match refused {
+        Some((_, refusal)) if refusal.field == AREA_FIELD => {
+            format!(" aria-invalid=\"true\" aria-describedby=\"new-area-hint {AREA_FIELD}-error\"")
+        }
+        _ => " aria-describedby=\"new-area-hint\"".to_owned(),
+    };
     format!(
         "<h2>Dodaj konto</h2>\n\
          <p>Konta biura są w konfiguracji strony (plik agora.yaml). Tu dodasz eksperta \
          jednostki weryfikującej albo powołanego ambasadora.</p>\n\
          <form method=\"post\" action=\"{action}\" class=\"agora-form\">{csrf}\n\
-         <div class=\"field\"><label class=\"label\" for=\"new-email\">Adres e-mail</label>\n\
-         <input class=\"input\" id=\"new-email\" name=\"email\" type=\"email\" \
-         autocomplete=\"off\" required></div>\n\
-         <div class=\"field\"><label class=\"label\" for=\"new-role\">Rola</label>\n\
-         <select class=\"select\" id=\"new-role\" name=\"role\">\n\
+         <div class=\"field\"><label class=\"label\" for=\"{EMAIL_FIELD}\">Adres e-mail</label>\n\
+         {email_error}<input class=\"input\" id=\"{EMAIL_FIELD}\" name=\"email\" type=\"email\" \
+         autocomplete=\"off\" required value=\"{email}\"{email_mark}></div>\n\
+         <div class=\"field\"><label class=\"label\" for=\"{ROLE_FIELD}\">Rola</label>\n\
+         {role_error}<select class=\"select\" id=\"{ROLE_FIELD}\" name=\"role\"{role_mark}>\n\
          <option value=\"verifier\">Weryfikator</option>\n\
-         <option value=\"ambassador\">Ambasador</option>\n</select></div>\n\
-         <div class=\"field\"><label class=\"label\" for=\"new-area\">Obszar ambasadora</label>\n\
+         <option value=\"ambassador\"{selected}>Ambasador</option>\n</select></div>\n\
+         <div class=\"field\"><label class=\"label\" for=\"{AREA_FIELD}\">Obszar ambasadora</label>\n\
          <p class=\"hint\" id=\"new-area-hint\">Numer dzielnicy, np. XIII; \
          dla weryfikatora zostaw puste.</p>\n\
-         <input class=\"input\" id=\"new-area\" name=\"area\" type=\"text\" \
-         aria-describedby=\"new-area-hint\"></div>\n\
+         {area_error}<input class=\"input\" id=\"{AREA_FIELD}\" name=\"area\" type=\"text\" \
+         value=\"{area}\"{area_attributes}></div>\n\
          <button type=\"submit\" class=\"button\">Dodaj konto</button>\n</form>\n",
         action = routes::PANEL_ACCOUNTS,
         csrf = csrf_input(who),
+        email = typed(|form| &form.email),
+        email_mark = mark(EMAIL_FIELD),
+        email_error = message(EMAIL_FIELD),
+        role_mark = mark(ROLE_FIELD),
+        role_error = message(ROLE_FIELD),
+        selected = if ambassador { " selected" } else { "" },
+        area = typed(|form| &form.area),
+        area_error = message(AREA_FIELD),
     )
 }
