@@ -15,9 +15,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use agora_core::panel::access::{LINKS_PER_ADDRESS, LINKS_PER_CLIENT};
-use agora_core::panel::{Access, AccessSettings, PanelStore, Timeouts};
+use agora_core::panel::{AccessSettings, PanelStore, Timeouts};
 use agora_core::store::Store;
-use agora_functions::http::{panel, router_with, Clock, HttpSettings};
+use agora_functions::http::{panel, Clock, HttpSettings};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
@@ -90,33 +90,23 @@ fn panel<S: Store + PanelStore + Clone + 'static>(store: S) -> Panel {
         let minutes = Arc::clone(&minutes);
         Arc::new(move || start() + Duration::minutes(minutes.load(Ordering::SeqCst)))
     };
-    let access = Arc::new(Access::new(
-        store,
-        service.mailer().clone(),
-        AccessSettings {
-            office: vec![OFFICE.to_owned()],
-            public_url: fixture::SITE.to_owned(),
-            site_title: "Wspólne Projekty".to_owned(),
-            timezone: chrono_tz::Europe::Warsaw,
-            key: fixture::SALT.to_owned(),
-            timeouts: Timeouts::default(),
-            audit_days: 365,
-            links_per_address: LINKS_PER_ADDRESS,
-            links_per_client: LINKS_PER_CLIENT,
-        },
-    ));
+    let access = AccessSettings {
+        office: vec![OFFICE.to_owned()],
+        public_url: fixture::SITE.to_owned(),
+        site_title: "Wspólne Projekty".to_owned(),
+        timezone: chrono_tz::Europe::Warsaw,
+        key: fixture::SALT.to_owned(),
+        timeouts: Timeouts::default(),
+        audit_days: 365,
+        links_per_address: LINKS_PER_ADDRESS,
+        links_per_client: LINKS_PER_CLIENT,
+    };
     let http = HttpSettings {
         sign_in_answer_floor: StdDuration::ZERO,
         ..HttpSettings::default()
     };
-    let workspace = panel::router(
-        Arc::clone(&service),
-        access,
-        Arc::clone(&clock),
-        http.clone(),
-    );
     Panel {
-        router: router_with(service, clock, http).merge(workspace),
+        router: panel::with_forms(service, access, clock, http),
         outbox,
         minutes,
         seen: Mutex::default(),

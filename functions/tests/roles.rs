@@ -25,13 +25,13 @@ use agora_core::mail::{Email, MailError, Mailer};
 use agora_core::mail::{TAG_FORM, TAG_REFERENCE};
 use agora_core::mail_events::handle;
 use agora_core::panel::access::{LINKS_PER_ADDRESS, LINKS_PER_CLIENT};
-use agora_core::panel::{Access, AccessSettings, Timeouts};
+use agora_core::panel::{AccessSettings, Timeouts};
 use agora_core::purge::purge;
 use agora_core::registration::MailProblem;
 use agora_core::routes;
 use agora_core::service::{Service, Settings};
 use agora_core::store::Store;
-use agora_functions::http::{panel, router_with, Clock, HttpSettings};
+use agora_functions::http::{panel, Clock, HttpSettings};
 use agora_stores::dynamodb::DynamoStore;
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
@@ -431,11 +431,7 @@ impl Deployment {
             contact_email: "zespol@example.org".to_owned(),
             ..fixture::settings(1000)
         };
-        let access = Arc::new(Access::new(
-            store.clone(),
-            mail.clone(),
-            access_settings(&settings),
-        ));
+        let access = access_settings(&settings);
         let service = Arc::new(Service::new(forms(1), store, mail.clone(), settings));
         let now = Arc::new(Mutex::new(march(5)));
         let clock: Clock = {
@@ -447,15 +443,9 @@ impl Deployment {
             sign_in_answer_floor: std::time::Duration::ZERO,
             ..HttpSettings::default()
         };
-        let workspace = panel::router(
-            Arc::clone(&service),
-            access,
-            Arc::clone(&clock),
-            http.clone(),
-        );
         Self {
             functions: template_functions(),
-            router: router_with(Arc::clone(&service), clock, http).merge(workspace),
+            router: panel::with_forms(Arc::clone(&service), access, clock, http),
             service,
             mail,
             calls,

@@ -17,12 +17,12 @@ use std::time::Duration;
 
 use agora_core::forms::{self, FormDefinition};
 use agora_core::panel::access::{LINKS_PER_ADDRESS, LINKS_PER_CLIENT};
-use agora_core::panel::{Access, AccessSettings, Timeouts};
+use agora_core::panel::{AccessSettings, Timeouts};
 use agora_core::registration::new_token;
 use agora_core::routes;
 use agora_core::service::{Service, Settings};
 use agora_functions::http::{
-    clock_from, hide_panic_messages, panel, router_with, system_clock, Clock, HttpSettings,
+    clock_from, hide_panic_messages, panel, system_clock, Clock, HttpSettings,
 };
 use agora_functions::security_headers;
 use agora_site::config::{Config, DEFAULT_AUDIT_DAYS};
@@ -114,18 +114,8 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         body_read_timeout: Some(options.limits.body_read),
         ..HttpSettings::default()
     };
-    let access = Arc::new(Access::new(
-        options.store.clone(),
-        service.mailer().clone(),
-        access_settings(&config, service.settings()),
-    ));
-    let workspace = panel::router(
-        Arc::clone(&service),
-        access,
-        Arc::clone(&clock),
-        http.clone(),
-    );
-    let api = router_with(service, clock, http).merge(workspace);
+    let access = access_settings(&config, service.settings());
+    let api = panel::with_forms(service, access, clock, http);
     hide_panic_messages();
     let cap = connections::connection_cap(options.limits.max_connections);
     println!(

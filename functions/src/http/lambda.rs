@@ -27,7 +27,7 @@ use std::sync::Arc;
 use agora_core::forms::{self, email, FormDefinition};
 use agora_core::panel::access::DEFAULT_AUDIT_DAYS;
 use agora_core::panel::access::{LINKS_PER_ADDRESS, LINKS_PER_CLIENT};
-use agora_core::panel::{Access, AccessSettings, PanelStore, Timeouts};
+use agora_core::panel::{AccessSettings, PanelStore, Timeouts};
 use agora_core::service::{Service, Settings};
 use agora_core::store::{Store, StoreError};
 use agora_stores::dynamodb::DynamoStore;
@@ -46,8 +46,6 @@ pub struct Environment {
     pub ses_configuration_set: Option<String>,
     pub settings: Settings,
     pub http: super::HttpSettings,
-    /// The staff workspace's (the panel function's).
-    pub access: AccessSettings,
 }
 
 impl std::fmt::Debug for Environment {
@@ -139,6 +137,15 @@ impl Environment {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
+    /// The staff workspace's settings, read only by the panel function:
+    /// its own variables, and the forms' address and secret.
+    pub fn access_from_lookup(
+        &self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<AccessSettings, SetupError> {
+        access_settings(&Variables(lookup), &self.settings)
+    }
+
     /// Reads the settings through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SetupError> {
         let vars = Variables(lookup);
@@ -163,7 +170,6 @@ impl Environment {
                 vars.get("AGORA_FORMS_DIR")
                     .unwrap_or_else(|| "content".to_owned()),
             ),
-            access: access_settings(&vars, &settings)?,
             settings,
             mail_from,
             ses_configuration_set: vars.get("AGORA_SES_CONFIGURATION_SET"),
@@ -269,22 +275,15 @@ pub async fn run_panel<S: Store + PanelStore + Clone + 'static>(
     environment: Environment,
     store: S,
 ) -> Result<(), lambda_http::Error> {
-    if environment.access.office.is_empty() {
+    let access = environment.access_from_lookup(|name| std::env::var(name).ok())?;
+    if access.office.is_empty() {
         eprintln!(
             "agora: AGORA_PANEL_OFFICE lists no address: nobody can sign in to the staff workspace"
         );
     }
-    let service = Arc::new(service(&environment, store.clone()).await?);
-    let mailer = service.mailer().clone();
-    let access = Arc::new(Access::new(store, mailer, environment.access));
+    let service = Arc::new(service(&environment, store).await?);
     let clock = super::system_clock();
-    let workspace = super::panel::router(
-        Arc::clone(&service),
-        access,
-        Arc::clone(&clock),
-        environment.http.clone(),
-    );
-    let router = super::router_with(service, clock, environment.http).merge(workspace);
+    let router = super::panel::with_forms(service, access, clock, environment.http);
     lambda_http::run(router).await
 }
 
@@ -362,6 +361,11 @@ mod tests {
 
     /// The settings every function needs, and `extra`.
     fn environment_with(extra: &[(&str, &str)]) -> Result<Environment, SetupError> {
+        let vars = variables(extra);
+        Environment::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned()))
+    }
+
+    fn variables<'a>(extra: &[(&'a str, &'a str)]) -> HashMap<&'a str, &'a str> {
         let mut vars: HashMap<&str, &str> = HashMap::from([
             ("AGORA_TABLE", "agora"),
             ("AGORA_PUBLIC_URL", "https://example.org"),
@@ -369,12 +373,19 @@ mod tests {
             ("AGORA_ADDRESS_SALT", "sekret"),
         ]);
         vars.extend(extra.iter().copied());
-        Environment::from_lookup(|name| vars.get(name).map(|v| (*v).to_owned()))
+        vars
+    }
+
+    /// The panel function's settings with `extra`.
+    fn access_with(extra: &[(&str, &str)]) -> Result<AccessSettings, SetupError> {
+        let vars = variables(extra);
+        let lookup = |name: &str| vars.get(name).map(|v| (*v).to_owned());
+        Environment::from_lookup(lookup)?.access_from_lookup(lookup)
     }
 
     #[test]
     fn the_workspace_settings_come_from_the_environment() {
-        let defaults = environment_with(&[]).expect("valid settings").access;
+        let defaults = access_with(&[]).expect("valid settings");
         assert!(defaults.office.is_empty());
         assert_eq!(defaults.audit_days, 365);
         assert_eq!(defaults.site_title, "Agora");
@@ -383,7 +394,7 @@ mod tests {
         assert_eq!(defaults.key, "sekret");
         assert_eq!(defaults.links_per_address, LINKS_PER_ADDRESS);
 
-        let set = environment_with(&[
+        let set = access_with(&[
             (
                 "AGORA_PANEL_OFFICE",
                 " Biuro@Example.PL, kasia@example.pl\n  jan@example.pl ,",
@@ -394,24 +405,24 @@ mod tests {
         ])
         .expect("valid settings");
         assert_eq!(
-            set.access.office,
+            set.office,
             ["biuro@example.pl", "kasia@example.pl", "jan@example.pl"]
         );
-        assert_eq!(set.access.audit_days, 730);
-        assert_eq!(set.access.site_title, "Wspólne Projekty");
-        assert_eq!(set.access.timezone, chrono_tz::Europe::Lisbon);
-        assert!(!format!("{set:?}").contains("sekret"));
+        assert_eq!(set.audit_days, 730);
+        assert_eq!(set.site_title, "Wspólne Projekty");
+        assert_eq!(set.timezone, chrono_tz::Europe::Lisbon);
+        let environment = environment_with(&[]).expect("valid settings");
+        assert!(!format!("{environment:?}").contains("sekret"));
     }
 
     #[test]
     fn a_wrong_workspace_setting_names_its_variable() {
-        let office =
-            environment_with(&[("AGORA_PANEL_OFFICE", "biuro@example.pl, biuro.example.pl")]);
+        let office = access_with(&[("AGORA_PANEL_OFFICE", "biuro@example.pl, biuro.example.pl")]);
         assert!(
             matches!(&office, Err(SetupError::Invalid { name: "AGORA_PANEL_OFFICE", value, .. }) if value == "biuro.example.pl"),
             "{office:?}"
         );
-        let days = environment_with(&[("AGORA_AUDIT_DAYS", "rok")]);
+        let days = access_with(&[("AGORA_AUDIT_DAYS", "rok")]);
         assert!(matches!(
             days,
             Err(SetupError::NotANumber {
@@ -419,7 +430,7 @@ mod tests {
                 ..
             })
         ));
-        let none = environment_with(&[("AGORA_AUDIT_DAYS", "0")]);
+        let none = access_with(&[("AGORA_AUDIT_DAYS", "0")]);
         assert!(
             matches!(
                 &none,
@@ -430,7 +441,7 @@ mod tests {
             ),
             "{none:?}"
         );
-        let zone = environment_with(&[("AGORA_TIMEZONE", "Europe/Krakow")]);
+        let zone = access_with(&[("AGORA_TIMEZONE", "Europe/Krakow")]);
         let message = zone.expect_err("no such zone").to_string();
         assert!(message.contains("AGORA_TIMEZONE"), "{message}");
         assert!(message.contains("Europe/Krakow"), "{message}");

@@ -33,7 +33,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use agora_core::mail::Mailer;
 use agora_core::panel::access::LinkRequested;
-use agora_core::panel::{Access, AccessError, Account, PanelStore, Role};
+use agora_core::panel::{Access, AccessError, AccessSettings, Account, PanelStore, Role};
 use agora_core::routes;
 use agora_core::service::Service;
 use agora_core::store::{Store, StoreError};
@@ -75,8 +75,31 @@ impl<S: Store + PanelStore, M: Mailer> PanelState<S, M> {
     }
 }
 
+/// The forms' router with the workspace's merged in, over the forms'
+/// store and mailer: what `agora serve` and the panel function run.
+pub fn with_forms<S, M>(
+    service: Arc<Service<S, M>>,
+    settings: AccessSettings,
+    clock: Clock,
+    http: HttpSettings,
+) -> Router
+where
+    S: Store + PanelStore + Clone + 'static,
+    M: Mailer + Clone + 'static,
+{
+    let store = service.store().clone();
+    let access = Arc::new(Access::new(store, service.mailer().clone(), settings));
+    let workspace = router(
+        Arc::clone(&service),
+        access,
+        Arc::clone(&clock),
+        http.clone(),
+    );
+    super::router_with(service, clock, http).merge(workspace)
+}
+
 /// The workspace's routes, to merge into the forms' router.
-pub fn router<S, M>(
+fn router<S, M>(
     service: Arc<Service<S, M>>,
     access: Arc<Access<S, M>>,
     clock: Clock,
