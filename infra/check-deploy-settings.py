@@ -9,12 +9,20 @@ Offline; infra/check.sh runs it with the infra tools' Python (PyYAML).
   parameter passed exists in the template; every parameter with a Default
   has its optional variable. Before `sam deploy` the job stamps the
   packages with the settings' digest (`deploy-settings.py stamp`), which
-  changes with any setting and with nothing else.
+  changes with any setting and with nothing else. A setting read from
+  agora.yaml (`from_agora`) reaches sam deploy from an earlier step that
+  runs its `agora` command, never from a repository variable.
 - Each job that touches AWS (deploy.yml's deploy and staging, publish.yml's
   publish) checks its settings first, and gets each one from `vars.NAME` or
-  `secrets.NAME` as the table says; all publish through
-  infra/publish-site.py; publish.yml finds the deployed commit by
+  `secrets.NAME` as the table says (a retired one too, which the check
+  refuses while it is set); publish.yml finds the deployed commit by
   deploy.yml's job `deploy`.
+- Every build that reaches the bucket has what the staff workspace
+  published pulled in first: each of those jobs publishes with
+  infra/rebuild-site.sh (given the stack's table), never with
+  publish-site.py alone. deploy and staging put the site kit in place
+  (infra/upload-site-kit.sh) after sam deploy and before that; their agora
+  is built on Ubuntu 22.04, whose glibc the publishing build's image has.
 - Production and staging stay apart: deploy and publish run in the
   environment `production`, from main only; staging runs in the
   environment `staging`, never for a pull request from a fork, in a
@@ -81,6 +89,13 @@ def expected_source(setting):
     return "${{ secrets.%s }}" % setting.name if setting.secret else "${{ vars.%s }}" % setting.name
 
 
+# How a step's output is written in a workflow: its step's id.
+STEP_OUTPUT = re.compile(r"^\$\{\{ steps\.([\w-]+)\.outputs\.[\w-]+ \}\}$")
+
+# The Ubuntu whose glibc the publishing build's image has (infra/upload-site-kit.sh).
+KIT_RUNNER = "ubuntu-22.04"
+
+
 def dummy(setting, job="deploy"):
     """A value of the right form for each setting, for the simulated deploy."""
     if setting.name == "AWS_STACK_NAME":
@@ -131,9 +146,52 @@ def check_job(ds, jobs, job_name):
         if wanted and env.get(s.name) != expected_source(s):
             problem(f"the {job_name} job's settings check does not get {s.name} as {expected_source(s)} "
                     f"(it has {env.get(s.name)!r})")
-    if not steps_running(job, "infra/publish-site.py"):
-        problem(f"the {job_name} job does not publish the site with infra/publish-site.py")
+    check_publishing(job, job_name)
     return job
+
+
+def check_publishing(job, job_name):
+    """The job publishes through infra/rebuild-site.sh, which pulls what
+    the staff workspace published before it builds; nothing else uploads."""
+    rebuilds = steps_running(job, "infra/rebuild-site.sh")
+    if len(rebuilds) != 1:
+        problem(f"the {job_name} job should publish the site in one step with infra/rebuild-site.sh, which pulls "
+                f"what the staff workspace published first (found {len(rebuilds)})")
+        return
+    run = rebuilds[0]["run"]
+    if "AGORA_TABLE=" not in run or "OutputKey=='TableName'" not in run:
+        problem(f"the {job_name} job does not give infra/rebuild-site.sh the stack's table "
+                "(AGORA_TABLE from the output TableName)")
+    if job_env(job, rebuilds[0]).get("AGORA_DOMAIN") != "${{ vars.AGORA_DOMAIN }}":
+        problem(f"the {job_name} job's infra/rebuild-site.sh does not build for its own AGORA_DOMAIN")
+    direct = [s for s in steps_running(job, "publish-site.py") if s is not rebuilds[0]]
+    if direct or "publish-site.py" in run:
+        problem(f"the {job_name} job runs publish-site.py itself: its upload would take the published files "
+                "off the site (publish with infra/rebuild-site.sh)")
+
+
+def check_site_kit(jobs):
+    """deploy and staging upload the kit after sam deploy and before the
+    site, with the agora built on the kit image's Ubuntu."""
+    builders = [name for name, job in jobs.items()
+                if any("upload-artifact" in (s.get("uses") or "") and (s.get("with") or {}).get("name") == "agora"
+                       for s in job.get("steps") or [])]
+    if len(builders) != 1:
+        problem(f"deploy.yml should build agora in one job, uploaded as the artifact `agora` (found {builders})")
+        return
+    if jobs[builders[0]].get("runs-on") != KIT_RUNNER:
+        problem(f"the job {builders[0]} builds agora on {jobs[builders[0]].get('runs-on')}, not {KIT_RUNNER}: "
+                "the publishing build's image has glibc 2.35, and infra/upload-site-kit.sh refuses a newer one")
+    for name in ("deploy", "staging"):
+        job = jobs.get(name) or {}
+        if builders[0] not in (job.get("needs") or []):
+            problem(f"the {name} job does not need the job {builders[0]}, which builds its agora")
+        steps = job.get("steps") or []
+        order = [next((i for i, s in enumerate(steps) if text in (s.get("run") or "")), None)
+                 for text in ("sam deploy \\", "infra/upload-site-kit.sh", "infra/rebuild-site.sh")]
+        if None in order or order != sorted(order):
+            problem(f"the {name} job should run sam deploy, then infra/upload-site-kit.sh, then "
+                    "infra/rebuild-site.sh (the kit of the deployed commit, before its site)")
 
 
 def check_environments(jobs, publish_jobs):
@@ -156,10 +214,6 @@ def check_environments(jobs, publish_jobs):
     group = (staging.get("concurrency") or {}).get("group")
     if not group or group == (deploy.get("concurrency") or {}).get("group"):
         problem("the staging job has no concurrency group of its own")
-    builds = steps_running(staging, "-- build --base-url")
-    if not builds or '"https://$AGORA_DOMAIN"' not in builds[0]["run"]:
-        problem("the staging job does not build its own site for the staging domain "
-                "(--base-url \"https://$AGORA_DOMAIN\"): the tests' build is production's")
 
 
 def check_sam_deploy(ds, job, parameters, job_name="deploy"):
@@ -182,10 +236,11 @@ def check_sam_deploy(ds, job, parameters, job_name="deploy"):
     if stamp not in run or run.index(stamp) > run.index("sam deploy \\"):
         problem(f"the {job_name} job does not run `{stamp}` before sam deploy (a changed setting "
                 "would not reach the functions' aliases)")
+    by_source = {expected_source(s): s for s in ds.SETTINGS}
+    by_source.update(read_from_agora(ds, job, step, job_name))
     # Simulate the deploy: the environment the step gets, every variable
     # set, through the same script.
     env = {"PATH": os.environ.get("PATH", "")}
-    by_source = {expected_source(s): s for s in ds.SETTINGS}
     for name, source in job_env(job, step).items():
         if source in by_source:
             env[name] = dummy(by_source[source], job_name)
@@ -202,6 +257,27 @@ def check_sam_deploy(ds, job, parameters, job_name="deploy"):
             problem(f"the {job_name} job cannot set template parameter {name}: its variable does not reach sam deploy")
     for name in passed - set(parameters):
         problem(f"the {job_name} job's sam deploy passes {name}, which infra/template.yaml does not declare")
+
+
+def read_from_agora(ds, job, sam_step, job_name):
+    """Each setting read from agora.yaml reaches sam deploy as the output of
+    an earlier step that runs its `agora` command, and no repository
+    variable of its name reaches it. Its source, for the simulation."""
+    sources = {}
+    steps = job.get("steps") or []
+    for s in [s for s in ds.SETTINGS if s.from_agora]:
+        if (job.get("env") or {}).get(s.name):
+            problem(f"the {job_name} job's env gives {s.name}, which comes from `{s.from_agora}` alone")
+        source = (sam_step.get("env") or {}).get(s.name) or ""
+        match = STEP_OUTPUT.match(source)
+        origin = next((i for i, o in enumerate(steps) if match and o.get("id") == match.group(1)), None)
+        command = s.from_agora.removeprefix("agora ")
+        if origin is None or command not in (steps[origin].get("run") or "") or origin > steps.index(sam_step):
+            problem(f"the {job_name} job's sam deploy does not get {s.name} from an earlier step that runs "
+                    f"`{s.from_agora}` (it has {source!r}): agora.yaml is its one source")
+            continue
+        sources[source] = s
+    return sources
 
 
 def check_docs(ds):
@@ -227,6 +303,10 @@ def named(output, name):
 
 def named_wrong(output, name):
     return any(line.startswith("::error") and f"::{name} is '" in line for line in output.splitlines())
+
+
+def named_retired(output, name):
+    return any(line.startswith(f"::error title=Retired repository variable {name}::") for line in output.splitlines())
 
 
 def check_stamp(ds):
@@ -334,6 +414,23 @@ def check_behaviour(ds):
     return tested
 
 
+def check_retired(ds):
+    """A setting read from agora.yaml, still set as a repository variable:
+    every job's check refuses it by name, and names nothing else."""
+    tested = 0
+    for s in [s for s in ds.SETTINGS if s.from_agora]:
+        for job in ds.JOBS:
+            full = {o.name: dummy(o, job) for o in ds.SETTINGS if job in o.needed_by}
+            result = run_check(job, dict(full, **{s.name: "biuro@example.org"}))
+            others = [o.name for o in ds.SETTINGS if o is not s and (named(result.stdout, o.name) or
+                      named_wrong(result.stdout, o.name) or named_retired(result.stdout, o.name))]
+            if result.returncode == 0 or not named_retired(result.stdout, s.name) or others:
+                problem(f"`check {job}` with the retired {s.name} set: exit {result.returncode}, "
+                        f"names it: {named_retired(result.stdout, s.name)}, names others: {others}")
+            tested += 1
+    return tested
+
+
 def main():
     ds = load_settings()
     template = yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=CfnLoader)
@@ -347,6 +444,7 @@ def main():
     staging = check_job(ds, jobs, "staging")
     publish = check_job(ds, publish_jobs, "publish")
     check_environments(jobs, publish_jobs)
+    check_site_kit(jobs)
     if staging:
         check_sam_deploy(ds, staging, parameters, "staging")
     if deploy:
@@ -357,7 +455,7 @@ def main():
     if publish and not steps_running(publish, "infra/deployed-commit.sh deploy.yml"):
         problem("publish.yml does not build the commit infra/deployed-commit.sh finds in deploy.yml's runs")
     check_docs(ds)
-    tested = check_behaviour(ds) + check_stamp(ds)
+    tested = check_behaviour(ds) + check_retired(ds) + check_stamp(ds)
 
     for text in problems:
         print(f"error: {text}", file=sys.stderr)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Each function's role in infra/template.yaml grants exactly the DynamoDB
-and SES actions infra/function-calls.json says the function calls.
+"""Each function's role in infra/template.yaml grants exactly the DynamoDB,
+SES and CodeBuild actions infra/function-calls.json says the function calls.
 
 functions/tests/roles.rs records those calls (an SDK interceptor, stories
 through every route and the purge, DynamoDB Local) and fails when the file
@@ -18,6 +18,8 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CALLS = ROOT / "infra" / "function-calls.json"
 FUNCTION_TYPES = {"AWS::Serverless::Function", "AWS::Lambda::Function"}
+# The services whose calls functions/tests/roles.rs records.
+SERVICES = ("dynamodb:", "ses:", "codebuild:")
 
 
 class TemplateLoader(yaml.SafeLoader):
@@ -53,7 +55,7 @@ def granted(role):
                 continue
             action = statement.get("Action")
             for one in [action] if isinstance(action, str) else action or []:
-                if one.startswith(("dynamodb:", "ses:")):
+                if one.startswith(SERVICES):
                     actions.add(one)
     return actions
 

@@ -10,11 +10,16 @@
       (the staging environment's settings, infra/README.md, "Staging")
       takes only a stack whose name says staging, and the production jobs
       (deploy, publish) never one: an environment variable forgotten
-      cannot point one at the other's stack.
+      cannot point one at the other's stack. A setting read from agora.yaml
+      instead (the office's addresses) must not be set as a repository
+      variable too: while one of the same name is, the check fails, so
+      that nobody edits a variable the deploy ignores.
   infra/deploy-settings.py overrides
       sam deploy's --parameter-overrides, one Key=Value a line: every
       template parameter without a default, and an optional one only when
-      its variable is set (else the template's default applies).
+      its variable is set (else the template's default applies). A
+      setting read from agora.yaml arrives in its variable from the
+      workflow, which ran the `agora` command the table names.
   infra/deploy-settings.py stamp target/lambda-package
       Writes the digest of those overrides into every function package
       (deploy-settings.sha256 beside bootstrap), before sam deploy. SAM
@@ -51,6 +56,11 @@ class Setting:
     what: str
     # The values it may take (the parameter's AllowedValues); none: any.
     choices: tuple = ()
+    # Not a repository setting: the `agora` command that prints its value
+    # from agora.yaml, which the workflow runs and passes on in this
+    # variable. One list for `agora serve` and the stack, reviewed in pull
+    # requests; a repository variable of this name is refused.
+    from_agora: str | None = None
 
 
 DEPLOY_AND_PUBLISH = ("deploy", "publish", "staging")
@@ -73,8 +83,9 @@ SETTINGS = [
     Setting("AGORA_STAFF_ADDRESS", False, DEPLOY, "StaffAddress",
             "the staff's address: the residents' contact and the alarms' recipient"),
     Setting("AGORA_PANEL_OFFICE", False, OPTIONAL, "PanelOffice",
-            "the staff workspace's office addresses, separated by commas without spaces "
-            "(agora.yaml's panel.office; none: nobody can sign in; infra/README.md, \"The staff workspace\")"),
+            "the staff workspace's office addresses: agora.yaml's panel.office, which `agora serve` "
+            "reads too (none listed: nobody can sign in; infra/README.md, \"The staff workspace\")",
+            from_agora="agora panel office"),
     Setting("AGORA_PANEL_AUDIT_DAYS", False, OPTIONAL, "PanelAuditDays",
             "how many days the staff workspace's audit log keeps a line (default 365)"),
     Setting("AGORA_REGISTER_CONCURRENCY", False, OPTIONAL, "RegisterConcurrency",
@@ -117,6 +128,11 @@ def invalid(env):
     return [s for s in SETTINGS if s.choices and value(s, env) and value(s, env) not in s.choices]
 
 
+def retired(env):
+    """The settings read from agora.yaml that are set as repository variables too."""
+    return [s for s in SETTINGS if s.from_agora and value(s, env)]
+
+
 def foreign_stack(job, env):
     """Why the job must not touch the stack its settings name, if it must not."""
     stack = (env.get("AWS_STACK_NAME") or "").strip()
@@ -149,11 +165,17 @@ def check(job, env):
     for s in wrong:
         print(f"::error title=Wrong repository variable {s.name}::{s.name} is {value(s, env)!r}, "
               f"which it cannot be: {' or '.join(s.choices)} ({s.what}). Change it in {WHERE} → Variables.")
+    stale = retired(env)
+    for s in stale:
+        print(f"::error title=Retired repository variable {s.name}::{s.name} is set, but the deploy no longer "
+              f"reads it. {s.parameter} is {s.what}; `{s.from_agora}` prints it for the deploy. Make the "
+              f"change there, in a pull request, then delete the variable in {WHERE} → Variables "
+              f"(repository, or the {environment(job)} environment's).")
     foreign = foreign_stack(job, env)
     if foreign:
         print(f"::error title=Wrong stack for the {job} job::{foreign}.")
-    if gone or wrong or foreign:
-        print(f"{len(gone) + len(wrong) + bool(foreign)} setting(s) the {job} job needs are missing or wrong; "
+    if gone or wrong or stale or foreign:
+        print(f"{len(gone) + len(wrong) + len(stale) + bool(foreign)} setting(s) the {job} job needs are missing or wrong; "
               "nothing reached AWS. "
               "The list: the comment at the top of .github/workflows/deploy.yml.", file=sys.stderr)
         return 1

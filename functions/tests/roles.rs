@@ -1,17 +1,20 @@
 //! Each Lambda function's role in `infra/template.yaml` grants exactly the
-//! DynamoDB and SES actions the function uses. The stories below run every
-//! route of the router against DynamoDB Local, through the branches that
-//! reach the store differently (a place, the waiting list, a capacity
-//! raised while people wait, a line place left behind by TTL, a duplicate,
-//! an expired registration, spam, a withdrawal that promotes and one that
-//! frees a place, a lottery, the purge, SES reporting a bounce, and the
-//! staff workspace: signing in and out, its pages, accounts added and
-//! removed, the audit log). An SDK interceptor records each
-//! call as the IAM action that authorizes it (a `TransactWriteItems` is
-//! authorized item by item), and each request is put to the account of
-//! the function whose `HttpApi` events in the template serve its route.
-//! A function calling what its role lacks would be `AccessDenied` in AWS
-//! (the resident sees 503); a grant nobody uses is a permission too many.
+//! DynamoDB, SES and CodeBuild actions the function uses. The stories
+//! below run every route of the router against DynamoDB Local, through
+//! the branches that reach the store differently (a place, the waiting
+//! list, a capacity raised while people wait, a line place left behind by
+//! TTL, a duplicate, an expired registration, spam, a withdrawal that
+//! promotes and one that frees a place, a lottery, the purge, an
+//! appointed ambassador withdrawn and one purged (each publishing the
+//! public list again), SES
+//! reporting a bounce, and the staff workspace: signing in and out, its
+//! pages, accounts added and removed, the audit log, a file published to
+//! the site). An SDK interceptor records each call as the IAM action that
+//! authorizes it (a `TransactWriteItems` is authorized item by item), and
+//! each request is put to the account of the function whose `HttpApi`
+//! events in the template serve its route. A function calling what its
+//! role lacks would be `AccessDenied` in AWS (the resident sees 503); a
+//! grant nobody uses is a permission too many.
 
 use agora_test_support::{dynamodb_local, fixture};
 
@@ -25,13 +28,16 @@ use agora_core::mail::{Email, MailError, Mailer};
 use agora_core::mail::{TAG_FORM, TAG_REFERENCE};
 use agora_core::mail_events::handle;
 use agora_core::panel::access::{LINKS_PER_ADDRESS, LINKS_PER_CLIENT};
-use agora_core::panel::{AccessSettings, Timeouts};
-use agora_core::purge::purge;
+use agora_core::panel::ambassadors::ListKeeper;
+use agora_core::panel::{AccessSettings, Appointment, Decision, StaffRecords};
+use agora_core::panel::{PublishedFile, Publisher, Timeouts};
+use agora_core::purge::purge_and_republish;
 use agora_core::registration::MailProblem;
 use agora_core::routes;
 use agora_core::service::{Service, Settings};
 use agora_core::store::Store;
 use agora_functions::http::{panel, Clock, HttpSettings};
+use agora_stores::dynamodb::published::{DynamoPublisher, SiteBuild};
 use agora_stores::dynamodb::DynamoStore;
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
@@ -47,6 +53,8 @@ use tower::ServiceExt;
 const SALT: &str = "roles-salt";
 /// The staff workspace's office account.
 const OFFICE: &str = "biuro@example.pl";
+/// The form of applications to be an ambassador.
+const AMBASSADORS: &str = "ambasadorzy";
 
 // ---- what the template grants ----
 
@@ -107,7 +115,11 @@ fn read_functions(template: &str) -> Result<Vec<Function>, String> {
             .flatten()
             .filter(|statement| statement.get("Effect").and_then(Value::as_str) == Some("Allow"))
             .flat_map(|statement| actions(statement.get("Action")))
-            .filter(|action| action.starts_with("dynamodb:") || action.starts_with("ses:"))
+            .filter(|action| {
+                ["dynamodb:", "ses:", "codebuild:"]
+                    .iter()
+                    .any(|service| action.starts_with(service))
+            })
             .collect();
         let events = || {
             properties
@@ -293,6 +305,11 @@ impl Intercept for Calls {
                     format!("dynamodb:{action}")
                 })
                 .collect()
+        } else if input
+            .downcast_ref::<aws_sdk_codebuild::operation::start_build::StartBuildInput>()
+            .is_some()
+        {
+            vec!["codebuild:StartBuild".to_owned()]
         } else {
             // Anything else must be named here before a function uses it.
             vec!["dynamodb:<an operation this test does not know>".to_owned()]
@@ -398,12 +415,61 @@ fn forms(spacer_capacity: u32) -> Vec<FormDefinition> {
         form("losowanie", "lottery", 1, true, 30),
         // First come, a day's retention: the purge hands a place on.
         form("kolejka", "first_come", 1, false, 1),
+        ambassadors_form(),
     ]
+}
+
+/// The form of applications to be an ambassador, without confirmation
+/// and with a day's retention: an appointed ambassador withdraws, another
+/// is erased by the purge, and each time the public list goes out again.
+fn ambassadors_form() -> FormDefinition {
+    let yaml = r#"
+title: Ambasadorzy
+opens: 2020-03-01 09:00
+closes: 2020-03-31 23:59
+allocation: first_come
+double_opt_in: false
+unique_field: email
+retention_days: 1
+purpose: Powołanie ambasadorów i publiczna lista powołanych.
+legal_basis: consent
+recipients: [cloud, email]
+ambassadors:
+  list: ambasadorzy
+  area_field: area
+fields:
+  - name: full_name
+    type: text
+    label: Imię i nazwisko
+    published_with: publication
+  - name: email
+    type: email
+    label: Adres e-mail
+  - name: area
+    type: text
+    label: Obszar
+    published_with: publication
+consents:
+  - name: processing
+    required: true
+    version: "1"
+    text: Zapoznałam/Zapoznałem się z informacją o przetwarzaniu danych.
+  - name: publication
+    required: false
+    version: "1"
+    text: Zgadzam się na publikację na liście ambasadorów.
+"#;
+    FormDefinition::parse(AMBASSADORS, yaml, Path::new("roles.yaml"), &|_| None)
+        .expect("a valid form")
 }
 
 struct Deployment {
     functions: Vec<Function>,
     router: Router,
+    /// The panel function's publisher, as the function makes it.
+    publisher: Arc<DynamoPublisher>,
+    /// Publishes the ambassadors' list again after a withdrawal or the purge.
+    keeper: Arc<ListKeeper>,
     service: Arc<Service<DynamoStore, Mail>>,
     mail: Mail,
     calls: Calls,
@@ -422,6 +488,10 @@ impl Deployment {
         let observed =
             aws_sdk_dynamodb::Client::from_conf(config.interceptor(calls.clone()).build());
         let store = DynamoStore::new(observed, table_name.clone());
+        let publisher = Arc::new(DynamoPublisher::new(
+            store.clone(),
+            Some(site_build(&calls).await),
+        ));
         let mail = Mail {
             calls: calls.clone(),
             sent: Arc::default(),
@@ -432,7 +502,10 @@ impl Deployment {
             ..fixture::settings(1000)
         };
         let access = access_settings(&settings);
-        let service = Arc::new(Service::new(forms(1), store, mail.clone(), settings));
+        let keeper = Arc::new(ListKeeper::new(Arc::clone(&publisher) as Arc<dyn Publisher>));
+        let service = Service::new(forms(1), store, mail.clone(), settings)
+            .after_withdrawal(Arc::clone(&keeper) as _);
+        let service = Arc::new(service);
         let now = Arc::new(Mutex::new(march(5)));
         let clock: Clock = {
             let now = Arc::clone(&now);
@@ -445,7 +518,15 @@ impl Deployment {
         };
         Self {
             functions: template_functions(),
-            router: panel::with_forms(Arc::clone(&service), access, clock, http),
+            router: panel::with_forms(
+                Arc::clone(&service),
+                access,
+                clock,
+                http,
+                Arc::clone(&publisher) as Arc<dyn Publisher>,
+            ),
+            publisher,
+            keeper,
             service,
             mail,
             calls,
@@ -469,17 +550,7 @@ impl Deployment {
         request: Request<Body>,
     ) -> (StatusCode, HeaderMap, String) {
         let (method, path) = (request.method().to_string(), request.uri().to_string());
-        let function = self
-            .functions
-            .iter()
-            .find(|f| {
-                f.routes
-                    .iter()
-                    .any(|(m, p)| *m == method && serves(p, &path))
-            })
-            .unwrap_or_else(|| panic!("no function of infra/template.yaml serves {method} {path}"))
-            .name
-            .clone();
+        let function = self.serving(&method, &path);
         self.calls.take();
         let response = self
             .router
@@ -494,6 +565,16 @@ impl Deployment {
             .expect("a body");
         self.charge(&function);
         (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// The function whose `HttpApi` events serve `method` `path`.
+    fn serving(&self, method: &str, path: &str) -> String {
+        self.functions
+            .iter()
+            .find(|f| f.routes.iter().any(|(m, p)| m == method && serves(p, path)))
+            .unwrap_or_else(|| panic!("no function of infra/template.yaml serves {method} {path}"))
+            .name
+            .clone()
     }
 
     fn charge(&mut self, function: &str) {
@@ -519,7 +600,10 @@ impl Deployment {
         let function = self.triggered_by("Schedule");
         self.calls.take();
         let now = self.now();
-        purge(self.service.store(), now).await.expect("purged");
+        let (store, forms) = (self.service.store(), self.service.forms());
+        purge_and_republish(store, &forms, &self.keeper, now)
+            .await
+            .expect("purged");
         self.charge(&function);
     }
 
@@ -545,13 +629,26 @@ impl Deployment {
 
     /// Registers `email` on `form` as a browser's script does.
     async fn register(&mut self, form: &str, email: &str) -> serde_json::Value {
+        self.register_with(form, email, &[]).await
+    }
+
+    /// As [`Self::register`], with the `extra` fields of `form`.
+    async fn register_with(
+        &mut self,
+        form: &str,
+        email: &str,
+        extra: &[(&str, &str)],
+    ) -> serde_json::Value {
         let stamp = Stamps::new(SALT).issue(form, march(1));
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "full_name": "Osoba Testowa",
             "email": email,
             "processing": "on",
             "started_at": stamp,
         });
+        for (name, value) in extra {
+            body[*name] = (*value).into();
+        }
         let (status, answer) = self
             .send(
                 Request::post(format!("/api/forms/{form}"))
@@ -608,6 +705,37 @@ impl Deployment {
             .find(|r| r.values.get("email").map(String::as_str) == Some(email))
             .unwrap_or_else(|| panic!("no registration of {email} on {form}"))
             .reference
+    }
+
+    /// `email` applies to be an ambassador, consenting to the public list,
+    /// and the office appoints them (unobserved: the workspace's own calls
+    /// are its stories'). Their reference.
+    async fn appointed_ambassador(&mut self, email: &str) -> String {
+        let public = [("area", "Osiedle przy parku"), ("publication", "on")];
+        self.register_with(AMBASSADORS, email, &public).await;
+        let reference = self.reference_of(AMBASSADORS, email).await;
+        let appointment = Appointment {
+            form_id: AMBASSADORS.to_owned(),
+            reference: reference.clone(),
+            decision: Decision::Appointed,
+            decided_by: OFFICE.to_owned(),
+            decided_at: self.now(),
+        };
+        self.table
+            .put_appointment(&appointment)
+            .await
+            .expect("appointed");
+        reference
+    }
+
+    /// The ambassadors' list as last published to the site.
+    async fn published_list(&self) -> String {
+        let files = self.table.published_files().await.expect("the table");
+        files
+            .into_iter()
+            .find(|f| f.path == "data/ambasadorzy.yaml")
+            .map(|f| f.text)
+            .unwrap_or_default()
     }
 
     /// Deletes the registration item alone, as DynamoDB's TTL may before
@@ -724,6 +852,14 @@ async fn run_stories(deployment: &mut Deployment) {
     let piotr = d.reference_of("kolejka", "piotr@example.pl").await;
     d.erase_as_ttl_would("kolejka", &piotr).await;
 
+    // Two appointed ambassadors on the public list: Iga withdraws through
+    // her link, and the withdrawal publishes the list without her.
+    let iga = d.appointed_ambassador("iga@example.pl").await;
+    let julia = d.appointed_ambassador("julia@example.pl").await;
+    d.follow("iga@example.pl", "wycofaj").await;
+    let list = d.published_list().await;
+    assert!(list.contains(&julia) && !list.contains(&iga), "{list}");
+
     // Two days on, Gosia's registration has expired: registering again
     // releases its unique key.
     d.set_now(march(7));
@@ -736,6 +872,10 @@ async fn run_stories(deployment: &mut Deployment) {
     assert_eq!(d.status_of("kolejka", &rafal).await, "waiting");
     d.purge().await;
     assert_eq!(d.status_of("kolejka", &rafal).await, "registered");
+    // Julia's application has expired too: the purge erases it and
+    // publishes the list without her.
+    let list = d.published_list().await;
+    assert!(!list.contains(&julia), "{list}");
     // The page after a submission whose reference came by e-mail.
     assert_eq!(
         d.send(get("/api/forms/zbiorka/wyslane")).await.0,
@@ -924,11 +1064,59 @@ async fn run_panel_stories(deployment: &mut Deployment) {
     }
 }
 
+/// The site's rebuild, started by the panel's publisher: a stand-in for
+/// CodeBuild's `StartBuild`, which the stories' client calls through
+/// `calls`.
+async fn site_build(calls: &Calls) -> SiteBuild {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let address = listener.local_addr().expect("an address");
+    let started = || async { r#"{"build":{"id":"agora-site:1"}}"# };
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            Router::new().route("/", axum::routing::post(started)),
+        )
+        .await
+    });
+    use aws_sdk_codebuild::config::{BehaviorVersion, Credentials, Region};
+    let config = aws_sdk_codebuild::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-central-1"))
+        .credentials_provider(Credentials::new("roles", "roles", None, None, "roles"))
+        .http_client(agora_stores::aws::https_client())
+        .endpoint_url(format!("http://{address}"))
+        .interceptor(calls.clone())
+        .build();
+    SiteBuild::new(
+        aws_sdk_codebuild::Client::from_conf(config),
+        "agora-site".to_owned(),
+    )
+}
+
+impl Deployment {
+    /// The panel publishes a file to the static site (the ambassadors'
+    /// list), as its ambassadors' page does: the function serving that
+    /// page's form is charged with the calls.
+    async fn publish_from_panel(&mut self) {
+        let function = self.serving("POST", routes::PANEL_AMBASSADORS);
+        self.calls.take();
+        let file = PublishedFile {
+            path: "data/ambasadorzy.yaml".to_owned(),
+            text: "ambassadors: []\n".to_owned(),
+        };
+        self.publisher.publish(&file).await.expect("published");
+        self.charge(&function);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_role_grants_exactly_what_its_function_calls() {
     let mut deployment = Deployment::new().await;
     run_stories(&mut deployment).await;
     run_panel_stories(&mut deployment).await;
+    deployment.publish_from_panel().await;
     let (functions, used) = (&deployment.functions, &deployment.used);
 
     // The stories reached every function that serves a route, and the purge.

@@ -2,7 +2,10 @@
 //! (`agora-site`), for the binary (`main.rs`) and its tests. [`serve`]
 //! runs the preview: the site from memory, rebuilt on every edit, with
 //! the form functions (`agora-functions`) on the embedded store
-//! (`agora-stores`); [`scaffold`] writes new pages (`agora new`).
+//! (`agora-stores`); [`scaffold`] writes new pages (`agora new`);
+//! [`published`] writes what the staff workspace published on AWS into
+//! `content/` (`agora publish pull`).
 
+pub mod published;
 pub mod scaffold;
 pub mod serve;

@@ -18,6 +18,8 @@ use agora_stores::mail_preflight;
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod panel_office;
+
 /// A build renders some 13,000 pages with many small allocations each, from
 /// every core at once; glibc's allocator spent a quarter of a 10,000-post
 /// build's time in malloc and free (bench/README.md, "Profile").
@@ -95,6 +97,12 @@ enum Command {
     /// Operators: whether Amazon SES can send the forms' e-mail.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// Operators: what the staff workspace published, into content/.
+    #[command(subcommand)]
+    Publish(agora::published::PublishCommand),
+    /// Operators: the staff workspace's settings in agora.yaml.
+    #[command(subcommand)]
+    Panel(panel_office::PanelCommand),
 }
 
 // What `agora serve` is told. Its store is under the site's --root, and
@@ -325,11 +333,13 @@ enum MailCommand {
 
 #[derive(Subcommand)]
 enum AmbassadorsCommand {
-    /// Write the confirmed ambassadors who consented to publication to
-    /// content/data/ambasadorzy.yaml (only their published fields).
+    /// Write the ambassadors the office appointed who consented to
+    /// publication to the form's list, content/data/<list>.yaml (only
+    /// their published fields); the workspace writes the same file.
     Publish {
-        #[arg(long, default_value = "ambasadorzy")]
-        form: String,
+        /// The form of applications (default: the one with `ambassadors:`).
+        #[arg(long)]
+        form: Option<String>,
         #[command(flatten)]
         store: StoreArgs,
         #[command(flatten)]
@@ -367,6 +377,8 @@ fn main() -> ExitCode {
         Command::Lottery(command) => run_staff(lottery_command(command)),
         Command::Ambassadors(command) => run_staff(ambassadors_command(command)),
         Command::Mail(command) => run_staff(mail_command(command)),
+        Command::Publish(command) => run_staff(agora::published::run(command)),
+        Command::Panel(command) => run_staff(std::future::ready(panel_office::run(command))),
     }
 }
 
@@ -513,6 +525,22 @@ fn find_form(forms: Vec<FormDefinition>, id: &str) -> Result<FormDefinition, Str
             known.join(", ")
         )
     })
+}
+
+/// The form `id`, or else the form of applications to be an ambassador.
+fn ambassadors_form(
+    forms: Vec<FormDefinition>,
+    id: Option<&str>,
+) -> Result<FormDefinition, String> {
+    if let Some(id) = id {
+        return find_form(forms, id);
+    }
+    forms
+        .into_iter()
+        .find(|f| f.ambassadors.is_some())
+        .ok_or_else(|| {
+            "no form takes applications to be an ambassador: mark it with `ambassadors:` (README.md, \"Forms\"), or name it with --form".to_owned()
+        })
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
@@ -728,7 +756,13 @@ async fn ambassadors_command(command: AmbassadorsCommand) -> Result<String, Stri
     match command {
         AmbassadorsCommand::Publish { form, store, clock } => {
             let now = staff_now(&clock, &store.root)?;
-            let form = find_form(load_forms(&store.root)?, &form)?;
+            let form = ambassadors_form(load_forms(&store.root)?, form.as_deref())?;
+            let Some(list) = &form.ambassadors else {
+                return Err(format!(
+                    "{} takes no applications to be an ambassador: its file has no `ambassadors:` (README.md, \"Forms\")",
+                    form.id
+                ));
+            };
             let opened = store.choice().open().await?;
             let (yaml, count) = staff::ambassadors_yaml(&form, &opened, now)
                 .await
@@ -736,8 +770,7 @@ async fn ambassadors_command(command: AmbassadorsCommand) -> Result<String, Stri
             let path = store
                 .root
                 .join(agora_site::content::CONTENT_DIR)
-                .join(agora_core::forms::DATA_DIR)
-                .join("ambasadorzy.yaml");
+                .join(agora_core::panel::ambassadors::list_path(list));
             write_file(&path, yaml.as_bytes())?;
             Ok(format!(
                 "wrote {} ambassadors to {}\n",

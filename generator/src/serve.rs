@@ -5,6 +5,7 @@
 
 mod connections;
 mod live;
+mod publish;
 
 pub use connections::{
     Limits, BODY_READ_SECONDS, HEADER_READ_SECONDS, IDLE_SECONDS, MAX_CONNECTIONS,
@@ -17,7 +18,9 @@ use std::time::Duration;
 
 use agora_core::forms::{self, FormDefinition};
 use agora_core::panel::access::{LINKS_PER_ADDRESS, LINKS_PER_CLIENT};
-use agora_core::panel::{AccessSettings, Timeouts};
+use agora_core::panel::ambassadors::ListKeeper;
+use agora_core::panel::{AccessSettings, Publisher, Timeouts};
+use agora_core::purge::purge_and_republish;
 use agora_core::registration::new_token;
 use agora_core::routes;
 use agora_core::service::{Service, Settings};
@@ -93,11 +96,20 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
     .map_err(|problems| problems.to_string())?;
     let config = Config::load(&options.root).map_err(sorted)?;
     let outbox_dir = options.root.join(WORK_DIR).join("outbox");
-    let service = form_service(&options, &config, &public_url, outbox_dir.clone()).await?;
+    let content = options.root.join(agora_site::content::CONTENT_DIR);
+    let publisher: Arc<dyn Publisher> =
+        Arc::new(publish::ContentPublisher::new(content, options.watch));
+    // An appointed ambassador's withdrawal or erasure publishes their
+    // list again, as the workspace's decisions do.
+    let keeper = Arc::new(ListKeeper::new(Arc::clone(&publisher)));
+    let service = form_service(&options, &config, &public_url, outbox_dir.clone())
+        .await?
+        .after_withdrawal(Arc::clone(&keeper) as _);
+    let service = Arc::new(service);
     // A preview of another moment never erases: its clock is not the
     // retention's.
     if options.now.is_none() {
-        purge_periodically(options.store.clone());
+        purge_periodically(Arc::clone(&service), keeper);
     }
     // Turns true on Ctrl-C: connections finish, live-reload streams end.
     let (stop, stopping) = tokio::sync::watch::channel(false);
@@ -115,7 +127,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
         ..HttpSettings::default()
     };
     let access = access_settings(&config, service.settings());
-    let api = panel::with_forms(service, access, clock, http);
+    let api = panel::with_forms(service, access, clock, http, publisher);
     hide_panic_messages();
     let cap = connections::connection_cap(options.limits.max_connections);
     println!(
@@ -155,7 +167,7 @@ async fn form_service(
     config: &Config,
     public_url: &str,
     outbox_dir: PathBuf,
-) -> Result<Arc<FormService>, String> {
+) -> Result<FormService, String> {
     let forms = load_forms(&options.root)?;
     let settings = Settings {
         public_url: public_url.to_owned(),
@@ -165,12 +177,7 @@ async fn form_service(
         contact_email: config.contact.email.clone().unwrap_or_default(),
     };
     let mailer = MailChoice::outbox(outbox_dir, &config.title).open().await;
-    Ok(Arc::new(Service::new(
-        forms,
-        options.store.clone(),
-        mailer,
-        settings,
-    )))
+    Ok(Service::new(forms, options.store.clone(), mailer, settings))
 }
 
 /// Who may sign in to the workspace and how, from `agora.yaml`.
@@ -313,9 +320,10 @@ fn site_secret(work: &Path) -> Result<String, String> {
     }
 }
 
-/// Purges now and every [`PURGE_EVERY`] while the server runs. The log
-/// says how many were erased, never whom.
-fn purge_periodically(store: AnyStore) {
+/// Purges now and every [`PURGE_EVERY`] while the server runs, with the
+/// forms of the moment (for the ambassadors' list `keeper` keeps). The
+/// log says how many were erased, never whom.
+fn purge_periodically(service: Arc<FormService>, keeper: Arc<ListKeeper>) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(PURGE_EVERY);
         // After a suspended laptop wakes, one purge catches up.
@@ -323,7 +331,8 @@ fn purge_periodically(store: AnyStore) {
         loop {
             // The first tick is at once.
             ticks.tick().await;
-            match agora_core::purge::purge(&store, chrono::Utc::now()).await {
+            let (store, forms) = (service.store(), service.forms());
+            match purge_and_republish(store, &forms, &keeper, chrono::Utc::now()).await {
                 Ok(purged) => println!("agora: purge {purged}"),
                 Err(error) => eprintln!("agora: the purge failed: {error}"),
             }

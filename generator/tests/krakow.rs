@@ -157,6 +157,32 @@ fn the_privacy_page_lists_every_form_with_the_facts_of_its_file() {
 }
 
 #[test]
+fn the_privacy_page_describes_what_the_staff_workspace_keeps() {
+    let krakow = krakow();
+    let page = read(&krakow.out, "polityka-prywatnosci/index.html");
+    let config = yaml(&krakow.site.root().join("agora.yaml"));
+    // `panel.audit_days` is not in the sources: the period the workspace
+    // keeps until it is set.
+    let audit_days = config["panel"]["audit_days"]
+        .as_u64()
+        .unwrap_or(u64::from(agora_site::config::DEFAULT_AUDIT_DAYS));
+    let part = between(&page, "id=\"panel-pracownikow-programu\"", "</dl>");
+    assert_contains_all(
+        "the workspace's part",
+        part,
+        &[
+            "ich służbowe adresy e-mail są wpisane w konfiguracji strony",
+            "Link działa jeden raz i tylko przez 15 minut.",
+            "przez 30 minut, i najpóźniej 10 godzin po zalogowaniu",
+            &format!("Każdy wpis przechowujemy przez {audit_days} dni"),
+            "formularz i numer zgłoszenia",
+            "Dane z formularzy panel pokazuje tylko pracownikom biura.",
+            "Ambasador widzi tylko osoby, które zgłosiły się do udziału w procesie w jego obszarze",
+        ],
+    );
+}
+
+#[test]
 fn the_real_site_warns_about_every_fact_the_sources_do_not_give() {
     let krakow = krakow();
     let warnings: Vec<String> = krakow

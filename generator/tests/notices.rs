@@ -109,6 +109,43 @@ fn facts_left_out_of_the_configuration_are_marked_placeholders_with_warnings() {
 }
 
 #[test]
+fn the_privacy_page_describes_the_staff_workspace_only_for_a_site_with_one() {
+    let site = TempSite::fixture("valid");
+    let page_file = "content/polityka-prywatnosci.md";
+    let page = fs::read_to_string(site.root().join(page_file)).expect("the privacy page");
+    site.write(
+        page_file,
+        &format!("{page}\n## Panel\n\n{{{{ privacy part=\"panel\" }}}}\n"),
+    );
+    site.build_ok("without");
+    let without = read(&site.out("without"), "polityka-prywatnosci/index.html");
+    assert!(without.contains("Ta strona nie ma panelu pracowników"));
+    assert!(!without.contains("__Host-agora-panel"), "{without}");
+
+    let config = fs::read_to_string(site.root().join("agora.yaml")).expect("agora.yaml");
+    site.write(
+        "agora.yaml",
+        &format!("{config}panel:\n  office: [biuro@example.org]\n  audit_days: 730\n"),
+    );
+    site.build_ok("with");
+    let with = read(&site.out("with"), "polityka-prywatnosci/index.html");
+    assert_contains_all(
+        "the workspace's part",
+        &with,
+        &[
+            "Link działa jeden raz i tylko przez 15 minut.",
+            "tylko jego skrót (SHA-256)",
+            "<code>__Host-agora-panel</code>",
+            "gdy nic się w niej nie dzieje przez 30 minut, i najpóźniej 10 godzin po zalogowaniu",
+            "Każdy wpis przechowujemy przez 730 dni, potem go usuwamy.",
+            "Dane z formularzy panel pokazuje tylko pracownikom biura.",
+            "skróty starsze niż 1 dzień usuwamy",
+        ],
+    );
+    assert!(!with.contains("Ta strona nie ma panelu"));
+}
+
+#[test]
 fn the_forms_script_loads_only_on_pages_that_show_a_form() {
     let (_site, out) = built_fixture();
     let mut with_forms = Vec::new();

@@ -19,14 +19,12 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 
+const { assertAxeClean, launchBrowser, startAgoraServe, withAgoraBin } = require('./lib');
 const {
-  REPO_ROOT, assertAxeClean, copyKrakowSite, launchBrowser, outboxMailsTo, startAgoraServe, withAgoraBin,
-} = require('./lib');
+  DESKTOP, PHONE, atBothWidths, focusIs, openWindow, pressAndWait, signInLink, siteWithOffice, tabTo,
+} = require('./panel-lib');
 
 const AGORA_BIN = process.env.AGORA_BIN ? path.resolve(process.env.AGORA_BIN) : '';
-const SCREENSHOTS_DIR = path.join(REPO_ROOT, 'target', 'screenshots');
-const DESKTOP = { name: '1280x800', width: 1280, height: 800 };
-const PHONE = { name: '390x844', width: 390, height: 844, isMobile: true, hasTouch: true };
 
 // Each run has its own people: the server counts sign-in links per address.
 const RUNS = [
@@ -53,23 +51,7 @@ const RUNS = [
 // agora serve on a copy of the site whose office may sign in
 
 function copySite() {
-  const root = copyKrakowSite('agora-panel-');
-  const file = path.join(root, 'agora.yaml');
-  const text = fs.readFileSync(file, 'utf8');
-  const office = RUNS.map((run) => `    - ${run.office}\n`).join('');
-  const edited = text.replace(/^ {2}office: \[\]\n/m, `  office:\n${office}`);
-  assert.notEqual(edited, text, 'agora.yaml has no "  office: []" line under panel: to fill in');
-  fs.writeFileSync(file, edited);
-  return root;
-}
-
-// The sign-in link of the newest e-mail to `address`.
-function signInLink(root, address) {
-  const [mail] = outboxMailsTo(root, address);
-  assert.ok(mail, `no e-mail to ${address} in ${path.join(root, '.agora', 'outbox')}`);
-  const link = mail.match(/http:\/\/\S+\/panel\/logowanie\/link\?token=[A-Za-z0-9_-]+/);
-  assert.ok(link, `no sign-in link in the e-mail:\n${mail}`);
-  return link[0];
+  return siteWithOffice('agora-panel-', RUNS.map((run) => run.office));
 }
 
 // ---------------------------------------------------------------------------
@@ -77,27 +59,19 @@ function signInLink(root, address) {
 
 class Person {
   static async open(browser, origin, javascript, viewport = DESKTOP) {
-    const context = await browser.createBrowserContext();
-    const page = await context.newPage();
-    // Generous, as in forms.test.js: a loaded 2-core machine is slow.
-    page.setDefaultTimeout(30_000);
-    const person = new Person(context, page, origin);
+    const { context, page, errors } = await openWindow(browser, javascript, viewport);
+    const person = new Person(context, page, origin, errors);
     await page.setRequestInterception(true);
     page.on('request', (request) => person.allowOnlyOurs(request));
-    page.on('pageerror', (error) => person.errors.push(String(error && error.message ? error.message : error)));
-    await page.setJavaScriptEnabled(javascript);
-    await page.setViewport({
-      width: viewport.width, height: viewport.height, isMobile: !!viewport.isMobile, hasTouch: !!viewport.hasTouch,
-    });
     await page.emulateMediaFeatures([{ name: 'prefers-reduced-motion', value: 'reduce' }]);
     return person;
   }
 
-  constructor(context, page, origin) {
+  constructor(context, page, origin, errors) {
     this.context = context;
     this.page = page;
     this.origin = origin;
-    this.errors = [];
+    this.errors = errors;
     this.offSite = [];
   }
 
@@ -125,11 +99,8 @@ class Person {
 
   // Presses Tab until focus is on `selector`, from where it is: the top
   // of a page just opened, or what the page focused itself.
-  async tabTo(selector) {
-    for (let presses = 0; !(await this.focusIs(selector)); presses += 1) {
-      if (presses === 40) assert.fail(`Tab never reached ${selector} on ${this.path()}`);
-      await this.page.keyboard.press('Tab');
-    }
+  tabTo(selector) {
+    return tabTo(this.page, selector);
   }
 
   // Goes to a page of the workspace's menu, from the dashboard.
@@ -146,12 +117,8 @@ class Person {
 
   // Presses a key on what has focus and waits for the page it leads to;
   // the status of that page.
-  async pressAndWait(key) {
-    const [response] = await Promise.all([
-      this.page.waitForNavigation({ waitUntil: 'load' }),
-      this.page.keyboard.press(key),
-    ]);
-    return response.status();
+  pressAndWait(key) {
+    return pressAndWait(this.page, key);
   }
 
   h1() {
@@ -160,7 +127,7 @@ class Person {
 
   // Whether the focused element matches `selector`.
   focusIs(selector) {
-    return this.page.evaluate((s) => !!document.activeElement && document.activeElement.matches(s), selector);
+    return focusIs(this.page, selector);
   }
 
   mainText() {
@@ -226,28 +193,6 @@ async function addAccount(person, { email, area }) {
   if (area) await person.page.keyboard.type(area);
   await person.tabTo('main form button[type="submit"]');
   return person.pressAndWait('Space');
-}
-
-// Screenshots of a page at both widths, which axe-core checks there too.
-async function screenshots(origin, office, pagePath, name) {
-  fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
-  for (const viewport of [PHONE, DESKTOP]) {
-    const page = await office.context.newPage();
-    try {
-      await page.setViewport({
-        width: viewport.width, height: viewport.height, isMobile: !!viewport.isMobile, hasTouch: !!viewport.hasTouch,
-      });
-      await page.goto(origin + pagePath, { waitUntil: 'load' });
-      // A wide table scrolls in its own box, never the page sideways.
-      const [scrollWidth, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
-      assert.ok(scrollWidth <= width, `${pagePath} at ${viewport.name} is ${scrollWidth}px wide`);
-      // On a phone the table's box scrolls: axe checks that keys reach it.
-      await assertAxeClean(page, `${pagePath} at ${viewport.name}`);
-      await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `panel-${name}-${viewport.name}.png`), fullPage: true });
-    } finally {
-      await page.close();
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -319,7 +264,7 @@ function defineJourneys() {
           const forms = await office.page.$$eval('main table tbody tr', (rows) => rows.length);
           assert.ok(forms >= 4, `the dashboard lists ${forms} forms`);
           await checker(office)('the dashboard (office)');
-          if (run.screenshots) await screenshots(serve.origin, office, '/panel/', 'pulpit');
+          if (run.screenshots) await atBothWidths(office.context, serve.origin, '/panel/', 'panel-pulpit');
         });
 
         test('the used link is refused with 410', async () => {
@@ -346,12 +291,12 @@ function defineJourneys() {
             .map((r) => r.innerText)
             .find((text) => text.includes(email)), run.ambassador);
           assert.ok(row && /Ambasador/.test(row) && /XIII/.test(row), `no ambassador row for ${run.ambassador}: ${row}`);
-          if (run.screenshots) await screenshots(serve.origin, office, '/panel/konta', 'konta');
+          if (run.screenshots) await atBothWidths(office.context, serve.origin, '/panel/konta', 'panel-konta');
         });
 
         test('the ambassador signs in and is refused the accounts page with 403', async () => {
           await signIn(ambassador, root, run.ambassador, async () => {});
-          assert.match(await ambassador.mainText(), /Tu pojawią się osoby/);
+          assert.match(await ambassador.mainText(), /Osoby, które dołączyły do procesu w Twoim obszarze/);
           assert.equal(await ambassador.page.$('nav a[href="/panel/konta"]'), null, 'no office menu');
           await checker(ambassador)('the dashboard (ambassador)');
           await ambassador.visit('/panel/konta', 403);

@@ -37,6 +37,44 @@ pub const PANEL_ACCOUNTS: &str = "/panel/konta";
 pub const PANEL_ACCOUNT_REMOVE: &str = "/panel/konta/usun";
 /// `GET` the audit log (office).
 pub const PANEL_AUDIT: &str = "/panel/dziennik";
+/// `GET` a form's registrations, filtered (`?stan=`), searched
+/// (`?szukaj=`) and paginated (`?strona=`) (office).
+pub const PANEL_FORM: &str = "/panel/formularze/{id}";
+/// `GET` a form's registrations as a download (`?format=csv|json`) (office).
+pub const PANEL_EXPORT: &str = "/panel/formularze/{id}/eksport";
+/// `GET` one registration (office).
+pub const PANEL_REGISTRATION: &str = "/panel/formularze/{id}/zgloszenia/{reference}";
+/// `POST` withdrawing a registration on its person's request, with a reason (office).
+pub const PANEL_REGISTRATION_WITHDRAW: &str =
+    "/panel/formularze/{id}/zgloszenia/{reference}/wycofaj";
+/// `POST` sending the confirmation e-mail again, with new links (office).
+pub const PANEL_REGISTRATION_RESEND: &str =
+    "/panel/formularze/{id}/zgloszenia/{reference}/wyslij-ponownie";
+/// `POST` marking the registration's address as one mail does not reach (office).
+pub const PANEL_REGISTRATION_BOUNCED: &str =
+    "/panel/formularze/{id}/zgloszenia/{reference}/adres-nie-dziala";
+/// `GET` a lottery form's draw, step by step (office).
+pub const PANEL_LOTTERY: &str = "/panel/formularze/{id}/losowanie";
+/// `POST` publishing the list of applications; `GET` it as a file (office).
+pub const PANEL_LOTTERY_LIST: &str = "/panel/formularze/{id}/losowanie/lista";
+/// `POST` drawing with the announced seed (office).
+pub const PANEL_LOTTERY_DRAW: &str = "/panel/formularze/{id}/losowanie/losuj";
+/// `GET` the draw's result as a file (office).
+pub const PANEL_LOTTERY_RESULT: &str = "/panel/formularze/{id}/losowanie/wynik";
+/// `POST` e-mailing everyone the draw decided (office).
+pub const PANEL_LOTTERY_MAIL: &str = "/panel/formularze/{id}/losowanie/powiadom";
+/// `GET` the ambassadors' applications and decisions (office).
+pub const PANEL_AMBASSADORS: &str = "/panel/ambasadorzy";
+/// `POST` appointing, declining or dismissing an applicant (office).
+pub const PANEL_AMBASSADOR_DECISION: &str = "/panel/ambasadorzy/{reference}";
+/// `GET` who joined the process in the signed-in ambassador's area.
+pub const PANEL_AREA: &str = "/panel/moj-obszar";
+
+/// `route` with its `{id}` (and `{reference}`, if it has one) filled in:
+/// the workspace's links to a form's pages.
+pub fn panel(route: &str, id: &str, reference: &str) -> String {
+    route.replace("{id}", id).replace("{reference}", reference)
+}
 
 /// Where form `id` is submitted and its status read.
 pub fn form(id: &str) -> String {
@@ -91,6 +129,20 @@ mod tests {
             PANEL_ACCOUNTS,
             PANEL_ACCOUNT_REMOVE,
             PANEL_AUDIT,
+            PANEL_FORM,
+            PANEL_EXPORT,
+            PANEL_REGISTRATION,
+            PANEL_REGISTRATION_WITHDRAW,
+            PANEL_REGISTRATION_RESEND,
+            PANEL_REGISTRATION_BOUNCED,
+            PANEL_LOTTERY,
+            PANEL_LOTTERY_LIST,
+            PANEL_LOTTERY_DRAW,
+            PANEL_LOTTERY_RESULT,
+            PANEL_LOTTERY_MAIL,
+            PANEL_AMBASSADORS,
+            PANEL_AMBASSADOR_DECISION,
+            PANEL_AREA,
         ] {
             assert!(route.starts_with(PANEL_PREFIX), "{route}");
         }

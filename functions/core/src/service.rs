@@ -3,6 +3,8 @@
 //! confirmations and withdrawals go through their single-purpose tokens.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
@@ -20,7 +22,7 @@ use crate::registration::{
     Status,
 };
 use crate::routes;
-use crate::store::{Inserted, Store, StoreError};
+use crate::store::{Inserted, Store, StoreError, Withdrawn};
 
 /// How long a rate-limit window lasts (the privacy page says so).
 pub const RATE_WINDOW_MINUTES: i64 = 10;
@@ -81,6 +83,20 @@ pub enum Submitted {
     Unstamped,
 }
 
+/// What came of a withdrawal asked for by staff ([`Service::withdraw_for`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StaffWithdrawal {
+    /// Withdrawn now: the personal data erased, the place freed; the
+    /// person given it (already e-mailed), if anyone was waiting.
+    Done { promoted: Option<Registration> },
+    /// Nothing to withdraw: the registration is unknown, expired, spam or
+    /// withdrawn already.
+    Gone,
+    /// Its links were renewed by someone else between the two steps
+    /// (see [`Service::withdraw_for`]): nothing changed; ask again.
+    Raced,
+}
+
 /// The public state of a form.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FormStatus {
@@ -100,6 +116,21 @@ pub struct FormStatus {
     pub places_left: Option<u64>,
 }
 
+/// What else a withdrawal does once it is done (the public list of
+/// ambassadors republished: [`crate::panel::ambassadors::ListKeeper`]).
+/// Told of each registration a withdrawal ended, through the resident's
+/// link or [`Service::withdraw_for`], it can neither undo nor fail the
+/// withdrawal: it reports its own failures.
+pub trait AfterWithdrawal<S>: Send + Sync {
+    fn withdrawn<'a>(
+        &'a self,
+        store: &'a S,
+        form: &'a FormDefinition,
+        reference: &'a str,
+        now: DateTime<Utc>,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+}
+
 /// The forms by id. Replaced whole when an editor changes a definition
 /// under `agora serve`; a request keeps the definition it started with.
 type Forms = Arc<BTreeMap<String, Arc<FormDefinition>>>;
@@ -110,6 +141,7 @@ pub struct Service<S, M> {
     mailer: M,
     stamps: Stamps,
     settings: Settings,
+    after_withdrawal: Option<Arc<dyn AfterWithdrawal<S>>>,
 }
 
 impl<S: Store, M: Mailer> Service<S, M> {
@@ -120,7 +152,14 @@ impl<S: Store, M: Mailer> Service<S, M> {
             mailer,
             stamps: Stamps::new(&settings.address_salt),
             settings,
+            after_withdrawal: None,
         }
+    }
+
+    /// This service, telling `listener` of every withdrawal.
+    pub fn after_withdrawal(mut self, listener: Arc<dyn AfterWithdrawal<S>>) -> Self {
+        self.after_withdrawal = Some(listener);
+        self
     }
 
     pub fn form(&self, id: &str) -> Option<Arc<FormDefinition>> {
@@ -197,7 +236,8 @@ impl<S: Store, M: Mailer> Service<S, M> {
         let registration = match self.insert(new, admission).await? {
             Inserted::New(registration) => registration,
             Inserted::Existing(existing) => {
-                self.remind(form, &existing, &confirm_token, &withdraw_token)
+                let (confirm, withdraw) = (&confirm_token, &withdraw_token);
+                self.remind(form, &existing, confirm, withdraw, Occasion::Repeated)
                     .await?;
                 // The same person again (or someone who typed their
                 // address) learns nothing of the stored registration: no
@@ -214,7 +254,8 @@ impl<S: Store, M: Mailer> Service<S, M> {
                     .then(|| self.link(&routes::confirm(&form.id), &confirm_token)),
                 withdraw: Some(self.link(&routes::withdraw(&form.id), &withdraw_token)),
             };
-            self.mail_resident(form, &registration, true, &links).await;
+            self.mail_resident(form, &registration, Occasion::New, &links)
+                .await;
             if !needs_confirmation {
                 self.mail_staff(form, &registration).await;
             }
@@ -265,15 +306,17 @@ impl<S: Store, M: Mailer> Service<S, M> {
         }
     }
 
-    /// A repeated submission: the stored registration gets new links (the
-    /// first e-mail may never have arrived), mailed to its own address.
+    /// A repeated submission, or staff resending: the stored registration
+    /// gets new links (the first e-mail may never have arrived), mailed to
+    /// its own address. False when it was withdrawn meanwhile.
     async fn remind(
         &self,
         form: &FormDefinition,
         existing: &Registration,
         confirm_token: &str,
         withdraw_token: &str,
-    ) -> Result<(), StoreError> {
+        occasion: Occasion,
+    ) -> Result<bool, StoreError> {
         let Some(renewed) = self
             .store
             .renew_tokens(
@@ -285,15 +328,43 @@ impl<S: Store, M: Mailer> Service<S, M> {
             .await?
         else {
             // Withdrawn meanwhile: nothing to remind of.
-            return Ok(());
+            return Ok(false);
         };
         let links = Links {
             confirm: (renewed.status == Status::Pending)
                 .then(|| self.link(&routes::confirm(&form.id), confirm_token)),
             withdraw: Some(self.link(&routes::withdraw(&form.id), withdraw_token)),
         };
-        self.mail_resident(form, &renewed, false, &links).await;
-        Ok(())
+        self.mail_resident(form, &renewed, occasion, &links).await;
+        Ok(true)
+    }
+
+    /// Staff send the e-mail with the links again, for a person who lost
+    /// it: new links, the old ones stop working. Only while the
+    /// registration [`may_resend`]; false (nothing sent) otherwise.
+    pub async fn resend_confirmation(
+        &self,
+        form: &FormDefinition,
+        reference: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let Some(registration) = self.store.find(&form.id, reference, now).await? else {
+            return Ok(false);
+        };
+        if !may_resend(&registration) {
+            return Ok(false);
+        }
+        let confirm_token = new_token().map_err(randomness)?;
+        let withdraw_token = new_token().map_err(randomness)?;
+        let occasion = Occasion::Resent;
+        self.remind(
+            form,
+            &registration,
+            &confirm_token,
+            &withdraw_token,
+            occasion,
+        )
+        .await
     }
 
     pub async fn confirm(
@@ -326,17 +397,75 @@ impl<S: Store, M: Mailer> Service<S, M> {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        let Some(withdrawn) = self
+        let withdrawn = self.withdraw_by_hash(form, &token_hash(token), now).await?;
+        Ok(withdrawn.is_some())
+    }
+
+    /// Withdraws registration `reference` as its person asked staff to:
+    /// the same as their own withdrawal link (data erased, the place to
+    /// the first waiting, who is e-mailed). The store withdraws by token
+    /// only, so the registration first gets new tokens, then is withdrawn
+    /// with the new withdrawal token.
+    ///
+    /// Between the two steps the person may send the form again: that
+    /// renews the tokens once more, for the reminder it mails them, and
+    /// the withdrawal finds no registration with ours. Then nothing is
+    /// withdrawn and the answer is [`StaffWithdrawal::Raced`]; the person
+    /// holds working links (the reminder's) and staff ask again.
+    pub async fn withdraw_for(
+        &self,
+        form: &FormDefinition,
+        reference: &str,
+        now: DateTime<Utc>,
+    ) -> Result<StaffWithdrawal, StoreError> {
+        if self.store.find(&form.id, reference, now).await?.is_none() {
+            return Ok(StaffWithdrawal::Gone);
+        }
+        let confirm_token = new_token().map_err(randomness)?;
+        let withdraw_hash = token_hash(&new_token().map_err(randomness)?);
+        let renewed = self
             .store
-            .withdraw(&form.id, &token_hash(token), now)
-            .await?
-        else {
-            return Ok(false);
+            .renew_tokens(
+                &form.id,
+                reference,
+                &token_hash(&confirm_token),
+                &withdraw_hash,
+            )
+            .await?;
+        if renewed.is_none() {
+            return Ok(StaffWithdrawal::Gone);
+        }
+        Ok(
+            match self.withdraw_by_hash(form, &withdraw_hash, now).await? {
+                Some(withdrawn) => StaffWithdrawal::Done {
+                    promoted: withdrawn.promoted,
+                },
+                None => StaffWithdrawal::Raced,
+            },
+        )
+    }
+
+    /// Withdraws the registration whose withdrawal token hashes to
+    /// `hash`; the person promoted to its place is told by e-mail, and
+    /// the [`AfterWithdrawal`] listener of the withdrawal.
+    async fn withdraw_by_hash(
+        &self,
+        form: &FormDefinition,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Withdrawn>, StoreError> {
+        let Some(withdrawn) = self.store.withdraw(&form.id, hash, now).await? else {
+            return Ok(None);
         };
         if let Some(promoted) = &withdrawn.promoted {
             self.mail_decision(form, promoted).await;
         }
-        Ok(true)
+        if let Some(listener) = &self.after_withdrawal {
+            listener
+                .withdrawn(&self.store, form, &withdrawn.reference, now)
+                .await;
+        }
+        Ok(Some(withdrawn))
     }
 
     pub async fn status(
@@ -445,23 +574,13 @@ impl<S: Store, M: Mailer> Service<S, M> {
         &self,
         form: &FormDefinition,
         registration: &Registration,
-        is_new: bool,
+        occasion: Occasion,
         links: &Links,
     ) {
         let Some(to) = resident_address(form, registration) else {
             return;
         };
-        let mut body = if is_new {
-            format!(
-                "Dziękujemy za zgłoszenie: {}.\n\nNumer zgłoszenia: {}\n",
-                form.title, registration.reference
-            )
-        } else {
-            format!(
-                "Ktoś – być może Ty – ponownie wysłał zgłoszenie z tym adresem e-mail: {}.\nTwoje wcześniejsze zgłoszenie jest zapisane pod numerem {}; nie trzeba wysyłać go drugi raz.\nLinki z wcześniejszych wiadomości przestały działać – użyj tych poniżej.\n",
-                form.title, registration.reference
-            )
-        };
+        let mut body = occasion.opening(form, registration);
         if let Some(confirm) = &links.confirm {
             body.push_str(&format!(
                 "\nPotwierdź zgłoszenie, otwierając ten link:\n{confirm}\n\nBez potwierdzenia zgłoszenie nie będzie brane pod uwagę.\n"
@@ -488,15 +607,7 @@ impl<S: Store, M: Mailer> Service<S, M> {
             to,
             subject,
             body,
-            tag: format!(
-                "{}-{}",
-                registration.reference,
-                if is_new {
-                    "zgloszenie"
-                } else {
-                    "ponowne-zgloszenie"
-                }
-            ),
+            tag: format!("{}-{}", registration.reference, occasion.tag()),
             regarding: Some(Regarding::of(registration)),
         })
         .await;
@@ -596,7 +707,7 @@ pub fn late_for_draw(form: &FormDefinition) -> String {
 /// What a person given a place by the draw is told.
 const SELECTED: &str = "Masz miejsce przyznane w losowaniu.";
 
-fn signature(contact_email: &str) -> String {
+pub(crate) fn signature(contact_email: &str) -> String {
     format!("\n--\nPytania? Napisz do nas: {contact_email}\n")
 }
 
@@ -641,9 +752,55 @@ pub fn draw_result_email(
     })
 }
 
+/// Whether staff may send a registration's e-mail with its links again:
+/// while it waits for confirmation or holds a place, and mail reaches its
+/// address.
+pub fn may_resend(registration: &Registration) -> bool {
+    matches!(
+        registration.status,
+        Status::Pending | Status::Registered | Status::Selected
+    ) && registration.mail_problem.is_none()
+}
+
 struct Links {
     confirm: Option<String>,
     withdraw: Option<String>,
+}
+
+/// Why a person is e-mailed their registration's links.
+#[derive(Debug, Clone, Copy)]
+enum Occasion {
+    /// They have just submitted the form.
+    New,
+    /// Someone submitted the form again with their address.
+    Repeated,
+    /// Staff sent the links again at their request.
+    Resent,
+}
+
+impl Occasion {
+    /// The e-mail's first lines.
+    fn opening(self, form: &FormDefinition, registration: &Registration) -> String {
+        let (title, reference) = (&form.title, &registration.reference);
+        match self {
+            Self::New => format!("Dziękujemy za zgłoszenie: {title}.\n\nNumer zgłoszenia: {reference}\n"),
+            Self::Repeated => format!(
+                "Ktoś – być może Ty – ponownie wysłał zgłoszenie z tym adresem e-mail: {title}.\nTwoje wcześniejsze zgłoszenie jest zapisane pod numerem {reference}; nie trzeba wysyłać go drugi raz.\nLinki z wcześniejszych wiadomości przestały działać – użyj tych poniżej.\n"
+            ),
+            Self::Resent => format!(
+                "Wysyłamy ponownie linki do Twojego zgłoszenia: {title}.\nNumer zgłoszenia: {reference}\nLinki z wcześniejszych wiadomości przestały działać – użyj tych poniżej.\n"
+            ),
+        }
+    }
+
+    /// Names the message in the outbox.
+    fn tag(self) -> &'static str {
+        match self {
+            Self::New => "zgloszenie",
+            Self::Repeated => "ponowne-zgloszenie",
+            Self::Resent => "ponowne-wyslanie",
+        }
+    }
 }
 
 fn index(forms: Vec<FormDefinition>) -> Forms {
@@ -668,7 +825,10 @@ fn admission(form: &FormDefinition) -> Admission {
 /// Where the person's e-mail goes: their address, unless SES reported it
 /// bounced or was marked as spam (SES would suppress the message, and
 /// more mail to a complaining person harms every later sending).
-fn resident_address(form: &FormDefinition, registration: &Registration) -> Option<String> {
+pub(crate) fn resident_address(
+    form: &FormDefinition,
+    registration: &Registration,
+) -> Option<String> {
     if registration.mail_problem.is_some() {
         return None;
     }

@@ -412,56 +412,34 @@ fn fenced(text: &str) -> String {
     format!("{fence}text\n{text}\n{fence}\n")
 }
 
-/// The public list of ambassadors: confirmed registrations whose person
-/// consented to publication, with only the fields published under that
-/// consent, as YAML for `content/data/`.
-pub async fn ambassadors_yaml<S: Store>(
+/// The public list of ambassadors: the applicants the office appointed
+/// (and did not dismiss since) who still hold their confirmed application
+/// and consented to publication, with only the fields published under
+/// that consent, as YAML for `content/data/`; and how many it lists. The
+/// workspace and `agora ambassadors publish` both write it.
+pub async fn ambassadors_yaml<S: Store + crate::panel::StaffRecords>(
     form: &FormDefinition,
     store: &S,
     now: DateTime<Utc>,
 ) -> Result<(String, usize), StaffError> {
+    let appointed: BTreeSet<String> = store
+        .appointments(&form.id)
+        .await?
+        .into_iter()
+        .filter(|a| a.decision == crate::panel::Decision::Appointed)
+        .map(|a| a.reference)
+        .collect();
     let published: Vec<&Field> = form
         .fields
         .iter()
         .filter(|f| f.published_with.is_some())
         .collect();
-    let consents: BTreeSet<&str> = published
-        .iter()
-        .filter_map(|f| f.published_with.as_deref())
-        .collect();
     let mut entries = Vec::new();
     for registration in store.list(&form.id, now).await? {
-        if !matches!(registration.status, Status::Registered | Status::Selected) {
-            continue;
-        }
-        let given: BTreeSet<&str> = registration
-            .consents
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect();
-        let mut entry = serde_yaml::Mapping::new();
-        entry.insert("id".into(), registration.reference.clone().into());
-        for field in &published {
-            let consent = field.published_with.as_deref().unwrap_or_default();
-            if !given.contains(consent) {
-                continue;
-            }
-            let Some(value) = registration.values.get(&field.name) else {
-                continue;
-            };
-            // A chosen option is published by its label, as readers know it.
-            let shown = match field.kind {
-                FieldType::Select | FieldType::Radio => field
-                    .options
-                    .iter()
-                    .find(|o| &o.value == value)
-                    .map_or_else(|| value.clone(), |o| o.label.clone()),
-                _ => value.clone(),
-            };
-            entry.insert(field.name.clone().into(), shown.into());
-        }
-        if entry.len() > 1 && consents.iter().all(|c| given.contains(c)) {
-            entries.push(serde_yaml::Value::Mapping(entry));
+        if crate::panel::ambassadors::confirmed(registration.status)
+            && appointed.contains(&registration.reference)
+        {
+            entries.extend(public_entry(&registration, &published));
         }
     }
     let count = entries.len();
@@ -469,9 +447,45 @@ pub async fn ambassadors_yaml<S: Store>(
     document.insert("ambassadors".into(), serde_yaml::Value::Sequence(entries));
     let body = serde_yaml::to_string(&document).map_err(|e| StaffError::Export(e.to_string()))?;
     let text = format!(
-        "# Publiczna lista Ambasadorów Lokalnej Partycypacji: osoby, które potwierdziły\n# zgłoszenie i zgodziły się na publikację. Plik zapisuje `agora ambassadors\n# publish` – nie edytuj go ręcznie.\n{body}"
+        "# Publiczna lista Ambasadorów Lokalnej Partycypacji: osoby powołane przez biuro\n\
+         # programu, które zgodziły się na publikację. Plik zapisuje panel programu\n\
+         # (/panel/ambasadorzy) albo `agora ambassadors publish` – nie edytuj go ręcznie.\n{body}"
     );
     Ok((text, count))
+}
+
+/// An ambassador's entry on the public list: the reference and each
+/// `published` field; `None` unless they gave every consent those fields
+/// are published with and something is published.
+fn public_entry(registration: &Registration, published: &[&Field]) -> Option<serde_yaml::Value> {
+    let given: BTreeSet<&str> = registration
+        .consents
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    let consented =
+        |field: &&Field| given.contains(field.published_with.as_deref().unwrap_or_default());
+    if !published.iter().all(consented) {
+        return None;
+    }
+    let mut entry = serde_yaml::Mapping::new();
+    entry.insert("id".into(), registration.reference.clone().into());
+    for field in published {
+        let Some(value) = registration.values.get(&field.name) else {
+            continue;
+        };
+        // A chosen option is published by its label, as readers know it.
+        let shown = match field.kind {
+            FieldType::Select | FieldType::Radio => field
+                .options
+                .iter()
+                .find(|o| &o.value == value)
+                .map_or_else(|| value.clone(), |o| o.label.clone()),
+            _ => value.clone(),
+        };
+        entry.insert(field.name.clone().into(), shown.into());
+    }
+    (entry.len() > 1).then_some(serde_yaml::Value::Mapping(entry))
 }
 
 #[cfg(test)]

@@ -701,3 +701,41 @@ fn every_krakow_form_rests_on_a_public_task_with_an_acknowledgement() {
         );
     }
 }
+
+#[test]
+fn the_ambassadors_key_names_a_list_and_a_required_area_field() {
+    let area = "  - name: district\n    type: text\n    label: Dzielnica\n";
+    let valid = parse(&with_fields(&format!(
+        "{area}ambassadors: {{ list: ambasadorzy, area_field: district }}\n"
+    )))
+    .expect("valid");
+    let ambassadors = valid.ambassadors.expect("the key is read");
+    assert_eq!(
+        (ambassadors.list.as_str(), ambassadors.area_field.as_str()),
+        ("ambasadorzy", "district")
+    );
+
+    let no_field = definition_errors(&with_fields(&format!(
+        "{area}ambassadors: {{ list: ambasadorzy, area_field: area }}\n"
+    )));
+    assert_eq!(
+        no_field,
+        ["content/forms/proba.yaml:13: `area_field: area` names no field of the form"]
+    );
+
+    let optional = definition_errors(&with_fields(&format!(
+        "{area}    required: false\nambassadors: {{ list: ambasadorzy, area_field: district }}\n"
+    )));
+    assert_eq!(
+        optional,
+        ["content/forms/proba.yaml:14: the area field `district` must be required"]
+    );
+
+    let bad_list = definition_errors(&with_fields(&format!(
+        "{area}ambassadors: {{ list: ../ambasadorzy, area_field: district }}\n"
+    )));
+    assert_eq!(
+        bad_list,
+        ["content/forms/proba.yaml:13: `list: ../ambasadorzy` cannot name a data file"]
+    );
+}

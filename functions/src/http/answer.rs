@@ -121,6 +121,28 @@ pub(crate) fn see_other(location: &str) -> Response {
     }
 }
 
+/// A file to save (`Content-Disposition: attachment`), never kept by a
+/// cache on the way. The name keeps only letters, digits, `.`, `-` and
+/// `_` of `filename` (anything else becomes `_`): no quote or line break
+/// can reach the header.
+pub(crate) fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    let mut response = with_headers(StatusCode::OK, content_type, Body::from(bytes));
+    let disposition = format!("attachment; filename=\"{}\"", safe_filename(filename));
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+fn safe_filename(name: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    name.chars()
+        .map(|c| if safe(c) { c } else { '_' })
+        .collect()
+}
+
 fn retry_after(mut response: Response, seconds: u64) -> Response {
     response
         .headers_mut()
@@ -403,6 +425,23 @@ pub(crate) fn internal_error(format: Format, pages: &Pages<'_>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_download_names_a_safe_file_and_is_not_cached() {
+        let response = download(
+            b"x".to_vec(),
+            "text/plain; charset=utf-8",
+            "a\"b\r\nc/ż.txt",
+        );
+        let headers = response.headers();
+        assert_eq!(
+            headers[header::CONTENT_DISPOSITION],
+            "attachment; filename=\"a_b__c__.txt\""
+        );
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+        assert_eq!(headers[header::CONTENT_TYPE], "text/plain; charset=utf-8");
+        assert!(headers.get(header::CONTENT_SECURITY_POLICY).is_none());
+    }
 
     #[test]
     fn a_refusal_is_logged_with_its_operation_and_code_and_nothing_else() {

@@ -20,6 +20,8 @@
 //! | `AGORA_AUDIT_DAYS` | how many days the workspace's audit log keeps a line (default 365, as `panel.audit_days`) |
 //! | `AGORA_SITE_TITLE` | the site's name in the workspace's sign-in e-mail (default `Agora`) |
 //! | `AGORA_TIMEZONE` | the zone the workspace shows times in (default `Europe/Warsaw`) |
+//! | `AGORA_PUBLISH_BUILD` | the CodeBuild project that rebuilds the site from what the workspace, a withdrawal or the purge publishes (the stack's); unset, publishing fails saying so |
+//! | `AGORA_CODEBUILD_ENDPOINT` | another CodeBuild endpoint (a stand-in) |
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,9 +29,11 @@ use std::sync::Arc;
 use agora_core::forms::{self, email, FormDefinition};
 use agora_core::panel::access::DEFAULT_AUDIT_DAYS;
 use agora_core::panel::access::{LINKS_PER_ADDRESS, LINKS_PER_CLIENT};
-use agora_core::panel::{AccessSettings, PanelStore, Timeouts};
+use agora_core::panel::ambassadors::ListKeeper;
+use agora_core::panel::{AccessSettings, PanelStore, Publisher, StaffRecords, Timeouts};
 use agora_core::service::{Service, Settings};
 use agora_core::store::{Store, StoreError};
+use agora_stores::dynamodb::published::DynamoPublisher;
 use agora_stores::dynamodb::DynamoStore;
 use agora_stores::mail_ses::SesMailer;
 
@@ -269,9 +273,29 @@ pub async fn run<S: Store + 'static>(
     .await
 }
 
+/// As [`run`], for the withdrawal function: withdrawing an appointed
+/// ambassador publishes the public list again ([`ListKeeper`]), as the
+/// workspace's decisions do.
+pub async fn run_withdraw<S: Store + StaffRecords + 'static>(
+    environment: Environment,
+    store: S,
+) -> Result<(), lambda_http::Error> {
+    let keeper = ListKeeper::new(publisher(&environment).await?);
+    let service = service(&environment, store)
+        .await?
+        .after_withdrawal(Arc::new(keeper));
+    lambda_http::run(super::router_with(
+        Arc::new(service),
+        super::system_clock(),
+        environment.http,
+    ))
+    .await
+}
+
 /// As [`run`], with the staff workspace's routes (`/panel/`) merged in:
-/// its access rules over the same store and mailer.
-pub async fn run_panel<S: Store + PanelStore + Clone + 'static>(
+/// its access rules over the same store and mailer. A withdrawal asked
+/// for by staff keeps the ambassadors' list as the resident's does.
+pub async fn run_panel<S: Store + PanelStore + StaffRecords + Clone + 'static>(
     environment: Environment,
     store: S,
 ) -> Result<(), lambda_http::Error> {
@@ -281,10 +305,20 @@ pub async fn run_panel<S: Store + PanelStore + Clone + 'static>(
             "agora: AGORA_PANEL_OFFICE lists no address: nobody can sign in to the staff workspace"
         );
     }
-    let service = Arc::new(service(&environment, store).await?);
+    let publisher = publisher(&environment).await?;
+    let keeper = Arc::new(ListKeeper::new(Arc::clone(&publisher)));
+    let service = Arc::new(service(&environment, store).await?.after_withdrawal(keeper));
     let clock = super::system_clock();
-    let router = super::panel::with_forms(service, access, clock, environment.http);
+    let router = super::panel::with_forms(service, access, clock, environment.http, publisher);
     lambda_http::run(router).await
+}
+
+/// What the functions publish to the static site goes into the table;
+/// the stack's CodeBuild project (`AGORA_PUBLISH_BUILD`) rebuilds the
+/// site from it.
+pub async fn publisher(environment: &Environment) -> Result<Arc<dyn Publisher>, StoreError> {
+    let store = environment.dynamo_store().await?;
+    Ok(Arc::new(DynamoPublisher::from_env(store).await))
 }
 
 /// The forms' service over `store`, mailing through SES. The SDK clients

@@ -1,12 +1,14 @@
 //! One of the real stores, chosen at run time (by `agora` options or a
 //! Lambda's environment): every call, of the registrations and of the
-//! staff workspace, goes to the chosen one.
+//! staff workspace (its accounts and log, and what staff decide and
+//! publish), goes to the chosen one.
 
 use chrono::{DateTime, Utc};
 
 use crate::dynamodb::DynamoStore;
 use crate::sqlite::SqliteStore;
 use agora_core::panel::{Account, AuditEntry, PanelStore, Session, SignInLink};
+use agora_core::panel::{Appointment, ListPublished, StaffRecords, StoredList};
 use agora_core::registration::{Admission, MailProblem, NewRegistration, Registration};
 use agora_core::store::{Counts, DrawRecord, DrawRecorded, Inserted, Store, StoreError, Withdrawn};
 
@@ -213,5 +215,47 @@ impl PanelStore for AnyStore {
 
     async fn purge_panel(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         each!(self, store => store.purge_panel(now))
+    }
+}
+
+impl StaffRecords for AnyStore {
+    async fn put_appointment(&self, appointment: &Appointment) -> Result<(), StoreError> {
+        each!(self, store => store.put_appointment(appointment))
+    }
+
+    async fn appointments(&self, form_id: &str) -> Result<Vec<Appointment>, StoreError> {
+        each!(self, store => store.appointments(form_id))
+    }
+
+    async fn publish_list(&self, list: &StoredList) -> Result<ListPublished, StoreError> {
+        each!(self, store => store.publish_list(list))
+    }
+
+    async fn published_list(&self, form_id: &str) -> Result<Option<StoredList>, StoreError> {
+        each!(self, store => store.published_list(form_id))
+    }
+
+    async fn note_results_mailed(
+        &self,
+        form_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        each!(self, store => store.note_results_mailed(form_id, at))
+    }
+
+    async fn results_mailed(&self, form_id: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        each!(self, store => store.results_mailed(form_id))
+    }
+
+    async fn set_list_outdated(
+        &self,
+        form_id: &str,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
+        each!(self, store => store.set_list_outdated(form_id, since))
+    }
+
+    async fn list_outdated(&self, form_id: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        each!(self, store => store.list_outdated(form_id))
     }
 }

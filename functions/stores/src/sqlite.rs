@@ -14,6 +14,7 @@
 //! second), when the store is closed, and when it is opened next.
 
 mod panel;
+mod records;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -215,6 +216,9 @@ impl SqliteStore {
         // them here, empty.
         connection
             .execute_batch(panel::SCHEMA)
+            .map_err(unavailable)?;
+        connection
+            .execute_batch(records::SCHEMA)
             .map_err(unavailable)?;
         add_missing_columns(&connection)?;
         Ok(Self {
@@ -879,6 +883,7 @@ impl Store for SqliteStore {
                 .map_err(unavailable)?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(unavailable)?;
+            records::forget_decisions_on_expired(tx, now)?;
             let removed = tx
                 .execute(
                     "DELETE FROM registrations WHERE expires_at <= ?1",

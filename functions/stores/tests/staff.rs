@@ -11,6 +11,7 @@ use std::sync::Mutex;
 use agora_core::forms::FormDefinition;
 use agora_core::lottery::{self, PublishedList};
 use agora_core::mail::{Email, MailError, Mailer};
+use agora_core::panel::{Appointment, Decision, StaffRecords};
 use agora_core::registration::{
     new_reference, new_token, token_hash, Admission, MailProblem, NewRegistration, Status,
 };
@@ -199,7 +200,21 @@ pub async fn a_stale_list_is_refused<S: Store>(store: S) {
     );
 }
 
-pub async fn only_consenting_ambassadors_are_published_with_their_public_fields<S: Store>(
+/// The office's decision on an application, on 6 March 2020.
+async fn decide<S: StaffRecords>(store: &S, reference: &str, decision: Decision) {
+    let appointment = Appointment {
+        form_id: "ambasadorzy".to_owned(),
+        reference: reference.to_owned(),
+        decision,
+        decided_by: "biuro@example.pl".to_owned(),
+        decided_at: at(2020, 3, 6),
+    };
+    store.put_appointment(&appointment).await.expect("decided");
+}
+
+pub async fn only_appointed_consenting_ambassadors_are_published_with_their_public_fields<
+    S: Store + StaffRecords,
+>(
     store: S,
 ) {
     let ambassadors = form("ambasadorzy");
@@ -215,7 +230,7 @@ pub async fn only_consenting_ambassadors_are_published_with_their_public_fields<
         &["processing", "publication"],
     )
     .await;
-    ambassador(
+    let private = ambassador(
         &store,
         &[
             ("full_name", "Jan Prywatny"),
@@ -226,6 +241,24 @@ pub async fn only_consenting_ambassadors_are_published_with_their_public_fields<
         &["processing"],
     )
     .await;
+    let (_, count) = staff::ambassadors_yaml(&ambassadors, &store, at(2020, 3, 6))
+        .await
+        .expect("published");
+    assert_eq!(count, 0, "nobody is appointed yet");
+    let declined = ambassador(
+        &store,
+        &[
+            ("full_name", "Ewa Niepowołana"),
+            ("email", "ewa@example.pl"),
+            ("district", "II"),
+            ("area", "Grzegórzki"),
+        ],
+        &["processing", "publication"],
+    )
+    .await;
+    decide(&store, &public, Decision::Appointed).await;
+    decide(&store, &private, Decision::Appointed).await;
+    decide(&store, &declined, Decision::Declined).await;
     let (yaml, count) = staff::ambassadors_yaml(&ambassadors, &store, at(2020, 3, 6))
         .await
         .expect("published");
@@ -236,7 +269,12 @@ pub async fn only_consenting_ambassadors_are_published_with_their_public_fields<
             && yaml.contains("Dzielnica XIII Podgórze"),
         "{yaml}"
     );
-    for private in ["Jan Prywatny", "anna@example.pl", "600 100 200"] {
+    for private in [
+        "Jan Prywatny",
+        "Ewa Niepowołana",
+        "anna@example.pl",
+        "600 100 200",
+    ] {
         assert!(
             !yaml.contains(private),
             "{private} must not be published: {yaml}"
@@ -498,7 +536,7 @@ agora_test_support::on_every_store!(
     a_csv_export_opens_in_excel_with_polish_letters_and_no_formulas,
     a_draw_gives_60_places_and_anyone_can_verify_it,
     a_stale_list_is_refused,
-    only_consenting_ambassadors_are_published_with_their_public_fields,
+    only_appointed_consenting_ambassadors_are_published_with_their_public_fields,
     the_forms_list_counts_each_forms_registrations,
     a_form_is_drawn_once_and_the_same_draw_can_be_finished,
     nothing_is_listed_or_drawn_while_the_form_is_open_nor_confirmed_late,

@@ -2,13 +2,17 @@
 //! path: DynamoDB Local for the store stories ([`dynamodb_local`]) and
 //! [`on_every_store!`] to tell each story on every store, the Kraków
 //! forms as the tests rehearse them, from fixtures ([`krakow`]), a
-//! service over a store as the tests set it up ([`fixture`]), and what
-//! the staff's tests share ([`staff`]). A dev-dependency only.
+//! service over a store as the tests set it up ([`fixture`]), what
+//! the staff's tests share ([`staff`]), a publisher that keeps what the
+//! workspace publishes ([`publishing`]), and the workspace's access as the
+//! tests deploy it ([`workspace`]). A dev-dependency only.
 
 pub mod dynamodb_local;
 pub mod fixture;
 pub mod krakow;
+pub mod publishing;
 pub mod staff;
+pub mod workspace;
 
 /// A test of each story on every store, each on a fresh, empty one: the
 /// story is a `pub async fn story<S: Store>(store: S)` of the calling

@@ -1,6 +1,7 @@
 //! The site's legal notices: the privacy notice (`/polityka-prywatnosci/`),
 //! which lists every form with its purpose, legal basis, data, recipients
-//! and retention as its form file declares them, and the accessibility
+//! and retention as its form file declares them, and what the staff
+//! workspace keeps (part `panel`, for a site with `panel:`), and the accessibility
 //! statement (`/deklaracja-dostepnosci/`). Both are Markdown pages that
 //! place the facts with the `privacy` and `accessibility` shortcodes.
 //!
@@ -15,13 +16,15 @@ use std::path::{Path, PathBuf};
 use agora_core::forms::html::PRIVACY_POLICY_PATH;
 use agora_core::forms::privacy::{notice_anchor, LegalBasis};
 use agora_core::forms::{Allocation, FormDefinition, FORMS_DIR};
+use agora_core::panel::sessions::COOKIE;
+use agora_core::panel::Timeouts;
 use agora_core::polish::{count_pl, date_pl};
 use agora_core::service::RATE_WINDOW_MINUTES;
 use agora_core::store::REQUEST_COUNTS_KEPT_DAYS;
-use chrono::NaiveDate;
+use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, CONFIG_FILE};
+use crate::config::{Config, CONFIG_FILE, DEFAULT_AUDIT_DAYS};
 use crate::content::CONTENT_DIR;
 use crate::diagnostics::Diagnostic;
 use crate::markdown::Rendered;
@@ -33,7 +36,7 @@ pub const PRIVACY_SHORTCODE: &str = "privacy";
 /// The shortcode that places the accessibility statement's facts.
 pub const ACCESSIBILITY_SHORTCODE: &str = "accessibility";
 /// The parts of each (`part="…"`).
-pub const PRIVACY_PARTS: &[&str] = &["controller", "dpo", "forms", "antispam"];
+pub const PRIVACY_PARTS: &[&str] = &["controller", "dpo", "forms", "antispam", "panel"];
 pub const ACCESSIBILITY_PARTS: &[&str] = &[
     "dates",
     "prepared",
@@ -577,6 +580,55 @@ pub struct PrivacyView<'a> {
     pub rate_window_minutes: i64,
     /// How long request counts are kept: "1 dzień".
     pub rate_counts_kept_pl: String,
+    /// What the staff workspace keeps, when the site has one (`panel:`).
+    pub panel: Option<PanelNoticeView>,
+}
+
+/// What the privacy notice says of the staff workspace: the periods the
+/// code keeps (its default [`Timeouts`]) and the configured audit period,
+/// each as a Polish phrase after "przez".
+#[derive(Debug, Serialize)]
+pub struct PanelNoticeView {
+    /// The session cookie's name.
+    pub cookie: &'static str,
+    /// How long a sign-in link works: "15 minut".
+    pub link_pl: String,
+    /// A session unused this long ends: "30 minut".
+    pub idle_pl: String,
+    /// A session ends this long after sign-in: "10 godzin".
+    pub absolute_pl: String,
+    /// How long the audit log keeps a line: `panel.audit_days`, or the
+    /// default the workspace keeps while it is not set.
+    pub audit_pl: String,
+}
+
+impl PanelNoticeView {
+    /// The workspace's facts, for a site whose `agora.yaml` has `panel:`
+    /// (as `config::panel_warnings` decides).
+    fn of(config: &Config) -> Option<Self> {
+        if !config.key_lines.contains_key("panel") {
+            return None;
+        }
+        let timeouts = Timeouts::default();
+        let audit_days = config.panel.audit_days.unwrap_or(DEFAULT_AUDIT_DAYS);
+        Some(Self {
+            cookie: COOKIE,
+            link_pl: duration_pl(timeouts.link),
+            idle_pl: duration_pl(timeouts.idle),
+            absolute_pl: duration_pl(timeouts.absolute),
+            audit_pl: days_pl(i64::from(audit_days)),
+        })
+    }
+}
+
+/// A period for "przez …": whole hours as hours, else minutes.
+fn duration_pl(period: Duration) -> String {
+    let minutes = period.num_minutes();
+    if minutes % 60 == 0 {
+        count_pl(minutes / 60, "godzinę", "godziny", "godzin")
+    } else {
+        count_pl(minutes, "minutę", "minuty", "minut")
+    }
 }
 
 /// A party's facts, each a value or a placeholder.
@@ -624,6 +676,7 @@ impl<'a> PrivacyView<'a> {
             backups,
             rate_window_minutes: RATE_WINDOW_MINUTES,
             rate_counts_kept_pl: days_pl(REQUEST_COUNTS_KEPT_DAYS),
+            panel: PanelNoticeView::of(config),
         }
     }
 }
@@ -755,6 +808,14 @@ accessibility:
         assert_eq!(lines.get("privacy.dpo.email"), Some(&9));
         assert_eq!(lines.get("accessibility.contact.name"), Some(&15));
         assert_eq!(lines.get("menu.title"), None);
+    }
+
+    #[test]
+    fn the_workspaces_periods_read_after_przez() {
+        assert_eq!(duration_pl(Duration::minutes(15)), "15 minut");
+        assert_eq!(duration_pl(Duration::minutes(2)), "2 minuty");
+        assert_eq!(duration_pl(Duration::hours(10)), "10 godzin");
+        assert_eq!(duration_pl(Duration::hours(1)), "1 godzinę");
     }
 
     #[test]

@@ -176,6 +176,20 @@ pub struct Consent {
     pub required: bool,
 }
 
+/// `ambassadors:` of a form file: the form takes applications to be an
+/// ambassador, which the office decides in the staff workspace
+/// (`/panel/ambasadorzy`); the appointed who consented are published to
+/// a data file, from which the join-a-process form offers their areas.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ambassadors {
+    /// The public list's data file, `content/data/<list>.yaml`.
+    pub list: String,
+    /// The field whose value is an ambassador's area as the office names
+    /// it on their panel account (`XIII`).
+    pub area_field: String,
+}
+
 /// A validated form definition.
 #[derive(Debug, Clone)]
 pub struct FormDefinition {
@@ -206,6 +220,8 @@ pub struct FormDefinition {
     pub cancelled: Option<String>,
     pub fields: Vec<Field>,
     pub consents: Vec<Consent>,
+    /// Set on the form of applications to be an ambassador.
+    pub ambassadors: Option<Ambassadors>,
     /// Compiled `pattern`s by field name.
     pub patterns: BTreeMap<String, Regex>,
     /// What the editor should know but that does not stop the form from

@@ -65,11 +65,35 @@ pub fn load_all(
             }),
         }
     }
+    problems.extend(second_ambassadors_form(&forms, &dir, &shown));
     if problems.is_empty() {
         Ok(forms)
     } else {
         Err(problems)
     }
+}
+
+/// The staff workspace appoints ambassadors from one form: a second form
+/// with `ambassadors:` is a problem naming it.
+fn second_ambassadors_form(
+    forms: &[FormDefinition],
+    dir: &Path,
+    shown: &dyn Fn(&Path) -> PathBuf,
+) -> Option<Diagnostic> {
+    let mut keyed = forms.iter().filter(|f| f.ambassadors.is_some());
+    let first = keyed.next()?;
+    let second = keyed.next()?;
+    Some(Diagnostic {
+        file: shown(&dir.join(format!("{}.yaml", second.id))),
+        line: None,
+        message: format!(
+            "`ambassadors:` is set on {} and {}: ambassadors are appointed from one form",
+            first.id, second.id
+        ),
+        hint: Some(
+            "keep `ambassadors:` on the form of applications to be an ambassador".to_owned(),
+        ),
+    })
 }
 
 /// Reads every form of a site, taking `options_from` data from

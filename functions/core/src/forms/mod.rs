@@ -12,7 +12,8 @@ pub mod privacy;
 pub mod validate;
 
 pub use definition::{
-    Allocation, Choice, Consent, Field, FieldType, FormDefinition, FormState, Limit, Moment,
+    Allocation, Ambassadors, Choice, Consent, Field, FieldType, FormDefinition, FormState, Limit,
+    Moment,
 };
 pub use files::{load_all, load_site};
 pub use validate::{validate, Accepted, FieldError, GivenConsent, Submission};

@@ -11,8 +11,8 @@ use regex::Regex;
 use serde::Deserialize;
 
 use super::definition::{
-    Allocation, Choice, Consent, DayEdge, Field, FieldType, FormDefinition, Limit, Moment,
-    OptionsFrom, RESERVED_NAMES,
+    Allocation, Ambassadors, Choice, Consent, DayEdge, Field, FieldType, FormDefinition, Limit,
+    Moment, OptionsFrom, RESERVED_NAMES,
 };
 use super::privacy::{self, LegalBasis, RawPrivacy};
 use crate::diagnostics::Diagnostic;
@@ -44,6 +44,7 @@ struct RawForm {
     fields: Vec<Field>,
     #[serde(default)]
     consents: Vec<Consent>,
+    ambassadors: Option<Ambassadors>,
 }
 
 /// The problems and warnings of one form file.
@@ -263,6 +264,35 @@ impl<'a> Check<'a> {
             );
         }
     }
+
+    /// `ambassadors:`: a list to publish to, and the area in a required
+    /// field of the form (an ambassador's account is matched by it).
+    fn ambassadors(&mut self, ambassadors: Option<&Ambassadors>, fields: &[Field]) {
+        let Some(ambassadors) = ambassadors else {
+            return;
+        };
+        if super::data_name(&format!("{}.yaml", ambassadors.list)).is_none() {
+            self.at_key(
+                "ambassadors",
+                format!("`list: {}` cannot name a data file", ambassadors.list),
+                "name the file of content/data/ without `.yaml`, e.g. `list: ambasadorzy`",
+            );
+        }
+        let area = &ambassadors.area_field;
+        match fields.iter().find(|f| &f.name == area) {
+            Some(field) if field.required => {}
+            Some(_) => self.at_key(
+                "ambassadors",
+                format!("the area field `{area}` must be required"),
+                "every ambassador needs an area: their panel account sees only it",
+            ),
+            None => self.at_key(
+                "ambassadors",
+                format!("`area_field: {area}` names no field of the form"),
+                "name the field holding the area, e.g. `area_field: district`",
+            ),
+        }
+    }
 }
 
 /// The form's dates, each `None` where it is wrong.
@@ -307,6 +337,7 @@ impl FormDefinition {
         let shared = check.fields(id, &mut fields, &raw.consents, data);
         check.consents(&raw.consents, &shared.names);
         check.identity(&raw, &fields);
+        check.ambassadors(raw.ambassadors.as_ref(), &fields);
         let privacy = privacy::check(
             RawPrivacy {
                 purpose: raw.purpose,
@@ -346,6 +377,7 @@ impl FormDefinition {
                     cancelled: raw.cancelled,
                     fields,
                     consents: raw.consents,
+                    ambassadors: raw.ambassadors,
                     patterns,
                     warnings: check.warnings,
                 })

@@ -367,15 +367,20 @@ impl<S: Store + PanelStore, M: Mailer> Access<S, M> {
         detail: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let entry = AuditEntry {
+        self.log(AuditEntry {
             at: now,
             actor: actor.to_owned(),
             action,
             form_id: None,
             reference: None,
             detail,
-        };
-        let expires_at = now + Duration::days(self.settings.audit_days);
+        })
+        .await
+    }
+
+    /// Appends `entry` to the audit log, kept for the configured period.
+    pub async fn log(&self, entry: AuditEntry) -> Result<(), StoreError> {
+        let expires_at = entry.at + Duration::days(self.settings.audit_days);
         self.store.append_audit(&entry, expires_at).await
     }
 }

@@ -14,15 +14,41 @@ pub enum AuditAction {
     SignedOutEverywhere,
     AccountAdded,
     AccountRemoved,
+    ListViewed,
+    RegistrationViewed,
+    Exported,
+    Withdrawn,
+    ConfirmationResent,
+    MarkedBounced,
+    ListPublished,
+    Drawn,
+    ResultsMailed,
+    Appointed,
+    Declined,
+    Dismissed,
+    AreaViewed,
 }
 
 impl AuditAction {
-    const ALL: [Self; 5] = [
+    const ALL: [Self; 18] = [
         Self::SignedIn,
         Self::SignedOut,
         Self::SignedOutEverywhere,
         Self::AccountAdded,
         Self::AccountRemoved,
+        Self::ListViewed,
+        Self::RegistrationViewed,
+        Self::Exported,
+        Self::Withdrawn,
+        Self::ConfirmationResent,
+        Self::MarkedBounced,
+        Self::ListPublished,
+        Self::Drawn,
+        Self::ResultsMailed,
+        Self::Appointed,
+        Self::Declined,
+        Self::Dismissed,
+        Self::AreaViewed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -32,6 +58,19 @@ impl AuditAction {
             Self::SignedOutEverywhere => "signed-out-everywhere",
             Self::AccountAdded => "account-added",
             Self::AccountRemoved => "account-removed",
+            Self::ListViewed => "list-viewed",
+            Self::RegistrationViewed => "registration-viewed",
+            Self::Exported => "exported",
+            Self::Withdrawn => "withdrawn",
+            Self::ConfirmationResent => "confirmation-resent",
+            Self::MarkedBounced => "marked-bounced",
+            Self::ListPublished => "list-published",
+            Self::Drawn => "drawn",
+            Self::ResultsMailed => "results-mailed",
+            Self::Appointed => "appointed",
+            Self::Declined => "declined",
+            Self::Dismissed => "dismissed",
+            Self::AreaViewed => "area-viewed",
         }
     }
 
@@ -47,6 +86,19 @@ impl AuditAction {
             Self::SignedOutEverywhere => "wylogowanie ze wszystkich urządzeń",
             Self::AccountAdded => "dodanie konta",
             Self::AccountRemoved => "usunięcie konta",
+            Self::ListViewed => "przegląd listy zgłoszeń",
+            Self::RegistrationViewed => "wgląd w zgłoszenie",
+            Self::Exported => "eksport zgłoszeń",
+            Self::Withdrawn => "wycofanie zgłoszenia",
+            Self::ConfirmationResent => "ponowne wysłanie potwierdzenia",
+            Self::MarkedBounced => "oznaczenie adresu jako niedziałającego",
+            Self::ListPublished => "publikacja listy do losowania",
+            Self::Drawn => "losowanie",
+            Self::ResultsMailed => "wysłanie wyników losowania",
+            Self::Appointed => "powołanie ambasadora",
+            Self::Declined => "odmowa powołania",
+            Self::Dismissed => "odwołanie ambasadora",
+            Self::AreaViewed => "przegląd osób z obszaru",
         }
     }
 }

@@ -1,14 +1,21 @@
 //! The checks in front of every page and action of the workspace: the
 //! session cookie, the role, the CSRF token and the request's origin.
-//! Each check gives the request's answer as its error (a redirect to the
-//! sign-in page, a 403), which the handler returns at once: a large `Err`
-//! that never travels further.
+//! Handlers take them as extractors: [`SignedPage`] or [`OfficePage`] for
+//! a page (a GET), [`SignedAction`] or [`OfficeAction`] for an action (a
+//! POST, whose form carries the CSRF token). Each check's refusal is the
+//! request's answer (a redirect to the sign-in page, a 403), given before
+//! the handler runs: a large `Err` that never travels further.
 #![allow(clippy::result_large_err)]
 
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{self, HeaderMap, HeaderValue};
-use axum::http::{StatusCode, Uri};
-use axum::response::Response;
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
 use cookie::{Cookie, SameSite};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use agora_core::mail::Mailer;
 use agora_core::panel::sessions::COOKIE;
@@ -23,6 +30,112 @@ use super::{answer, store_failed, PanelState};
 pub(crate) struct Signed {
     pub(crate) who: SignedIn,
     pub(crate) secret: String,
+}
+
+/// A page (a GET) for anyone signed in.
+pub(crate) struct SignedPage(pub(crate) Signed);
+
+/// A page (a GET) for office staff only.
+pub(crate) struct OfficePage(pub(crate) Signed);
+
+/// An action (a POST) of anyone signed in, with its form's `fields`
+/// besides the CSRF token. The last argument of its handler: it reads
+/// the body.
+pub(crate) struct SignedAction<T = NoFields>(pub(crate) Signed, pub(crate) T);
+
+/// An action (a POST) of office staff only; see [`SignedAction`].
+pub(crate) struct OfficeAction<T = NoFields>(pub(crate) Signed, pub(crate) T);
+
+/// The fields of a form that holds nothing but the CSRF token.
+#[derive(Debug, Deserialize)]
+pub(crate) struct NoFields {}
+
+/// A posted form: the hidden field every form that changes something
+/// carries, and the form's own fields.
+#[derive(Debug, Deserialize)]
+struct Posted<T> {
+    #[serde(default)]
+    csrf: String,
+    #[serde(flatten)]
+    fields: T,
+}
+
+impl<S, M> FromRequestParts<PanelState<S, M>> for SignedPage
+where
+    S: Store + PanelStore + 'static,
+    M: Mailer + 'static,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &PanelState<S, M>,
+    ) -> Result<Self, Response> {
+        reading_only(state, parts)?;
+        page(state, &parts.headers).await.map(Self)
+    }
+}
+
+impl<S, M> FromRequestParts<PanelState<S, M>> for OfficePage
+where
+    S: Store + PanelStore + 'static,
+    M: Mailer + 'static,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &PanelState<S, M>,
+    ) -> Result<Self, Response> {
+        let SignedPage(signed) = SignedPage::from_request_parts(parts, state).await?;
+        office_only(state, signed).map(Self)
+    }
+}
+
+/// A page's guard answers only requests that change nothing: a handler
+/// that changes something takes an action's guard, with its CSRF and
+/// origin checks.
+fn reading_only<S: Store + PanelStore, M: Mailer>(
+    state: &PanelState<S, M>,
+    parts: &Parts,
+) -> Result<(), Response> {
+    if parts.method == Method::GET || parts.method == Method::HEAD {
+        Ok(())
+    } else {
+        Err(forbidden(state))
+    }
+}
+
+impl<S, M, T> FromRequest<PanelState<S, M>> for SignedAction<T>
+where
+    S: Store + PanelStore + 'static,
+    M: Mailer + 'static,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &PanelState<S, M>) -> Result<Self, Response> {
+        let headers = request.headers().clone();
+        let Form(posted) = Form::<Posted<T>>::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let signed = action(state, &headers, &posted.csrf).await?;
+        Ok(Self(signed, posted.fields))
+    }
+}
+
+impl<S, M, T> FromRequest<PanelState<S, M>> for OfficeAction<T>
+where
+    S: Store + PanelStore + 'static,
+    M: Mailer + 'static,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &PanelState<S, M>) -> Result<Self, Response> {
+        let SignedAction(signed, fields) = SignedAction::from_request(request, state).await?;
+        office_only(state, signed).map(|signed| Self(signed, fields))
+    }
 }
 
 /// The session cookie's secret, if the request carries one.
@@ -51,7 +164,7 @@ pub(crate) async fn session<S: Store + PanelStore, M: Mailer>(
 }
 
 /// A page for anyone signed in; without a session, the way to sign in.
-pub(crate) async fn page<S: Store + PanelStore, M: Mailer>(
+async fn page<S: Store + PanelStore, M: Mailer>(
     state: &PanelState<S, M>,
     headers: &HeaderMap,
 ) -> Result<Signed, Response> {
@@ -62,18 +175,9 @@ pub(crate) async fn page<S: Store + PanelStore, M: Mailer>(
     }
 }
 
-/// A page for office staff only.
-pub(crate) async fn office_page<S: Store + PanelStore, M: Mailer>(
-    state: &PanelState<S, M>,
-    headers: &HeaderMap,
-) -> Result<Signed, Response> {
-    let signed = page(state, headers).await?;
-    office_only(state, signed)
-}
-
 /// An action (a POST) of anyone signed in: from our own pages, in a live
 /// session, with the session's CSRF token.
-pub(crate) async fn action<S: Store + PanelStore, M: Mailer>(
+async fn action<S: Store + PanelStore, M: Mailer>(
     state: &PanelState<S, M>,
     headers: &HeaderMap,
     csrf: &str,
@@ -86,16 +190,6 @@ pub(crate) async fn action<S: Store + PanelStore, M: Mailer>(
         return Err(forbidden(state));
     }
     Ok(signed)
-}
-
-/// An action of office staff only.
-pub(crate) async fn office_action<S: Store + PanelStore, M: Mailer>(
-    state: &PanelState<S, M>,
-    headers: &HeaderMap,
-    csrf: &str,
-) -> Result<Signed, Response> {
-    let signed = action(state, headers, csrf).await?;
-    office_only(state, signed)
 }
 
 fn office_only<S: Store + PanelStore, M: Mailer>(

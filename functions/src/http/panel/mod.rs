@@ -5,7 +5,7 @@
 //!
 //! | route | who | what |
 //! |---|---|---|
-//! | `GET /panel/` | signed in | the dashboard |
+//! | `GET /panel/` | signed in | the dashboard (office: the forms, their counts and charts) |
 //! | `GET`, `POST /panel/logowanie` | anyone | the sign-in page; asking for a link |
 //! | `GET`, `POST /panel/logowanie/link` | anyone with a link | the link's page; signing in |
 //! | `POST /panel/wyloguj`, `/panel/wyloguj-wszedzie` | signed in | signing out here or everywhere |
@@ -16,8 +16,15 @@
 //! before anything else (its browser says so in `Sec-Fetch-Site` or
 //! `Origin`), so that no page elsewhere can sign anyone in or out.
 
+mod ambassadors;
+mod ambassadors_pages;
+mod charts;
 mod guard;
+mod lottery;
+mod lottery_pages;
 mod pages;
+mod registrations;
+mod registrations_pages;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -33,13 +40,16 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use agora_core::mail::Mailer;
 use agora_core::panel::access::LinkRequested;
-use agora_core::panel::{Access, AccessError, AccessSettings, Account, PanelStore, Role};
+use agora_core::panel::{
+    Access, AccessError, AccessSettings, Account, PanelStore, PublishedFile, Publisher, Role,
+    StaffRecords,
+};
 use agora_core::routes;
 use agora_core::service::Service;
 use agora_core::store::{Store, StoreError};
 
 use super::{answer, client, Clock, HttpSettings};
-use guard::Signed;
+use guard::{OfficeAction, OfficePage, Signed, SignedAction, SignedPage};
 
 /// What the workspace's handlers share.
 pub(crate) struct PanelState<S, M> {
@@ -47,6 +57,8 @@ pub(crate) struct PanelState<S, M> {
     service: Arc<Service<S, M>>,
     clock: Clock,
     http: Arc<HttpSettings>,
+    /// Where what the workspace publishes goes: the site's `content/`.
+    publisher: Arc<dyn Publisher>,
 }
 
 impl<S, M> Clone for PanelState<S, M> {
@@ -56,6 +68,7 @@ impl<S, M> Clone for PanelState<S, M> {
             service: Arc::clone(&self.service),
             clock: Arc::clone(&self.clock),
             http: Arc::clone(&self.http),
+            publisher: Arc::clone(&self.publisher),
         }
     }
 }
@@ -63,6 +76,18 @@ impl<S, M> Clone for PanelState<S, M> {
 impl<S: Store + PanelStore, M: Mailer> PanelState<S, M> {
     fn now(&self) -> DateTime<Utc> {
         (self.clock)()
+    }
+
+    /// Publishes `file` to the site; whether it got there. A failure is
+    /// logged with the file's path and the system's reason.
+    async fn publish(&self, file: &PublishedFile) -> bool {
+        match self.publisher.publish(file).await {
+            Ok(()) => true,
+            Err(error) => {
+                eprintln!("agora: panel: {error}");
+                false
+            }
+        }
     }
 
     fn pages(&self) -> pages::PanelPages<'_> {
@@ -77,44 +102,37 @@ impl<S: Store + PanelStore, M: Mailer> PanelState<S, M> {
 
 /// The forms' router with the workspace's merged in, over the forms'
 /// store and mailer: what `agora serve` and the panel function run.
+/// `publisher` takes what the workspace publishes to the site.
 pub fn with_forms<S, M>(
     service: Arc<Service<S, M>>,
     settings: AccessSettings,
     clock: Clock,
     http: HttpSettings,
+    publisher: Arc<dyn Publisher>,
 ) -> Router
 where
-    S: Store + PanelStore + Clone + 'static,
+    S: Store + PanelStore + StaffRecords + Clone + 'static,
     M: Mailer + Clone + 'static,
 {
     let store = service.store().clone();
     let access = Arc::new(Access::new(store, service.mailer().clone(), settings));
-    let workspace = router(
-        Arc::clone(&service),
+    let state = PanelState {
         access,
-        Arc::clone(&clock),
-        http.clone(),
-    );
+        service: Arc::clone(&service),
+        clock: Arc::clone(&clock),
+        http: Arc::new(http.clone()),
+        publisher,
+    };
+    let workspace = router(state);
     super::router_with(service, clock, http).merge(workspace)
 }
 
 /// The workspace's routes, to merge into the forms' router.
-fn router<S, M>(
-    service: Arc<Service<S, M>>,
-    access: Arc<Access<S, M>>,
-    clock: Clock,
-    http: HttpSettings,
-) -> Router
+fn router<S, M>(state: PanelState<S, M>) -> Router
 where
-    S: Store + PanelStore + 'static,
+    S: Store + PanelStore + StaffRecords + 'static,
     M: Mailer + 'static,
 {
-    let state = PanelState {
-        access,
-        service,
-        clock,
-        http: Arc::new(http),
-    };
     Router::new()
         .route(routes::PANEL, get(dashboard::<S, M>))
         .route(
@@ -136,6 +154,9 @@ where
         )
         .route(routes::PANEL_ACCOUNT_REMOVE, post(remove_account::<S, M>))
         .route(routes::PANEL_AUDIT, get(audit_log::<S, M>))
+        .merge(registrations::routes())
+        .merge(lottery::routes())
+        .merge(ambassadors::routes())
         .with_state(state)
         // A bug answers a generic page and logs only where it happened
         // (`super::hide_panic_messages`): never the request's data.
@@ -150,23 +171,26 @@ where
 /// the account's role has (others).
 async fn dashboard<S: Store + PanelStore + 'static, M: Mailer + 'static>(
     State(state): State<PanelState<S, M>>,
-    headers: HeaderMap,
+    SignedPage(signed): SignedPage,
 ) -> Response {
-    let signed = match guard::page(&state, &headers).await {
-        Ok(signed) => signed,
-        Err(answer) => return answer,
-    };
     let now = state.now();
     let mut forms = Vec::new();
+    let mut charted = Vec::new();
     if signed.who.account.role == Role::Office {
-        for form in state.service.forms() {
+        let all = state.service.forms();
+        for form in &all {
             match state.service.store().counts(&form.id, now).await {
-                Ok(counts) => forms.push((form, counts)),
+                Ok(counts) => forms.push((Arc::clone(form), counts)),
                 Err(error) => return store_failed(&state, &error),
             }
         }
+        // Counts only, never a person's data: no line in the audit log.
+        charted = match charts::read(state.service.store(), &all, now).await {
+            Ok(charted) => charted,
+            Err(error) => return store_failed(&state, &error),
+        };
     }
-    let page = state.pages().dashboard(&signed.who, &forms, now);
+    let page = state.pages().dashboard(&signed.who, &forms, &charted, now);
     answer::html(StatusCode::OK, page)
 }
 
@@ -272,23 +296,11 @@ async fn use_link<S: Store + PanelStore + 'static, M: Mailer + 'static>(
     }
 }
 
-/// The hidden field every form that changes something carries.
-#[derive(Debug, Deserialize)]
-struct Csrf {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /panel/wyloguj`: this session ends.
 async fn sign_out<S: Store + PanelStore + 'static, M: Mailer + 'static>(
     State(state): State<PanelState<S, M>>,
-    headers: HeaderMap,
-    Form(form): Form<Csrf>,
+    SignedAction(signed, _): SignedAction,
 ) -> Response {
-    let signed = match guard::action(&state, &headers, &form.csrf).await {
-        Ok(signed) => signed,
-        Err(answer) => return answer,
-    };
     if let Err(error) = state.access.sign_out(&signed.who, state.now()).await {
         return store_failed(&state, &error);
     }
@@ -298,13 +310,8 @@ async fn sign_out<S: Store + PanelStore + 'static, M: Mailer + 'static>(
 /// `POST /panel/wyloguj-wszedzie`: every session of the account ends.
 async fn sign_out_everywhere<S: Store + PanelStore + 'static, M: Mailer + 'static>(
     State(state): State<PanelState<S, M>>,
-    headers: HeaderMap,
-    Form(form): Form<Csrf>,
+    SignedAction(signed, _): SignedAction,
 ) -> Response {
-    let signed = match guard::action(&state, &headers, &form.csrf).await {
-        Ok(signed) => signed,
-        Err(answer) => return answer,
-    };
     if let Err(error) = state
         .access
         .sign_out_everywhere(&signed.who, state.now())
@@ -324,12 +331,8 @@ fn signed_out() -> Response {
 /// `GET /panel/konta`: the accounts and the form to add one (office).
 async fn accounts<S: Store + PanelStore + 'static, M: Mailer + 'static>(
     State(state): State<PanelState<S, M>>,
-    headers: HeaderMap,
+    OfficePage(signed): OfficePage,
 ) -> Response {
-    let signed = match guard::office_page(&state, &headers).await {
-        Ok(signed) => signed,
-        Err(answer) => return answer,
-    };
     accounts_page(&state, &signed, StatusCode::OK, None).await
 }
 
@@ -357,8 +360,6 @@ async fn accounts_page<S: Store + PanelStore, M: Mailer>(
 #[derive(Debug, Deserialize)]
 pub(crate) struct NewAccount {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     pub(crate) email: String,
     #[serde(default)]
     pub(crate) role: String,
@@ -377,13 +378,8 @@ pub(crate) struct Refusal {
 /// `POST /panel/konta`: a verifier or an ambassador added (office).
 async fn add_account<S: Store + PanelStore + 'static, M: Mailer + 'static>(
     State(state): State<PanelState<S, M>>,
-    headers: HeaderMap,
-    Form(form): Form<NewAccount>,
+    OfficeAction(signed, form): OfficeAction<NewAccount>,
 ) -> Response {
-    let signed = match guard::office_action(&state, &headers, &form.csrf).await {
-        Ok(signed) => signed,
-        Err(answer) => return answer,
-    };
     let account = match new_account(&form) {
         Ok(account) => account,
         Err(refusal) => {
@@ -436,21 +432,14 @@ fn new_account(form: &NewAccount) -> Result<Account, Refusal> {
 #[derive(Debug, Deserialize)]
 struct RemovedAccount {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     email: String,
 }
 
 /// `POST /panel/konta/usun`: an account removed, its sessions ended (office).
 async fn remove_account<S: Store + PanelStore + 'static, M: Mailer + 'static>(
     State(state): State<PanelState<S, M>>,
-    headers: HeaderMap,
-    Form(form): Form<RemovedAccount>,
+    OfficeAction(signed, form): OfficeAction<RemovedAccount>,
 ) -> Response {
-    let signed = match guard::office_action(&state, &headers, &form.csrf).await {
-        Ok(signed) => signed,
-        Err(answer) => return answer,
-    };
     match state
         .access
         .remove_account(&signed.who, &form.email, state.now())
@@ -467,17 +456,21 @@ const AUDIT_PAGE_LINES: usize = 200;
 /// `GET /panel/dziennik`: the audit log, newest first (office).
 async fn audit_log<S: Store + PanelStore + 'static, M: Mailer + 'static>(
     State(state): State<PanelState<S, M>>,
-    headers: HeaderMap,
+    OfficePage(signed): OfficePage,
 ) -> Response {
-    let signed = match guard::office_page(&state, &headers).await {
-        Ok(signed) => signed,
-        Err(answer) => return answer,
-    };
     let now = state.now();
     match state.access.store().audit_log(now, AUDIT_PAGE_LINES).await {
         Ok(lines) => answer::html(StatusCode::OK, state.pages().audit(&signed.who, &lines)),
         Err(error) => store_failed(&state, &error),
     }
+}
+
+/// What is not there (a form, a registration, a file): the Polish 404 page.
+fn not_found<S: Store + PanelStore, M: Mailer>(
+    state: &PanelState<S, M>,
+    signed: &Signed,
+) -> Response {
+    answer::html(StatusCode::NOT_FOUND, state.pages().not_found(&signed.who))
 }
 
 /// An action that failed: logged without personal data (`what` and the
@@ -492,8 +485,7 @@ fn unavailable<S: Store + PanelStore, M: Mailer>(
         AccessError::Store(error) => answer::failure_log_line(error),
         other => other.to_string(),
     };
-    eprintln!("agora: panel: {what}: {why}");
-    answer::html(StatusCode::SERVICE_UNAVAILABLE, state.pages().unavailable())
+    failed(state, &format!("{what}: {why}"))
 }
 
 /// The store failed: logged without personal data, a Polish page to retry.
@@ -501,10 +493,14 @@ fn store_failed<S: Store + PanelStore, M: Mailer>(
     state: &PanelState<S, M>,
     error: &StoreError,
 ) -> Response {
-    eprintln!(
-        "agora: panel: the store failed: {}",
-        answer::failure_log_line(error)
-    );
+    let why = answer::failure_log_line(error);
+    failed(state, &format!("the store failed: {why}"))
+}
+
+/// Something failed, `why` (never a person's data): logged, and a Polish
+/// page to retry.
+fn failed<S: Store + PanelStore, M: Mailer>(state: &PanelState<S, M>, why: &str) -> Response {
+    eprintln!("agora: panel: {why}");
     answer::html(StatusCode::SERVICE_UNAVAILABLE, state.pages().unavailable())
 }
 
@@ -514,7 +510,6 @@ mod tests {
 
     fn form(email: &str, role: &str, area: &str) -> NewAccount {
         NewAccount {
-            csrf: String::new(),
             email: email.to_owned(),
             role: role.to_owned(),
             area: area.to_owned(),

@@ -10,13 +10,14 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use agora_core::forms::html::escape;
-use agora_core::forms::{FormDefinition, FormState};
+use agora_core::forms::{Allocation, FormDefinition, FormState};
 use agora_core::panel::sessions::CSRF_FIELD;
 use agora_core::panel::{Account, AuditEntry, Role, SignedIn};
 use agora_core::polish::{count_pl, date_time_pl};
 use agora_core::routes;
 use agora_core::store::Counts;
 
+use super::charts::{self, Charted};
 use super::{NewAccount, Refusal};
 
 use super::super::pages::Pages;
@@ -53,7 +54,7 @@ impl PanelPages<'_> {
     }
 
     /// A page of the workspace; `nav` is the signed-in account's [`menu`].
-    fn layout(&self, title: &str, nav: Option<String>, main: &str) -> String {
+    pub(super) fn layout(&self, title: &str, nav: Option<String>, main: &str) -> String {
         let nav = nav.unwrap_or_default();
         self.site().document_with(
             &format!("{title} – panel"),
@@ -73,7 +74,7 @@ impl PanelPages<'_> {
         )
     }
 
-    fn time(&self, at: DateTime<Utc>) -> String {
+    pub(super) fn time(&self, at: DateTime<Utc>) -> String {
         date_time_pl(at.with_timezone(&self.timezone))
     }
 
@@ -169,6 +170,22 @@ impl PanelPages<'_> {
         )
     }
 
+    /// The workspace's one page for what is not there: a form, a
+    /// registration (or no longer: erased after its retention period) or a
+    /// file not made yet.
+    pub(crate) fn not_found(&self, who: &SignedIn) -> String {
+        self.layout(
+            "Nie znaleziono",
+            Some(menu(who, "")),
+            &format!(
+                "<p>Nie ma takiego formularza, zgłoszenia ani pliku. Zgłoszenie mogło zostać \
+                 usunięte po okresie przechowywania danych.</p>\n\
+                 <p><a href=\"{}\">Wróć do pulpitu</a></p>\n",
+                routes::PANEL
+            ),
+        )
+    }
+
     pub(crate) fn forbidden(&self) -> String {
         self.layout(
             "Brak dostępu",
@@ -190,11 +207,13 @@ impl PanelPages<'_> {
         )
     }
 
-    /// The dashboard: office sees every form with its counts.
+    /// The dashboard: office sees every form with its counts, and the
+    /// charts of those open or closed lately.
     pub(crate) fn dashboard(
         &self,
         who: &SignedIn,
         forms: &[(Arc<FormDefinition>, Counts)],
+        charted: &[Charted],
         now: DateTime<Utc>,
     ) -> String {
         let mut main = format!(
@@ -203,12 +222,16 @@ impl PanelPages<'_> {
             who.account.role.label_pl().to_lowercase()
         );
         match who.account.role {
-            Role::Office => main.push_str(&forms_table(forms, now)),
+            Role::Office => {
+                main.push_str(&forms_table(forms, now));
+                main.push_str(&charts::section(charted));
+            }
             Role::Verifier => main
                 .push_str("<p>Tu pojawią się pomysły przekazane Ci do wstępnej weryfikacji.</p>\n"),
-            Role::Ambassador => main.push_str(
-                "<p>Tu pojawią się osoby, które dołączyły do procesu w Twoim obszarze.</p>\n",
-            ),
+            Role::Ambassador => main.push_str(&format!(
+                "<p><a href=\"{}\">Osoby, które dołączyły do procesu w Twoim obszarze</a></p>\n",
+                routes::PANEL_AREA
+            )),
         }
         self.layout("Pulpit", Some(menu(who, routes::PANEL)), &main)
     }
@@ -273,11 +296,16 @@ impl PanelPages<'_> {
 /// The menu of a signed-in account, `here` marked as the current page,
 /// and its sign-out buttons (forms with the CSRF token: signing out
 /// changes something). In the site's header, with its classes.
-fn menu(who: &SignedIn, here: &str) -> String {
+pub(super) fn menu(who: &SignedIn, here: &str) -> String {
     let mut pages = vec![(routes::PANEL, "Pulpit")];
-    if who.account.role == Role::Office {
-        pages.push((routes::PANEL_ACCOUNTS, "Konta"));
-        pages.push((routes::PANEL_AUDIT, "Dziennik"));
+    match who.account.role {
+        Role::Office => {
+            pages.push((routes::PANEL_AMBASSADORS, "Ambasadorzy"));
+            pages.push((routes::PANEL_ACCOUNTS, "Konta"));
+            pages.push((routes::PANEL_AUDIT, "Dziennik"));
+        }
+        Role::Ambassador => pages.push((routes::PANEL_AREA, "Mój obszar")),
+        Role::Verifier => {}
     }
     let links: String = pages
         .into_iter()
@@ -304,14 +332,14 @@ fn menu(who: &SignedIn, here: &str) -> String {
     )
 }
 
-fn csrf_input(who: &SignedIn) -> String {
+pub(super) fn csrf_input(who: &SignedIn) -> String {
     format!(
         "<input type=\"hidden\" name=\"{CSRF_FIELD}\" value=\"{}\">",
         escape(&who.csrf)
     )
 }
 
-fn state_pl(state: FormState) -> &'static str {
+pub(super) fn state_pl(state: FormState) -> &'static str {
     match state {
         FormState::Upcoming => "przed otwarciem",
         FormState::Open => "otwarty",
@@ -320,22 +348,20 @@ fn state_pl(state: FormState) -> &'static str {
     }
 }
 
+/// The forms with their counts; each form's title leads to its
+/// registrations, a lottery form's also to its draw.
 fn forms_table(forms: &[(Arc<FormDefinition>, Counts)], now: DateTime<Utc>) -> String {
     let mut rows = String::new();
     for (form, counts) in forms {
-        let window = match &form.closes {
-            Some(closes) => format!("{} – {}", form.opens.pl(), closes.pl()),
-            None => format!("od {}", form.opens.pl()),
-        };
         let capacity = form
             .capacity
             .map_or_else(|| "bez limitu".to_owned(), |c| c.to_string());
         rows.push_str(&format!(
             "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td>\
              <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            escape(&form.title),
+            form_links(form),
             state_pl(form.state_at(&now)),
-            escape(&window),
+            escape(&window_pl(form, now)),
             capacity,
             counts.pending,
             counts.taken,
@@ -358,6 +384,37 @@ fn forms_table(forms: &[(Arc<FormDefinition>, Counts)], now: DateTime<Utc>) -> S
         ],
         &rows,
     )
+}
+
+fn form_links(form: &FormDefinition) -> String {
+    let mut links = format!(
+        "<a href=\"{}\">{}</a>",
+        routes::panel(routes::PANEL_FORM, &form.id, ""),
+        escape(&form.title)
+    );
+    if form.allocation == Allocation::Lottery {
+        links.push_str(&format!(
+            "<br><a href=\"{}\">Losowanie<span class=\"visually-hidden\">: {}</span></a>",
+            routes::panel(routes::PANEL_LOTTERY, &form.id, ""),
+            escape(&form.title)
+        ));
+    }
+    links
+}
+
+/// When the form takes registrations, in Polish. A form known only to
+/// have closed by some day (`closed_by`) says so, rather than "od …" as
+/// if it were still open.
+fn window_pl(form: &FormDefinition, now: DateTime<Utc>) -> String {
+    let opens = form.opens.pl();
+    match (&form.closes, &form.closed_by) {
+        (Some(closes), _) => format!("{opens} – {}", closes.pl()),
+        (None, Some(by)) if by.at <= now => {
+            format!("od {opens} (zamknięty najpóźniej {})", by.pl())
+        }
+        (None, Some(by)) => format!("od {opens} (zamknie się najpóźniej {})", by.pl()),
+        (None, None) => format!("od {opens}"),
+    }
 }
 
 fn accounts_table(
@@ -402,7 +459,7 @@ fn accounts_table(
 
 /// A table in a box that scrolls sideways on a narrow screen: a region
 /// named by the caption, focusable so that the keyboard scrolls it too.
-fn table(id: &str, caption: &str, headers: &[&str], rows: &str) -> String {
+pub(super) fn table(id: &str, caption: &str, headers: &[&str], rows: &str) -> String {
     let headers: String = headers
         .iter()
         .map(|header| format!("<th scope=\"col\">{}</th>", escape(header)))

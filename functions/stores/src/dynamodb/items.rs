@@ -82,6 +82,13 @@ pub(super) fn registration_sk(reference: &str) -> String {
     format!("reg#{reference}")
 }
 
+/// The prefix of the office's decisions on a form's applications.
+pub(super) const APPOINTMENT: &str = "appointment#";
+
+pub(super) fn appointment_sk(reference: &str) -> String {
+    format!("{APPOINTMENT}{reference}")
+}
+
 pub(super) fn confirm_sk(token_hash: &str) -> String {
     format!("confirm#{token_hash}")
 }

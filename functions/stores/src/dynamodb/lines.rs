@@ -214,6 +214,14 @@ impl DynamoStore {
                     );
                 }
             }
+            // The office's decision on it ends with it (see `records`);
+            // its reference read from the key, which a damaged item has too.
+            if let Some(reference) = sk.strip_prefix(&registration_sk("")) {
+                writes.push(Write::delete(
+                    Role::Other,
+                    key(pk, &appointment_sk(reference)),
+                ));
+            }
             // Token hashes are one registration's alone.
             for lookup in ["confirm_sk", "withdraw_sk"] {
                 if let Some(lookup) = optional_text(&item, lookup)? {

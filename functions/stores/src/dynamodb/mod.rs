@@ -13,6 +13,10 @@
 //! | `counter` | `taken`, `next_position` | the capacity and the waiting list, decided in the same transaction as the registration |
 //! | `wait#<position>`, `reserve#<position>` | point at a registration on a list | the first in line is one `Query` with `Limit 1` (zero-padded, so they sort) |
 //! | `draw` | the form's draw: seed, list SHA-256, places, winners, reserve, time | put only where none is, so a form is drawn once |
+//! | `appointment#<reference>` | the office's latest decision on an ambassador application | replaced by the next; carries the registration's `ttl` and is purged with it |
+//! | `list` | the list of applications published before the draw: its text, SHA-256, who and when | put only where none is, so a form publishes one list |
+//! | `results-mailed` | when the draw's results were e-mailed | put only where none is, so they are mailed once |
+//! | `list-outdated` | since when the form's public list of ambassadors may be out of date | put before a publishing, deleted after it succeeded |
 //!
 //! Request counts live in `rate#<key>` / `window#<start>`. The staff
 //! workspace's records (`panel`) have partitions of their own:
@@ -43,12 +47,15 @@
 //! | `lines` | the rules of places: deciding an admission, the first in line, handing a place on |
 //! | `store` | the `Store` trait over the above |
 //! | `panel` | the `PanelStore` trait: the staff workspace's records |
+//! | `records` | the `StaffRecords` trait: what staff decide and publish |
 //! | `table` | creating the table (tests, local setups) |
 
 mod items;
 mod lines;
 mod panel;
+pub mod published;
 mod reads;
+mod records;
 mod store;
 mod table;
 mod transactions;
