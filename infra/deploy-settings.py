@@ -11,7 +11,7 @@
       takes only a stack whose name says staging, and the production jobs
       (deploy, publish) never one: an environment variable forgotten
       cannot point one at the other's stack. A setting read from agora.yaml
-      instead (the office's addresses) must not be set as a repository
+      instead (the office's addresses, the audit log's days) must not be set as a repository
       variable too: while one of the same name is, the check fails, so
       that nobody edits a variable the deploy ignores.
   infra/deploy-settings.py overrides
@@ -87,7 +87,9 @@ SETTINGS = [
             "reads too (none listed: nobody can sign in; infra/README.md, \"The staff workspace\")",
             from_agora="agora panel office"),
     Setting("AGORA_PANEL_AUDIT_DAYS", False, OPTIONAL, "PanelAuditDays",
-            "how many days the staff workspace's audit log keeps a line (default 365)"),
+            "how many days the staff workspace's audit log keeps a line: agora.yaml's panel.audit_days "
+            "(not set: the template's default, 365)",
+            from_agora="agora panel audit-days"),
     Setting("AGORA_REGISTER_CONCURRENCY", False, OPTIONAL, "RegisterConcurrency",
             "register's reserved concurrency (default 0: none; infra/README.md, \"Lambda concurrency\")"),
     Setting("AGORA_CONFIRM_CONCURRENCY", False, OPTIONAL, "ConfirmConcurrency",

@@ -4,7 +4,8 @@
 //! the list once, check the seed, draw once, download, e-mail once); the
 //! downloads are the exact bytes of the library's list and result; every
 //! step is in the audit log once; two tabs draw once; a stale list, an
-//! empty seed or a form without closing date are refused in Polish; and
+//! empty seed or a form without closing date are refused in Polish; a
+//! stale list is replaced before the draw, never after; and
 //! only office may see or do any of it.
 
 mod common;
@@ -13,7 +14,7 @@ use common::{workspace, Desk, Stored, OFFICE};
 
 use agora_core::forms::FormDefinition;
 use agora_core::lottery::{self, PublishedList};
-use agora_core::panel::{AuditAction, Role};
+use agora_core::panel::{AuditAction, Role, StaffRecords};
 use agora_core::registration::{new_reference, Admission};
 use agora_core::staff;
 use agora_test_support::krakow;
@@ -387,6 +388,65 @@ async fn a_list_that_no_longer_matches_the_applications_draws_nothing<S: Stored>
     assert!(desk.audited(AuditAction::Drawn).await.is_empty());
 }
 
+/// After the stale list's refusal, the office replaces it, once and only
+/// before the draw, and is told to announce it again.
+async fn a_stale_list_is_replaced_before_the_draw_only<S: Stored>(store: S) {
+    let desk = desk(store, |_| {});
+    let mut references = desk.applications(2).await;
+    desk.after_closing();
+    let office = desk.sign_in(OFFICE).await;
+    desk.press(&path("lista"), &office, &[]).await;
+    let stale = list_of(&references);
+    references.extend(desk.applications(1).await);
+    let confirmed = [("seed", SEED), ("confirm", "tak")];
+    let refused = desk.press(&path("losuj"), &office, &confirmed).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("name=\"zastap\" value=\"tak\"")
+            && refused.body.contains("trzeba ogłosić ponownie"),
+        "{}",
+        refused.body
+    );
+
+    let replace = [("zastap", "tak")];
+    let replaced = desk.press(&path("lista"), &office, &replace).await;
+    assert_eq!(replaced.status, StatusCode::SEE_OTHER, "{}", replaced.body);
+    let location = replaced.header(header::LOCATION).to_owned();
+    assert_eq!(location, format!("{PAGE}?juz=zastapiono"));
+    let told = desk.get(&location, Some(&office)).await;
+    assert!(told.body.contains("ogłoś nową listę"), "{}", told.body);
+    let current = list_of(&references);
+    let download = desk.get(&path("lista"), Some(&office)).await;
+    assert_eq!(download.body, current.to_text(), "the corrected list");
+    assert!(told.body.contains(&current.sha256_hex()));
+    let audited = desk.audited(AuditAction::ListPublished).await;
+    let replacing = format!(
+        "zastąpiono listę o SHA-256 {}; SHA-256 listy: {}; zgłoszeń: 3",
+        stale.sha256_hex(),
+        current.sha256_hex()
+    );
+    let first = format!("SHA-256 listy: {}; zgłoszeń: 2", stale.sha256_hex());
+    assert_eq!(audited, [replacing, first]);
+
+    let unchanged = desk.press(&path("lista"), &office, &replace).await;
+    assert_eq!(
+        unchanged.header(header::LOCATION),
+        format!("{PAGE}?juz=lista")
+    );
+    let drawn = desk.press(&path("losuj"), &office, &confirmed).await;
+    assert_eq!(drawn.status, StatusCode::SEE_OTHER, "{}", drawn.body);
+    desk.applications(1).await;
+    let late = desk.press(&path("lista"), &office, &replace).await;
+    assert_eq!(
+        late.header(header::LOCATION),
+        PAGE,
+        "drawn: nothing replaced"
+    );
+    let kept = desk.get(&path("lista"), Some(&office)).await;
+    assert_eq!(kept.body, current.to_text(), "the list drawn from stays");
+    assert_eq!(desk.audited(AuditAction::ListPublished).await.len(), 2);
+}
+
 async fn what_cannot_be_drawn_says_what_to_do<S: Stored>(store: S) {
     let undated = desk(store.clone(), |form| form.closes = None);
     undated.after_closing();
@@ -476,10 +536,63 @@ async fn only_office_sees_or_does_any_of_it<S: Stored>(store: S) {
     assert!(desk.audited(AuditAction::ListPublished).await.is_empty());
 }
 
+/// A sending that fails on the store before any message goes leaves no
+/// mark, so the next press sends. Only on DynamoDB Local, where the test
+/// reaches the table: a registration stored without its fields makes
+/// reading the form's applications fail, as a store that is down would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn results_that_failed_before_any_message_can_be_sent_again() {
+    use agora_test_support::dynamodb_local::{client_config, fresh_table};
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    let (store, _, table) = fresh_table().await;
+    let desk = desk(store, |_| {});
+    desk.applications(3).await;
+    desk.after_closing();
+    let office = desk.sign_in(OFFICE).await;
+    desk.press(&path("lista"), &office, &[]).await;
+    let confirmed = [("seed", SEED), ("confirm", "tak")];
+    let drawn = desk.press(&path("losuj"), &office, &confirmed).await;
+    assert_eq!(drawn.status, StatusCode::SEE_OTHER, "{}", drawn.body);
+
+    // Taken first: the dashboard that gives it reads the applications too.
+    let csrf = desk.csrf(&office).await;
+    let client = aws_sdk_dynamodb::Client::from_conf(client_config().0.build());
+    let key = [
+        ("pk", format!("form#{WORKSHOPS}")),
+        ("sk", "reg#ZEPS-UTYM".to_owned()),
+    ]
+    .map(|(name, value)| (name.to_owned(), AttributeValue::S(value)));
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(key.clone().into()))
+        .send()
+        .await
+        .expect("a registration without its fields");
+    let fields = [("csrf", csrf.as_str())];
+    let failed = desk.post(&path("powiadom"), Some(&office), &fields).await;
+    assert_eq!(failed.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(desk.result_mails(), 0, "nothing sent");
+    let store = desk.store();
+    assert_eq!(store.results_mailed(WORKSHOPS).await.expect("read"), None);
+    assert!(desk.audited(AuditAction::ResultsMailed).await.is_empty());
+
+    client
+        .delete_item()
+        .table_name(&table)
+        .set_key(Some(key.into()))
+        .send()
+        .await
+        .expect("mended");
+    mail_once(&desk, &office).await;
+}
+
 agora_test_support::on_every_store!(
     the_draw_goes_step_by_step_and_each_step_happens_once,
     two_tabs_draw_once_and_the_seed_is_refused_as_typed,
     a_list_that_no_longer_matches_the_applications_draws_nothing,
+    a_stale_list_is_replaced_before_the_draw_only,
     what_cannot_be_drawn_says_what_to_do,
     only_office_sees_or_does_any_of_it,
 );

@@ -29,10 +29,13 @@ use agora_core::mail::{TAG_FORM, TAG_REFERENCE};
 use agora_core::mail_events::handle;
 use agora_core::panel::access::{LINKS_PER_ADDRESS, LINKS_PER_CLIENT};
 use agora_core::panel::ambassadors::ListKeeper;
+use agora_core::panel::notify::JoinNotice;
 use agora_core::panel::{AccessSettings, Appointment, Decision, StaffRecords};
+use agora_core::panel::{Account, PanelStore, Role};
 use agora_core::panel::{PublishedFile, Publisher, Timeouts};
 use agora_core::purge::purge_and_republish;
-use agora_core::registration::MailProblem;
+use agora_core::registration::{new_reference, new_token, token_hash};
+use agora_core::registration::{MailProblem, NewRegistration};
 use agora_core::routes;
 use agora_core::service::{Service, Settings};
 use agora_core::store::Store;
@@ -55,6 +58,8 @@ const SALT: &str = "roles-salt";
 const OFFICE: &str = "biuro@example.pl";
 /// The form of applications to be an ambassador.
 const AMBASSADORS: &str = "ambasadorzy";
+/// The form joining an ambassador's process.
+const JOINING: &str = "dolacz";
 
 // ---- what the template grants ----
 
@@ -416,6 +421,7 @@ fn forms(spacer_capacity: u32) -> Vec<FormDefinition> {
         // First come, a day's retention: the purge hands a place on.
         form("kolejka", "first_come", 1, false, 1),
         ambassadors_form(),
+        joining_form(),
     ]
 }
 
@@ -463,6 +469,40 @@ consents:
         .expect("a valid form")
 }
 
+/// The form joining an ambassador's process, confirmed by e-mail: the
+/// confirm function tells the ambassadors of the chosen one's area.
+fn joining_form() -> FormDefinition {
+    let yaml = r#"
+title: Dołącz do procesu
+opens: 2020-03-01 09:00
+closes: 2020-03-31 23:59
+allocation: first_come
+double_opt_in: true
+unique_field: email
+retention_days: 30
+purpose: Przekazanie zgłoszenia ambasadorowi wybranego obszaru.
+legal_basis: consent
+recipients: [cloud, email]
+fields:
+  - name: email
+    type: email
+    label: Adres e-mail
+  - name: ambassador
+    type: select
+    label: Obszar ambasadora
+    options_from: { data: ambasadorzy, key: ambassadors, value: id, label: area }
+consents:
+  - name: processing
+    required: true
+    version: "1"
+    text: Zapoznałam/Zapoznałem się z informacją o przetwarzaniu danych.
+"#;
+    let list =
+        serde_json::json!({ "ambassadors": [{ "id": "AAAA-BBBB", "area": "Osiedle przy parku" }] });
+    let data = |name: &str| (name == AMBASSADORS).then(|| list.clone());
+    FormDefinition::parse(JOINING, yaml, Path::new("roles.yaml"), &data).expect("a valid form")
+}
+
 struct Deployment {
     functions: Vec<Function>,
     router: Router,
@@ -504,7 +544,8 @@ impl Deployment {
         let access = access_settings(&settings);
         let keeper = Arc::new(ListKeeper::new(Arc::clone(&publisher) as Arc<dyn Publisher>));
         let service = Service::new(forms(1), store, mail.clone(), settings)
-            .after_withdrawal(Arc::clone(&keeper) as _);
+            .after_withdrawal(Arc::clone(&keeper) as _)
+            .after_confirmation(Arc::new(JoinNotice));
         let service = Arc::new(service);
         let now = Arc::new(Mutex::new(march(5)));
         let clock: Clock = {
@@ -665,7 +706,12 @@ impl Deployment {
     /// then presses its button.
     async fn follow(&mut self, email: &str, action: &str) {
         let link = self.mail.link(email, action);
-        let (status, _) = self.send(get(&link)).await;
+        self.open(&link).await;
+    }
+
+    /// Opens the page of `link` (a path with its token), then presses its button.
+    async fn open(&mut self, link: &str) {
+        let (status, _) = self.send(get(link)).await;
         assert_eq!(status, StatusCode::OK, "{link}");
         let token = link.split("token=").nth(1).expect("a token").to_owned();
         let path = link.split('?').next().expect("a path").to_owned();
@@ -726,6 +772,30 @@ impl Deployment {
             .await
             .expect("appointed");
         reference
+    }
+
+    /// `email` joins the process of the ambassador whose application is
+    /// `ambassador`, put into the table unobserved (the form's choices are
+    /// fixed when it is read, before the application's reference is
+    /// drawn): the token of the link confirming it.
+    async fn joins(&self, email: &str, ambassador: &str) -> String {
+        let token = new_token().expect("randomness");
+        let values = [("email", email), ("ambassador", ambassador)]
+            .map(|(name, value)| (name.to_owned(), value.to_owned()));
+        let new = NewRegistration {
+            form_id: JOINING.to_owned(),
+            reference: new_reference().expect("randomness"),
+            unique_key: email.to_owned(),
+            values: values.into(),
+            consents: Vec::new(),
+            confirm_token_hash: Some(token_hash(&token)),
+            withdraw_token_hash: token_hash(&new_token().expect("randomness")),
+            spam: None,
+            created_at: self.now(),
+            expires_at: self.now() + chrono::Duration::days(30),
+        };
+        self.table.insert(new, None).await.expect("stored");
+        token
     }
 
     /// The ambassadors' list as last published to the site.
@@ -859,6 +929,27 @@ async fn run_stories(deployment: &mut Deployment) {
     d.follow("iga@example.pl", "wycofaj").await;
     let list = d.published_list().await;
     assert!(list.contains(&julia) && !list.contains(&iga), "{list}");
+    // Someone joins Julia's process: its confirmation reads the accounts
+    // and tells the ambassador of her area.
+    let lena = Account {
+        email: "lena@example.pl".to_owned(),
+        role: Role::Ambassador,
+        area: Some("Osiedle przy parku".to_owned()),
+        added_by: Some(OFFICE.to_owned()),
+        added_at: Some(d.now()),
+    };
+    d.table.put_account(&lena).await.expect("stored");
+    let token = d.joins("kuba@example.pl", &julia).await;
+    d.open(&format!("{}?token={token}", routes::confirm(JOINING)))
+        .await;
+    let told = d
+        .mail
+        .sent
+        .lock()
+        .expect("mail")
+        .iter()
+        .any(|e| e.to == lena.email);
+    assert!(told, "the ambassador of the area was not told");
 
     // Two days on, Gosia's registration has expired: registering again
     // releases its unique key.

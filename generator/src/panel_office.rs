@@ -1,13 +1,15 @@
-//! `agora panel office`: the staff workspace's office accounts, as
-//! `agora.yaml` lists them under `panel: office:`, in the form of the
-//! stack's `PanelOffice` parameter. The deploy passes this to the panel
-//! function (`.github/workflows/deploy.yml`), so `agora serve` and the
-//! function read one reviewed list, never two that drift apart.
+//! `agora panel office` and `agora panel audit-days`: the staff
+//! workspace's settings as `agora.yaml` gives them under `panel:`, in the
+//! form of the stack's parameters (`PanelOffice`, `PanelAuditDays`). The
+//! deploy passes these to the panel function
+//! (`.github/workflows/deploy.yml`), so `agora serve` and the function
+//! read one reviewed file, never two sources that drift apart.
 
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
 
-use agora_site::config::Config;
-use agora_site::Diagnostics;
+use agora_site::config::{Config, CONFIG_FILE};
+use agora_site::{Diagnostic, Diagnostics};
 
 /// Operators: the staff workspace's settings in `agora.yaml`.
 #[derive(clap::Subcommand)]
@@ -20,14 +22,51 @@ pub(crate) enum PanelCommand {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
+    /// Print how many days the audit log keeps a line (agora.yaml's
+    /// panel.audit_days) as the stack's PanelAuditDays parameter; an empty
+    /// line when it is not set (the stack's default applies).
+    AuditDays {
+        /// The site's folder: holds agora.yaml.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
 }
+
+/// The days the stack's `PanelAuditDays` takes (its MinValue and
+/// MaxValue in infra/template.yaml).
+const AUDIT_DAYS: RangeInclusive<u32> = 1..=3650;
 
 /// The command's output line, or why `agora.yaml` cannot give it.
 pub(crate) fn run(command: PanelCommand) -> Result<String, String> {
-    let PanelCommand::Office { root } = command;
+    let (PanelCommand::Office { root } | PanelCommand::AuditDays { root }) = &command;
     let config =
-        Config::load(&root).map_err(|problems| Diagnostics::sorted(problems).to_string())?;
-    // Loading checked each address and made it canonical, as `agora
-    // serve` compares them: none holds a comma or white space.
-    Ok(format!("{}\n", config.panel.office.join(",")))
+        Config::load(root).map_err(|problems| Diagnostics::sorted(problems).to_string())?;
+    match command {
+        // Loading checked each address and made it canonical, as `agora
+        // serve` compares them: none holds a comma or white space.
+        PanelCommand::Office { .. } => Ok(format!("{}\n", config.panel.office.join(","))),
+        PanelCommand::AuditDays { .. } => audit_days(&config),
+    }
+}
+
+/// `panel.audit_days`, refused where the stack would refuse it: at the
+/// deploy, after the tests, a wrong number would stop it half-way.
+fn audit_days(config: &Config) -> Result<String, String> {
+    let Some(days) = config.panel.audit_days else {
+        return Ok("\n".to_owned());
+    };
+    if AUDIT_DAYS.contains(&days) {
+        return Ok(format!("{days}\n"));
+    }
+    let problem = Diagnostic::new(
+        CONFIG_FILE,
+        format!(
+            "panel.audit_days: {days} is not between {} and {} days",
+            AUDIT_DAYS.start(),
+            AUDIT_DAYS.end()
+        ),
+    )
+    .at_line(config.line_of("panel.audit_days"))
+    .hint("write how many days the programme's records policy keeps the log of staff actions, e.g. `audit_days: 365`");
+    Err(Diagnostics::sorted(vec![problem]).to_string())
 }

@@ -19,6 +19,7 @@ use std::time::Duration;
 use agora_core::forms::{self, FormDefinition};
 use agora_core::panel::access::{LINKS_PER_ADDRESS, LINKS_PER_CLIENT};
 use agora_core::panel::ambassadors::ListKeeper;
+use agora_core::panel::notify::JoinNotice;
 use agora_core::panel::{AccessSettings, Publisher, Timeouts};
 use agora_core::purge::purge_and_republish;
 use agora_core::registration::new_token;
@@ -100,11 +101,13 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
     let publisher: Arc<dyn Publisher> =
         Arc::new(publish::ContentPublisher::new(content, options.watch));
     // An appointed ambassador's withdrawal or erasure publishes their
-    // list again, as the workspace's decisions do.
+    // list again, as the workspace's decisions do; someone joining a
+    // process is told to the ambassadors of its area.
     let keeper = Arc::new(ListKeeper::new(Arc::clone(&publisher)));
     let service = form_service(&options, &config, &public_url, outbox_dir.clone())
         .await?
-        .after_withdrawal(Arc::clone(&keeper) as _);
+        .after_withdrawal(Arc::clone(&keeper) as _)
+        .after_confirmation(Arc::new(JoinNotice));
     let service = Arc::new(service);
     // A preview of another moment never erases: its clock is not the
     // retention's.

@@ -131,6 +131,22 @@ pub trait AfterWithdrawal<S>: Send + Sync {
     ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 }
 
+/// What else a confirmation does once it is done (the area's
+/// ambassadors told that someone joined their process:
+/// [`crate::panel::notify::JoinNotice`]). Told of each registration that
+/// counts from now on, once: confirmed through its link, or admitted at
+/// once by a form without double opt-in. It can neither undo nor fail the
+/// confirmation: it reports its own failures.
+pub trait AfterConfirmation<S, M>: Send + Sync {
+    fn confirmed<'a>(
+        &'a self,
+        service: &'a Service<S, M>,
+        form: &'a FormDefinition,
+        registration: &'a Registration,
+        now: DateTime<Utc>,
+    ) -> Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+}
+
 /// The forms by id. Replaced whole when an editor changes a definition
 /// under `agora serve`; a request keeps the definition it started with.
 type Forms = Arc<BTreeMap<String, Arc<FormDefinition>>>;
@@ -142,6 +158,7 @@ pub struct Service<S, M> {
     stamps: Stamps,
     settings: Settings,
     after_withdrawal: Option<Arc<dyn AfterWithdrawal<S>>>,
+    after_confirmation: Option<Arc<dyn AfterConfirmation<S, M>>>,
 }
 
 impl<S: Store, M: Mailer> Service<S, M> {
@@ -153,12 +170,19 @@ impl<S: Store, M: Mailer> Service<S, M> {
             stamps: Stamps::new(&settings.address_salt),
             settings,
             after_withdrawal: None,
+            after_confirmation: None,
         }
     }
 
     /// This service, telling `listener` of every withdrawal.
     pub fn after_withdrawal(mut self, listener: Arc<dyn AfterWithdrawal<S>>) -> Self {
         self.after_withdrawal = Some(listener);
+        self
+    }
+
+    /// This service, telling `listener` of every confirmation.
+    pub fn after_confirmation(mut self, listener: Arc<dyn AfterConfirmation<S, M>>) -> Self {
+        self.after_confirmation = Some(listener);
         self
     }
 
@@ -258,6 +282,7 @@ impl<S: Store, M: Mailer> Service<S, M> {
                 .await;
             if !needs_confirmation {
                 self.mail_staff(form, &registration).await;
+                self.tell_confirmed(form, &registration, now).await;
             }
         }
         Ok(accepted_answer(form, registration))
@@ -386,8 +411,22 @@ impl<S: Store, M: Mailer> Service<S, M> {
         if registration.confirmed_at == Some(now) {
             self.mail_decision(form, &registration).await;
             self.mail_staff(form, &registration).await;
+            self.tell_confirmed(form, &registration, now).await;
         }
         Ok(Some(registration))
+    }
+
+    /// Tells the [`AfterConfirmation`] listener of `registration`, which
+    /// counts from `now` on.
+    async fn tell_confirmed(
+        &self,
+        form: &FormDefinition,
+        registration: &Registration,
+        now: DateTime<Utc>,
+    ) {
+        if let Some(listener) = &self.after_confirmation {
+            listener.confirmed(self, form, registration, now).await;
+        }
     }
 
     /// Withdraws a registration; the person promoted is told by e-mail.

@@ -3,11 +3,11 @@
 //! (`agora_functions::http`); API Gateway sends it only its routes.
 //! Settings come from the environment (`agora_functions::http::lambda`).
 
-use agora_functions::http::lambda::{run, Environment};
+use agora_functions::http::lambda::{run_confirming, Environment};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     let environment = Environment::from_env()?;
     let store = environment.dynamo_store().await?;
-    run(environment, store).await
+    run_confirming(environment, store).await
 }

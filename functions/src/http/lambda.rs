@@ -30,6 +30,7 @@ use agora_core::forms::{self, email, FormDefinition};
 use agora_core::panel::access::DEFAULT_AUDIT_DAYS;
 use agora_core::panel::access::{LINKS_PER_ADDRESS, LINKS_PER_CLIENT};
 use agora_core::panel::ambassadors::ListKeeper;
+use agora_core::panel::notify::JoinNotice;
 use agora_core::panel::{AccessSettings, PanelStore, Publisher, StaffRecords, Timeouts};
 use agora_core::service::{Service, Settings};
 use agora_core::store::{Store, StoreError};
@@ -264,13 +265,8 @@ pub async fn run<S: Store + 'static>(
     environment: Environment,
     store: S,
 ) -> Result<(), lambda_http::Error> {
-    let service = Arc::new(service(&environment, store).await?);
-    lambda_http::run(super::router_with(
-        service,
-        super::system_clock(),
-        environment.http,
-    ))
-    .await
+    let service = service(&environment, store).await?;
+    answer(service, environment.http).await
 }
 
 /// As [`run`], for the withdrawal function: withdrawing an appointed
@@ -284,10 +280,32 @@ pub async fn run_withdraw<S: Store + StaffRecords + 'static>(
     let service = service(&environment, store)
         .await?
         .after_withdrawal(Arc::new(keeper));
+    answer(service, environment.http).await
+}
+
+/// As [`run`], for the functions through which a registration comes to
+/// count: confirm, and register for a form without double opt-in. The
+/// ambassadors of an area are told when someone joins their process
+/// ([`JoinNotice`]): the function reads the accounts in the table.
+pub async fn run_confirming<S: Store + PanelStore + 'static>(
+    environment: Environment,
+    store: S,
+) -> Result<(), lambda_http::Error> {
+    let service = service(&environment, store)
+        .await?
+        .after_confirmation(Arc::new(JoinNotice));
+    answer(service, environment.http).await
+}
+
+/// Answers Lambda's events with the forms' router over `service`.
+async fn answer<S: Store + 'static>(
+    service: Service<S, SesMailer>,
+    http: super::HttpSettings,
+) -> Result<(), lambda_http::Error> {
     lambda_http::run(super::router_with(
         Arc::new(service),
         super::system_clock(),
-        environment.http,
+        http,
     ))
     .await
 }

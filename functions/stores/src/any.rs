@@ -231,6 +231,10 @@ impl StaffRecords for AnyStore {
         each!(self, store => store.publish_list(list))
     }
 
+    async fn replace_list(&self, list: &StoredList) -> Result<bool, StoreError> {
+        each!(self, store => store.replace_list(list))
+    }
+
     async fn published_list(&self, form_id: &str) -> Result<Option<StoredList>, StoreError> {
         each!(self, store => store.published_list(form_id))
     }
@@ -241,6 +245,10 @@ impl StaffRecords for AnyStore {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         each!(self, store => store.note_results_mailed(form_id, at))
+    }
+
+    async fn clear_results_mailed(&self, form_id: &str) -> Result<(), StoreError> {
+        each!(self, store => store.clear_results_mailed(form_id))
     }
 
     async fn results_mailed(&self, form_id: &str) -> Result<Option<DateTime<Utc>>, StoreError> {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use agora_core::panel::{Appointment, Decision, ListPublished, StaffRecords, StoredList};
 use agora_core::registration::{Admission, NewRegistration};
-use agora_core::store::{Store, StoreError};
+use agora_core::store::{DrawRecord, Store, StoreError};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 const OFFICE: &str = "biuro@example.pl";
@@ -187,6 +187,72 @@ pub async fn results_are_noted_as_mailed_once<S: StaffRecords + 'static>(store: 
         .is_some());
 }
 
+/// A stale list is replaced before the draw, never after it: the draw
+/// keeps the list it was made from.
+pub async fn a_list_is_replaced_only_before_the_draw<S: Store + StaffRecords>(store: S) {
+    store
+        .publish_list(&list("warsztaty", 3, OFFICE))
+        .await
+        .expect("kept");
+    let corrected = list("warsztaty", 2, "kasia@example.pl");
+    assert!(store.replace_list(&corrected).await.expect("kept"));
+    assert_eq!(
+        store.published_list("warsztaty").await.expect("read"),
+        Some(corrected.clone()),
+        "the new list, byte for byte"
+    );
+    let unlisted = list("spacery", 1, OFFICE);
+    assert!(
+        store.replace_list(&unlisted).await.expect("kept"),
+        "none before"
+    );
+    assert_eq!(
+        store.published_list("spacery").await.expect("read"),
+        Some(unlisted)
+    );
+
+    let draw = DrawRecord {
+        seed: "Lotto".to_owned(),
+        list_sha256: corrected.sha256.clone(),
+        places: 2,
+        winners: Vec::new(),
+        reserve: Vec::new(),
+        drawn_at: at(12, 0),
+    };
+    store.record_draw("warsztaty", &draw).await.expect("drawn");
+    let late = list("warsztaty", 4, OFFICE);
+    assert!(!store.replace_list(&late).await.expect("read"), "drawn");
+    assert_eq!(
+        store.published_list("warsztaty").await.expect("read"),
+        Some(corrected),
+        "the list drawn from stays"
+    );
+}
+
+/// A sending that failed before any message went takes its mark back,
+/// and the next press notes it again.
+pub async fn a_mark_taken_back_is_noted_again<S: StaffRecords>(store: S) {
+    assert!(store
+        .note_results_mailed("warsztaty", at(12, 0))
+        .await
+        .expect("noted"));
+    store
+        .clear_results_mailed("warsztaty")
+        .await
+        .expect("taken back");
+    assert_eq!(store.results_mailed("warsztaty").await.expect("read"), None);
+    store
+        .clear_results_mailed("spacery")
+        .await
+        .expect("none to take back is fine");
+    let again = store.note_results_mailed("warsztaty", at(12, 5)).await;
+    assert!(again.expect("noted"), "sendable again");
+    assert_eq!(
+        store.results_mailed("warsztaty").await.expect("read"),
+        Some(at(12, 5))
+    );
+}
+
 pub async fn one_forms_records_stay_out_of_anothers<S: StaffRecords>(store: S) {
     let warsztaty = decision("warsztaty", "K7QX-M3PA", Decision::Appointed, 1);
     store.put_appointment(&warsztaty).await.expect("kept");
@@ -291,6 +357,8 @@ agora_test_support::on_every_store!(
     lists_published_at_once_store_one,
     a_long_list_reads_back_byte_for_byte,
     results_are_noted_as_mailed_once,
+    a_list_is_replaced_only_before_the_draw,
+    a_mark_taken_back_is_noted_again,
     one_forms_records_stay_out_of_anothers,
     a_decision_ends_with_its_registration,
 );

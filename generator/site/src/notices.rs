@@ -321,7 +321,8 @@ fn notice_calls<'a>(
 }
 
 /// What `agora check` fails on: a form naming a recipient `agora.yaml`
-/// does not define; a privacy page that does not list the forms; an
+/// does not define; a privacy page that does not list the forms, or does
+/// not describe the staff workspace of a site with `panel:`; an
 /// accessibility statement without the dates it is prepared and reviewed.
 pub fn check(
     config: &Config,
@@ -332,7 +333,9 @@ pub fn check(
     let mut problems = undefined_recipients(config, content);
     let calls: Vec<(&Document, &ShortcodeCall)> =
         notice_calls(content, page_html, section_html).collect();
-    problems.extend(forms_not_listed(content, &calls));
+    for required in required_parts(config, content) {
+        problems.extend(part_not_placed(content, &calls, required));
+    }
     for (doc, call) in &calls {
         problems.extend(part_missing(doc, call));
         problems.extend(statement_dates(doc, call));
@@ -374,20 +377,53 @@ fn undefined_recipients(config: &Config, content: &Content) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// The privacy page, when the site has forms and the page does not list
-/// them with `{{ privacy part="forms" }}`.
-fn forms_not_listed(
+/// A part the privacy page must place, for what the site collects.
+struct RequiredPart {
+    part: &'static str,
+    /// What the page leaves out, for the editor.
+    problem: String,
+    /// What to add, and what it shows.
+    hint: &'static str,
+}
+
+/// The parts the privacy page must place: the forms' part when the site
+/// has forms, the workspace's part when `agora.yaml` has `panel:`.
+fn required_parts(config: &Config, content: &Content) -> Vec<RequiredPart> {
+    let mut parts = Vec::new();
+    if !content.forms.is_empty() {
+        parts.push(RequiredPart {
+            part: "forms",
+            problem: format!(
+                "the privacy page does not list the forms ({} in {CONTENT_DIR}/{FORMS_DIR}/)",
+                content.forms.len()
+            ),
+            hint: "add a line `{{ privacy part=\"forms\" }}` where the notice describes the forms: it shows each form's purpose, legal basis, data, recipients and retention from its file",
+        });
+    }
+    if config.key_lines.contains_key("panel") {
+        parts.push(RequiredPart {
+            part: "panel",
+            problem: format!(
+                "the privacy page does not describe the staff workspace (`panel:` in {CONFIG_FILE})"
+            ),
+            hint: "add a line `{{ privacy part=\"panel\" }}` where the notice describes the staff's data: it shows what the workspace keeps (sign-in links, sessions, the audit log) and for how long",
+        });
+    }
+    parts
+}
+
+/// The privacy page, when it does not place `required` with
+/// `{{ privacy part="…" }}`.
+fn part_not_placed(
     content: &Content,
     calls: &[(&Document, &ShortcodeCall)],
+    required: RequiredPart,
 ) -> Option<Diagnostic> {
-    if content.forms.is_empty() {
-        return None;
-    }
-    let lists_forms = |doc: &Document| {
+    let places_it = |doc: &Document| {
         calls.iter().any(|(d, call)| {
             d.path == doc.path
                 && call.name == PRIVACY_SHORTCODE
-                && call.args.get("part").map(String::as_str) == Some("forms")
+                && call.args.get("part").map(String::as_str) == Some(required.part)
         })
     };
     let doc = content
@@ -396,17 +432,11 @@ fn forms_not_listed(
         .map(|p| &p.doc)
         .chain(content.sections.iter().map(|s| &s.doc))
         .find(|doc| doc.path == PRIVACY_POLICY_PATH)
-        .filter(|doc| !lists_forms(doc))?;
+        .filter(|doc| !places_it(doc))?;
     Some(
-        Diagnostic::new(
-            &doc.file,
-            format!(
-                "the privacy page does not list the forms ({} in {CONTENT_DIR}/{FORMS_DIR}/)",
-                content.forms.len()
-            ),
-        )
-        .at_line(first_text_line(doc))
-        .hint("add a line `{{ privacy part=\"forms\" }}` where the notice describes the forms: it shows each form's purpose, legal basis, data, recipients and retention from its file"),
+        Diagnostic::new(&doc.file, required.problem)
+            .at_line(first_text_line(doc))
+            .hint(required.hint),
     )
 }
 

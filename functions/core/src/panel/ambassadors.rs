@@ -342,7 +342,7 @@ pub async fn joined_in_area<'f, S: Store, F: Borrow<FormDefinition>>(
     let in_area = |reference: Option<&String>| {
         reference
             .and_then(|r| areas.get(r))
-            .is_some_and(|a| a.trim().eq_ignore_ascii_case(area.trim()))
+            .is_some_and(|a| same_area(a, area))
     };
     let mut joined = Vec::new();
     for Joining { form, field } in joining_forms(forms, &ambassadors.list) {
@@ -362,6 +362,12 @@ pub async fn joined_in_area<'f, S: Store, F: Borrow<FormDefinition>>(
         });
     }
     Ok(joined)
+}
+
+/// Whether an application's area and an ambassador account's are one,
+/// as staff and applicants may type it.
+pub fn same_area(application: &str, account: &str) -> bool {
+    application.trim().eq_ignore_ascii_case(account.trim())
 }
 
 /// Each application's area, by its reference.

@@ -2,7 +2,8 @@
 //! accounts and their roles ([`accounts`]), one-time sign-in links and
 //! sessions with their timeouts and CSRF tokens ([`sessions`]), the audit
 //! log ([`audit`]), the office's decisions on ambassadors and their areas
-//! ([`ambassadors`]), the dashboard's charts as numbers ([`charts`]), the
+//! ([`ambassadors`]), who is told when someone joins an ambassador's
+//! process ([`notify`]), the dashboard's charts as numbers ([`charts`]), the
 //! records the stores keep for them ([`store`]), what
 //! staff decide and publish ([`records`]), how it reaches the site
 //! ([`publish`]) and the rules that tie them together ([`access`]). No HTTP here: the router
@@ -17,6 +18,7 @@ pub mod accounts;
 pub mod ambassadors;
 pub mod audit;
 pub mod charts;
+pub mod notify;
 pub mod publish;
 pub mod records;
 pub mod sessions;

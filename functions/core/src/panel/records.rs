@@ -95,6 +95,16 @@ pub trait StaffRecords: Send + Sync {
         list: &StoredList,
     ) -> impl Future<Output = Result<ListPublished, StoreError>> + Send;
 
+    /// Stores the form's list in place of the one published before, only
+    /// while the form has no draw recorded: true if stored, false if a draw
+    /// was recorded (its list stays, as the draw used it). The look at the
+    /// draw and the write are one atomic step, so a draw recorded at the
+    /// same moment either sees the new list or keeps the old one.
+    fn replace_list(
+        &self,
+        list: &StoredList,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
     /// The form's published list, if there is one.
     fn published_list(
         &self,
@@ -109,6 +119,14 @@ pub trait StaffRecords: Send + Sync {
         form_id: &str,
         at: DateTime<Utc>,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Takes back the note of [`Self::note_results_mailed`], for a
+    /// sending that failed before any message went, so that it can be
+    /// tried again. Never after a message went: that would send it twice.
+    fn clear_results_mailed(
+        &self,
+        form_id: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// When the form's draw results were e-mailed, if they were.
     fn results_mailed(

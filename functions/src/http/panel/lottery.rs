@@ -8,7 +8,7 @@
 //! | route | what |
 //! |---|---|
 //! | `GET /panel/formularze/{id}/losowanie` | where the procedure is, and its next step |
-//! | `POST …/losowanie/lista`, `GET` | publish the list; download it (`lista.txt`) |
+//! | `POST …/losowanie/lista`, `GET` | publish the list (or, with `zastap=tak`, replace it before the draw); download it (`lista.txt`) |
 //! | `POST …/losowanie/losuj` | check the seed, then draw with it |
 //! | `GET …/losowanie/wynik` | download the result (`wynik.txt`) |
 //! | `POST …/losowanie/powiadom` | e-mail the results, once |
@@ -103,9 +103,16 @@ pub(super) enum Notice {
         seed: String,
         written: String,
     },
+    /// The draw refused because the published list no longer matches
+    /// the applications; the seed as typed. The page offers to replace it.
+    StaleList {
+        seed: String,
+    },
     Mailed(Mailed),
     MailedBefore,
     ListedBefore,
+    /// A corrected list published in place of the stale one.
+    ListReplaced,
     /// Drawn, but its page did not reach the site.
     PageNotPublished,
 }
@@ -229,6 +236,7 @@ impl PageQuery {
             }),
             (_, _, Some("wyslano")) => Notice::MailedBefore,
             (_, _, Some("lista")) => Notice::ListedBefore,
+            (_, _, Some("zastapiono")) => Notice::ListReplaced,
             (_, _, Some("losowanie")) => Notice::PageNotPublished,
             _ => Notice::None,
         }
@@ -246,12 +254,21 @@ async fn page<S: LotteryStore, M: Mailer + 'static>(
     Ok(show(&state, &signed, &form, StatusCode::OK, query.notice()).await)
 }
 
+#[derive(Debug, Deserialize)]
+struct ListForm {
+    /// `tak` to replace a published list that no longer matches the
+    /// applications (offered after the draw refused it).
+    #[serde(default)]
+    zastap: String,
+}
+
 /// `POST …/losowanie/lista`: the list of confirmed applications stored,
-/// once; a list published before stays.
+/// once; a list published before stays, unless it is replaced before the
+/// draw.
 async fn publish_list<S: LotteryStore, M: Mailer + 'static>(
     State(state): State<PanelState<S, M>>,
     id: Result<Path<String>, PathRejection>,
-    OfficeAction(signed, _): OfficeAction,
+    OfficeAction(signed, fields): OfficeAction<ListForm>,
 ) -> Result<Response, Response> {
     let form = lottery_form(&state, &signed, &id)?;
     let store = state.service.store();
@@ -271,21 +288,86 @@ async fn publish_list<S: LotteryStore, M: Mailer + 'static>(
         published_by: signed.who.account.email.clone(),
         published_at: now,
     };
-    Ok(match store.publish_list(&stored).await {
-        Ok(ListPublished::Done(stored)) => {
-            let detail = format!(
-                "SHA-256 listy: {}; zgłoszeń: {}",
-                stored.sha256,
-                list.references().len()
-            );
-            let entry = audit(&signed, &form, AuditAction::ListPublished, detail, now);
-            logged(&state, entry, &page_of(&form)).await
-        }
-        Ok(ListPublished::Already(_)) => {
-            answer::see_other(&format!("{}?juz=lista", page_of(&form)))
-        }
-        Err(error) => store_failed(&state, &error),
+    let publishing = Publishing {
+        state: &state,
+        signed: &signed,
+        form: &form,
+        applications: list.references().len(),
+        now,
+    };
+    Ok(if fields.zastap == "tak" {
+        publishing.replace(stored).await
+    } else {
+        publishing.first(stored).await
     })
+}
+
+/// A list of `applications` about to be published by `signed`.
+struct Publishing<'a, S, M> {
+    state: &'a PanelState<S, M>,
+    signed: &'a Signed,
+    form: &'a FormDefinition,
+    applications: usize,
+    now: DateTime<Utc>,
+}
+
+impl<S: LotteryStore, M: Mailer> Publishing<'_, S, M> {
+    /// The form's first list; a list published before stays.
+    async fn first(&self, list: StoredList) -> Response {
+        match self.state.service.store().publish_list(&list).await {
+            Ok(ListPublished::Done(stored)) => {
+                let detail = self.detail(&stored);
+                self.logged(detail, &page_of(self.form)).await
+            }
+            Ok(ListPublished::Already(_)) => self.listed_before(),
+            Err(error) => store_failed(self.state, &error),
+        }
+    }
+
+    /// The list in place of a stale one, while nothing was drawn: the
+    /// office then announces it again before the seed is known.
+    async fn replace(&self, list: StoredList) -> Response {
+        let store = self.state.service.store();
+        let earlier = match store.published_list(&self.form.id).await {
+            Ok(Some(earlier)) => earlier,
+            Ok(None) => return self.first(list).await,
+            Err(error) => return store_failed(self.state, &error),
+        };
+        if earlier.sha256 == list.sha256 {
+            return self.listed_before();
+        }
+        match store.replace_list(&list).await {
+            Ok(true) => {
+                let detail = format!(
+                    "zastąpiono listę o SHA-256 {}; {}",
+                    earlier.sha256,
+                    self.detail(&list)
+                );
+                let location = format!("{}?juz=zastapiono", page_of(self.form));
+                self.logged(detail, &location).await
+            }
+            // Drawn meanwhile: the page shows that draw.
+            Ok(false) => answer::see_other(&page_of(self.form)),
+            Err(error) => store_failed(self.state, &error),
+        }
+    }
+
+    fn detail(&self, list: &StoredList) -> String {
+        format!(
+            "SHA-256 listy: {}; zgłoszeń: {}",
+            list.sha256, self.applications
+        )
+    }
+
+    fn listed_before(&self) -> Response {
+        answer::see_other(&format!("{}?juz=lista", page_of(self.form)))
+    }
+
+    async fn logged(&self, detail: String, location: &str) -> Response {
+        let action = AuditAction::ListPublished;
+        let entry = audit(self.signed, self.form, action, detail, self.now);
+        logged(self.state, entry, location).await
+    }
 }
 
 /// A line of the audit log about `form`.
@@ -433,6 +515,17 @@ async fn draw_refused<S: LotteryStore, M: Mailer>(
     let message = match state.service.store().draw_record(&form.id).await {
         Ok(Some(record)) if record.seed == seed => return answer::see_other(&page_of(form)),
         Ok(Some(record)) => drawn_already_pl(&state.pages().time(record.drawn_at), &record.seed),
+        Ok(None) if matches!(error, StaffError::StaleList) => {
+            let notice = Notice::StaleList { seed };
+            return show(
+                state,
+                signed,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                notice,
+            )
+            .await;
+        }
         Ok(None) => refusal_pl(error, form),
         Err(error) => return store_failed(state, &error),
     };
@@ -588,13 +681,29 @@ async fn mail_results<S: LotteryStore, M: Mailer + 'static>(
                 let entry = audit(&signed, &form, AuditAction::ResultsMailed, detail, now);
                 logged(&state, entry, &mailed_location(&form, &mailed)).await
             }
-            Err(StaffError::Store(error)) => store_failed(&state, &error),
-            Err(other) => {
-                let why = format!("the results of {} were not mailed: {other}", form.id);
-                failed(&state, &why)
-            }
+            Err(error) => nothing_mailed(&state, &form, error).await,
         },
     )
+}
+
+/// The sending failed before its first message (the mailing fails only
+/// reading the store; a message that fails is counted, not an error):
+/// the mark comes off, so that the office can press again.
+async fn nothing_mailed<S: LotteryStore, M: Mailer>(
+    state: &PanelState<S, M>,
+    form: &FormDefinition,
+    error: StaffError,
+) -> Response {
+    if let Err(error) = state.service.store().clear_results_mailed(&form.id).await {
+        return store_failed(state, &error);
+    }
+    match error {
+        StaffError::Store(error) => store_failed(state, &error),
+        other => {
+            let why = format!("the results of {} were not mailed: {other}", form.id);
+            failed(state, &why)
+        }
+    }
 }
 
 /// The page, telling how the e-mails went: counts, and the references

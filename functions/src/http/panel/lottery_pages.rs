@@ -83,6 +83,7 @@ impl LotteryPage<'_> {
                     && matches!(step, Step::Listed { .. });
                 refusal(message, on_field)
             }
+            Notice::StaleList { .. } => self.stale_list(),
             Notice::Check { seed, written } => self.check(seed, written),
             Notice::Mailed(mailed) => mailed_notice(mailed, step),
             Notice::MailedBefore => {
@@ -91,8 +92,37 @@ impl LotteryPage<'_> {
             Notice::ListedBefore => {
                 status("Lista była już opublikowana wcześniej. Obowiązuje ta lista, bez zmian.")
             }
+            Notice::ListReplaced => status(
+                "Opublikowano poprawioną listę w miejsce poprzedniej. Poprzednia lista i jej skrót \
+                 SHA-256 już nie obowiązują: ogłoś nową listę i jej skrót ponownie (niżej), \
+                 zanim ziarno losowania będzie znane.",
+            ),
             Notice::PageNotPublished => self.page_not_published(step),
         }
+    }
+
+    /// The draw refused a list that no longer matches the applications:
+    /// why, and the one way on, a corrected list announced again.
+    fn stale_list(&self) -> String {
+        format!(
+            "<div class=\"error-summary\" aria-labelledby=\"error-summary-title\" role=\"alert\" \
+             tabindex=\"-1\" autofocus>\n\
+             <h2 class=\"error-summary__title\" id=\"error-summary-title\">Nie wykonano</h2>\n\
+             <p>{why}</p>\n\
+             <p>Dopóki nic nie wylosowano, możesz opublikować poprawioną listę w miejsce \
+             poprzedniej. Będzie miała inny skrót SHA-256, więc poprzednie ogłoszenie przestanie \
+             obowiązywać: nową listę (plik lista.txt) i jej skrót trzeba ogłosić ponownie, \
+             z wyjaśnieniem, co się zmieniło, zanim ziarno losowania będzie znane. Jeśli \
+             zapowiedziane ziarno jest już znane, zapowiedz nowe, z wydarzenia, które nastąpi \
+             po ponownym ogłoszeniu listy.</p>\n\
+             <form method=\"post\" action=\"{action}\">{csrf}\
+             <input type=\"hidden\" name=\"zastap\" value=\"tak\">\n\
+             <button type=\"submit\" class=\"button button--warning\">Opublikuj poprawioną \
+             listę</button>\n</form>\n</div>\n",
+            why = escape(&refusal_pl(&StaffError::StaleList, self.form)),
+            action = self.path(routes::PANEL_LOTTERY_LIST),
+            csrf = csrf_input(self.who),
+        )
     }
 
     /// The draw is recorded, its page did not reach the site: the same
@@ -174,7 +204,8 @@ impl LotteryPage<'_> {
              na liście: {count}. {places}</p>\n\
              <p>Zanim ją opublikujesz, sprawdź, czy zgłoszenia spełniają warunki udziału \
              i czy nikt nie zgłosił się dwa razy (jedna osoba, dwa numery). Listę publikuje \
-             się raz: potem już się nie zmienia.</p>\n",
+             się raz; zastąpić ją można tylko przed losowaniem, gdy przestanie zgadzać się \
+             ze zgłoszeniami, i wtedy trzeba ją ogłosić ponownie.</p>\n",
             places = self.places_sentence(),
         ));
         html.push_str(&format!(
@@ -253,7 +284,7 @@ impl LotteryPage<'_> {
                 seed: Some(seed),
                 message,
             } => (seed.as_str(), Some(message)),
-            Notice::Check { seed, .. } => (seed.as_str(), None),
+            Notice::Check { seed, .. } | Notice::StaleList { seed } => (seed.as_str(), None),
             _ => ("", None),
         };
         let (class, invalid, error) = match refused {
@@ -503,7 +534,7 @@ pub(super) fn refusal_pl(error: &StaffError, form: &FormDefinition) -> String {
         StaffError::NotLottery { .. } => "Ten formularz nie przydziela miejsc w losowaniu.".to_owned(),
         StaffError::StillOpen { .. } => "Nabór jeszcze trwa: listę publikuje się i losuje dopiero po jego zamknięciu.".to_owned(),
         StaffError::NoClosingDate { .. } => no_closing_date_pl(form),
-        StaffError::StaleList => "Opublikowana lista różni się od potwierdzonych zgłoszeń w bazie (na przykład ktoś wycofał zgłoszenie po publikacji), więc losowanie z niej byłoby nieważne. Nic nie wylosowano. Zanim ziarno będzie znane, trzeba opublikować poprawioną listę i wyjaśnić, co się zmieniło: poproś o to administratora strony (polecenie agora lottery publish-list).".to_owned(),
+        StaffError::StaleList => "Opublikowana lista różni się od potwierdzonych zgłoszeń w bazie (na przykład ktoś wycofał zgłoszenie po publikacji), więc losowanie z niej byłoby nieważne. Nic nie wylosowano.".to_owned(),
         StaffError::DrawnAlready { drawn_at, seed, .. } => drawn_already_pl(drawn_at, seed),
         StaffError::Lottery(error) => lottery_refusal_pl(error, form),
         StaffError::Store(_) | StaffError::Export(_) => "Nie udało się teraz wykonać tej operacji. Spróbuj ponownie za chwilę.".to_owned(),

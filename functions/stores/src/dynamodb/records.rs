@@ -2,7 +2,9 @@
 //! registrations (the items are listed in `mod.rs`): a decision per
 //! application, replaced by the next one, and the published list and the
 //! "results mailed" mark, each put only where none is, so that of two
-//! office workers pressing the button at once one stores it; the mark
+//! office workers pressing the button at once one stores it (the list is
+//! replaced only in a transaction that checks the form has no draw, the
+//! mark deleted only when sending failed before any message went); the mark
 //! that the form's public list may be out of date (`list-outdated`, put
 //! only where none is, deleted once the list is published).
 
@@ -14,6 +16,7 @@ use agora_core::panel::{Appointment, Decision, ListPublished, StaffRecords, Stor
 use agora_core::store::StoreError;
 
 use super::items::*;
+use super::transactions::{Backoff, Outcome, Role, Write};
 use super::{failure, DynamoStore};
 
 /// The sort key of a form's published list. The list is one item: its
@@ -67,6 +70,23 @@ impl StaffRecords for DynamoStore {
         })
     }
 
+    async fn replace_list(&self, list: &StoredList) -> Result<bool, StoreError> {
+        // The list and the draw are two items: only a transaction checks
+        // one while it writes the other, so no draw is recorded between.
+        let pk = form_pk(&list.form_id);
+        let mut backoff = Backoff::default();
+        loop {
+            let undrawn =
+                Write::check(Role::Other, key(&pk, DRAW)).when("attribute_not_exists(#pk)");
+            let put = Write::put(Role::Other, list_item(list));
+            match self.transact(vec![undrawn, put]).await? {
+                Outcome::Committed => return Ok(true),
+                Outcome::Failed(..) => return Ok(false),
+                Outcome::Contended => backoff.conflict("replace_list").await?,
+            }
+        }
+    }
+
     async fn published_list(&self, form_id: &str) -> Result<Option<StoredList>, StoreError> {
         self.get(&form_pk(form_id), LIST)
             .await?
@@ -82,6 +102,10 @@ impl StaffRecords for DynamoStore {
         let mut item = key(&form_pk(form_id), RESULTS_MAILED);
         item.insert("mailed_at".to_owned(), s(&time(at)));
         self.put(item, true).await
+    }
+
+    async fn clear_results_mailed(&self, form_id: &str) -> Result<(), StoreError> {
+        self.delete(key(&form_pk(form_id), RESULTS_MAILED)).await
     }
 
     async fn results_mailed(&self, form_id: &str) -> Result<Option<DateTime<Utc>>, StoreError> {

@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS panel_appointments (
     decided_at TEXT NOT NULL,
     PRIMARY KEY (form_id, reference)
 );
--- One list per form: the primary key makes a second one impossible.
+-- One list per form: the primary key makes a second one impossible (a
+-- list replaced before the draw is deleted in the same transaction).
 CREATE TABLE IF NOT EXISTS panel_lists (
     form_id TEXT NOT NULL PRIMARY KEY,
     text TEXT NOT NULL,
@@ -103,6 +104,23 @@ fn select_list(tx: &Transaction<'_>, form_id: &str) -> Result<Option<StoredList>
     .transpose()
 }
 
+/// Inserts the form's list where it has none.
+fn write_list(tx: &Transaction<'_>, list: &StoredList) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO panel_lists (form_id, text, sha256, published_by, published_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            list.form_id,
+            list.text,
+            list.sha256,
+            list.published_by,
+            time(list.published_at)
+        ],
+    )
+    .map(drop)
+    .map_err(unavailable)
+}
+
 /// The moment `sql` selects for the form `form_id`, if it selects one.
 fn select_time(
     tx: &Transaction<'_>,
@@ -171,19 +189,34 @@ impl StaffRecords for SqliteStore {
             if let Some(earlier) = select_list(tx, &list.form_id)? {
                 return Ok(ListPublished::Already(earlier));
             }
+            write_list(tx, &list)?;
+            Ok(ListPublished::Done(list))
+        })
+        .await
+    }
+
+    async fn replace_list(&self, list: &StoredList) -> Result<bool, StoreError> {
+        let list = list.clone();
+        // The look at the draw and the write are one immediate
+        // transaction: no draw can be recorded in between.
+        self.transaction(move |tx| {
+            let drawn: bool = tx
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM draws WHERE form_id = ?1)",
+                    params![list.form_id],
+                    |row| row.get(0),
+                )
+                .map_err(unavailable)?;
+            if drawn {
+                return Ok(false);
+            }
             tx.execute(
-                "INSERT INTO panel_lists (form_id, text, sha256, published_by, published_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    list.form_id,
-                    list.text,
-                    list.sha256,
-                    list.published_by,
-                    time(list.published_at)
-                ],
+                "DELETE FROM panel_lists WHERE form_id = ?1",
+                params![list.form_id],
             )
             .map_err(unavailable)?;
-            Ok(ListPublished::Done(list))
+            write_list(tx, &list)?;
+            Ok(true)
         })
         .await
     }
@@ -208,6 +241,19 @@ impl StaffRecords for SqliteStore {
                 )
                 .map_err(unavailable)?;
             Ok(noted > 0)
+        })
+        .await
+    }
+
+    async fn clear_results_mailed(&self, form_id: &str) -> Result<(), StoreError> {
+        let form_id = form_id.to_owned();
+        self.transaction(move |tx| {
+            tx.execute(
+                "DELETE FROM panel_results_mailed WHERE form_id = ?1",
+                params![form_id],
+            )
+            .map(drop)
+            .map_err(unavailable)
         })
         .await
     }
