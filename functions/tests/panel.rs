@@ -430,8 +430,44 @@ where
     );
 }
 
+/// An action's body that is not its page's form (another content type,
+/// broken encoding): who may post is settled first, from the headers, and
+/// the one who may gets a Polish page, never the parser's message.
+async fn a_broken_form_is_refused_after_who_may_post<S>(store: S)
+where
+    S: Stored,
+{
+    let panel = panel(store);
+    let broken = |cookie: Option<&str>, site: &str| {
+        let mut request = Request::post("/panel/konta")
+            .header(header::CONTENT_TYPE, "text/plain")
+            .header("sec-fetch-site", site);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        request.body(Body::from("csrf=%zz")).expect("a request")
+    };
+    let anonymous = panel.send(broken(None, "same-origin")).await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert_eq!(anonymous.location(), "/panel/logowanie");
+    let cookie = panel.sign_in(OFFICE).await;
+    let cross = panel.send(broken(Some(&cookie), "cross-site")).await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    let unreadable = panel.send(broken(Some(&cookie), "same-origin")).await;
+    assert_eq!(unreadable.status, StatusCode::BAD_REQUEST);
+    assert!(
+        unreadable
+            .body
+            .contains("Nie udało się odczytać formularza")
+            && !unreadable.body.contains("Content-Type"),
+        "{}",
+        unreadable.body
+    );
+}
+
 agora_test_support::on_every_store!(
     a_refused_account_keeps_what_was_typed_and_names_the_field,
+    a_broken_form_is_refused_after_who_may_post,
     without_a_session_every_page_leads_to_sign_in,
     sign_in_answers_the_same_whether_or_not_the_address_has_an_account,
     a_link_signs_in_once_and_only_in_time,

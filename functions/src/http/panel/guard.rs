@@ -11,7 +11,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Form;
 use cookie::{Cookie, SameSite};
 use serde::de::DeserializeOwned;
@@ -114,12 +114,24 @@ where
 {
     type Rejection = Response;
 
+    /// Who may post is settled from the headers before the body is read:
+    /// another site's request or one without a session never gets as far
+    /// as the form's parser. A body that is not the page's form gets a
+    /// Polish page, not the parser's message.
     async fn from_request(request: Request, state: &PanelState<S, M>) -> Result<Self, Response> {
-        let headers = request.headers().clone();
-        let Form(posted) = Form::<Posted<T>>::from_request(request, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let signed = action(state, &headers, &posted.csrf).await?;
+        let (parts, body) = request.into_parts();
+        if !same_origin(&parts.headers, &state.service.settings().public_url) {
+            return Err(forbidden(state));
+        }
+        let signed = page(state, &parts.headers).await?;
+        let request = Request::from_parts(parts, body);
+        let Ok(Form(posted)) = Form::<Posted<T>>::from_request(request, state).await else {
+            let page = state.pages().unreadable_form();
+            return Err(answer::html(StatusCode::BAD_REQUEST, page));
+        };
+        if !state.access.csrf_matches(&signed.secret, &posted.csrf) {
+            return Err(forbidden(state));
+        }
         Ok(Self(signed, posted.fields))
     }
 }
@@ -173,23 +185,6 @@ async fn page<S: Store + PanelStore, M: Mailer>(
         Ok(None) => Err(answer::see_other(routes::PANEL_SIGN_IN)),
         Err(error) => Err(store_failed(state, &error)),
     }
-}
-
-/// An action (a POST) of anyone signed in: from our own pages, in a live
-/// session, with the session's CSRF token.
-async fn action<S: Store + PanelStore, M: Mailer>(
-    state: &PanelState<S, M>,
-    headers: &HeaderMap,
-    csrf: &str,
-) -> Result<Signed, Response> {
-    if !same_origin(headers, &state.service.settings().public_url) {
-        return Err(forbidden(state));
-    }
-    let signed = page(state, headers).await?;
-    if !state.access.csrf_matches(&signed.secret, csrf) {
-        return Err(forbidden(state));
-    }
-    Ok(signed)
 }
 
 fn office_only<S: Store + PanelStore, M: Mailer>(

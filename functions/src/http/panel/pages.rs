@@ -198,6 +198,19 @@ impl PanelPages<'_> {
         )
     }
 
+    /// A POST whose body is not the form of the page it came from.
+    pub(crate) fn unreadable_form(&self) -> String {
+        self.layout(
+            "Nie udało się odczytać formularza",
+            None,
+            &format!(
+                "<p>Przesłany formularz był niekompletny albo uszkodzony. Nic nie zostało \
+                 zmienione. Wróć do <a href=\"{}\">pulpitu</a> i spróbuj ponownie.</p>\n",
+                routes::PANEL
+            ),
+        )
+    }
+
     pub(crate) fn unavailable(&self) -> String {
         self.layout(
             "Chwilowy problem",
