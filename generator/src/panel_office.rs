@@ -5,11 +5,10 @@
 //! (`.github/workflows/deploy.yml`), so `agora serve` and the function
 //! read one reviewed file, never two sources that drift apart.
 
-use std::ops::RangeInclusive;
 use std::path::PathBuf;
 
-use agora_site::config::{Config, CONFIG_FILE};
-use agora_site::{Diagnostic, Diagnostics};
+use agora_site::config::Config;
+use agora_site::Diagnostics;
 
 /// Operators: the staff workspace's settings in `agora.yaml`.
 #[derive(clap::Subcommand)]
@@ -32,10 +31,6 @@ pub(crate) enum PanelCommand {
     },
 }
 
-/// The days the stack's `PanelAuditDays` takes (its MinValue and
-/// MaxValue in infra/template.yaml).
-const AUDIT_DAYS: RangeInclusive<u32> = 1..=3650;
-
 /// The command's output line, or why `agora.yaml` cannot give it.
 pub(crate) fn run(command: PanelCommand) -> Result<String, String> {
     let (PanelCommand::Office { root } | PanelCommand::AuditDays { root }) = &command;
@@ -45,28 +40,15 @@ pub(crate) fn run(command: PanelCommand) -> Result<String, String> {
         // Loading checked each address and made it canonical, as `agora
         // serve` compares them: none holds a comma or white space.
         PanelCommand::Office { .. } => Ok(format!("{}\n", config.panel.office.join(","))),
-        PanelCommand::AuditDays { .. } => audit_days(&config),
+        PanelCommand::AuditDays { .. } => Ok(audit_days(&config)),
     }
 }
 
-/// `panel.audit_days`, refused where the stack would refuse it: at the
-/// deploy, after the tests, a wrong number would stop it half-way.
-fn audit_days(config: &Config) -> Result<String, String> {
-    let Some(days) = config.panel.audit_days else {
-        return Ok("\n".to_owned());
-    };
-    if AUDIT_DAYS.contains(&days) {
-        return Ok(format!("{days}\n"));
-    }
-    let problem = Diagnostic::new(
-        CONFIG_FILE,
-        format!(
-            "panel.audit_days: {days} is not between {} and {} days",
-            AUDIT_DAYS.start(),
-            AUDIT_DAYS.end()
-        ),
-    )
-    .at_line(config.line_of("panel.audit_days"))
-    .hint("write how many days the programme's records policy keeps the log of staff actions, e.g. `audit_days: 365`");
-    Err(Diagnostics::sorted(vec![problem]).to_string())
+/// `panel.audit_days` (`Config::load` refused a number the stack would
+/// refuse), or an empty line: the stack's default applies.
+fn audit_days(config: &Config) -> String {
+    config
+        .panel
+        .audit_days
+        .map_or_else(|| "\n".to_owned(), |days| format!("{days}\n"))
 }

@@ -1,6 +1,7 @@
 //! The site configuration, `agora.yaml` at the site root.
 
 use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
 use std::path::Path;
 
 use chrono_tz::Tz;
@@ -68,6 +69,11 @@ struct RawConfig {
     #[serde(default)]
     extra: BTreeMap<String, serde_json::Value>,
 }
+
+/// The days `panel.audit_days` may give: at least a day (a log kept for
+/// none is no log), at most ten years (the stack's `PanelAuditDays`
+/// parameter refuses more).
+pub const AUDIT_DAYS: RangeInclusive<u32> = 1..=3650;
 
 /// The staff workspace (`/panel/`).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -179,6 +185,21 @@ impl Config {
                     .hint("list one bare work address per line, with no name or brackets, e.g. `- biuro@example.org`"),
                 ),
             }
+        }
+        if let Some(days) = panel.audit_days.filter(|days| !AUDIT_DAYS.contains(days)) {
+            let line = notices::key_lines(text).get("panel.audit_days").copied();
+            problems.push(
+                Diagnostic::new(
+                    file,
+                    format!(
+                        "panel.audit_days: {days} is not between {} and {} days",
+                        AUDIT_DAYS.start(),
+                        AUDIT_DAYS.end()
+                    ),
+                )
+                .at_line(line)
+                .hint("write how many days the programme's records policy keeps the log of staff actions, e.g. `audit_days: 365`"),
+            );
         }
         if !problems.is_empty() {
             return Err(problems);
