@@ -6,6 +6,7 @@
 //! click of the link sends nothing more; a mailer that fails leaves the
 //! confirmation done. On SQLite and DynamoDB Local.
 
+use agora_test_support::workspace::add_account;
 use agora_test_support::{fixture, krakow};
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use agora_core::forms::{FormDefinition, Submission, STARTED_FIELD};
 use agora_core::mail::{Email, MailError, Mailer};
 use agora_core::panel::notify::JoinNotice;
-use agora_core::panel::{Account, PanelStore, Role};
+use agora_core::panel::{PanelStore, Role};
 use agora_core::registration::{new_token, token_hash, Admission, ConsentRecord};
 use agora_core::registration::{NewRegistration, Status};
 use agora_core::routes;
@@ -135,19 +136,8 @@ async fn site<S: Stored>(store: S, double_opt_in: bool) -> Site<S> {
         (OFFICE, Role::Office, None),
         (VERIFIER, Role::Verifier, None),
     ];
-    for (email, role, area) in accounts {
-        let account = Account {
-            email: email.to_owned(),
-            role,
-            area: area.map(str::to_owned),
-            added_by: Some(OFFICE.to_owned()),
-            added_at: Some(now()),
-        };
-        site.service
-            .store()
-            .put_account(&account)
-            .await
-            .expect("stored");
+    for account in accounts {
+        add_account(site.service.store(), account, OFFICE, now()).await;
     }
     site
 }

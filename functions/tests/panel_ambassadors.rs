@@ -10,36 +10,21 @@
 
 mod common;
 
-use common::{workspace, Answer, Stored, Workspace, OFFICE};
-
-use std::collections::BTreeMap;
+use common::{march_2026 as now, workspace, Answer, Stored, Workspace, OFFICE};
 
 use agora_core::panel::Decision;
-use agora_core::registration::{new_reference, new_token, token_hash, Admission, ConsentRecord};
-use agora_core::registration::{NewRegistration, Status};
+use agora_core::registration::{token_hash, Status};
 use agora_test_support::krakow;
+use agora_test_support::staff::{put_registration, Confirmation, Registered};
 use axum::http::StatusCode;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::Duration;
 
 const LIST: &str = "data/ambasadorzy.yaml";
 const APPLICATIONS: &str = "ambasadorzy";
 const JOINING: &str = "dolacz-do-procesu";
 
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
-        .single()
-        .expect("a valid time")
-}
-
 fn workspace_of<S: Stored>(store: S) -> Workspace<S> {
     workspace(store, krakow::forms(), now())
-}
-
-/// An application or a registration put into the store: its reference
-/// and its withdrawal token.
-struct Person {
-    reference: String,
-    withdraw: String,
 }
 
 /// The applications and decisions of these stories.
@@ -65,45 +50,22 @@ impl<S: Stored> Workspace<S> {
         values: &[(&str, &str)],
         consents: &[&str],
         confirmed: bool,
-    ) -> Person {
+    ) -> Registered {
+        let confirmation = Confirmation::first_come(confirmed);
         let created_at = now() - Duration::days(1);
-        let values: BTreeMap<String, String> = values
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        let reference = new_reference().expect("randomness");
-        let withdraw = new_token().expect("randomness");
-        let confirm = new_token().expect("randomness");
-        let new = NewRegistration {
-            form_id: form.to_owned(),
-            reference: reference.clone(),
-            unique_key: values.get("email").cloned().unwrap_or_default(),
+        put_registration(
+            self.store(),
+            form,
             values,
-            consents: consents
-                .iter()
-                .map(|name| ConsentRecord {
-                    name: (*name).to_owned(),
-                    version: "2020-02-19".to_owned(),
-                    given_at: created_at,
-                })
-                .collect(),
-            confirm_token_hash: (!confirmed).then(|| token_hash(&confirm)),
-            withdraw_token_hash: token_hash(&withdraw),
-            spam: None,
+            consents,
+            confirmation,
             created_at,
-            expires_at: created_at + Duration::days(365),
-        };
-        // Unconfirmed, it waits for its person's confirmation (`Pending`).
-        let admission = confirmed.then_some(Admission::FirstCome { capacity: None });
-        self.store().insert(new, admission).await.expect("stored");
-        Person {
-            reference,
-            withdraw,
-        }
+        )
+        .await
     }
 
     /// An application to be an ambassador in `district`.
-    async fn applicant(&self, name: &str, email: &str, district: &str, public: bool) -> Person {
+    async fn applicant(&self, name: &str, email: &str, district: &str, public: bool) -> Registered {
         let consents: &[&str] = if public {
             &["processing", "publication"]
         } else {
@@ -120,7 +82,13 @@ impl<S: Stored> Workspace<S> {
     }
 
     /// Someone who joined the process of the ambassador `ambassador`.
-    async fn joins(&self, name: &str, email: &str, ambassador: &str, confirmed: bool) -> Person {
+    async fn joins(
+        &self,
+        name: &str,
+        email: &str,
+        ambassador: &str,
+        confirmed: bool,
+    ) -> Registered {
         let values = [
             ("full_name", name),
             ("email", email),

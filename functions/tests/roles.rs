@@ -16,10 +16,14 @@
 //! role lacks would be `AccessDenied` in AWS (the resident sees 503); a
 //! grant nobody uses is a permission too many.
 
+mod common;
+
+use common::{answer_of, Answer};
+
 use agora_test_support::{dynamodb_local, fixture};
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use agora_core::fill_time::Stamps;
@@ -39,6 +43,7 @@ use agora_core::registration::{MailProblem, NewRegistration};
 use agora_core::routes;
 use agora_core::service::{Service, Settings};
 use agora_core::store::Store;
+use agora_functions::http::lambda::load_forms;
 use agora_functions::http::{panel, Clock, HttpSettings};
 use agora_stores::dynamodb::published::{DynamoPublisher, SiteBuild};
 use agora_stores::dynamodb::DynamoStore;
@@ -47,11 +52,10 @@ use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
 use aws_sdk_dynamodb::operation;
 use aws_sdk_dynamodb::types::AttributeValue;
 use axum::body::Body;
-use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::http::{header, Method, Request, StatusCode};
 use axum::Router;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_yaml::Value;
-use tower::ServiceExt;
 
 const SALT: &str = "roles-salt";
 /// The staff workspace's office account.
@@ -60,6 +64,9 @@ const OFFICE: &str = "biuro@example.pl";
 const AMBASSADORS: &str = "ambasadorzy";
 /// The form joining an ambassador's process.
 const JOINING: &str = "dolacz";
+/// The form of project ideas for pre-verification, and a unit of its.
+const IDEAS: &str = "pomysly";
+const UNIT: &str = "zzm";
 
 // ---- what the template grants ----
 
@@ -344,8 +351,18 @@ impl Mail {
     /// The newest link to `action` (`potwierdz`, `wycofaj`, the
     /// workspace's sign-in `link`) sent to `to`, as a path with its query.
     fn link(&self, to: &str, action: &str) -> String {
+        self.link_marked(to, &format!("/{action}?token="))
+    }
+
+    /// Whether anything was sent to `to`.
+    fn sent_to(&self, to: &str) -> bool {
+        self.sent.lock().expect("mail").iter().any(|e| e.to == to)
+    }
+
+    /// The newest link sent to `to` that holds `marker`, as a path with
+    /// its query.
+    fn link_marked(&self, to: &str, marker: &str) -> String {
         let sent = self.sent.lock().expect("mail");
-        let marker = format!("/{action}?token=");
         sent.iter()
             .rev()
             .filter(|email| email.to == to)
@@ -356,9 +373,9 @@ impl Mail {
                     .map(str::to_owned)
                     .collect::<Vec<_>>()
             })
-            .find(|word| word.contains(&marker))
+            .find(|word| word.contains(marker))
             .and_then(|url| url.strip_prefix(fixture::SITE).map(str::to_owned))
-            .unwrap_or_else(|| panic!("no {action} link was sent to {to}"))
+            .unwrap_or_else(|| panic!("no {marker} link was sent to {to}"))
     }
 }
 
@@ -422,7 +439,21 @@ fn forms(spacer_capacity: u32) -> Vec<FormDefinition> {
         form("kolejka", "first_come", 1, false, 1),
         ambassadors_form(),
         joining_form(),
+        ideas_form(),
     ]
+}
+
+/// The tests' content folder of the form of ideas and its units.
+fn ideas_content() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/common/ideas-site")
+}
+
+/// Ideas for pre-verification, confirmed by e-mail: the confirm function
+/// serves their private pages, the panel function the office's and the
+/// unit's steps.
+fn ideas_form() -> FormDefinition {
+    let forms = load_forms(&ideas_content()).expect("the tests' form of ideas");
+    forms.into_iter().find(|f| f.id == IDEAS).expect("the form")
 }
 
 /// The form of applications to be an ambassador, without confirmation
@@ -555,6 +586,7 @@ impl Deployment {
         let http = HttpSettings {
             // The stories wait for no one.
             sign_in_answer_floor: std::time::Duration::ZERO,
+            content_dir: Some(ideas_content()),
             ..HttpSettings::default()
         };
         Self {
@@ -581,31 +613,18 @@ impl Deployment {
     /// Sends the request as API Gateway would: to the function whose
     /// route it is, which is charged with the calls it makes.
     async fn send(&mut self, request: Request<Body>) -> (StatusCode, String) {
-        let (status, _, body) = self.send_for_headers(request).await;
-        (status, body)
+        let answer = self.answer(request).await;
+        (answer.status, answer.body)
     }
 
-    /// As [`Self::send`], with the answer's headers.
-    async fn send_for_headers(
-        &mut self,
-        request: Request<Body>,
-    ) -> (StatusCode, HeaderMap, String) {
+    /// As [`Self::send`], the whole answer.
+    async fn answer(&mut self, request: Request<Body>) -> Answer {
         let (method, path) = (request.method().to_string(), request.uri().to_string());
         let function = self.serving(&method, &path);
         self.calls.take();
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("an answer");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
-            .await
-            .expect("a body");
+        let answer = answer_of(&self.router, request).await;
         self.charge(&function);
-        (status, headers, String::from_utf8_lossy(&body).into_owned())
+        answer
     }
 
     /// The function whose `HttpApi` events serve `method` `path`.
@@ -942,14 +961,10 @@ async fn run_stories(deployment: &mut Deployment) {
     let token = d.joins("kuba@example.pl", &julia).await;
     d.open(&format!("{}?token={token}", routes::confirm(JOINING)))
         .await;
-    let told = d
-        .mail
-        .sent
-        .lock()
-        .expect("mail")
-        .iter()
-        .any(|e| e.to == lena.email);
-    assert!(told, "the ambassador of the area was not told");
+    assert!(
+        d.mail.sent_to(&lena.email),
+        "the ambassador of the area was not told"
+    );
 
     // Two days on, Gosia's registration has expired: registering again
     // releases its unique key.
@@ -1035,13 +1050,6 @@ fn panel_get(path: &str, cookie: &str) -> Request<Body> {
         .expect("a request")
 }
 
-fn location(headers: &HeaderMap) -> &str {
-    headers
-        .get(header::LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-}
-
 impl Deployment {
     /// Signs `email` in through the e-mailed link: asks for it, opens its
     /// page, presses its button. The session cookie, `name=value`.
@@ -1053,39 +1061,28 @@ impl Deployment {
         assert_eq!(self.send(get(&link)).await.0, StatusCode::OK, "{link}");
         let token = link.split("token=").nth(1).expect("a token").to_owned();
         let used = panel_post(routes::PANEL_LINK, None, &[("token", &token)]);
-        let (status, headers, page) = self.send_for_headers(used).await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
-        let cookie = headers
-            .get(header::SET_COOKIE)
-            .and_then(|v| v.to_str().ok())
-            .expect("a session cookie");
-        cookie.split(';').next().unwrap_or_default().to_owned()
+        let signed = self.answer(used).await;
+        assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+        signed.session_cookie()
     }
 
     /// Opens a page of the workspace signed in: its status and its forms'
     /// CSRF token, if it has forms.
     async fn panel_page(&mut self, path: &str, cookie: &str) -> (StatusCode, String) {
-        let (status, page) = self.send(panel_get(path, cookie)).await;
-        let marker = "name=\"csrf\" value=\"";
-        let csrf = page
-            .find(marker)
-            .map(|at| {
-                page[at + marker.len()..]
-                    .chars()
-                    .take_while(|c| *c != '"')
-                    .collect()
-            })
-            .unwrap_or_default();
-        (status, csrf)
+        let page = self.answer(panel_get(path, cookie)).await;
+        let csrf = if page.has("name=\"csrf\"") {
+            page.csrf()
+        } else {
+            String::new()
+        };
+        (page.status, csrf)
     }
 
     /// Posts a form of the workspace signed in; where it leads.
     async fn panel_action(&mut self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> String {
-        let (status, headers, page) = self
-            .send_for_headers(panel_post(path, Some(cookie), fields))
-            .await;
-        assert_eq!(status, StatusCode::SEE_OTHER, "{path}: {page}");
-        location(&headers).to_owned()
+        let done = self.answer(panel_post(path, Some(cookie), fields)).await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{path}: {}", done.body);
+        done.location().to_owned()
     }
 
     fn minutes_later(&self, minutes: i64) {
@@ -1118,6 +1115,7 @@ async fn run_panel_stories(deployment: &mut Deployment) {
         ("email", verifier),
         ("role", "verifier"),
         ("area", ""),
+        ("unit", UNIT),
     ];
     d.panel_action(routes::PANEL_ACCOUNTS, &office, &added)
         .await;
@@ -1202,11 +1200,84 @@ impl Deployment {
     }
 }
 
+/// An idea: sent and confirmed by its author, given to a unit by the
+/// office, answered by the unit's verifier (the author is e-mailed the
+/// private page's link), its page opened and replied to (the verifier is
+/// e-mailed), and the office's list of ideas.
+async fn run_idea_stories(deployment: &mut Deployment) {
+    let d = deployment;
+    let author = "ida@example.pl";
+    let idea = [
+        ("title", "Ławki przy skwerze"),
+        ("district", "XIII"),
+        ("place", "Skwer przy ul. Długiej"),
+        (
+            "description",
+            "Cztery ławki i zieleń, żeby sąsiedzi mieli gdzie odpocząć.",
+        ),
+    ];
+    d.register_with(IDEAS, author, &idea).await;
+    d.follow(author, "potwierdz").await;
+    let reference = d.reference_of(IDEAS, author).await;
+    let expert = Account {
+        email: "ekspert@zzm.example".to_owned(),
+        role: Role::Verifier,
+        area: Some(UNIT.to_owned()),
+        added_by: Some(OFFICE.to_owned()),
+        added_at: Some(d.now()),
+    };
+    d.table.put_account(&expert).await.expect("stored");
+
+    let office = d.sign_in(OFFICE).await;
+    let page = routes::panel(routes::PANEL_IDEA, IDEAS, &reference);
+    let (status, csrf) = d.panel_page(&page, &office).await;
+    assert_eq!(status, StatusCode::OK);
+    let assign = routes::panel(routes::PANEL_IDEA_ASSIGN, IDEAS, &reference);
+    let given = [
+        ("csrf", csrf.as_str()),
+        ("jednostka", UNIT),
+        ("wersja", "0"),
+    ];
+    d.panel_action(&assign, &office, &given).await;
+    let theirs = d.sign_in(&expert.email).await;
+    let (_, csrf) = d.panel_page(&page, &theirs).await;
+    let answer = routes::panel(routes::PANEL_IDEA_ANSWER, IDEAS, &reference);
+    let answered = [
+        ("csrf", csrf.as_str()),
+        ("wynik", "needs_changes"),
+        ("komentarz", "Proszę wskazać stronę skweru."),
+        ("wersja", "1"),
+    ];
+    d.panel_action(&answer, &theirs, &answered).await;
+
+    let link = d.mail.link_marked(author, "?klucz=");
+    let (status, body) = d.send(get(&link)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let key = link.split("klucz=").nth(1).expect("a key");
+    // Only the fields a reply may change: the district is not one.
+    let mut reply: Vec<_> = idea
+        .iter()
+        .filter(|(name, _)| *name != "district")
+        .copied()
+        .collect();
+    reply.extend([("cost", ""), ("klucz", key)]);
+    let path = link.split('?').next().expect("a path");
+    let (status, body) = d.send(panel_post(path, None, &reply)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    assert!(
+        d.mail.sent_to(&expert.email),
+        "the unit's verifier was not told of the reply"
+    );
+    let (status, _) = d.panel_page(routes::PANEL_IDEAS, &office).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_role_grants_exactly_what_its_function_calls() {
     let mut deployment = Deployment::new().await;
     run_stories(&mut deployment).await;
     run_panel_stories(&mut deployment).await;
+    run_idea_stories(&mut deployment).await;
     deployment.publish_from_panel().await;
     let (functions, used) = (&deployment.functions, &deployment.used);
 
@@ -1301,8 +1372,9 @@ fn the_template_is_read_as_api_gateway_routes_it() {
 #[test]
 fn every_route_of_the_router_reaches_a_function() {
     use agora_core::routes::{
-        CONFIRM, FORM, PANEL, PANEL_ACCOUNTS, PANEL_ACCOUNT_REMOVE, PANEL_AUDIT, PANEL_LINK,
-        PANEL_SIGN_IN, PANEL_SIGN_OUT, PANEL_SIGN_OUT_EVERYWHERE, RECEIVED, SENT, WITHDRAW,
+        CONFIRM, FORM, IDEA, PANEL, PANEL_ACCOUNTS, PANEL_ACCOUNT_REMOVE, PANEL_AUDIT, PANEL_IDEA,
+        PANEL_IDEAS, PANEL_IDEA_ANSWER, PANEL_IDEA_ASSIGN, PANEL_LINK, PANEL_SIGN_IN,
+        PANEL_SIGN_OUT, PANEL_SIGN_OUT_EVERYWHERE, RECEIVED, SENT, WITHDRAW,
     };
     let functions = template_functions();
     for (method, route) in [
@@ -1325,6 +1397,12 @@ fn every_route_of_the_router_reaches_a_function() {
         ("POST", PANEL_ACCOUNTS),
         ("POST", PANEL_ACCOUNT_REMOVE),
         ("GET", PANEL_AUDIT),
+        ("GET", IDEA),
+        ("POST", IDEA),
+        ("GET", PANEL_IDEAS),
+        ("GET", PANEL_IDEA),
+        ("POST", PANEL_IDEA_ASSIGN),
+        ("POST", PANEL_IDEA_ANSWER),
     ] {
         let serving: Vec<&str> = functions
             .iter()

@@ -7,6 +7,10 @@
 //! that fails never fails the withdrawal, and leaves the mark the office's
 //! page shows. On SQLite and DynamoDB Local.
 
+mod common;
+
+use common::{answer_of, march_2026 as now, Stored};
+
 use agora_test_support::fixture::{self, TempOutbox};
 use agora_test_support::krakow;
 use agora_test_support::publishing::Recorded;
@@ -16,33 +20,21 @@ use std::sync::Arc;
 
 use agora_core::forms::FormDefinition;
 use agora_core::panel::ambassadors::{self, ListKeeper};
-use agora_core::panel::{Appointment, Decision, PanelStore, Publisher, StaffRecords};
+use agora_core::panel::{Appointment, Decision, Publisher};
 use agora_core::purge::purge_and_republish;
 use agora_core::registration::NewRegistration;
 use agora_core::registration::{new_reference, new_token, token_hash, Admission, ConsentRecord};
 use agora_core::service::{Service, StaffWithdrawal};
-use agora_core::store::Store;
 use agora_functions::http::{router, Clock};
 use agora_stores::outbox::Outbox;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use tower::ServiceExt;
+use chrono::{DateTime, Duration, Utc};
 
 const LIST: &str = "data/ambasadorzy.yaml";
 const APPLICATIONS: &str = "ambasadorzy";
 const JOINING: &str = "dolacz-do-procesu";
-
-fn now() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
-        .single()
-        .expect("a valid time")
-}
-
-/// What every store these stories run on can do.
-pub trait Stored: Store + PanelStore + StaffRecords + Clone + 'static {}
-impl<S: Store + PanelStore + StaffRecords + Clone + 'static> Stored for S {}
 
 /// The residents' router over a store whose withdrawals keep the
 /// ambassadors' list, as the withdraw function and `agora serve` run it.
@@ -164,19 +156,9 @@ impl<S: Stored> Site<S> {
             .header(header::ACCEPT, "text/html")
             .body(Body::from(format!("token={}", person.withdraw)))
             .expect("a request");
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("an answer");
-        let status = response.status();
-        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
-            .await
-            .expect("a body");
-        let page = String::from_utf8(body.to_vec()).expect("UTF-8");
-        assert_eq!(status, StatusCode::OK, "{page}");
-        page
+        let page = answer_of(&self.router, request).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        page.body
     }
 
     fn list(&self) -> String {
@@ -198,9 +180,7 @@ impl<S: Stored> Site<S> {
     }
 }
 
-pub async fn an_appointed_ambassadors_withdrawal_publishes_the_list_without_them<S: Stored>(
-    store: S,
-) {
+async fn an_appointed_ambassadors_withdrawal_publishes_the_list_without_them<S: Stored>(store: S) {
     let site = site(store);
     let anna = site
         .applicant("Anna Nowak", Some(Decision::Appointed), 10)
@@ -233,7 +213,7 @@ pub async fn an_appointed_ambassadors_withdrawal_publishes_the_list_without_them
     assert_eq!(site.published.files().len(), 3);
 }
 
-pub async fn other_withdrawals_publish_nothing<S: Stored>(store: S) {
+async fn other_withdrawals_publish_nothing<S: Stored>(store: S) {
     let site = site(store);
     let applicant = site.applicant("Ola Nowa", None, 10).await;
     let declined = site
@@ -262,9 +242,7 @@ pub async fn other_withdrawals_publish_nothing<S: Stored>(store: S) {
     assert_eq!(site.outdated().await, None);
 }
 
-pub async fn a_failing_publisher_leaves_the_withdrawal_done_and_the_list_marked<S: Stored>(
-    store: S,
-) {
+async fn a_failing_publisher_leaves_the_withdrawal_done_and_the_list_marked<S: Stored>(store: S) {
     let site = site(store);
     let anna = site
         .applicant("Anna Nowak", Some(Decision::Appointed), 10)
@@ -293,7 +271,7 @@ pub async fn a_failing_publisher_leaves_the_withdrawal_done_and_the_list_marked<
     assert_eq!(site.outdated().await, None);
 }
 
-pub async fn the_purge_erasing_an_appointed_ambassador_publishes_the_list<S: Stored>(store: S) {
+async fn the_purge_erasing_an_appointed_ambassador_publishes_the_list<S: Stored>(store: S) {
     let site = site(store);
     let retention = i64::from(site.form(APPLICATIONS).retention_days);
     let old = site

@@ -98,8 +98,10 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
     let config = Config::load(&options.root).map_err(sorted)?;
     let outbox_dir = options.root.join(WORK_DIR).join("outbox");
     let content = options.root.join(agora_site::content::CONTENT_DIR);
-    let publisher: Arc<dyn Publisher> =
-        Arc::new(publish::ContentPublisher::new(content, options.watch));
+    let publisher: Arc<dyn Publisher> = Arc::new(publish::ContentPublisher::new(
+        content.clone(),
+        options.watch,
+    ));
     // An appointed ambassador's withdrawal or erasure publishes their
     // list again, as the workspace's decisions do; someone joining a
     // process is told to the ambassadors of its area.
@@ -127,6 +129,8 @@ pub async fn serve(options: ServeOptions) -> Result<(), String> {
     let http = HttpSettings {
         trusted_proxy: options.trusted_proxy,
         body_read_timeout: Some(options.limits.body_read),
+        // The verifying units' names, read as edited (content/data/).
+        content_dir: Some(content),
         ..HttpSettings::default()
     };
     let access = access_settings(&config, service.settings());

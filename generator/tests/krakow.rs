@@ -97,7 +97,7 @@ fn the_privacy_page_lists_every_form_with_the_facts_of_its_file() {
     let config = yaml(&site.root().join("agora.yaml"));
     let forms = agora_core::forms::load_site(&site.root().join("content"), Path::new("content"))
         .unwrap_or_else(|e| panic!("the Kraków forms load: {e:?}"));
-    assert_eq!(forms.len(), 4, "the Kraków site has four forms");
+    assert_eq!(forms.len(), 5, "the Kraków site has five forms");
     let mut shown = 0;
     for form in &forms {
         let part = form_part(&page, &form.id);

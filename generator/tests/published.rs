@@ -20,7 +20,7 @@ use agora_core::panel::{PublishedFile, Publisher};
 use agora_stores::dynamodb::published::{DynamoPublisher, SiteBuild, PUBLISHED_PK};
 use agora_test_support::dynamodb_local;
 use aws_sdk_dynamodb::types::AttributeValue;
-use common::{TempSite, NOW};
+use common::{on_dynamodb_local, TempSite, LOCAL_AWS, NOW};
 
 const AMBASSADORS: &str = "# Opublikowane z panelu.\nambassadors:\n  - id: K7QX-M3PA\n    full_name: Anna Próbna\n    area: Azory\n    district: Prądnik Biały\n";
 
@@ -34,15 +34,7 @@ async fn agora(args: Vec<String>) -> (bool, String, String) {
 }
 
 fn run_agora(args: &[String]) -> (bool, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_agora"))
-        .args(args)
-        .env("AWS_ACCESS_KEY_ID", "local")
-        .env("AWS_SECRET_ACCESS_KEY", "local")
-        .env("AWS_REGION", "eu-central-1")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
+    let output = on_dynamodb_local(Command::new(env!("CARGO_BIN_EXE_agora")).args(args))
         .output()
         .expect("agora runs");
     (
@@ -70,11 +62,7 @@ async fn codebuild() -> String {
 async fn publish_ambassadors(store: &agora_stores::dynamodb::DynamoStore) {
     // The SDK's configuration from the environment, as in the Lambda
     // function; this test file's tests all set the same values.
-    for (name, value) in [
-        ("AWS_ACCESS_KEY_ID", "local"),
-        ("AWS_SECRET_ACCESS_KEY", "local"),
-        ("AWS_REGION", "eu-central-1"),
-    ] {
+    for (name, value) in LOCAL_AWS {
         std::env::set_var(name, value);
     }
     let build = SiteBuild::from_env("agora-site".to_owned(), Some(codebuild().await)).await;

@@ -13,24 +13,17 @@ use agora_test_support::dynamodb_local;
 use agora_core::registration::Status;
 use agora_core::store::Store;
 use chrono::{TimeZone, Utc};
-use common::{TempSite, NOW};
+use common::{on_dynamodb_local, TempSite, NOW};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registration_through_serve_lands_in_the_dynamodb_table() {
     let (store, endpoint, table) = dynamodb_local::fresh_table().await;
     let site = TempSite::fixture("valid");
     let mut command = serving::agora_serve(&site.root());
-    command
+    let store_args = ["--dynamodb-table", &table, "--dynamodb-endpoint", &endpoint];
+    on_dynamodb_local(&mut command)
         .args(["--no-watch", "--now", NOW])
-        .args(["--dynamodb-table", &table, "--dynamodb-endpoint", &endpoint])
-        // DynamoDB Local checks that requests are signed, not by whom.
-        .env("AWS_ACCESS_KEY_ID", "local")
-        .env("AWS_SECRET_ACCESS_KEY", "local")
-        .env("AWS_REGION", "eu-central-1")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_ENDPOINT_URL_DYNAMODB");
+        .args(store_args);
     let server = tokio::task::spawn_blocking(move || serving::start(command))
         .await
         .expect("agora serve started");

@@ -11,6 +11,8 @@
 mod common;
 #[allow(dead_code)]
 mod serving;
+use common::{on_dynamodb_local, without_machine_aws, LOCAL_AWS};
+
 use agora_test_support::dynamodb_local;
 use agora_test_support::fixture::decode_quoted_printable;
 use agora_test_support::krakow::{self, form};
@@ -46,18 +48,11 @@ async fn forms_export_through_the_command_reads_a_dynamodb_table() {
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_agora"))
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_agora"));
+        on_dynamodb_local(&mut command)
             .args(["forms", "export", "ambasadorzy", "--root"])
             .arg(&root)
             .args(["--dynamodb-table", &table, "--dynamodb-endpoint", &endpoint])
-            // DynamoDB Local checks that requests are signed, not by whom.
-            .env("AWS_ACCESS_KEY_ID", "local")
-            .env("AWS_SECRET_ACCESS_KEY", "local")
-            .env("AWS_REGION", "eu-central-1")
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ENDPOINT_URL")
-            .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
             .output()
             .expect("agora runs")
     })
@@ -204,12 +199,7 @@ impl Rehearsal {
                 "--dynamodb-endpoint".to_owned(),
                 endpoint.to_owned(),
             ],
-            // DynamoDB Local checks that requests are signed, not by whom.
-            env: vec![
-                ("AWS_ACCESS_KEY_ID", "local"),
-                ("AWS_SECRET_ACCESS_KEY", "local"),
-                ("AWS_REGION", "eu-central-1"),
-            ],
+            env: LOCAL_AWS.to_vec(),
             sqlite: None,
         }
     }
@@ -221,18 +211,9 @@ impl Rehearsal {
             .args(args)
             .arg("--root")
             .arg(root)
-            .args(&self.store_args);
-        for (name, value) in &self.env {
-            command.env(name, value);
-        }
-        for name in [
-            "AWS_SESSION_TOKEN",
-            "AWS_PROFILE",
-            "AWS_ENDPOINT_URL",
-            "AWS_ENDPOINT_URL_DYNAMODB",
-        ] {
-            command.env_remove(name);
-        }
+            .args(&self.store_args)
+            .envs(self.env.iter().copied());
+        without_machine_aws(&mut command);
         command
     }
 

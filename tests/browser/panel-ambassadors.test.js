@@ -22,7 +22,7 @@ const {
   assertAxeClean, launchBrowser, outboxMailsTo, startAgoraServe, withAgoraBin,
 } = require('./lib');
 const {
-  atBothWidths, openWindow, pressOn, signIn, siteWithOffice,
+  atBothWidths, openWindow, pressOn, sendAndConfirm, signIn, siteWithOffice,
 } = require('./panel-lib');
 
 const AGORA_BIN = process.env.AGORA_BIN ? path.resolve(process.env.AGORA_BIN) : '';
@@ -31,36 +31,6 @@ const AMBASSADOR = 'zofia@example.pl';
 
 function copySite() {
   return siteWithOffice('agora-panel-ambassadors-', [OFFICE]);
-}
-
-// The match of `pattern` in the newest e-mail to `address`.
-function linkIn(root, address, pattern) {
-  const [mail] = outboxMailsTo(root, address);
-  assert.ok(mail, `no e-mail to ${address}`);
-  const link = mail.match(pattern);
-  assert.ok(link, `no link in:\n${mail}`);
-  return link;
-}
-
-// A resident fills a form in through the API as a page's script does,
-// then confirms from the e-mail: the reference.
-async function registerAndConfirm(origin, root, form, values) {
-  const status = await (await fetch(`${origin}/api/forms/${form}`)).json();
-  await new Promise((resolve) => { setTimeout(resolve, 3100); });
-  const sent = await fetch(`${origin}/api/forms/${form}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ ...values, processing: true, started_at: status.started_at }),
-  });
-  assert.equal(sent.status, 201, await sent.text());
-  const token = linkIn(root, values.email, /potwierdz\?token=([A-Za-z0-9_-]+)/)[1];
-  const confirmed = await fetch(`${origin}/api/forms/${form}/potwierdz`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ token }),
-  });
-  assert.equal(confirmed.status, 200, `confirming ${values.email} with ${token}: ${await confirmed.clone().text()}`);
-  return (await confirmed.json()).reference;
 }
 
 withAgoraBin(AGORA_BIN, 'ambassadors in the staff workspace', () => {
@@ -75,7 +45,7 @@ withAgoraBin(AGORA_BIN, 'ambassadors in the staff workspace', () => {
       serve = await startAgoraServe(AGORA_BIN, root, ['--now', '2020-03-05 12:00']);
       chromium = await launchBrowser();
       for (const [name, email] of [['Anna Próbna', 'anna@example.pl'], ['Jan Próbny', 'jan@example.pl']]) {
-        references[email] = await registerAndConfirm(serve.origin, root, 'ambasadorzy', {
+        references[email] = await sendAndConfirm(serve.origin, root, 'ambasadorzy', {
           full_name: name, email, district: 'XIII', area: 'Osiedle Kabel', publication: true,
         });
       }
@@ -132,7 +102,7 @@ withAgoraBin(AGORA_BIN, 'ambassadors in the staff workspace', () => {
       }
       const table = (listed.match(/<table class="ambassadors">[^]*?<\/table>/) || ['(no table)'])[0];
       assert.ok(both(), `both are on the public page: ${table}`);
-      await registerAndConfirm(serve.origin, root, 'dolacz-do-procesu', {
+      await sendAndConfirm(serve.origin, root, 'dolacz-do-procesu', {
         full_name: 'Maria Sąsiadka', email: 'maria@example.pl', ambassador: references['anna@example.pl'],
       });
       const { context, page } = await openWindow(chromium.browser, false);

@@ -13,6 +13,8 @@ const { REPO_ROOT, assertAxeClean, copyKrakowSite, outboxMailsTo } = require('./
 const SCREENSHOTS_DIR = path.join(REPO_ROOT, 'target', 'screenshots');
 const DESKTOP = { name: '1280x800', width: 1280, height: 800 };
 const PHONE = { name: '390x844', width: 390, height: 844, isMobile: true, hasTouch: true };
+// The narrowest phone the site's own pages are checked at (lib.js).
+const SMALL_PHONE = { name: '375x800', width: 375, height: 800, isMobile: true, hasTouch: true };
 const WIDTHS = [DESKTOP, PHONE];
 const SIGN_IN_LINK = /http:\/\/\S+\/panel\/logowanie\/link\?token=[A-Za-z0-9_-]+/;
 
@@ -99,12 +101,13 @@ async function signIn(page, origin, root, address, key = 'Enter') {
   assert.equal(new URL(page.url()).pathname, '/panel/', 'signed in, the dashboard');
 }
 
-// `pagePath` at phone and desktop width in a new page of `context`: no
-// sideways scrolling (a wide table scrolls in its own box), axe-clean, and
-// a screenshot `<name>-<width>.png` if `name` is given.
-async function atBothWidths(context, origin, pagePath, name) {
+// `pagePath` at phone and desktop width (or at each of `viewports`) in a
+// new page of `context`: no sideways scrolling (a wide table scrolls in
+// its own box), axe-clean, and a screenshot `<name>-<width>.png` if `name`
+// is given.
+async function atBothWidths(context, origin, pagePath, name, viewports = [PHONE, DESKTOP]) {
   fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
-  for (const viewport of [PHONE, DESKTOP]) {
+  for (const viewport of viewports) {
     const page = await context.newPage();
     try {
       await setWidth(page, viewport);
@@ -119,18 +122,65 @@ async function atBothWidths(context, origin, pagePath, name) {
   }
 }
 
+// A resident fills form `form` in through the API as a page's script
+// does (after the least time a person takes), then confirms with the
+// link of the e-mail to `values.email`: the reference.
+async function sendAndConfirm(origin, root, form, values) {
+  const status = await (await fetch(`${origin}/api/forms/${form}`)).json();
+  await new Promise((resolve) => { setTimeout(resolve, 3100); });
+  const sent = await fetch(`${origin}/api/forms/${form}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...values, processing: true, started_at: status.started_at }),
+  });
+  assert.equal(sent.status, 201, await sent.text());
+  const [mail] = outboxMailsTo(root, values.email);
+  const token = (mail || '').match(/potwierdz\?token=([A-Za-z0-9_-]+)/);
+  assert.ok(token, `no confirmation link to ${values.email}:\n${mail}`);
+  const confirmed = await fetch(`${origin}/api/forms/${form}/potwierdz`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token: token[1] }),
+  });
+  assert.equal(confirmed.status, 200, `confirming ${values.email}: ${await confirmed.clone().text()}`);
+  return (await confirmed.json()).reference;
+}
+
+// The page as it is now (a form's error state, after a POST) at phone
+// and desktop width (or at each of `viewports`), without loading it again:
+// no sideways scrolling, axe-clean, and a screenshot `<name>-<width>.png`
+// if `name` is given. The page is left at the last width.
+async function stateAtBothWidths(page, label, name, viewports = [PHONE, DESKTOP]) {
+  fs.mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  // Puppeteer reloads a page whose touch or mobile emulation changes, and
+  // a reload would send a POST again: only the size changes here.
+  const { isMobile, hasTouch } = page.viewport();
+  await page.evaluate((mark) => { window.agoraState = mark; }, label);
+  for (const viewport of viewports) {
+    await page.setViewport({ width: viewport.width, height: viewport.height, isMobile, hasTouch });
+    const [scrollWidth, width] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+    assert.ok(scrollWidth <= width, `${label} at ${viewport.name} is ${scrollWidth}px wide`);
+    await assertAxeClean(page, `${label} at ${viewport.name}`);
+    if (name) await page.screenshot({ path: path.join(SCREENSHOTS_DIR, `${name}-${viewport.name}.png`), fullPage: true });
+  }
+  assert.equal(await page.evaluate(() => window.agoraState), label, `${label}: the page was not loaded again`);
+}
+
 module.exports = {
   DESKTOP,
   PHONE,
   SCREENSHOTS_DIR,
+  SMALL_PHONE,
   WIDTHS,
   atBothWidths,
   focusIs,
   openWindow,
   pressAndWait,
   pressOn,
+  sendAndConfirm,
   signIn,
   signInLink,
   siteWithOffice,
+  stateAtBothWidths,
   tabTo,
 };

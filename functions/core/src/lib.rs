@@ -13,6 +13,7 @@
 pub mod diagnostics;
 pub mod fill_time;
 pub mod forms;
+pub mod ideas;
 pub mod local_time;
 pub mod lottery;
 pub mod mail;

@@ -55,6 +55,17 @@ pub fn count_pl(n: i64, one: &str, few: &str, many: &str) -> String {
     format!("{n} {}", plural_pl(n, one, few, many))
 }
 
+/// "1 pomysł", "2 pomysły", "5 pomysłów".
+pub fn ideas_pl(n: u64) -> String {
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    count_pl(n, "pomysł", "pomysły", "pomysłów")
+}
+
+/// "1 dzień", "2 dni", "21 dni".
+pub fn days_pl(n: i64) -> String {
+    count_pl(n, "dzień", "dni", "dni")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +82,11 @@ mod tests {
         assert_eq!(form(0), "miejsc");
         assert_eq!(form(112), "miejsc");
         assert_eq!(count_pl(3, "znak", "znaki", "znaków"), "3 znaki");
+        assert_eq!(ideas_pl(1), "1 pomysł");
+        assert_eq!(ideas_pl(22), "22 pomysły");
+        assert_eq!(ideas_pl(5), "5 pomysłów");
+        assert_eq!(days_pl(1), "1 dzień");
+        assert_eq!(days_pl(21), "21 dni");
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub const SENT: &str = "/api/forms/{id}/wyslane";
 pub const CONFIRM: &str = "/api/forms/{id}/potwierdz";
 /// `GET` the withdrawal link's page, `POST` withdrawing.
 pub const WITHDRAW: &str = "/api/forms/{id}/wycofaj";
+/// `GET` an idea's private page (its link's key in `?klucz=`), with the
+/// units' answers; `POST` the resident's one reply with a revised version.
+pub const IDEA: &str = "/api/forms/{id}/pomysl/{reference}";
 
 /// The staff workspace: its pages and forms, served by the same router
 /// (CloudFront sends `/panel/*` to the API, never cached).
@@ -69,6 +72,18 @@ pub const PANEL_AMBASSADORS: &str = "/panel/ambasadorzy";
 pub const PANEL_AMBASSADOR_DECISION: &str = "/panel/ambasadorzy/{reference}";
 /// `GET` who joined the process in the signed-in ambassador's area.
 pub const PANEL_AREA: &str = "/panel/moj-obszar";
+/// `GET` the ideas sent for pre-verification: every idea for the office,
+/// the ideas given to their unit for a verifier.
+pub const PANEL_IDEAS: &str = "/panel/pomysly";
+/// `GET` the ideas' pipeline: how many per district and outcome, and how
+/// long they waited for an answer, as charts and tables (office).
+pub const PANEL_IDEAS_PIPELINE: &str = "/panel/pomysly/przebieg";
+/// `GET` one idea with its history (office; a verifier of its unit).
+pub const PANEL_IDEA: &str = "/panel/pomysly/{id}/{reference}";
+/// `POST` giving an idea to a verifying unit (office).
+pub const PANEL_IDEA_ASSIGN: &str = "/panel/pomysly/{id}/{reference}/przekaz";
+/// `POST` the unit's answer to an idea (a verifier of the unit it was given to).
+pub const PANEL_IDEA_ANSWER: &str = "/panel/pomysly/{id}/{reference}/odpowiedz";
 
 /// `route` with its `{id}` (and `{reference}`, if it has one) filled in:
 /// the workspace's links to a form's pages.
@@ -98,6 +113,11 @@ pub fn confirm(id: &str) -> String {
     CONFIRM.replace("{id}", id)
 }
 
+/// An idea's private page (without its key).
+pub fn idea(id: &str, reference: &str) -> String {
+    IDEA.replace("{id}", id).replace("{reference}", reference)
+}
+
 /// The withdrawal link's page and its button's target.
 pub fn withdraw(id: &str) -> String {
     WITHDRAW.replace("{id}", id)
@@ -117,7 +137,11 @@ mod tests {
         assert_eq!(sent("spacer"), "/api/forms/spacer/wyslane");
         assert_eq!(confirm("spacer"), "/api/forms/spacer/potwierdz");
         assert_eq!(withdraw("spacer"), "/api/forms/spacer/wycofaj");
-        for route in [FORM, RECEIVED, SENT, CONFIRM, WITHDRAW] {
+        assert_eq!(
+            idea("pomysly", "K7QX-M3PA"),
+            "/api/forms/pomysly/pomysl/K7QX-M3PA"
+        );
+        for route in [FORM, RECEIVED, SENT, CONFIRM, WITHDRAW, IDEA] {
             assert!(route.starts_with(PREFIX), "{route}");
         }
         for route in [
@@ -143,6 +167,11 @@ mod tests {
             PANEL_AMBASSADORS,
             PANEL_AMBASSADOR_DECISION,
             PANEL_AREA,
+            PANEL_IDEAS,
+            PANEL_IDEAS_PIPELINE,
+            PANEL_IDEA,
+            PANEL_IDEA_ASSIGN,
+            PANEL_IDEA_ANSWER,
         ] {
             assert!(route.starts_with(PANEL_PREFIX), "{route}");
         }

@@ -739,3 +739,50 @@ fn the_ambassadors_key_names_a_list_and_a_required_area_field() {
         ["content/forms/proba.yaml:13: `list: ../ambasadorzy` cannot name a data file"]
     );
 }
+
+#[test]
+fn unique_with_lets_one_person_send_several_ideas_but_not_one_twice() {
+    let text = MINIMAL.replace(
+        "unique_field: email\n",
+        "unique_field: email\nunique_with: [title]\n",
+    );
+    let form = parse(&with_fields_of(
+        &text,
+        "  - name: title\n    type: text\n    label: Tytuł\n",
+    ))
+    .expect("valid");
+    let key = |title: &str| {
+        validate(
+            &form,
+            &Submission::from_pairs([("email", "Anna@Example.pl"), ("title", title)]),
+        )
+        .expect("valid")
+        .unique_key
+    };
+    assert_eq!(key("Ławki  w parku"), key(" ławki w PARKU "));
+    assert_ne!(key("Ławki w parku"), key("Drzewa na osiedlu"));
+    assert!(key("Ławki w parku").starts_with("anna@example.pl"));
+}
+
+#[test]
+fn unique_with_names_required_fields_of_the_form() {
+    let text = MINIMAL.replace(
+        "unique_field: email\n",
+        "unique_field: email\nunique_with: [title, note]\n",
+    );
+    let errors = definition_errors(&with_fields_of(
+        &text,
+        "  - name: note\n    type: text\n    label: Uwagi\n    required: false\n",
+    ));
+    assert_eq!(
+        errors,
+        [
+            "content/forms/proba.yaml:5: `unique_with` names `title`, which is no field of the form",
+            "content/forms/proba.yaml:5: `unique_with` names `note`, which is not a required field",
+        ]
+    );
+}
+
+fn with_fields_of(text: &str, fields: &str) -> String {
+    format!("{text}{fields}")
+}

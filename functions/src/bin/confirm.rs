@@ -1,4 +1,5 @@
-//! The Lambda function for GET and POST /api/forms/{id}/potwierdz: confirming a registration through its e-mailed link.
+//! The Lambda function for GET and POST /api/forms/{id}/potwierdz: confirming a registration through its e-mailed link;
+//! and for GET and POST /api/forms/{id}/pomysl/{reference}: an idea's private page, reached by the link of a unit's answer, and the resident's one reply.
 //! It runs the same router as every other function and as `agora serve`
 //! (`agora_functions::http`); API Gateway sends it only its routes.
 //! Settings come from the environment (`agora_functions::http::lambda`).

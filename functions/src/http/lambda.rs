@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use agora_core::forms::{self, email, FormDefinition};
+use agora_core::ideas::IdeaRecords;
 use agora_core::panel::access::DEFAULT_AUDIT_DAYS;
 use agora_core::panel::access::{LINKS_PER_ADDRESS, LINKS_PER_CLIENT};
 use agora_core::panel::ambassadors::ListKeeper;
@@ -168,13 +169,13 @@ impl Environment {
                 .get("AGORA_CONTACT_EMAIL")
                 .unwrap_or_else(|| mail_from.clone()),
         };
+        let forms_dir = PathBuf::from(
+            vars.get("AGORA_FORMS_DIR")
+                .unwrap_or_else(|| "content".to_owned()),
+        );
         Ok(Self {
             table: vars.required("AGORA_TABLE")?,
             dynamodb_endpoint: vars.get("AGORA_DYNAMODB_ENDPOINT"),
-            forms_dir: PathBuf::from(
-                vars.get("AGORA_FORMS_DIR")
-                    .unwrap_or_else(|| "content".to_owned()),
-            ),
             settings,
             mail_from,
             ses_configuration_set: vars.get("AGORA_SES_CONFIGURATION_SET"),
@@ -183,8 +184,10 @@ impl Environment {
                 client_address_header: vars.get("AGORA_CLIENT_ADDRESS_HEADER"),
                 // API Gateway invokes the function with the whole body.
                 body_read_timeout: None,
+                content_dir: Some(content_folder(&forms_dir)),
                 ..super::HttpSettings::default()
             },
+            forms_dir,
         })
     }
 
@@ -233,11 +236,7 @@ fn audit_days<F: Fn(&str) -> Option<String>>(vars: &Variables<F>) -> Result<i64,
 /// Loads every form of `dir`: a content folder (with `forms/` and
 /// `data/`) or its `forms/` folder. Errors name files and lines.
 pub fn load_forms(dir: &Path) -> Result<Vec<FormDefinition>, SetupError> {
-    let content = if dir.join(forms::FORMS_DIR).is_dir() {
-        dir.to_path_buf()
-    } else {
-        dir.parent().map(Path::to_path_buf).unwrap_or_default()
-    };
+    let content = content_folder(dir);
     let forms = forms::load_site(&content, &content).map_err(|problems| {
         SetupError::Forms(
             problems
@@ -259,9 +258,18 @@ pub fn load_forms(dir: &Path) -> Result<Vec<FormDefinition>, SetupError> {
     Ok(forms)
 }
 
+/// The content folder `dir` names: itself, or the parent of its `forms/`.
+fn content_folder(dir: &Path) -> PathBuf {
+    if dir.join(forms::FORMS_DIR).is_dir() {
+        dir.to_path_buf()
+    } else {
+        dir.parent().map(Path::to_path_buf).unwrap_or_default()
+    }
+}
+
 /// Answers Lambda's events with the forms' router over `store` until the
 /// function is stopped.
-pub async fn run<S: Store + 'static>(
+pub async fn run<S: Store + IdeaRecords + PanelStore + 'static>(
     environment: Environment,
     store: S,
 ) -> Result<(), lambda_http::Error> {
@@ -272,7 +280,7 @@ pub async fn run<S: Store + 'static>(
 /// As [`run`], for the withdrawal function: withdrawing an appointed
 /// ambassador publishes the public list again ([`ListKeeper`]), as the
 /// workspace's decisions do.
-pub async fn run_withdraw<S: Store + StaffRecords + 'static>(
+pub async fn run_withdraw<S: Store + StaffRecords + IdeaRecords + PanelStore + 'static>(
     environment: Environment,
     store: S,
 ) -> Result<(), lambda_http::Error> {
@@ -287,7 +295,7 @@ pub async fn run_withdraw<S: Store + StaffRecords + 'static>(
 /// count: confirm, and register for a form without double opt-in. The
 /// ambassadors of an area are told when someone joins their process
 /// ([`JoinNotice`]): the function reads the accounts in the table.
-pub async fn run_confirming<S: Store + PanelStore + 'static>(
+pub async fn run_confirming<S: Store + PanelStore + IdeaRecords + 'static>(
     environment: Environment,
     store: S,
 ) -> Result<(), lambda_http::Error> {
@@ -298,11 +306,11 @@ pub async fn run_confirming<S: Store + PanelStore + 'static>(
 }
 
 /// Answers Lambda's events with the forms' router over `service`.
-async fn answer<S: Store + 'static>(
+async fn answer<S: Store + IdeaRecords + PanelStore + 'static>(
     service: Service<S, SesMailer>,
     http: super::HttpSettings,
 ) -> Result<(), lambda_http::Error> {
-    lambda_http::run(super::router_with(
+    lambda_http::run(super::router_with_ideas(
         Arc::new(service),
         super::system_clock(),
         http,
@@ -313,7 +321,7 @@ async fn answer<S: Store + 'static>(
 /// As [`run`], with the staff workspace's routes (`/panel/`) merged in:
 /// its access rules over the same store and mailer. A withdrawal asked
 /// for by staff keeps the ambassadors' list as the resident's does.
-pub async fn run_panel<S: Store + PanelStore + StaffRecords + Clone + 'static>(
+pub async fn run_panel<S: Store + PanelStore + StaffRecords + IdeaRecords + Clone + 'static>(
     environment: Environment,
     store: S,
 ) -> Result<(), lambda_http::Error> {

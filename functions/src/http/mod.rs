@@ -11,16 +11,20 @@
 //! | `GET /api/forms/{id}/wyslane` | the page after a submission whose reference comes by e-mail |
 //! | `GET`, `POST /api/forms/{id}/potwierdz` | the confirmation link's page, and confirming |
 //! | `GET`, `POST /api/forms/{id}/wycofaj` | the withdrawal link's page, and withdrawing |
+//! | `GET`, `POST /api/forms/{id}/pomysl/{reference}` | an idea's private page (`?klucz=`), and the resident's one reply |
 //!
 //! A GET never changes anything: mail scanners open links.
 
 mod answer;
 mod body;
 mod client;
+mod idea;
+mod idea_pages;
 pub mod lambda;
 mod pages;
 pub mod panel;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,7 +40,9 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use agora_core::forms::STARTED_FIELD;
 use agora_core::forms::{FieldError, FormDefinition, Submission};
+use agora_core::ideas::IdeaRecords;
 use agora_core::mail::Mailer;
+use agora_core::panel::PanelStore;
 use agora_core::registration::Status;
 use agora_core::routes;
 use agora_core::service::{Client, Service, Submitted};
@@ -112,6 +118,10 @@ pub struct HttpSettings {
     /// takes, whether or not a link was stored and mailed, so that its
     /// timing does not tell which addresses have an account.
     pub sign_in_answer_floor: Duration,
+    /// The site's content folder, whose data files some pages read as
+    /// they are asked for (the verifying units' names on an idea's
+    /// page); `None`: those pages do without.
+    pub content_dir: Option<PathBuf>,
 }
 
 impl Default for HttpSettings {
@@ -122,6 +132,7 @@ impl Default for HttpSettings {
             body_read_timeout: None,
             // Well above a store write and an e-mail sent through SES.
             sign_in_answer_floor: Duration::from_millis(1200),
+            content_dir: None,
         }
     }
 }
@@ -143,6 +154,14 @@ impl<S, M> Clone for AppState<S, M> {
 }
 
 impl<S: Store, M: Mailer> AppState<S, M> {
+    fn new(service: Arc<Service<S, M>>, clock: Clock, settings: HttpSettings) -> Self {
+        Self {
+            service,
+            clock,
+            settings: Arc::new(settings),
+        }
+    }
+
     fn now(&self) -> DateTime<Utc> {
         (self.clock)()
     }
@@ -165,6 +184,7 @@ where
     router_with(service, clock, HttpSettings::default())
 }
 
+/// The forms' routes, over a store that need keep nothing else.
 pub fn router_with<S, M>(
     service: Arc<Service<S, M>>,
     clock: Clock,
@@ -174,13 +194,32 @@ where
     S: Store + 'static,
     M: Mailer + 'static,
 {
-    let state = AppState {
-        service,
-        clock,
-        settings: Arc::new(settings),
-    };
-    let home = state.service.settings().public_url.clone();
-    let contact = state.service.settings().contact_email.clone();
+    finish(forms_routes(), AppState::new(service, clock, settings))
+}
+
+/// The forms' routes and an idea's private page, whose reply tells the
+/// unit's verifiers: what the Lambda functions and `agora serve` run.
+pub fn router_with_ideas<S, M>(
+    service: Arc<Service<S, M>>,
+    clock: Clock,
+    settings: HttpSettings,
+) -> Router
+where
+    S: Store + IdeaRecords + PanelStore + 'static,
+    M: Mailer + 'static,
+{
+    let routes = forms_routes().route(
+        routes::IDEA,
+        get(idea::page::<S, M>).post(idea::send_reply::<S, M>),
+    );
+    finish(routes, AppState::new(service, clock, settings))
+}
+
+fn forms_routes<S, M>() -> Router<AppState<S, M>>
+where
+    S: Store + 'static,
+    M: Mailer + 'static,
+{
     Router::new()
         .route(routes::FORM, get(status::<S, M>).post(submit::<S, M>))
         .route(routes::RECEIVED, get(received::<S, M>))
@@ -193,6 +232,18 @@ where
             routes::WITHDRAW,
             get(withdraw_page::<S, M>).post(withdraw::<S, M>),
         )
+}
+
+/// `routes` over `state`, with the answers to what no route takes and to
+/// a panic.
+fn finish<S, M>(routes: Router<AppState<S, M>>, state: AppState<S, M>) -> Router
+where
+    S: Store + 'static,
+    M: Mailer + 'static,
+{
+    let home = state.service.settings().public_url.clone();
+    let contact = state.service.settings().contact_email.clone();
+    routes
         .fallback(not_found::<S, M>)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

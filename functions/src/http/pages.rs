@@ -28,7 +28,7 @@ impl Pages<'_> {
         format!("{}/", self.home.trim_end_matches('/'))
     }
 
-    fn layout(&self, title: &str, main: &str) -> String {
+    pub(super) fn layout(&self, title: &str, main: &str) -> String {
         let home = escape(&self.home_url());
         let contact = escape(self.contact);
         self.document(

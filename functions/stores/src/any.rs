@@ -1,12 +1,13 @@
 //! One of the real stores, chosen at run time (by `agora` options or a
 //! Lambda's environment): every call, of the registrations and of the
 //! staff workspace (its accounts and log, and what staff decide and
-//! publish), goes to the chosen one.
+//! publish) and of ideas, goes to the chosen one.
 
 use chrono::{DateTime, Utc};
 
 use crate::dynamodb::DynamoStore;
 use crate::sqlite::SqliteStore;
+use agora_core::ideas::{IdeaRecord, IdeaRecords};
 use agora_core::panel::{Account, AuditEntry, PanelStore, Session, SignInLink};
 use agora_core::panel::{Appointment, ListPublished, StaffRecords, StoredList};
 use agora_core::registration::{Admission, MailProblem, NewRegistration, Registration};
@@ -265,5 +266,19 @@ impl StaffRecords for AnyStore {
 
     async fn list_outdated(&self, form_id: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
         each!(self, store => store.list_outdated(form_id))
+    }
+}
+
+impl IdeaRecords for AnyStore {
+    async fn idea(&self, form_id: &str, reference: &str) -> Result<Option<IdeaRecord>, StoreError> {
+        each!(self, store => store.idea(form_id, reference))
+    }
+
+    async fn save_idea(&self, record: &IdeaRecord) -> Result<bool, StoreError> {
+        each!(self, store => store.save_idea(record))
+    }
+
+    async fn ideas(&self, form_id: &str) -> Result<Vec<IdeaRecord>, StoreError> {
+        each!(self, store => store.ideas(form_id))
     }
 }

@@ -13,6 +13,7 @@
 //! stays owed and is tried again after later transactions (at most once a
 //! second), when the store is closed, and when it is opened next.
 
+mod ideas;
 mod panel;
 mod records;
 
@@ -219,6 +220,9 @@ impl SqliteStore {
             .map_err(unavailable)?;
         connection
             .execute_batch(records::SCHEMA)
+            .map_err(unavailable)?;
+        connection
+            .execute_batch(ideas::SCHEMA)
             .map_err(unavailable)?;
         add_missing_columns(&connection)?;
         Ok(Self {
@@ -660,6 +664,7 @@ impl Store for SqliteStore {
                 params![time(now), form_id, found.reference],
             )
             .map_err(unavailable)?;
+            ideas::forget_idea(tx, &form_id, &found.reference)?;
             let promoted = match agora_core::store::next_in_line(found.status) {
                 Some((list, given)) => promote_first(tx, &form_id, list, given, now)?,
                 None => None,
@@ -884,6 +889,7 @@ impl Store for SqliteStore {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(unavailable)?;
             records::forget_decisions_on_expired(tx, now)?;
+            ideas::forget_ideas_of_expired(tx, now)?;
             let removed = tx
                 .execute(
                     "DELETE FROM registrations WHERE expires_at <= ?1",

@@ -13,11 +13,13 @@ use agora_test_support::workspace::access_settings;
 
 use std::collections::HashSet;
 use std::ops::Deref;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
 use agora_core::forms::FormDefinition;
+use agora_core::ideas::IdeaRecords;
 use agora_core::panel::{Account, AuditEntry, PanelStore, Publisher, Role, StaffRecords};
 use agora_core::service::Service;
 use agora_core::store::Store;
@@ -35,8 +37,11 @@ pub(crate) const OFFICE: &str = "biuro@example.pl";
 const LINK: &str = "/panel/logowanie/link?token=";
 
 /// What every store these stories run on can do.
-pub(crate) trait Stored: Store + PanelStore + StaffRecords + Clone + 'static {}
-impl<S: Store + PanelStore + StaffRecords + Clone + 'static> Stored for S {}
+pub(crate) trait Stored:
+    Store + PanelStore + StaffRecords + IdeaRecords + Clone + 'static
+{
+}
+impl<S: Store + PanelStore + StaffRecords + IdeaRecords + Clone + 'static> Stored for S {}
 
 /// The workspace on the one router of Lambda and `agora serve`.
 pub(crate) struct Workspace<S> {
@@ -59,6 +64,17 @@ pub(crate) fn workspace<S: Stored>(
     forms: Vec<FormDefinition>,
     start: DateTime<Utc>,
 ) -> Workspace<S> {
+    workspace_reading(store, forms, start, None)
+}
+
+/// As [`workspace`], reading the site's data files (the verifying units)
+/// from `content_dir`.
+pub(crate) fn workspace_reading<S: Stored>(
+    store: S,
+    forms: Vec<FormDefinition>,
+    start: DateTime<Utc>,
+    content_dir: Option<PathBuf>,
+) -> Workspace<S> {
     let (service, outbox) = fixture::service(forms, store, 100);
     let service = Arc::new(service);
     let minutes = Arc::new(AtomicI64::new(0));
@@ -68,6 +84,7 @@ pub(crate) fn workspace<S: Stored>(
     };
     let http = HttpSettings {
         sign_in_answer_floor: StdDuration::ZERO,
+        content_dir,
         ..HttpSettings::default()
     };
     let published = Arc::new(Recorded::default());
@@ -165,19 +182,7 @@ impl<S: Stored> Workspace<S> {
     }
 
     pub(crate) async fn send(&self, request: Request<Body>) -> Answer {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("an answer");
-        let (parts, body) = response.into_parts();
-        let bytes = axum::body::to_bytes(body, 1 << 24).await.expect("a body");
-        Answer {
-            status: parts.status,
-            headers: parts.headers,
-            body: String::from_utf8(bytes.to_vec()).expect("UTF-8"),
-        }
+        answer_of(&self.router, request).await
     }
 
     /// A page, in the session `cookie` if any.
@@ -310,5 +315,27 @@ impl<S: Stored> Workspace<S> {
     pub(crate) async fn audit(&self) -> Vec<AuditEntry> {
         let log = self.store().audit_log(self.now(), 1000).await;
         log.expect("the log")
+    }
+}
+
+/// The morning of the stories about the Kraków forms' ambassadors:
+/// 2 March 2026, 9:00 UTC.
+pub(crate) fn march_2026() -> DateTime<Utc> {
+    use chrono::TimeZone;
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+        .single()
+        .expect("a valid time")
+}
+
+/// The answer of `router` (any of ours, not only the workspace's) to
+/// `request`, its body as text.
+pub(crate) async fn answer_of(router: &Router, request: Request<Body>) -> Answer {
+    let response = router.clone().oneshot(request).await.expect("an answer");
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 24).await.expect("a body");
+    Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body: String::from_utf8(bytes.to_vec()).expect("UTF-8"),
     }
 }

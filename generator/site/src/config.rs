@@ -172,35 +172,7 @@ impl Config {
                 "news_per_page must be at least 1".to_owned(),
             ));
         }
-        let mut panel = raw.panel;
-        for (index, typed) in panel.office.iter_mut().enumerate() {
-            match agora_core::forms::email::canonical(typed) {
-                Ok(email) => *typed = email,
-                Err(_) => problems.push(
-                    Diagnostic::new(
-                        file,
-                        format!("panel.office: `{typed}` is not one e-mail address"),
-                    )
-                    .at_line(office_line(text, index))
-                    .hint("list one bare work address per line, with no name or brackets, e.g. `- biuro@example.org`"),
-                ),
-            }
-        }
-        if let Some(days) = panel.audit_days.filter(|days| !AUDIT_DAYS.contains(days)) {
-            let line = notices::key_lines(text).get("panel.audit_days").copied();
-            problems.push(
-                Diagnostic::new(
-                    file,
-                    format!(
-                        "panel.audit_days: {days} is not between {} and {} days",
-                        AUDIT_DAYS.start(),
-                        AUDIT_DAYS.end()
-                    ),
-                )
-                .at_line(line)
-                .hint("write how many days the programme's records policy keeps the log of staff actions, e.g. `audit_days: 365`"),
-            );
-        }
+        let panel = Self::check_panel(raw.panel, text, file, &mut problems);
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -230,6 +202,46 @@ impl Config {
         } else {
             Err(problems)
         }
+    }
+
+    /// `panel:` with its office addresses in canonical form; each address
+    /// that is not one, and an `audit_days` outside the stack's limits,
+    /// is a problem on its line.
+    fn check_panel(
+        mut panel: PanelConfig,
+        text: &str,
+        file: &Path,
+        problems: &mut Vec<Diagnostic>,
+    ) -> PanelConfig {
+        for (index, typed) in panel.office.iter_mut().enumerate() {
+            match agora_core::forms::email::canonical(typed) {
+                Ok(email) => *typed = email,
+                Err(_) => problems.push(
+                    Diagnostic::new(
+                        file,
+                        format!("panel.office: `{typed}` is not one e-mail address"),
+                    )
+                    .at_line(office_line(text, index))
+                    .hint("list one bare work address per line, with no name or brackets, e.g. `- biuro@example.org`"),
+                ),
+            }
+        }
+        if let Some(days) = panel.audit_days.filter(|days| !AUDIT_DAYS.contains(days)) {
+            let line = notices::key_lines(text).get("panel.audit_days").copied();
+            problems.push(
+                Diagnostic::new(
+                    file,
+                    format!(
+                        "panel.audit_days: {days} is not between {} and {} days",
+                        AUDIT_DAYS.start(),
+                        AUDIT_DAYS.end()
+                    ),
+                )
+                .at_line(line)
+                .hint("write how many days the programme's records policy keeps the log of staff actions, e.g. `audit_days: 365`"),
+            );
+        }
+        panel
     }
 
     /// The line of a key of `agora.yaml` by its dotted path; the line of

@@ -193,6 +193,30 @@ pub(crate) fn agora(args: &[&str]) -> Output {
         .expect("run the agora binary")
 }
 
+/// The credentials DynamoDB Local accepts: it checks that requests are
+/// signed, not by whom.
+pub(crate) const LOCAL_AWS: [(&str, &str); 3] = [
+    ("AWS_ACCESS_KEY_ID", "local"),
+    ("AWS_SECRET_ACCESS_KEY", "local"),
+    ("AWS_REGION", "eu-central-1"),
+];
+
+/// `command` with nothing of this machine's AWS setup: no session,
+/// profile or endpoint of its own.
+pub(crate) fn without_machine_aws(command: &mut Command) -> &mut Command {
+    command
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
+}
+
+/// `command` (an `agora` on a DynamoDB Local table) with the
+/// [`LOCAL_AWS`] credentials and nothing of this machine's AWS setup.
+pub(crate) fn on_dynamodb_local(command: &mut Command) -> &mut Command {
+    without_machine_aws(command.envs(LOCAL_AWS))
+}
+
 /// A command's output as text.
 pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -190,6 +190,23 @@ pub struct Ambassadors {
     pub area_field: String,
 }
 
+/// `preverification:` of a form file: the form takes project ideas for
+/// pre-verification, which the office assigns to the verifying units of
+/// a data file and their experts answer in the staff workspace
+/// (`agora_core::ideas`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preverification {
+    /// The verifying units' data file, `content/data/<units>.yaml`.
+    pub units: String,
+    /// The field holding the idea's title, shown in lists.
+    pub title_field: String,
+    /// The field holding the idea's district (the pipeline's split).
+    pub district_field: String,
+    /// The fields the resident may change in their one reply.
+    pub revisable: Vec<String>,
+}
+
 /// A validated form definition.
 #[derive(Debug, Clone)]
 pub struct FormDefinition {
@@ -208,6 +225,9 @@ pub struct FormDefinition {
     /// Places; `None` is unlimited (first-come forms only).
     pub capacity: Option<u32>,
     pub unique_field: String,
+    /// Further fields that, with the unique field, make a submission the
+    /// same: a person may send several ideas, each with its own title.
+    pub unique_with: Vec<String>,
     pub double_opt_in: bool,
     pub notify: Option<String>,
     pub retention_days: u32,
@@ -222,6 +242,8 @@ pub struct FormDefinition {
     pub consents: Vec<Consent>,
     /// Set on the form of applications to be an ambassador.
     pub ambassadors: Option<Ambassadors>,
+    /// Set on a form of project ideas for pre-verification.
+    pub preverification: Option<Preverification>,
     /// Compiled `pattern`s by field name.
     pub patterns: BTreeMap<String, Regex>,
     /// What the editor should know but that does not stop the form from

@@ -6,8 +6,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{data_name, yaml_cause, FormDefinition, DATA_DIR, FORMS_DIR};
+use super::{data_name, yaml_cause, FormDefinition, Preverification, DATA_DIR, FORMS_DIR};
 use crate::diagnostics::Diagnostic;
+use crate::ideas::Units;
+use crate::yaml_lines::Lines;
 
 /// Reads every `<content>/forms/*.yaml`, sorted by id. `data` gives the
 /// site's data files by name, for options taken from them. Errors name
@@ -54,7 +56,10 @@ pub fn load_all(
         let file = shown(&path);
         match std::fs::read_to_string(&path) {
             Ok(text) => match FormDefinition::parse(id, &text, &file, data) {
-                Ok(form) => forms.push(form),
+                Ok(mut form) => match check_units(&mut form, &text, content_dir, &shown) {
+                    Ok(()) => forms.push(form),
+                    Err(mut found) => problems.append(&mut found),
+                },
                 Err(mut found) => problems.append(&mut found),
             },
             Err(e) => problems.push(Diagnostic {
@@ -70,6 +75,79 @@ pub fn load_all(
         Ok(forms)
     } else {
         Err(problems)
+    }
+}
+
+/// Checks the units file a form's `preverification:` names (`form_text`
+/// is the form file, for the line of a missing file); its warnings become
+/// the form's.
+fn check_units(
+    form: &mut FormDefinition,
+    form_text: &str,
+    content_dir: &Path,
+    shown: &dyn Fn(&Path) -> PathBuf,
+) -> Result<(), Vec<Diagnostic>> {
+    let Some(preverification) = &form.preverification else {
+        return Ok(());
+    };
+    let form_line = Lines::new(form_text).key("preverification");
+    let (file, text) = units_text(content_dir, shown, &form.id, form_line, preverification)?;
+    // A file that is not YAML at all is reported by the loading of every
+    // data file, which the callers of `load_all` do: not twice.
+    if serde_yaml::from_str::<serde_yaml::Value>(&text).is_err() {
+        return Ok(());
+    }
+    let parsed = Units::parse(&text, &file)?;
+    form.warnings.extend(parsed.warnings);
+    Ok(())
+}
+
+/// The verifying units of the form `form_id`, from the data file its
+/// `preverification:` names (for the staff workspace, which names the
+/// units and offers them to assign ideas to). Errors name files relative
+/// to `display_root`.
+pub fn load_units(
+    content_dir: &Path,
+    display_root: &Path,
+    form_id: &str,
+    preverification: &Preverification,
+) -> Result<Units, Vec<Diagnostic>> {
+    let shown = |path: &Path| -> PathBuf {
+        display_root.join(path.strip_prefix(content_dir).unwrap_or(path))
+    };
+    let (file, text) = units_text(content_dir, &shown, form_id, None, preverification)?;
+    Units::parse(&text, &file).map(|parsed| parsed.units)
+}
+
+/// The units file of a form, as shown in diagnostics, and its text. A
+/// missing file is a problem of the form `form_id` that names it, at
+/// `form_line` (its `preverification:`).
+fn units_text(
+    content_dir: &Path,
+    shown: &dyn Fn(&Path) -> PathBuf,
+    form_id: &str,
+    form_line: Option<usize>,
+    preverification: &Preverification,
+) -> Result<(PathBuf, String), Vec<Diagnostic>> {
+    let path = content_dir
+        .join(DATA_DIR)
+        .join(format!("{}.yaml", preverification.units));
+    let file = shown(&path);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok((file, text)),
+        Err(e) => {
+            let form_file = shown(&content_dir.join(FORMS_DIR).join(format!("{form_id}.yaml")));
+            let message = match e.kind() {
+                std::io::ErrorKind::NotFound => format!(
+                    "the form `{form_id}` takes its verifying units from {}, which does not exist",
+                    file.display()
+                ),
+                _ => format!("cannot read the units file {}: {e}", file.display()),
+            };
+            Err(vec![Diagnostic::new(form_file, message)
+                .at_line(form_line)
+                .hint("create the file (`units:`, a list of `{ id: zzm, name: \"…\" }`) or fix `units:` under `preverification:`")])
+        }
     }
 }
 
@@ -191,4 +269,79 @@ fn load_data(
         }
     }
     (files, problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FORM: &str = "title: Pomysły\nopens: 2020-02-19\nunique_field: email\nretention_days: 30\n\
+        purpose: Próba.\nlegal_basis: public_task\nlegal_basis_detail: art. 5a\nrecipients: [cloud]\n\
+        fields:\n  - { name: title, type: text, label: Tytuł }\n  - { name: email, type: email, label: E-mail }\n\
+        preverification:\n  units: jednostki\n  title_field: title\n  district_field: title\n  revisable: [title]\n";
+
+    /// A content folder with the form above and, given, its units file.
+    fn content_folder(units: Option<&str>) -> tempfile::TempDir {
+        let site = tempfile::tempdir().expect("a temporary folder");
+        std::fs::create_dir_all(site.path().join("forms")).expect("forms/");
+        std::fs::create_dir_all(site.path().join("data")).expect("data/");
+        std::fs::write(site.path().join("forms/pomysly.yaml"), FORM).expect("the form");
+        if let Some(units) = units {
+            std::fs::write(site.path().join("data/jednostki.yaml"), units).expect("the units");
+        }
+        site
+    }
+
+    fn messages(problems: &[Diagnostic]) -> Vec<String> {
+        problems.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_missing_units_file_is_a_problem_of_the_form() {
+        let site = content_folder(None);
+        let problems = load_site(site.path(), Path::new("content")).expect_err("no units");
+        let found = messages(&problems);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].starts_with(
+            "content/forms/pomysly.yaml:12: the form `pomysly` takes its verifying units from content/data/jednostki.yaml, which does not exist"
+        ), "{found:#?}");
+    }
+
+    #[test]
+    fn an_example_list_of_units_is_a_warning_of_the_form() {
+        let site = content_folder(Some("example: true\nunits:\n  - { id: zzm, name: ZZM }\n"));
+        let forms = load_site(site.path(), Path::new("content")).expect("valid");
+        let found = messages(&forms[0].warnings);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].starts_with("content/data/jednostki.yaml:1: the verifying units in content/data/jednostki.yaml are an example"));
+        let preverification = forms[0].preverification.as_ref().expect("set");
+        let units = load_units(
+            site.path(),
+            Path::new("content"),
+            "pomysly",
+            preverification,
+        )
+        .expect("the units");
+        assert_eq!(units.get("zzm").map(|u| u.name.as_str()), Some("ZZM"));
+    }
+
+    #[test]
+    fn a_units_file_with_problems_names_its_lines_and_is_reported_once() {
+        let site = content_folder(Some(
+            "units:\n  - { id: zzm, name: A }\n  - { id: zzm, name: B }\n",
+        ));
+        let found = messages(&load_site(site.path(), Path::new("content")).expect_err("bad"));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].starts_with("content/data/jednostki.yaml:3: the unit id `zzm` is used twice")
+        );
+
+        let broken = content_folder(Some("units: [\n"));
+        let found = messages(&load_site(broken.path(), Path::new("content")).expect_err("bad"));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].contains("the data file is not valid YAML"),
+            "{found:#?}"
+        );
+    }
 }

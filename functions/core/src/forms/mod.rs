@@ -13,9 +13,9 @@ pub mod validate;
 
 pub use definition::{
     Allocation, Ambassadors, Choice, Consent, Field, FieldType, FormDefinition, FormState, Limit,
-    Moment,
+    Moment, Preverification,
 };
-pub use files::{load_all, load_site};
+pub use files::{load_all, load_site, load_units};
 pub use validate::{validate, Accepted, FieldError, GivenConsent, Submission};
 
 /// The honeypot: a field hidden from people, which bots fill in.
@@ -39,6 +39,15 @@ pub fn data_name(file_name: &str) -> Option<&str> {
     file_name
         .strip_suffix(".yaml")
         .filter(|name| !name.is_empty() && !name.contains(['/', '\\']))
+}
+
+/// A name fit for a URL and a file: lowercase letters, digits and
+/// hyphens, starting with a letter (`ambasadorzy`, `zzm`).
+pub(crate) fn is_identifier(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// serde_yaml's message without its "at line L column C", which the

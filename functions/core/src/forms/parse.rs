@@ -12,8 +12,9 @@ use serde::Deserialize;
 
 use super::definition::{
     Allocation, Ambassadors, Choice, Consent, DayEdge, Field, FieldType, FormDefinition, Limit,
-    Moment, OptionsFrom, RESERVED_NAMES,
+    Moment, OptionsFrom, Preverification, RESERVED_NAMES,
 };
+use super::is_identifier;
 use super::privacy::{self, LegalBasis, RawPrivacy};
 use crate::diagnostics::Diagnostic;
 use crate::yaml_lines::Lines;
@@ -31,6 +32,8 @@ struct RawForm {
     capacity: Option<u32>,
     unique_field: String,
     #[serde(default)]
+    unique_with: Vec<String>,
+    #[serde(default)]
     double_opt_in: bool,
     notify: Option<String>,
     retention_days: u32,
@@ -45,6 +48,7 @@ struct RawForm {
     #[serde(default)]
     consents: Vec<Consent>,
     ambassadors: Option<Ambassadors>,
+    preverification: Option<Preverification>,
 }
 
 /// The problems and warnings of one form file.
@@ -251,6 +255,21 @@ impl<'a> Check<'a> {
             ),
             Some(_) => {}
         }
+        for name in &raw.unique_with {
+            match fields.iter().find(|f| &f.name == name) {
+                Some(field) if field.required && field.kind != FieldType::Checkbox => {}
+                Some(_) => self.at_key(
+                    "unique_with",
+                    format!("`unique_with` names `{name}`, which is not a required field"),
+                    "name required fields, such as the title of an idea",
+                ),
+                None => self.at_key(
+                    "unique_with",
+                    format!("`unique_with` names `{name}`, which is no field of the form"),
+                    "name fields of the form, e.g. `unique_with: [title]`",
+                ),
+            }
+        }
         if raw.double_opt_in
             && !fields
                 .iter()
@@ -271,28 +290,130 @@ impl<'a> Check<'a> {
         let Some(ambassadors) = ambassadors else {
             return;
         };
-        if super::data_name(&format!("{}.yaml", ambassadors.list)).is_none() {
+        self.data_file("ambassadors", "list", &ambassadors.list, "ambasadorzy");
+        let area = NamedField {
+            section: "ambassadors",
+            key: "area_field",
+            what: "area",
+            example: "district",
+            why_required: "every ambassador needs an area: their panel account sees only it",
+        };
+        self.named_field(&area, &ambassadors.area_field, fields);
+    }
+
+    /// `preverification:`: a units file, the idea's title and district in
+    /// required fields (the workspace's lists show them), and the fields
+    /// the resident's one reply may change.
+    fn preverification(&mut self, raw: &RawForm, fields: &[Field]) {
+        let Some(preverification) = &raw.preverification else {
+            return;
+        };
+        let units = &preverification.units;
+        self.data_file("preverification", "units", units, "jednostki-weryfikujace");
+        let title = NamedField {
+            section: "preverification",
+            key: "title_field",
+            what: "title",
+            example: "title",
+            why_required: "every idea needs a title: the workspace lists ideas by it",
+        };
+        self.named_field(&title, &preverification.title_field, fields);
+        let district = NamedField {
+            section: "preverification",
+            key: "district_field",
+            what: "district",
+            example: "district",
+            why_required: "every idea needs a district: the office sorts ideas by it",
+        };
+        self.named_field(&district, &preverification.district_field, fields);
+        self.revisable(&preverification.revisable, raw, fields);
+    }
+
+    /// `key: name` of `section` names a data file of content/data/.
+    fn data_file(&mut self, section: &str, key: &str, name: &str, example: &str) {
+        if super::data_name(&format!("{name}.yaml")).is_none() {
             self.at_key(
-                "ambassadors",
-                format!("`list: {}` cannot name a data file", ambassadors.list),
-                "name the file of content/data/ without `.yaml`, e.g. `list: ambasadorzy`",
+                section,
+                format!("`{key}: {name}` cannot name a data file"),
+                &format!("name the file of content/data/ without `.yaml`, e.g. `{key}: {example}`"),
             );
         }
-        let area = &ambassadors.area_field;
-        match fields.iter().find(|f| &f.name == area) {
+    }
+
+    /// A field a section names by its `key`: the form must have it, and
+    /// require it.
+    fn named_field(&mut self, named: &NamedField<'_>, name: &str, fields: &[Field]) {
+        match fields.iter().find(|f| f.name == name) {
             Some(field) if field.required => {}
             Some(_) => self.at_key(
-                "ambassadors",
-                format!("the area field `{area}` must be required"),
-                "every ambassador needs an area: their panel account sees only it",
+                named.section,
+                format!("the {} field `{name}` must be required", named.what),
+                named.why_required,
             ),
             None => self.at_key(
-                "ambassadors",
-                format!("`area_field: {area}` names no field of the form"),
-                "name the field holding the area, e.g. `area_field: district`",
+                named.section,
+                format!("`{}: {name}` names no field of the form", named.key),
+                &format!(
+                    "name the field holding the {}, e.g. `{}: {}`",
+                    named.what, named.key, named.example
+                ),
             ),
         }
     }
+
+    /// `revisable:` lists fields a resident's reply may change: never the
+    /// address that identifies them and receives the answers, nor a box
+    /// they ticked with the idea.
+    fn revisable(&mut self, revisable: &[String], raw: &RawForm, fields: &[Field]) {
+        if revisable.is_empty() {
+            self.at_key(
+                "preverification",
+                "`revisable` lists no field".to_owned(),
+                "list the fields a resident may change in their reply, e.g. `revisable: [title, place, description]`",
+            );
+        }
+        for name in revisable {
+            let field = fields.iter().find(|f| &f.name == name);
+            let (problem, hint) = if raw.consents.iter().any(|c| &c.name == name) {
+                (
+                    "names a consent",
+                    "a box is ticked once, with the idea; list only fields",
+                )
+            } else if field.is_none() {
+                (
+                    "names no field of the form",
+                    "list names of `fields:`, e.g. `revisable: [title, place, description]`",
+                )
+            } else if field
+                .is_some_and(|f| f.name == raw.unique_field || f.kind == FieldType::Email)
+            {
+                (
+                    "names the field that identifies the author",
+                    "the answers go to the address the idea was sent from: leave it out of `revisable`",
+                )
+            } else {
+                continue;
+            };
+            self.at_key(
+                "preverification",
+                format!("`revisable: {name}` {problem}"),
+                hint,
+            );
+        }
+    }
+}
+
+/// A field that a section of a form file (`ambassadors:`,
+/// `preverification:`) names by one of its keys, for the messages about it.
+struct NamedField<'a> {
+    section: &'a str,
+    key: &'a str,
+    /// What the field holds: `area`.
+    what: &'a str,
+    /// A field name to suggest.
+    example: &'a str,
+    /// Why the field must be required, as the hint.
+    why_required: &'a str,
 }
 
 /// The form's dates, each `None` where it is wrong.
@@ -338,6 +459,7 @@ impl FormDefinition {
         check.consents(&raw.consents, &shared.names);
         check.identity(&raw, &fields);
         check.ambassadors(raw.ambassadors.as_ref(), &fields);
+        check.preverification(&raw, &fields);
         let privacy = privacy::check(
             RawPrivacy {
                 purpose: raw.purpose,
@@ -369,6 +491,7 @@ impl FormDefinition {
                     allocation,
                     capacity: raw.capacity,
                     unique_field: raw.unique_field,
+                    unique_with: raw.unique_with,
                     double_opt_in: raw.double_opt_in,
                     notify: raw.notify,
                     retention_days: raw.retention_days,
@@ -378,6 +501,7 @@ impl FormDefinition {
                     fields,
                     consents: raw.consents,
                     ambassadors: raw.ambassadors,
+                    preverification: raw.preverification,
                     patterns,
                     warnings: check.warnings,
                 })
@@ -690,10 +814,95 @@ fn options_from_data(
         .collect()
 }
 
-fn is_identifier(name: &str) -> bool {
-    !name.is_empty()
-        && name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A form of ideas whose `preverification:` (line 19) is `section`.
+    fn ideas_form(section: &str) -> String {
+        format!(
+            "title: Pomysły\nopens: 2020-02-19\nunique_field: email\nretention_days: 30\n\
+             purpose: Próba.\nlegal_basis: public_task\nlegal_basis_detail: art. 5a\nrecipients: [cloud]\n\
+             consents:\n  - name: processing\n    required: true\n    version: \"1\"\n    text: Zapoznałam/Zapoznałem się z informacją.\n\
+             fields:\n  - {{ name: title, type: text, label: Tytuł }}\n  - {{ name: district, type: text, label: Dzielnica }}\n\
+             \x20 - {{ name: note, type: text, label: Uwagi, required: false }}\n  - {{ name: email, type: email, label: E-mail }}\n\
+             preverification:\n{section}"
+        )
+    }
+
+    fn problems(section: &str) -> Vec<String> {
+        let text = ideas_form(section);
+        FormDefinition::parse(
+            "pomysly",
+            &text,
+            Path::new("content/forms/pomysly.yaml"),
+            &|_| None,
+        )
+        .expect_err("a bad preverification")
+        .iter()
+        .map(|p| {
+            format!(
+                "{}:{}: {}",
+                p.file.display(),
+                p.line.unwrap_or(0),
+                p.message
+            )
+        })
+        .collect()
+    }
+
+    const GOOD: &str = "  units: jednostki\n  title_field: title\n  district_field: district\n  revisable: [title, note]\n";
+
+    #[test]
+    fn a_form_of_ideas_names_its_units_title_district_and_revisable_fields() {
+        let text = ideas_form(GOOD);
+        let form = FormDefinition::parse("pomysly", &text, Path::new("pomysly.yaml"), &|_| None)
+            .expect("valid");
+        let preverification = form.preverification.expect("the key is read");
+        assert_eq!(preverification.units, "jednostki");
+        assert_eq!(preverification.revisable, ["title", "note"]);
+    }
+
+    #[test]
+    fn the_title_and_district_are_required_fields_of_the_form() {
+        let found = problems(
+            &GOOD
+                .replace("title_field: title", "title_field: name")
+                .replace("district_field: district", "district_field: note"),
+        );
+        assert_eq!(
+            found,
+            [
+                "content/forms/pomysly.yaml:19: `title_field: name` names no field of the form",
+                "content/forms/pomysly.yaml:19: the district field `note` must be required",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_units_name_a_data_file() {
+        let found = problems(&GOOD.replace("units: jednostki", "units: ../jednostki"));
+        assert_eq!(
+            found,
+            ["content/forms/pomysly.yaml:19: `units: ../jednostki` cannot name a data file"]
+        );
+    }
+
+    #[test]
+    fn a_reply_revises_fields_never_the_address_nor_a_box() {
+        let found = problems(&GOOD.replace("[title, note]", "[title, email, processing, cost]"));
+        assert_eq!(
+            found,
+            [
+                "content/forms/pomysly.yaml:19: `revisable: email` names the field that identifies the author",
+                "content/forms/pomysly.yaml:19: `revisable: processing` names a consent",
+                "content/forms/pomysly.yaml:19: `revisable: cost` names no field of the form",
+            ]
+        );
+        let found = problems(&GOOD.replace("[title, note]", "[]"));
+        assert_eq!(
+            found,
+            ["content/forms/pomysly.yaml:19: `revisable` lists no field"]
+        );
+    }
 }

@@ -98,15 +98,26 @@ pub fn validate(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let unique_key = values
-        .get(&form.unique_field)
-        .map(|v| v.to_lowercase())
-        .unwrap_or_default();
+    let unique_key = unique_key(form, &values);
     Ok(Accepted {
         values,
         consents,
         unique_key,
     })
+}
+
+/// What makes two submissions the same: the unique field's value, then
+/// each `unique_with` field's (ignoring the spaces around and between its
+/// words), all ignoring case, joined by a separator no typed text holds.
+fn unique_key(form: &FormDefinition, values: &BTreeMap<String, String>) -> String {
+    let value = |name: &String| values.get(name).map(String::as_str).unwrap_or_default();
+    let mut key = value(&form.unique_field).to_lowercase();
+    for name in &form.unique_with {
+        let words: Vec<&str> = value(name).split_whitespace().collect();
+        key.push('\u{1f}');
+        key.push_str(&words.join(" ").to_lowercase());
+    }
+    key
 }
 
 fn is_ticked(value: &str) -> bool {

@@ -27,10 +27,14 @@ pub enum AuditAction {
     Declined,
     Dismissed,
     AreaViewed,
+    IdeasViewed,
+    IdeaViewed,
+    IdeaAssigned,
+    IdeaAnswered,
 }
 
 impl AuditAction {
-    const ALL: [Self; 18] = [
+    const ALL: [Self; 22] = [
         Self::SignedIn,
         Self::SignedOut,
         Self::SignedOutEverywhere,
@@ -49,6 +53,10 @@ impl AuditAction {
         Self::Declined,
         Self::Dismissed,
         Self::AreaViewed,
+        Self::IdeasViewed,
+        Self::IdeaViewed,
+        Self::IdeaAssigned,
+        Self::IdeaAnswered,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +79,10 @@ impl AuditAction {
             Self::Declined => "declined",
             Self::Dismissed => "dismissed",
             Self::AreaViewed => "area-viewed",
+            Self::IdeasViewed => "ideas-viewed",
+            Self::IdeaViewed => "idea-viewed",
+            Self::IdeaAssigned => "idea-assigned",
+            Self::IdeaAnswered => "idea-answered",
         }
     }
 
@@ -99,6 +111,10 @@ impl AuditAction {
             Self::Declined => "odmowa powołania",
             Self::Dismissed => "odwołanie ambasadora",
             Self::AreaViewed => "przegląd osób z obszaru",
+            Self::IdeasViewed => "przegląd listy pomysłów",
+            Self::IdeaViewed => "wgląd w pomysł",
+            Self::IdeaAssigned => "przekazanie pomysłu jednostce",
+            Self::IdeaAnswered => "odpowiedź jednostki na pomysł",
         }
     }
 }

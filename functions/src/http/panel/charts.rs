@@ -242,10 +242,36 @@ const ROW: f64 = 30.0;
 const VALUE_ROOM: f64 = 40.0;
 
 fn districts(form: &FormDefinition, parts: &[Part]) -> String {
-    let id = format!("dzielnice-{}", escape(&form.id));
+    let chart = ByDistrict {
+        id: format!("dzielnice-{}", escape(&form.id)),
+        heading: "Według dzielnic",
+        counted: "Zgłoszenia",
+        column: "Zgłoszenia",
+        form_title: &form.title,
+    };
+    by_district(&chart, parts)
+}
+
+/// A chart of one number by district, in its words.
+pub(super) struct ByDistrict<'a> {
+    /// The stem of its elements' ids, unique on the page.
+    pub(super) id: String,
+    /// The heading above it.
+    pub(super) heading: &'a str,
+    /// What it counts, as its title begins: "Zgłoszenia".
+    pub(super) counted: &'a str,
+    /// The header of the table's column of numbers.
+    pub(super) column: &'a str,
+    /// The form's title, which ends the table's caption.
+    pub(super) form_title: &'a str,
+}
+
+/// A heading, a horizontal bar per district and the table of the numbers.
+pub(super) fn by_district(chart: &ByDistrict<'_>, parts: &[Part]) -> String {
     let with_any = parts.iter().filter(|p| p.count > 0).count();
     let mut title = format!(
-        "Zgłoszenia według dzielnic: {} z {}",
+        "{} według dzielnic: {} z {}",
+        chart.counted,
         count_pl(
             as_i64(with_any as u64),
             "dzielnica",
@@ -274,12 +300,13 @@ fn districts(form: &FormDefinition, parts: &[Part]) -> String {
         .collect();
     let height = ROW * parts.len() as f64 + 6.0;
     format!(
-        "<h4>Według dzielnic</h4>\n{figure}{numbers}",
-        figure = figure(&id, &title, height, &districts_drawing(parts)),
+        "<h4>{heading}</h4>\n{figure}{numbers}",
+        heading = escape(chart.heading),
+        figure = figure(&chart.id, &title, height, &districts_drawing(parts)),
         numbers = numbers(
-            &id,
-            &format!("Zgłoszenia według dzielnic – {}", form.title),
-            &["Dzielnica", "Zgłoszenia"],
+            &chart.id,
+            &format!("{} według dzielnic – {}", chart.counted, chart.form_title),
+            &["Dzielnica", chart.column],
             &rows
         ),
     )

@@ -12,6 +12,9 @@
 //! | `GET`, `POST /panel/konta`, `POST /panel/konta/usun` | office | accounts |
 //! | `GET /panel/dziennik` | office | the audit log |
 //!
+//! The areas' pages are in their modules: `registrations`, `lottery`,
+//! `ambassadors`, `ideas`.
+//!
 //! A GET never changes anything; a POST from another site is refused
 //! before anything else (its browser says so in `Sec-Fetch-Site` or
 //! `Origin`), so that no page elsewhere can sign anyone in or out.
@@ -20,6 +23,10 @@ mod ambassadors;
 mod ambassadors_pages;
 mod charts;
 mod guard;
+pub(crate) use guard::same_origin;
+mod ideas;
+mod ideas_pages;
+mod ideas_pipeline;
 mod lottery;
 mod lottery_pages;
 mod pages;
@@ -38,11 +45,12 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use tower_http::catch_panic::CatchPanicLayer;
 
+use agora_core::ideas::{IdeaRecords, Unit};
 use agora_core::mail::Mailer;
 use agora_core::panel::access::LinkRequested;
 use agora_core::panel::{
-    Access, AccessError, AccessSettings, Account, PanelStore, PublishedFile, Publisher, Role,
-    StaffRecords,
+    Access, AccessError, AccessSettings, Account, AuditAction, AuditEntry, PanelStore,
+    PublishedFile, Publisher, Role, StaffRecords,
 };
 use agora_core::routes;
 use agora_core::service::Service;
@@ -111,7 +119,7 @@ pub fn with_forms<S, M>(
     publisher: Arc<dyn Publisher>,
 ) -> Router
 where
-    S: Store + PanelStore + StaffRecords + Clone + 'static,
+    S: Store + PanelStore + StaffRecords + IdeaRecords + Clone + 'static,
     M: Mailer + Clone + 'static,
 {
     let store = service.store().clone();
@@ -124,13 +132,13 @@ where
         publisher,
     };
     let workspace = router(state);
-    super::router_with(service, clock, http).merge(workspace)
+    super::router_with_ideas(service, clock, http).merge(workspace)
 }
 
 /// The workspace's routes, to merge into the forms' router.
 fn router<S, M>(state: PanelState<S, M>) -> Router
 where
-    S: Store + PanelStore + StaffRecords + 'static,
+    S: Store + PanelStore + StaffRecords + IdeaRecords + 'static,
     M: Mailer + 'static,
 {
     Router::new()
@@ -157,6 +165,8 @@ where
         .merge(registrations::routes())
         .merge(lottery::routes())
         .merge(ambassadors::routes())
+        .merge(ideas::routes())
+        .merge(ideas_pipeline::routes())
         .with_state(state)
         // A bug answers a generic page and logs only where it happened
         // (`super::hide_panic_messages`): never the request's data.
@@ -168,14 +178,24 @@ where
 }
 
 /// `GET /panel/`: the forms with their state and counts (office), or what
-/// the account's role has (others).
-async fn dashboard<S: Store + PanelStore + 'static, M: Mailer + 'static>(
+/// the account's role has (others: a verifier, how many ideas wait for
+/// their unit).
+async fn dashboard<S: Store + PanelStore + IdeaRecords + 'static, M: Mailer + 'static>(
     State(state): State<PanelState<S, M>>,
     SignedPage(signed): SignedPage,
 ) -> Response {
     let now = state.now();
     let mut forms = Vec::new();
     let mut charted = Vec::new();
+    let mut waiting = 0;
+    if signed.who.account.role == Role::Verifier {
+        let unit = signed.who.account.area.as_deref().unwrap_or_default();
+        // A count, never an idea's data: no line in the audit log.
+        waiting = match ideas::waiting_for(&state, unit).await {
+            Ok(waiting) => waiting,
+            Err(error) => return store_failed(&state, &error),
+        };
+    }
     if signed.who.account.role == Role::Office {
         let all = state.service.forms();
         for form in &all {
@@ -190,7 +210,9 @@ async fn dashboard<S: Store + PanelStore + 'static, M: Mailer + 'static>(
             Err(error) => return store_failed(&state, &error),
         };
     }
-    let page = state.pages().dashboard(&signed.who, &forms, &charted, now);
+    let page = state
+        .pages()
+        .dashboard(&signed.who, &forms, &charted, waiting, now);
     answer::html(StatusCode::OK, page)
 }
 
@@ -349,11 +371,12 @@ async fn accounts_page<S: Store + PanelStore, M: Mailer>(
         Err(error) => return store_failed(state, &error),
     };
     let office = &state.access.settings().office;
+    let units = ideas::every_unit(state);
     answer::html(
         status,
         state
             .pages()
-            .accounts(&signed.who, office, &stored, refused),
+            .accounts(&signed.who, office, &stored, &units, refused),
     )
 }
 
@@ -365,6 +388,9 @@ pub(crate) struct NewAccount {
     pub(crate) role: String,
     #[serde(default)]
     pub(crate) area: String,
+    /// A verifier's unit (its id).
+    #[serde(default)]
+    pub(crate) unit: String,
 }
 
 /// Why an account was not added: the field to correct (its `id` on the
@@ -380,7 +406,7 @@ async fn add_account<S: Store + PanelStore + 'static, M: Mailer + 'static>(
     State(state): State<PanelState<S, M>>,
     OfficeAction(signed, form): OfficeAction<NewAccount>,
 ) -> Response {
-    let account = match new_account(&form) {
+    let account = match new_account(&form, &ideas::every_unit(&state)) {
         Ok(account) => account,
         Err(refusal) => {
             let refused = Some((&form, refusal));
@@ -399,7 +425,9 @@ async fn add_account<S: Store + PanelStore + 'static, M: Mailer + 'static>(
 }
 
 /// The account the form describes, or what is wrong with it (in Polish).
-fn new_account(form: &NewAccount) -> Result<Account, Refusal> {
+/// A verifier's unit is one of `units`, the verifying units of the forms
+/// that take ideas; a site without them adds verifiers without a unit.
+fn new_account(form: &NewAccount, units: &[Unit]) -> Result<Account, Refusal> {
     let refusal = |field, message| Refusal { field, message };
     let email = agora_core::forms::email::canonical(&form.email)
         .map_err(|p| refusal(pages::EMAIL_FIELD, p.message()))?;
@@ -418,7 +446,14 @@ fn new_account(form: &NewAccount) -> Result<Account, Refusal> {
             return Err(refusal(pages::AREA_FIELD, message));
         }
         Role::Ambassador => Some(area.to_owned()),
-        _ => None,
+        _ if units.is_empty() => None,
+        _ => match units.iter().find(|unit| unit.id == form.unit.trim()) {
+            Some(unit) => Some(unit.id.clone()),
+            None => {
+                let message = "Wybierz jednostkę weryfikatora.";
+                return Err(refusal(pages::UNIT_FIELD, message));
+            }
+        },
     };
     Ok(Account {
         email,
@@ -504,6 +539,40 @@ fn failed<S: Store + PanelStore, M: Mailer>(state: &PanelState<S, M>, why: &str)
     answer::html(StatusCode::SERVICE_UNAVAILABLE, state.pages().unavailable())
 }
 
+/// Writes the audit line of what `signed` does (to a form and one of its
+/// registrations, when it is about them); when it cannot be written, the
+/// answer that says so, and the caller shows and changes nothing.
+async fn audit<S: Store + PanelStore, M: Mailer>(
+    state: &PanelState<S, M>,
+    signed: &Signed,
+    action: AuditAction,
+    (form_id, reference): (Option<&str>, Option<&str>),
+    detail: Option<String>,
+) -> Result<(), Response> {
+    let entry = AuditEntry {
+        at: state.now(),
+        actor: signed.who.account.email.clone(),
+        action,
+        form_id: form_id.map(str::to_owned),
+        reference: reference.map(str::to_owned),
+        detail,
+    };
+    state
+        .access
+        .log(entry)
+        .await
+        .map_err(|error| store_failed(state, &error))
+}
+
+/// The value of `key` in a page's query, "" when absent; the first of a
+/// repeated key counts, as a browser sends one.
+fn query_value<'q>(pairs: &'q [(String, String)], key: &str) -> &'q str {
+    pairs
+        .iter()
+        .find(|(name, _)| name == key)
+        .map_or("", |(_, value)| value.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -513,20 +582,45 @@ mod tests {
             email: email.to_owned(),
             role: role.to_owned(),
             area: area.to_owned(),
+            unit: String::new(),
         }
     }
 
     #[test]
     fn office_adds_only_verifiers_and_ambassadors_with_an_area() {
         let ambassador =
-            new_account(&form(" Zofia@Example.PL ", "ambassador", " XIII ")).expect("valid");
+            new_account(&form(" Zofia@Example.PL ", "ambassador", " XIII "), &[]).expect("valid");
         assert_eq!(ambassador.email, "zofia@example.pl");
         assert_eq!(ambassador.area.as_deref(), Some("XIII"));
-        let verifier = new_account(&form("adam@example.pl", "verifier", "XIII")).expect("valid");
+        let verifier =
+            new_account(&form("adam@example.pl", "verifier", "XIII"), &[]).expect("valid");
         assert_eq!(verifier.area, None);
-        assert!(new_account(&form("a@example.pl", "office", "")).is_err());
-        assert!(new_account(&form("a@example.pl", "", "")).is_err());
-        assert!(new_account(&form("a@example.pl", "ambassador", " ")).is_err());
-        assert!(new_account(&form("not an address", "verifier", "")).is_err());
+        assert!(new_account(&form("a@example.pl", "office", ""), &[]).is_err());
+        assert!(new_account(&form("a@example.pl", "", ""), &[]).is_err());
+        assert!(new_account(&form("a@example.pl", "ambassador", " "), &[]).is_err());
+        assert!(new_account(&form("not an address", "verifier", ""), &[]).is_err());
+    }
+
+    #[test]
+    fn a_verifier_names_one_of_the_units_where_there_are_units() {
+        let units = [Unit {
+            id: "zzm".to_owned(),
+            name: "Zarząd Zieleni Miejskiej".to_owned(),
+        }];
+        let mut typed = form("adam@example.pl", "verifier", "XIII");
+        let refused = new_account(&typed, &units).expect_err("no unit");
+        assert_eq!(refused.field, pages::UNIT_FIELD);
+        typed.unit = "zdmk".to_owned();
+        assert!(
+            new_account(&typed, &units).is_err(),
+            "not a unit of the list"
+        );
+        typed.unit = " zzm ".to_owned();
+        let verifier = new_account(&typed, &units).expect("valid");
+        assert_eq!(verifier.area.as_deref(), Some("zzm"));
+        let mut ambassador = form("zofia@example.pl", "ambassador", "XIII");
+        ambassador.unit = "zzm".to_owned();
+        let ambassador = new_account(&ambassador, &units).expect("valid");
+        assert_eq!(ambassador.area.as_deref(), Some("XIII"));
     }
 }

@@ -11,6 +11,7 @@ use chrono_tz::Tz;
 
 use agora_core::forms::html::escape;
 use agora_core::forms::{Allocation, FormDefinition, FormState};
+use agora_core::ideas::Unit;
 use agora_core::panel::sessions::CSRF_FIELD;
 use agora_core::panel::{Account, AuditEntry, Role, SignedIn};
 use agora_core::polish::{count_pl, date_time_pl};
@@ -221,12 +222,14 @@ impl PanelPages<'_> {
     }
 
     /// The dashboard: office sees every form with its counts, and the
-    /// charts of those open or closed lately.
+    /// charts of those open or closed lately; a verifier, the way to the
+    /// ideas of their unit and how many are `waiting` for its answer.
     pub(crate) fn dashboard(
         &self,
         who: &SignedIn,
         forms: &[(Arc<FormDefinition>, Counts)],
         charted: &[Charted],
+        waiting: usize,
         now: DateTime<Utc>,
     ) -> String {
         let mut main = format!(
@@ -239,8 +242,11 @@ impl PanelPages<'_> {
                 main.push_str(&forms_table(forms, now));
                 main.push_str(&charts::section(charted));
             }
-            Role::Verifier => main
-                .push_str("<p>Tu pojawią się pomysły przekazane Ci do wstępnej weryfikacji.</p>\n"),
+            Role::Verifier => main.push_str(&format!(
+                "<p><a href=\"{}\">Pomysły przekazane Twojej jednostce</a>. \
+                 Czekających na odpowiedź: {waiting}.</p>\n",
+                routes::PANEL_IDEAS
+            )),
             Role::Ambassador => main.push_str(&format!(
                 "<p><a href=\"{}\">Osoby, które dołączyły do procesu w Twoim obszarze</a></p>\n",
                 routes::PANEL_AREA
@@ -256,22 +262,16 @@ impl PanelPages<'_> {
         who: &SignedIn,
         office: &[String],
         stored: &[Account],
+        units: &[Unit],
         refused: Option<(&NewAccount, Refusal)>,
     ) -> String {
         let mut main = String::new();
         if let Some((_, refusal)) = refused {
-            // As the residents' forms do: focused, so that it is read first.
-            main.push_str(&format!(
-                "<div class=\"error-summary\" aria-labelledby=\"error-summary-title\" \
-                 role=\"alert\" tabindex=\"-1\" autofocus>\n\
-                 <h2 class=\"error-summary__title\" id=\"error-summary-title\">\
-                 Nie dodano konta</h2>\n<p><a href=\"#{}\">{}</a></p>\n</div>\n",
-                refusal.field,
-                escape(refusal.message)
-            ));
+            let summary = error_summary("Nie dodano konta", Some(refusal.field), refusal.message);
+            main.push_str(&summary);
         }
         main.push_str(&accounts_table(who, office, stored, &|at| self.time(at)));
-        main.push_str(&add_account_form(who, refused));
+        main.push_str(&add_account_form(who, units, refused));
         self.layout("Konta", Some(menu(who, routes::PANEL_ACCOUNTS)), &main)
     }
 
@@ -313,12 +313,13 @@ pub(super) fn menu(who: &SignedIn, here: &str) -> String {
     let mut pages = vec![(routes::PANEL, "Pulpit")];
     match who.account.role {
         Role::Office => {
+            pages.push((routes::PANEL_IDEAS, "Pomysły"));
             pages.push((routes::PANEL_AMBASSADORS, "Ambasadorzy"));
             pages.push((routes::PANEL_ACCOUNTS, "Konta"));
             pages.push((routes::PANEL_AUDIT, "Dziennik"));
         }
         Role::Ambassador => pages.push((routes::PANEL_AREA, "Mój obszar")),
-        Role::Verifier => {}
+        Role::Verifier => pages.push((routes::PANEL_IDEAS, "Pomysły")),
     }
     let links: String = pages
         .into_iter()
@@ -485,12 +486,52 @@ pub(super) fn table(id: &str, caption: &str, headers: &[&str], rows: &str) -> St
     )
 }
 
+/// The box above a refused form: `title`, and `message` linking to the
+/// field whose `id` is `target`, if it names one. As the residents' forms
+/// do: focused, so that it is read first.
+pub(super) fn error_summary(title: &str, target: Option<&str>, message: &str) -> String {
+    let message = match target {
+        Some(field) => format!("<a href=\"#{field}\">{}</a>", escape(message)),
+        None => escape(message),
+    };
+    format!(
+        "<div class=\"error-summary\" aria-labelledby=\"error-summary-title\" \
+         role=\"alert\" tabindex=\"-1\" autofocus>\n\
+         <h2 class=\"error-summary__title\" id=\"error-summary-title\">\
+         {}</h2>\n<p>{message}</p>\n</div>\n",
+        escape(title)
+    )
+}
+
+/// What a step just did, above the page, read out when it shows.
+pub(super) fn status_notice(message: &str) -> String {
+    format!(
+        "<div class=\"notice\" role=\"status\"><p>{}</p></div>\n",
+        escape(message)
+    )
+}
+
+/// A refused field's message, above its control, which names it by its
+/// `id` (`{field}-error`) in `aria-describedby`.
+pub(super) fn error_message(field: &str, message: &str) -> String {
+    format!(
+        "<p class=\"error-message\" id=\"{field}-error\">\
+         <span class=\"visually-hidden\">Błąd: </span>{}</p>\n",
+        escape(message)
+    )
+}
+
 /// The `id`s of the add-an-account form's fields, which a refusal names.
 pub(crate) const EMAIL_FIELD: &str = "new-email";
 pub(crate) const ROLE_FIELD: &str = "new-role";
 pub(crate) const AREA_FIELD: &str = "new-area";
+pub(crate) const UNIT_FIELD: &str = "new-unit";
 
-fn add_account_form(who: &SignedIn, refused: Option<(&NewAccount, Refusal)>) -> String {
+fn add_account_form(
+    who: &SignedIn,
+    units: &[Unit],
+    refused: Option<(&NewAccount, Refusal)>,
+) -> String {
     let typed = |value: fn(&NewAccount) -> &String| {
         refused.map_or_else(String::new, |(form, _)| escape(value(form)))
     };
@@ -501,14 +542,9 @@ fn add_account_form(who: &SignedIn, refused: Option<(&NewAccount, Refusal)>) -> 
         }
         _ => String::new(),
     };
-    let message = |field: &str| {
-        match refused {
-        Some((_, refusal)) if refusal.field == field => format!(
-            "<p class=\"error-message\" id=\"{field}-error\"><span class=\"visually-hidden\">Błąd: </span>{}</p>\n",
-            escape(refusal.message)
-        ),
+    let message = |field: &str| match refused {
+        Some((_, refusal)) if refusal.field == field => error_message(field, refusal.message),
         _ => String::new(),
-    }
     };
     let ambassador = refused.is_some_and(|(form, _)| form.role == "ambassador");
     // The area's hint describes it always, its message when refused.
@@ -535,6 +571,7 @@ fn add_account_form(who: &SignedIn, refused: Option<(&NewAccount, Refusal)>) -> 
          dla weryfikatora zostaw puste.</p>\n\
          {area_error}<input class=\"input\" id=\"{AREA_FIELD}\" name=\"area\" type=\"text\" \
          value=\"{area}\"{area_attributes}></div>\n\
+         {unit}\
          <button type=\"submit\" class=\"button\">Dodaj konto</button>\n</form>\n",
         action = routes::PANEL_ACCOUNTS,
         csrf = csrf_input(who),
@@ -546,5 +583,43 @@ fn add_account_form(who: &SignedIn, refused: Option<(&NewAccount, Refusal)>) -> 
         selected = if ambassador { " selected" } else { "" },
         area = typed(|form| &form.area),
         area_error = message(AREA_FIELD),
+        unit = unit_field(units, refused),
+    )
+}
+
+/// The verifier's unit: a choice of the units of the forms that take
+/// ideas (none without them), kept as chosen after a refusal.
+fn unit_field(units: &[Unit], refused: Option<(&NewAccount, Refusal)>) -> String {
+    if units.is_empty() {
+        return String::new();
+    }
+    let chosen = refused.map_or("", |(form, _)| form.unit.trim());
+    let mut options = "<option value=\"\">Wybierz jednostkę</option>\n".to_owned();
+    for unit in units {
+        options.push_str(&format!(
+            "<option value=\"{}\"{}>{}</option>\n",
+            escape(&unit.id),
+            if chosen == unit.id { " selected" } else { "" },
+            escape(&unit.name)
+        ));
+    }
+    let (error, attributes) = match refused {
+        Some((_, refusal)) if refusal.field == UNIT_FIELD => (
+            error_message(UNIT_FIELD, refusal.message),
+            format!(
+                " aria-invalid=\"true\" aria-describedby=\"{UNIT_FIELD}-hint {UNIT_FIELD}-error\""
+            ),
+        ),
+        _ => (
+            String::new(),
+            format!(" aria-describedby=\"{UNIT_FIELD}-hint\""),
+        ),
+    };
+    format!(
+        "<div class=\"field\"><label class=\"label\" for=\"{UNIT_FIELD}\">Jednostka weryfikatora</label>\n\
+         <p class=\"hint\" id=\"{UNIT_FIELD}-hint\">Jednostka, której pomysły ekspert zobaczy \
+         i oceni; dla ambasadora zostaw bez wyboru.</p>\n\
+         {error}<select class=\"select\" id=\"{UNIT_FIELD}\" name=\"unit\"{attributes}>\n\
+         {options}</select></div>\n"
     )
 }

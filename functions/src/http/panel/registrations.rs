@@ -26,7 +26,7 @@ use serde::Deserialize;
 
 use agora_core::forms::FormDefinition;
 use agora_core::mail::Mailer;
-use agora_core::panel::{AuditAction, AuditEntry, PanelStore};
+use agora_core::panel::{AuditAction, PanelStore};
 use agora_core::registration::{MailProblem, Registration, Status};
 use agora_core::routes;
 use agora_core::service::{may_resend, StaffWithdrawal};
@@ -103,13 +103,7 @@ pub(super) struct ListQuery {
 
 impl ListQuery {
     fn read(pairs: &[(String, String)]) -> Self {
-        // The first of a repeated key counts, as a browser sends one.
-        let value = |key: &str| {
-            pairs
-                .iter()
-                .find(|(name, _)| name == key)
-                .map_or("", |(_, value)| value.as_str())
-        };
+        let value = |key| super::query_value(pairs, key);
         Self {
             status: Status::parse(value("stan")),
             search: value("szukaj").trim().to_owned(),
@@ -248,19 +242,7 @@ async fn log<S: Store + PanelStore, M: Mailer>(
     (form, reference): (&FormDefinition, Option<&str>),
     detail: Option<String>,
 ) -> Result<(), Response> {
-    let entry = AuditEntry {
-        at: state.now(),
-        actor: signed.who.account.email.clone(),
-        action,
-        form_id: Some(form.id.clone()),
-        reference: reference.map(str::to_owned),
-        detail,
-    };
-    state
-        .access
-        .log(entry)
-        .await
-        .map_err(|error| store_failed(state, &error))
+    super::audit(state, signed, action, (Some(&form.id), reference), detail).await
 }
 
 /// `GET /panel/formularze/{id}`: the form's registrations (office).

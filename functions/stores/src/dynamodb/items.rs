@@ -89,6 +89,13 @@ pub(super) fn appointment_sk(reference: &str) -> String {
     format!("{APPOINTMENT}{reference}")
 }
 
+/// The prefix of the records of a form's ideas.
+pub(super) const IDEA: &str = "idea#";
+
+pub(super) fn idea_sk(reference: &str) -> String {
+    format!("{IDEA}{reference}")
+}
+
 pub(super) fn confirm_sk(token_hash: &str) -> String {
     format!("confirm#{token_hash}")
 }

@@ -214,13 +214,13 @@ impl DynamoStore {
                     );
                 }
             }
-            // The office's decision on it ends with it (see `records`);
-            // its reference read from the key, which a damaged item has too.
+            // The office's decision on it (see `records`) and the record of
+            // the idea it sent (see `ideas`) end with it; its reference
+            // read from the key, which a damaged item has too.
             if let Some(reference) = sk.strip_prefix(&registration_sk("")) {
-                writes.push(Write::delete(
-                    Role::Other,
-                    key(pk, &appointment_sk(reference)),
-                ));
+                for sk in [appointment_sk(reference), idea_sk(reference)] {
+                    writes.push(Write::delete(Role::Other, key(pk, &sk)));
+                }
             }
             // Token hashes are one registration's alone.
             for lookup in ["confirm_sk", "withdraw_sk"] {

@@ -14,6 +14,7 @@
 //! | `wait#<position>`, `reserve#<position>` | point at a registration on a list | the first in line is one `Query` with `Limit 1` (zero-padded, so they sort) |
 //! | `draw` | the form's draw: seed, list SHA-256, places, winners, reserve, time | put only where none is, so a form is drawn once |
 //! | `appointment#<reference>` | the office's latest decision on an ambassador application | replaced by the next; carries the registration's `ttl` and is purged with it |
+//! | `idea#<reference>` | the record of the idea sent as that registration: `version` and `body` (the record as JSON) | saved only over the version before it; carries the registration's `ttl`, deleted by the withdrawal and the purge in their transactions |
 //! | `list` | the list of applications published before the draw: its text, SHA-256, who and when | put only where none is, so a form publishes one list |
 //! | `results-mailed` | when the draw's results were e-mailed | put only where none is, so they are mailed once |
 //! | `list-outdated` | since when the form's public list of ambassadors may be out of date | put before a publishing, deleted after it succeeded |
@@ -48,8 +49,10 @@
 //! | `store` | the `Store` trait over the above |
 //! | `panel` | the `PanelStore` trait: the staff workspace's records |
 //! | `records` | the `StaffRecords` trait: what staff decide and publish |
+//! | `ideas` | the `IdeaRecords` trait: the records of ideas |
 //! | `table` | creating the table (tests, local setups) |
 
+mod ideas;
 mod items;
 mod lines;
 mod panel;

@@ -195,6 +195,9 @@ impl Store for DynamoStore {
             {
                 writes.push(Write::delete(Role::Other, key(&pk, lookup)));
             }
+            // The idea's record goes in the same transaction: no record
+            // outlives the withdrawal, and none is saved after it.
+            writes.push(Write::delete(Role::Other, key(&pk, &idea_sk(&reference))));
             if let (Some(list), Some(position)) =
                 (List::of(registration.status), registration.position)
             {
