@@ -3,7 +3,9 @@
 //! office gives a confirmed idea to a unit, whose experts are e-mailed a
 //! link naming no one; an expert answers (after a refused try, the form
 //! kept as typed), and the resident is e-mailed the answer with the link
-//! whose key opens the idea's private page. A verifier sees only the
+//! whose key opens the idea's private page; when that e-mail failed, the
+//! office sends the answer again with a new link (the older ones still
+//! open the page). A verifier sees only the
 //! ideas of their unit (any other is "not found"), an ambassador none;
 //! every step needs the session's CSRF token; of two answers sent at
 //! once, one is saved; the audit log has every view and step, and never
@@ -115,6 +117,21 @@ impl<S: Stored> Workspace<S> {
     async fn assign(&self, office: &str, reference: &str, unit: &str) -> Answer {
         self.step(office, reference, "przekaz", &[("jednostka", unit)])
             .await
+    }
+
+    async fn resend(&self, office: &str, reference: &str) -> Answer {
+        self.step(office, reference, "wyslij-ponownie", &[]).await
+    }
+
+    /// A confirmed idea that the office gave to the expert's unit:
+    /// (its reference, the office's session, the expert's).
+    async fn with_the_unit(&self) -> (String, String, String) {
+        let reference = self.idea(RESIDENT, "XIII", true).await;
+        let office = self.sign_in(OFFICE).await;
+        let expert = self.verifier(&office, EXPERT, "zzm").await;
+        let assigned = self.assign(&office, &reference, "zzm").await;
+        assert_eq!(assigned.status, StatusCode::SEE_OTHER, "{}", assigned.body);
+        (reference, office, expert)
     }
 
     async fn record(&self, reference: &str) -> IdeaRecord {
@@ -340,7 +357,8 @@ async fn the_ideas_refuse_ambassadors_and_steps_need_the_csrf_token<S: Stored>(s
         ("jednostka", "zzm"),
         ("wersja", "0"),
     ];
-    for path in [&assign, &answer] {
+    let resend = format!("{}/wyslij-ponownie", idea_path(&reference));
+    for path in [&assign, &answer, &resend] {
         let refused = panel.post(path, Some(&ambassador), &fields).await;
         assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path}");
     }
@@ -350,8 +368,14 @@ async fn the_ideas_refuse_ambassadors_and_steps_need_the_csrf_token<S: Stored>(s
         ("jednostka", "zzm"),
         ("wersja", "0"),
     ];
-    let by_expert = panel.post(&assign, Some(&expert), &fields).await;
-    assert_eq!(by_expert.status, StatusCode::FORBIDDEN, "the office's step");
+    for path in [&assign, &resend] {
+        let by_expert = panel.post(path, Some(&expert), &fields).await;
+        assert_eq!(
+            by_expert.status,
+            StatusCode::FORBIDDEN,
+            "the office's {path}"
+        );
+    }
 
     let token = panel.csrf(&office).await;
     for fields in [
@@ -363,8 +387,10 @@ async fn the_ideas_refuse_ambassadors_and_steps_need_the_csrf_token<S: Stored>(s
             ("wersja", "0"),
         ],
     ] {
-        let refused = panel.post(&assign, Some(&office), &fields).await;
-        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{fields:?}");
+        for path in [&assign, &resend] {
+            let refused = panel.post(path, Some(&office), &fields).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path} {fields:?}");
+        }
     }
     let fields = [
         ("csrf", token.as_str()),
@@ -420,13 +446,7 @@ async fn the_ideas_refuse_ambassadors_and_steps_need_the_csrf_token<S: Stored>(s
 
 async fn of_two_answers_sent_at_once_one_is_saved<S: Stored>(store: S) {
     let panel = workspace_of(store);
-    let reference = panel.idea(RESIDENT, "XIII", true).await;
-    let office = panel.sign_in(OFFICE).await;
-    let expert = panel.verifier(&office, EXPERT, "zzm").await;
-    assert_eq!(
-        panel.assign(&office, &reference, "zzm").await.status,
-        StatusCode::SEE_OTHER
-    );
+    let (reference, _, expert) = panel.with_the_unit().await;
     let page = panel.get(&idea_path(&reference), Some(&expert)).await;
     let (csrf, version) = (page.csrf(), hidden(&page, "wersja"));
     let path = format!("{}/odpowiedz", idea_path(&reference));
@@ -487,10 +507,94 @@ async fn a_verifier_is_added_with_a_unit_of_the_list<S: Stored>(store: S) {
     assert!(stored.iter().all(|a| a.email != ROADS));
 }
 
+async fn the_office_sends_an_unmailed_answer_again_with_a_new_link<S: Stored>(store: S) {
+    let panel = workspace_of(store);
+    let (reference, office, expert) = panel.with_the_unit().await;
+    let page = panel.get(&idea_path(&reference), Some(&office)).await;
+    assert!(!page.has("Wyślij odpowiedź ponownie"), "{}", page.body);
+    let unanswered = panel.resend(&office, &reference).await;
+    assert_eq!(unanswered.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        unanswered.has("Jednostka nie odpowiedziała jeszcze na ten pomysł"),
+        "{}",
+        unanswered.body
+    );
+
+    // The answer's e-mail fails: a folder takes the name the outbox
+    // writes it under first.
+    let outbox = panel.service.mailer().dir();
+    let blocked = outbox.join(format!(".{reference}-odpowiedz-2.eml.partial"));
+    std::fs::create_dir(&blocked).expect("a folder");
+    let fields = [("wynik", "needs_changes"), ("komentarz", COMMENT)];
+    let answered = panel.step(&expert, &reference, "odpowiedz", &fields).await;
+    std::fs::remove_dir(&blocked).expect("removed");
+    assert_eq!(
+        answered.location(),
+        format!(
+            "{}?zrobione=odpowiedziano-bez-poczty",
+            idea_path(&reference)
+        )
+    );
+    assert!(panel.mails_to(RESIDENT).is_empty());
+
+    let page = panel.get(&idea_path(&reference), Some(&office)).await;
+    let action = format!("action=\"{}/wyslij-ponownie\"", idea_path(&reference));
+    assert!(page.has(&action), "{}", page.body);
+    let resent = panel.resend(&office, &reference).await;
+    let notice = format!("{}?zrobione=wyslano-ponownie", idea_path(&reference));
+    assert_eq!(resent.location(), notice, "{}", resent.body);
+    let shown = panel.get(&notice, Some(&office)).await;
+    assert!(
+        shown.has("Wysłano autorowi pomysłu ponownie"),
+        "{}",
+        shown.body
+    );
+    let mails = panel.mails_to(RESIDENT);
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains(COMMENT), "{}", mails[0]);
+    let first = idea_link_key(&mails[0], FORM, &reference);
+    assert!(panel
+        .record(&reference)
+        .await
+        .opens_with(&token_hash(&first)));
+
+    // Lost again: a second e-mail, whose key opens the page as the first's does.
+    assert_eq!(panel.resend(&office, &reference).await.location(), notice);
+    let mails = panel.mails_to(RESIDENT);
+    assert_eq!(mails.len(), 2);
+    let second = idea_link_key(&mails[1], FORM, &reference);
+    assert_ne!(first, second);
+    let record = panel.record(&reference).await;
+    assert!(record.opens_with(&token_hash(&second)) && record.opens_with(&token_hash(&first)));
+
+    // A page shown before the last sending: nothing saved over it.
+    let csrf = panel.csrf(&office).await;
+    let stale = [("csrf", csrf.as_str()), ("wersja", "3")];
+    let path = format!("{}/wyslij-ponownie", idea_path(&reference));
+    let conflict = panel.post(&path, Some(&office), &stale).await;
+    assert_eq!(conflict.status, StatusCode::CONFLICT);
+    assert!(conflict.has("W międzyczasie ktoś inny zmienił ten pomysł"));
+    assert_eq!(panel.mails_to(RESIDENT).len(), 2);
+
+    let audit = panel.audit().await;
+    let lines: Vec<_> = audit
+        .iter()
+        .filter(|line| line.action == AuditAction::IdeaAnswerResent)
+        .collect();
+    assert_eq!(lines.len(), 2);
+    for line in lines {
+        assert_eq!(line.actor, OFFICE);
+        assert_eq!(line.form_id.as_deref(), Some(FORM));
+        assert_eq!(line.reference.as_deref(), Some(reference.as_str()));
+        assert_eq!(line.detail.as_deref(), Some("wynik=needs_changes"));
+    }
+}
+
 agora_test_support::on_every_store!(
     the_office_assigns_the_unit_answers_and_the_resident_gets_a_private_link,
     a_verifier_sees_only_the_ideas_of_their_unit,
     the_ideas_refuse_ambassadors_and_steps_need_the_csrf_token,
     of_two_answers_sent_at_once_one_is_saved,
     a_verifier_is_added_with_a_unit_of_the_list,
+    the_office_sends_an_unmailed_answer_again_with_a_new_link,
 );

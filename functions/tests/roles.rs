@@ -1373,8 +1373,8 @@ fn the_template_is_read_as_api_gateway_routes_it() {
 fn every_route_of_the_router_reaches_a_function() {
     use agora_core::routes::{
         CONFIRM, FORM, IDEA, PANEL, PANEL_ACCOUNTS, PANEL_ACCOUNT_REMOVE, PANEL_AUDIT, PANEL_IDEA,
-        PANEL_IDEAS, PANEL_IDEA_ANSWER, PANEL_IDEA_ASSIGN, PANEL_LINK, PANEL_SIGN_IN,
-        PANEL_SIGN_OUT, PANEL_SIGN_OUT_EVERYWHERE, RECEIVED, SENT, WITHDRAW,
+        PANEL_IDEAS, PANEL_IDEA_ANSWER, PANEL_IDEA_ASSIGN, PANEL_IDEA_RESEND, PANEL_LINK,
+        PANEL_SIGN_IN, PANEL_SIGN_OUT, PANEL_SIGN_OUT_EVERYWHERE, RECEIVED, SENT, WITHDRAW,
     };
     let functions = template_functions();
     for (method, route) in [
@@ -1403,6 +1403,7 @@ fn every_route_of_the_router_reaches_a_function() {
         ("GET", PANEL_IDEA),
         ("POST", PANEL_IDEA_ASSIGN),
         ("POST", PANEL_IDEA_ANSWER),
+        ("POST", PANEL_IDEA_RESEND),
     ] {
         let serving: Vec<&str> = functions
             .iter()

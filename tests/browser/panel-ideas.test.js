@@ -15,9 +15,10 @@
 // only their unit's idea (another unit's is a 404) and answers it: first
 // "needs changes" without the comment it needs (the error state, the form
 // kept), then with it; the resident is e-mailed the answer with the
-// private page's link, which opens and shows it. axe-core checks every
-// page and state at 375 and 1280 pixels; screenshots go to
-// target/screenshots/panel-ideas-*.png.
+// private page's link, which opens and shows it. With JavaScript, office
+// then sends the answer again (a second e-mail, a new link; both open the
+// page). axe-core checks every page and state at 375 and 1280 pixels;
+// screenshots go to target/screenshots/panel-ideas-*.png.
 
 const { describe, test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -177,6 +178,24 @@ async function residentIsTold(root, resident, reference) {
   assert.ok((await privatePage.text()).includes(COMMENT), 'the private page shows the comment');
 }
 
+// Office, signed in on `page`, sends the answer to idea `reference`
+// again: the notice, and a second e-mail to `resident` with a link that
+// opens the private page.
+async function resend(page, origin, root, resident, reference) {
+  await page.goto(origin + ideaPath(reference), { waitUntil: 'load' });
+  const button = `main form[action="${ideaPath(reference)}/wyslij-ponownie"] button[type="submit"]`;
+  assert.equal(await pressOn(page, button, 'Space'), 200);
+  assert.match(await page.$eval('main', (m) => m.innerText), /Wysłano autorowi pomysłu ponownie/);
+  await stateAtBothWidths(page, 'the answer sent again', 'panel-ideas-resent', WIDTHS);
+  const links = outboxMailsTo(root, resident)
+    .map((mail) => mail.match(/http:\/\/\S+\?klucz=[A-Za-z0-9_-]+/))
+    .filter(Boolean)
+    .map((link) => link[0]);
+  assert.equal(links.length, 2, 'the answer e-mailed again');
+  assert.notEqual(links[0], links[1], 'a new link');
+  for (const link of links) assert.equal((await fetch(link)).status, 200, 'each link opens the page');
+}
+
 withAgoraBin(AGORA_BIN, 'ideas in the staff workspace', () => {
   describe('pre-verification of ideas in the workspace on agora serve', { timeout: 240_000 }, () => {
     let chromium;
@@ -233,6 +252,15 @@ withAgoraBin(AGORA_BIN, 'ideas in the staff workspace', () => {
           await expert.context.close();
         }
         await residentIsTold(root, resident, reference);
+        if (!javascript) return;
+        const again = await openWindow(chromium.browser, javascript);
+        try {
+          await signIn(again.page, serve.origin, root, OFFICE, 'Space');
+          await resend(again.page, serve.origin, root, resident, reference);
+          assert.deepEqual(again.errors, []);
+        } finally {
+          await again.context.close();
+        }
       });
     }
   });

@@ -84,6 +84,9 @@ pub const PANEL_IDEA: &str = "/panel/pomysly/{id}/{reference}";
 pub const PANEL_IDEA_ASSIGN: &str = "/panel/pomysly/{id}/{reference}/przekaz";
 /// `POST` the unit's answer to an idea (a verifier of the unit it was given to).
 pub const PANEL_IDEA_ANSWER: &str = "/panel/pomysly/{id}/{reference}/odpowiedz";
+/// `POST` e-mailing the resident an idea's last answer again, with a new
+/// link to its private page (office).
+pub const PANEL_IDEA_RESEND: &str = "/panel/pomysly/{id}/{reference}/wyslij-ponownie";
 
 /// `route` with its `{id}` (and `{reference}`, if it has one) filled in:
 /// the workspace's links to a form's pages.
@@ -172,6 +175,7 @@ mod tests {
             PANEL_IDEA,
             PANEL_IDEA_ASSIGN,
             PANEL_IDEA_ANSWER,
+            PANEL_IDEA_RESEND,
         ] {
             assert!(route.starts_with(PANEL_PREFIX), "{route}");
         }

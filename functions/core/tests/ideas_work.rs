@@ -1,8 +1,10 @@
 //! The staff's steps on an idea on the embedded store: the office gives a
 //! confirmed idea to a unit, whose experts are e-mailed; an expert
 //! answers, and the resident is e-mailed the answer with the link whose
-//! key opens the idea's private page. Steps are refused as the rules say,
-//! and never saved over someone else's change.
+//! key opens the idea's private page; the office may send that answer
+//! again with a new link, the older links still opening the page. Steps
+//! are refused as the rules say, and never saved over someone else's
+//! change.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -11,7 +13,9 @@ use agora_test_support::fixture::{self, TempOutbox};
 use agora_test_support::workspace::{add_account, idea_link_key};
 
 use agora_core::forms::FormDefinition;
-use agora_core::ideas::work::{self, Answering, Assignment, Desk, Part, WorkError};
+use agora_core::ideas::work::{
+    self, Answered, Answering, Assignment, Desk, Part, Resending, WorkError,
+};
 use agora_core::ideas::{Answer, IdeaRecord, IdeaRecords, Outcome, Stage, Units};
 use agora_core::panel::Role;
 use agora_core::registration::{
@@ -186,6 +190,20 @@ impl Setup {
         work::answer(&self.desk(), &self.form, checked)
             .await
             .expect("answered");
+    }
+
+    /// The office sends the last answer again from the idea's page shown
+    /// at version `seen`.
+    async fn resend(&self, reference: &str, seen: u64) -> Result<Answered, WorkError> {
+        let checked = Resending::check(
+            &self.store,
+            &self.form,
+            &self.units,
+            (reference, seen),
+            now(),
+        )
+        .await?;
+        work::resend(&self.desk(), &self.form, checked).await
     }
 
     fn mails_to(&self, email: &str) -> Vec<(String, String)> {
@@ -415,4 +433,75 @@ async fn a_withdrawn_idea_is_gone_for_the_staff() {
         again,
         Err(WorkError::NotFound | WorkError::Refused { .. })
     ));
+}
+
+#[tokio::test]
+async fn the_office_sends_the_last_answer_again_with_a_new_link() {
+    let setup = Setup::new().await;
+    let reference = setup.idea("anna@example.pl", true).await;
+    let pending = setup.idea("jan@example.pl", false).await;
+    assert_eq!(refused_part(setup.resend(&pending, 0).await), Part::Idea);
+    assert!(matches!(
+        setup.resend("ABCD-EFGH", 0).await,
+        Err(WorkError::NotFound)
+    ));
+    setup.assign(&reference, "zzm", 0).await.expect("assigned");
+    assert_eq!(
+        refused_part(setup.resend(&reference, 1).await),
+        Part::Idea,
+        "no answer yet"
+    );
+
+    // The answer's e-mail fails: a folder takes the name the outbox
+    // writes it under first.
+    let blocked = setup
+        .mailer
+        .dir()
+        .join(format!(".{reference}-odpowiedz-2.eml.partial"));
+    std::fs::create_dir(&blocked).expect("a folder");
+    let checked = setup
+        .check_answer(&reference, 1, answer("zzm", Outcome::NeedsChanges))
+        .await
+        .expect("may answer");
+    let answered = work::answer(&setup.desk(), &setup.form, checked).await;
+    assert!(!answered.expect("answered").mailed);
+    std::fs::remove_dir(&blocked).expect("removed");
+    assert!(setup.mails_to("anna@example.pl").is_empty());
+
+    let resent = setup.resend(&reference, 2).await.expect("resent");
+    assert!(resent.mailed);
+    assert_eq!(resent.record.version, 3);
+    assert_eq!(resent.record.answers().count(), 1, "nothing else changed");
+    let mails = setup.mails_to("anna@example.pl");
+    assert_eq!(mails.len(), 1);
+    let (name, text) = &mails[0];
+    assert_eq!(name, &format!("{reference}-odpowiedz-3.eml"));
+    for part in [
+        "pomysł wymaga zmian",
+        "Zarząd Zieleni Miejskiej",
+        "120 000 zł",
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    let first = idea_link_key(text, FORM, &reference);
+    assert!(matches!(
+        setup.resend(&reference, 2).await,
+        Err(WorkError::Conflict)
+    ));
+
+    // Sent again and again: the four newest links open the page.
+    let mut keys = vec![first];
+    for seen in 3..7 {
+        setup.resend(&reference, seen).await.expect("resent");
+        let mails = setup.mails_to("anna@example.pl");
+        let name = format!("{reference}-odpowiedz-{}.eml", seen + 1);
+        let (_, text) = mails.iter().find(|(n, _)| *n == name).expect("the e-mail");
+        keys.push(idea_link_key(text, FORM, &reference));
+    }
+    let stored = setup.record(&reference).await;
+    let opens: Vec<bool> = keys
+        .iter()
+        .map(|k| stored.opens_with(&token_hash(k)))
+        .collect();
+    assert_eq!(opens, [false, true, true, true, true]);
 }

@@ -1,7 +1,9 @@
 //! The staff's steps on an idea: the office gives it to a verifying unit
-//! ([`assign`]), an expert of that unit answers it ([`answer`]). Each
-//! step is checked first, reading but writing nothing
-//! ([`Assignment::check`], [`Answering::check`]), so that the workspace
+//! ([`assign`]), an expert of that unit answers it ([`answer`]), and the
+//! office may e-mail the resident the last answer again with a new link
+//! ([`resend`]). Each step is checked first, reading but writing nothing
+//! ([`Assignment::check`], [`Answering::check`], [`Resending::check`]),
+//! so that the workspace
 //! writes its audit line before the step is done; then it is saved over
 //! the version its page showed, never over someone else's change, and
 //! the one it concerns is e-mailed. An e-mail that fails never undoes
@@ -11,12 +13,12 @@ use chrono::{DateTime, Utc};
 
 use super::mail::{answer_email, unit_notice};
 use super::units::{Unit, Units};
-use super::{Answer, IdeaRecord, IdeaRecords, Refusal};
+use super::{Answer, IdeaRecord, IdeaRecords, Outcome, Refusal};
 use crate::forms::FormDefinition;
 use crate::mail::{Email, Mailer};
 use crate::panel::{PanelStore, Role};
 use crate::registration::{new_token, token_hash, Registration, Status};
-use crate::service::Settings;
+use crate::service::{resident_address, Settings};
 use crate::store::{Store, StoreError};
 
 /// The part of a step's form that a refusal is about.
@@ -105,18 +107,30 @@ async fn find<S: Store + IdeaRecords>(
     })
 }
 
-/// Only a confirmed idea goes to a unit; a withdrawn one is gone.
-fn confirmed(registration: &Registration) -> Result<(), WorkError> {
+/// Why a step refuses an idea that is not confirmed, in Polish: (it
+/// was withdrawn, it is not confirmed yet).
+type Unconfirmed = (&'static str, &'static str);
+
+const TO_ASSIGN: Unconfirmed = (
+    "Ten pomysł został wycofany: nie można go przekazać.",
+    "Przekazać można tylko pomysł potwierdzony linkiem z e-maila.",
+);
+
+const TO_RESEND: Unconfirmed = (
+    "Ten pomysł został wycofany: nie można wysłać odpowiedzi.",
+    "Wysłać odpowiedź można tylko do autora pomysłu potwierdzonego linkiem z e-maila.",
+);
+
+/// Only a confirmed idea goes to a unit or hears from it; a withdrawn
+/// one is gone.
+fn confirmed(
+    registration: &Registration,
+    (withdrawn, pending): Unconfirmed,
+) -> Result<(), WorkError> {
     match registration.status {
         Status::Registered => Ok(()),
-        Status::Withdrawn | Status::Spam => Err(WorkError::refused(
-            Part::Idea,
-            "Ten pomysł został wycofany: nie można go przekazać.",
-        )),
-        _ => Err(WorkError::refused(
-            Part::Idea,
-            "Przekazać można tylko pomysł potwierdzony linkiem z e-maila.",
-        )),
+        Status::Withdrawn | Status::Spam => Err(WorkError::refused(Part::Idea, withdrawn)),
+        _ => Err(WorkError::refused(Part::Idea, pending)),
     }
 }
 
@@ -177,7 +191,7 @@ impl<'u> Assignment<'u> {
             .get(unit_id)
             .ok_or(WorkError::refused(Part::Unit, "Wybierz jednostkę z listy."))?;
         let found = find(store, form, reference, seen, now).await?;
-        confirmed(&found.registration)?;
+        confirmed(&found.registration, TO_ASSIGN)?;
         let next = found
             .record
             .assign(&unit.id, by, now)
@@ -311,7 +325,7 @@ fn problem(answer: &Answer) -> Option<WorkError> {
     Some(WorkError::refused(part, message))
 }
 
-/// What an answer came to.
+/// What an answer, or its sending again, came to.
 #[derive(Debug)]
 pub struct Answered {
     pub record: IdeaRecord,
@@ -327,21 +341,91 @@ pub async fn answer<S: IdeaRecords, M: Mailer>(
     form: &FormDefinition,
     answering: Answering<'_>,
 ) -> Result<Answered, WorkError> {
+    let to = (&answering.registration, answering.unit.name.as_str());
+    tell_with_new_key(desk, form, to, &answering.read, answering.next).await
+}
+
+/// Saves `next`, the record read as `read` after a step, with a new key
+/// of the idea's private page (its hash only), in one save; then
+/// e-mails the resident of `registration` the last answer (by the unit
+/// named `unit_name`) and the link that the key opens.
+async fn tell_with_new_key<S: IdeaRecords, M: Mailer>(
+    desk: &Desk<'_, S, M>,
+    form: &FormDefinition,
+    (registration, unit_name): (&Registration, &str),
+    read: &IdeaRecord,
+    next: IdeaRecord,
+) -> Result<Answered, WorkError> {
     let key =
         new_token().map_err(|error| StoreError::Unavailable(format!("no randomness: {error}")))?;
-    let next = answering.next.with_page_key(token_hash(&key));
-    let record = save(desk.store, &answering.read, next).await?;
-    let email = answer_email(
-        form,
-        &answering.registration,
-        &record,
-        &answering.unit.name,
-        &key,
-        desk.settings,
-    );
+    let record = save(desk.store, read, next.with_page_key(token_hash(&key))).await?;
+    // Tagged by the saved version: each sending is a message of its own.
+    let email = answer_email(form, registration, &record, unit_name, &key, desk.settings);
     let mailed = match email {
         Some(email) => send(desk.mailer, email, "a unit's answer to a resident").await,
         None => false,
     };
     Ok(Answered { record, mailed })
+}
+
+/// The office's sending of an idea's last answer again, checked.
+pub struct Resending {
+    registration: Registration,
+    /// The name of the unit that gave the last answer.
+    unit_name: String,
+    outcome: Outcome,
+    read: IdeaRecord,
+}
+
+/// Why there is nothing to send again, in Polish.
+const NOTHING_TO_RESEND: &str =
+    "Jednostka nie odpowiedziała jeszcze na ten pomysł: nie ma czego wysłać ponownie.";
+const NO_ADDRESS: &str = "Adres e-mail autora pomysłu oznaczono jako niedziałający: \
+     odpowiedzi nie można wysłać. Przekaż ją autorowi inną drogą.";
+
+impl Resending {
+    /// Whether the office may e-mail the resident the last answer to the
+    /// idea `reference` of `form`, whose page showed version `seen`,
+    /// again with a new link: a confirmed idea with an answer, and an
+    /// address that mail reaches. Its unit is named as `units` name it.
+    pub async fn check<S: Store + IdeaRecords>(
+        store: &S,
+        form: &FormDefinition,
+        units: &Units,
+        (reference, seen): (&str, u64),
+        now: DateTime<Utc>,
+    ) -> Result<Self, WorkError> {
+        let found = find(store, form, reference, seen, now).await?;
+        confirmed(&found.registration, TO_RESEND)?;
+        let last = found.record.answers().last();
+        let last = last.ok_or(WorkError::refused(Part::Idea, NOTHING_TO_RESEND))?;
+        if resident_address(form, &found.registration).is_none() {
+            return Err(WorkError::refused(Part::Idea, NO_ADDRESS));
+        }
+        let unit_name = units.get(&last.unit).map_or(&last.unit, |unit| &unit.name);
+        Ok(Self {
+            unit_name: unit_name.clone(),
+            outcome: last.outcome,
+            registration: found.registration,
+            read: found.record,
+        })
+    }
+
+    /// The outcome of the answer to be sent again.
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+}
+
+/// Saves a new key of the idea's private page (older keys keep opening
+/// it, up to [`super::record::PAGE_KEYS_KEPT`]), then e-mails the
+/// resident the last answer again with the link that the new key opens.
+pub async fn resend<S: IdeaRecords, M: Mailer>(
+    desk: &Desk<'_, S, M>,
+    form: &FormDefinition,
+    resending: Resending,
+) -> Result<Answered, WorkError> {
+    let to = (&resending.registration, resending.unit_name.as_str());
+    let next = resending.read.clone();
+    tell_with_new_key(desk, form, to, &resending.read, next).await
 }

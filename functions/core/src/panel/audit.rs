@@ -31,10 +31,11 @@ pub enum AuditAction {
     IdeaViewed,
     IdeaAssigned,
     IdeaAnswered,
+    IdeaAnswerResent,
 }
 
 impl AuditAction {
-    const ALL: [Self; 22] = [
+    const ALL: [Self; 23] = [
         Self::SignedIn,
         Self::SignedOut,
         Self::SignedOutEverywhere,
@@ -57,6 +58,7 @@ impl AuditAction {
         Self::IdeaViewed,
         Self::IdeaAssigned,
         Self::IdeaAnswered,
+        Self::IdeaAnswerResent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -83,6 +85,7 @@ impl AuditAction {
             Self::IdeaViewed => "idea-viewed",
             Self::IdeaAssigned => "idea-assigned",
             Self::IdeaAnswered => "idea-answered",
+            Self::IdeaAnswerResent => "idea-answer-resent",
         }
     }
 
@@ -115,6 +118,7 @@ impl AuditAction {
             Self::IdeaViewed => "wgląd w pomysł",
             Self::IdeaAssigned => "przekazanie pomysłu jednostce",
             Self::IdeaAnswered => "odpowiedź jednostki na pomysł",
+            Self::IdeaAnswerResent => "ponowne wysłanie odpowiedzi na pomysł",
         }
     }
 }

@@ -9,6 +9,7 @@
 //! | `GET /panel/pomysly/{id}/{reference}` | office, a verifier of the idea's unit | one idea, its history, the step open now |
 //! | `POST …/przekaz` | office | the idea given to a unit |
 //! | `POST …/odpowiedz` | a verifier of the idea's unit | the unit's answer |
+//! | `POST …/wyslij-ponownie` | office | the last answer e-mailed to the resident again, with a new link |
 //! | `GET /panel/pomysly/przebieg` | office | the pipeline's numbers (`ideas_pipeline.rs`) |
 //!
 //! An ambassador gets 403 on all of it; a verifier asking for an idea
@@ -19,6 +20,7 @@
 #![allow(clippy::result_large_err)]
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
@@ -30,7 +32,7 @@ use serde::Deserialize;
 
 use agora_core::forms::{load_units, FormDefinition};
 use agora_core::ideas::pipeline;
-use agora_core::ideas::work::{self, CONFLICT_PL};
+use agora_core::ideas::work::{self, Resending, CONFLICT_PL};
 use agora_core::ideas::{
     Answer, Answering, Assignment, Desk, IdeaRecord, IdeaRecords, Outcome, Part, Stage, Unit,
     Units, WorkError,
@@ -55,6 +57,7 @@ pub(super) fn routes<S: IdeaStore, M: Mailer + 'static>() -> Router<PanelState<S
         .route(routes::PANEL_IDEA, get(detail::<S, M>))
         .route(routes::PANEL_IDEA_ASSIGN, post(assign::<S, M>))
         .route(routes::PANEL_IDEA_ANSWER, post(answer_idea::<S, M>))
+        .route(routes::PANEL_IDEA_RESEND, post(resend::<S, M>))
 }
 
 /// A form that takes ideas, with its verifying units.
@@ -382,30 +385,32 @@ async fn assign<S: IdeaStore, M: Mailer + 'static>(
     let (idea_form, idea) = one_idea(&state, &signed, &viewer, (&id, &reference)).await?;
     let (form, units) = (&idea_form.form, &idea_form.units);
     let at = (form.id.as_str(), idea.registration.reference.as_str());
-    let seen = version(&typed.wersja);
     let by = signed.who.account.email.as_str();
     let checked = Assignment::check(
         state.service.store(),
         form,
         units,
-        (at.1, seen),
+        (at.1, version(&typed.wersja)),
         (typed.jednostka.trim(), by),
         state.now(),
     )
     .await;
-    let typed = Typed::Assign(&typed);
-    let refuse = |error| refused(&state, &signed, &viewer, at, typed, error);
-    let checked = match checked {
-        Ok(checked) => checked,
-        Err(error) => return refuse(error).await,
+    let step = Step {
+        state: &state,
+        signed: &signed,
+        viewer: &viewer,
+        at,
+        typed: Typed::Assign(&typed),
     };
-    let detail = Some(format!("jednostka={}", checked.unit.id));
-    log(&state, &signed, AuditAction::IdeaAssigned, Some(at), detail).await?;
-    let desk = desk(&state);
-    match work::assign(&desk, form, checked).await {
-        Ok(assigned) => Ok(done(at, Done::assigned(assigned.told, assigned.untold))),
-        Err(error) => refuse(error).await,
-    }
+    let desk = &desk(&state);
+    let audited = (AuditAction::IdeaAssigned, |checked: &Assignment<'_>| {
+        format!("jednostka={}", checked.unit.id)
+    });
+    let assign = |checked| async move {
+        let assigned = work::assign(desk, form, checked).await?;
+        Ok(Done::assigned(assigned.told, assigned.untold))
+    };
+    step.take(checked, audited, assign).await
 }
 
 /// The form of a unit's answer, as typed; and the record's version its
@@ -437,33 +442,70 @@ async fn answer_idea<S: IdeaStore, M: Mailer + 'static>(
     };
     let (idea_form, idea) = one_idea(&state, &signed, &viewer, (&id, &reference)).await?;
     let (form, units) = (&idea_form.form, &idea_form.units);
-    let at = (form.id.as_str(), idea.registration.reference.as_str());
-    let refuse = |error| refused(&state, &signed, &viewer, at, Typed::Answer(&typed), error);
+    let step = Step {
+        state: &state,
+        signed: &signed,
+        viewer: &viewer,
+        at: (form.id.as_str(), idea.registration.reference.as_str()),
+        typed: Typed::Answer(&typed),
+    };
     let given = match typed_answer(&typed, unit, &signed, &state) {
         Ok(given) => given,
-        Err(error) => return refuse(error).await,
+        Err(error) => return step.refuse(error).await,
     };
-    let seen = version(&typed.wersja);
     let outcome = given.outcome;
-    let checked = Answering::check(
-        state.service.store(),
-        form,
-        units,
-        (at.1, seen),
-        given,
-        state.now(),
-    )
-    .await;
-    let checked = match checked {
-        Ok(checked) => checked,
-        Err(error) => return refuse(error).await,
+    let seen = (step.at.1, version(&typed.wersja));
+    let store = state.service.store();
+    let checked = Answering::check(store, form, units, seen, given, state.now()).await;
+    let desk = &desk(&state);
+    let audited = (AuditAction::IdeaAnswered, |_: &Answering<'_>| {
+        format!("wynik={}", outcome.as_str())
+    });
+    let answer = |checked| async move {
+        let answered = work::answer(desk, form, checked).await?;
+        Ok(Done::answered(answered.mailed))
     };
-    let detail = Some(format!("wynik={}", outcome.as_str()));
-    log(&state, &signed, AuditAction::IdeaAnswered, Some(at), detail).await?;
-    match work::answer(&desk(&state), form, checked).await {
-        Ok(answered) => Ok(done(at, Done::answered(answered.mailed))),
-        Err(error) => refuse(error).await,
-    }
+    step.take(checked, audited, answer).await
+}
+
+/// The form of sending the last answer again: the record's version its
+/// page showed.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct ResendForm {
+    #[serde(default)]
+    pub(super) wersja: String,
+}
+
+/// `POST …/wyslij-ponownie`: the idea's last answer e-mailed to the
+/// resident again, with a new link to its private page (office).
+async fn resend<S: IdeaStore, M: Mailer + 'static>(
+    State(state): State<PanelState<S, M>>,
+    Path((id, reference)): Path<(String, String)>,
+    OfficeAction(signed, typed): OfficeAction<ResendForm>,
+) -> Result<Response, Response> {
+    let viewer = Viewer::Office;
+    let (idea_form, idea) = one_idea(&state, &signed, &viewer, (&id, &reference)).await?;
+    let (form, units) = (&idea_form.form, &idea_form.units);
+    let at = (form.id.as_str(), idea.registration.reference.as_str());
+    let seen = (at.1, version(&typed.wersja));
+    let store = state.service.store();
+    let checked = Resending::check(store, form, units, seen, state.now()).await;
+    let step = Step {
+        state: &state,
+        signed: &signed,
+        viewer: &viewer,
+        at,
+        typed: Typed::Resend,
+    };
+    let desk = &desk(&state);
+    let audited = (AuditAction::IdeaAnswerResent, |checked: &Resending| {
+        format!("wynik={}", checked.outcome().as_str())
+    });
+    let resend = |checked| async move {
+        let resent = work::resend(desk, form, checked).await?;
+        Ok(Done::resent(resent.mailed))
+    };
+    step.take(checked, audited, resend).await
 }
 
 /// The answer the form describes, or which part to correct and why, in
@@ -520,6 +562,56 @@ fn desk<S: IdeaStore, M: Mailer>(state: &PanelState<S, M>) -> Desk<'_, S, M> {
         mailer: state.service.mailer(),
         settings: state.service.settings(),
         now: state.now(),
+    }
+}
+
+/// A step on an idea's page as its handler takes it: by whom, on which
+/// idea (its form and reference), with what typed.
+struct Step<'a, S, M> {
+    state: &'a PanelState<S, M>,
+    signed: &'a Signed,
+    viewer: &'a Viewer,
+    at: (&'a str, &'a str),
+    typed: Typed<'a>,
+}
+
+impl<S: IdeaStore, M: Mailer> Step<'_, S, M> {
+    /// The idea's page after the step was refused.
+    async fn refuse(&self, error: WorkError) -> Result<Response, Response> {
+        refused(
+            self.state,
+            self.signed,
+            self.viewer,
+            self.at,
+            self.typed,
+            error,
+        )
+        .await
+    }
+
+    /// The step as `checked`: its audit line first (the action, with
+    /// the codes `detail` takes from the checked step), then `take`n;
+    /// back to the idea's page with the notice of what it did, or the
+    /// page after a refusal.
+    async fn take<T, F>(
+        &self,
+        checked: Result<T, WorkError>,
+        (action, detail): (AuditAction, impl FnOnce(&T) -> String),
+        take: impl FnOnce(T) -> F,
+    ) -> Result<Response, Response>
+    where
+        F: Future<Output = Result<Done, WorkError>>,
+    {
+        let checked = match checked {
+            Ok(checked) => checked,
+            Err(error) => return self.refuse(error).await,
+        };
+        let detail = Some(detail(&checked));
+        log(self.state, self.signed, action, Some(self.at), detail).await?;
+        match take(checked).await {
+            Ok(what) => Ok(done(self.at, what)),
+            Err(error) => self.refuse(error).await,
+        }
     }
 }
 

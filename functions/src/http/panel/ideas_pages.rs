@@ -1,7 +1,8 @@
 //! The pages of pre-verification (`ideas.rs`), in Polish: the list of
 //! ideas with its filter, and one idea with its history and the step
-//! open to the account now (the office's assignment, the unit's answer),
-//! after a refused step with why and what was typed.
+//! open to the account now (the office's assignment and sending the last
+//! answer again, the unit's answer), after a refused step with why and
+//! what was typed.
 
 use std::fmt::Write as _;
 
@@ -41,15 +42,21 @@ pub(super) enum Done {
     Answered,
     /// Answered, but the resident's e-mail failed.
     AnsweredUnmailed,
+    /// The last answer e-mailed to the resident again, with a new link.
+    Resent,
+    /// The new link saved, but the resident's e-mail failed again.
+    ResentUnmailed,
 }
 
 impl Done {
-    const ALL: [Self; 5] = [
+    const ALL: [Self; 7] = [
         Self::Assigned,
         Self::AssignedToNoOne,
         Self::AssignedUntold,
         Self::Answered,
         Self::AnsweredUnmailed,
+        Self::Resent,
+        Self::ResentUnmailed,
     ];
 
     pub(super) fn assigned(told: usize, untold: usize) -> Self {
@@ -68,6 +75,14 @@ impl Done {
         }
     }
 
+    pub(super) fn resent(mailed: bool) -> Self {
+        if mailed {
+            Self::Resent
+        } else {
+            Self::ResentUnmailed
+        }
+    }
+
     fn code(self) -> &'static str {
         match self {
             Self::Assigned => "przekazano",
@@ -75,6 +90,8 @@ impl Done {
             Self::AssignedUntold => "przekazano-bez-poczty",
             Self::Answered => "odpowiedziano",
             Self::AnsweredUnmailed => "odpowiedziano-bez-poczty",
+            Self::Resent => "wyslano-ponownie",
+            Self::ResentUnmailed => "wyslano-ponownie-bez-poczty",
         }
     }
 
@@ -108,7 +125,16 @@ impl Done {
             }
             Self::AnsweredUnmailed => {
                 "Zapisano odpowiedź, ale nie udało się wysłać e-maila do autora pomysłu. \
-                 Napisz do biura programu: przekaże mu odpowiedź."
+                 Daj znać biuru programu: wyśle mu ją ponownie."
+            }
+            Self::Resent => {
+                "Wysłano autorowi pomysłu ponownie ostatnią odpowiedź jednostki, z nowym linkiem \
+                 do strony pomysłu. Wcześniejsze linki też działają, ale tylko cztery \
+                 ostatnio wysłane."
+            }
+            Self::ResentUnmailed => {
+                "Nie udało się wysłać e-maila do autora pomysłu. Spróbuj ponownie później \
+                 albo przekaż mu odpowiedź inną drogą."
             }
         }
     }
@@ -119,6 +145,8 @@ impl Done {
 pub(super) enum Typed<'a> {
     Assign(&'a AssignForm),
     Answer(&'a AnswerForm),
+    /// Sending the last answer again: nothing typed.
+    Resend,
 }
 
 /// A step refused: what was typed, the part to correct and why.
@@ -345,7 +373,10 @@ impl PanelPages<'_> {
         main.push_str(&idea_values(form, idea));
         main.push_str(&self.history(form, units, idea));
         main.push_str(&match viewer {
-            Viewer::Office => assign_form(who, (idea_form, idea), refused.as_ref()),
+            Viewer::Office => {
+                resend_form(who, (form, idea))
+                    + &assign_form(who, (idea_form, idea), refused.as_ref())
+            }
             Viewer::Unit(unit) => answer_form(who, (form, idea), unit, refused.as_ref()),
         });
         let title = format!("Pomysł {}", record.reference);
@@ -610,6 +641,36 @@ fn assign_form(
     )
 }
 
+/// The office's other step, once the idea has an answer: the last one
+/// e-mailed to the resident again with a new link to the idea's page
+/// (for an e-mail that failed, or a link lost).
+fn resend_form(who: &SignedIn, (form, idea): (&FormDefinition, &Idea)) -> String {
+    let Some(last) = idea.record.answers().last() else {
+        return String::new();
+    };
+    if idea.registration.status != Status::Registered {
+        return String::new();
+    }
+    let heading = "<h2>Odpowiedź dla autora</h2>\n";
+    if idea.registration.mail_problem.is_some() {
+        return format!(
+            "{heading}<p>Adres e-mail autora oznaczono jako niedziałający: odpowiedzi nie można \
+             wysłać ponownie. Przekaż ją autorowi inną drogą.</p>\n"
+        );
+    }
+    format!(
+        "{heading}<p>Jeśli autor nie dostał e-maila z odpowiedzią jednostki ({outcome}) albo \
+         zgubił link do strony pomysłu, wyślij mu ją ponownie z nowym linkiem. Wcześniejsze \
+         linki też działają, ale tylko cztery ostatnio wysłane.</p>\n\
+         <form method=\"post\" action=\"{action}\" class=\"agora-form\">{csrf}{version}\n\
+         <button type=\"submit\" class=\"button\">Wyślij odpowiedź ponownie</button>\n</form>\n",
+        outcome = last.outcome.label_pl(),
+        action = routes::panel(routes::PANEL_IDEA_RESEND, &form.id, &idea.record.reference),
+        csrf = csrf_input(who),
+        version = version_input(idea),
+    )
+}
+
 /// The unit's step: the answer's form, while the idea waits for the unit.
 fn answer_form(
     who: &SignedIn,
@@ -701,4 +762,14 @@ fn capitalised(text: &str) -> String {
     letters.next().map_or_else(String::new, |first| {
         first.to_uppercase().chain(letters).collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use agora_core::ideas::record::PAGE_KEYS_KEPT;
+
+    #[test]
+    fn the_pages_count_the_links_that_open_an_idea_as_the_record_keeps_them() {
+        assert_eq!(PAGE_KEYS_KEPT, 4, "the office's page says \"cztery\"");
+    }
 }
