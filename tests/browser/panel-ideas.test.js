@@ -54,8 +54,9 @@ async function checkState(page, javascript, label, name) {
 
 // Waits for the error summary to take focus (autofocus, once the page
 // has loaded), as after every refused step.
-function summaryFocused(page) {
-  return page.waitForFunction(() => document.activeElement.matches('.error-summary'), { polling: 100, timeout: 5000 });
+async function summaryFocused(page) {
+  await page.bringToFront();
+  await page.waitForFunction(() => document.activeElement.matches('.error-summary'), { polling: 100, timeout: 10_000 });
 }
 
 // A resident sends an idea, and confirms it: the reference.

@@ -57,6 +57,10 @@ async function openWindow(browser, javascript, viewport = DESKTOP) {
   page.on('pageerror', (error) => errors.push(String(error && error.message ? error.message : error)));
   await page.setJavaScriptEnabled(javascript);
   await setWidth(page, viewport);
+  // Chromium applies `autofocus` (the error summary without JavaScript)
+  // only in the page in front: a window opened while another test's is
+  // still up would not get it.
+  await page.bringToFront();
   return { context, page, errors };
 }
 
